@@ -1,0 +1,131 @@
+"""ClickPro: a self-hostable, multi-tenant WhatsApp Business platform.
+
+``create_app`` reads like a table of contents: settings → extensions → blueprints →
+admin and CLI → plugins → signal receivers. Nothing opens a database, Redis or network
+connection here; migrations and schedules run from the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from clickpro.config import (
+    CONFIGS,
+    DEFAULT_ENCRYPTION_KEY,
+    DEFAULT_SECRET_KEY,
+    env_overrides,
+    selected_config_name,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that must not start (production with development secrets, bad keys...)."""
+
+
+def create_app(config: str | dict | type | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    check_config(app)
+    configure_logging(app)
+    init_extensions(app)
+    from clickpro.blueprints import register_blueprints
+
+    register_blueprints(app)
+    from clickpro.admin import init_admin
+    from clickpro.cli import init_cli
+    from clickpro.web import init_web
+
+    init_web(app)
+    init_admin(app)
+    init_cli(app)
+    from clickpro.plugins import init_plugins
+    from clickpro.receivers import connect_receivers
+
+    init_plugins(app)
+    connect_receivers(app)
+    if app.config.get("SANDBOX_ENABLED") and app.config.get("EMBEDDED"):
+        from clickpro.sandbox.embed import attach_sandbox
+
+        attach_sandbox(app)
+    return app
+
+
+def load_config(app: Flask, config: str | dict | type | None) -> None:
+    """Settings class, then the env contract (set variables win), then explicit overrides."""
+    overrides: dict = {}
+    if isinstance(config, dict):
+        overrides = dict(config)
+        config = overrides.pop("CONFIG_NAME", None)
+    if config is None or isinstance(config, str):
+        config = CONFIGS[(config or selected_config_name()).lower()]
+    app.config.from_object(config)
+    app.config.update(env_overrides())
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'clickpro.db'}"
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config.get("EMBEDDED"):
+        app.config.setdefault("META_APP_SECRET", None)
+        app.config["META_APP_SECRET"] = app.config["META_APP_SECRET"] or "sandbox-app-secret"
+        app.config["META_VERIFY_TOKEN"] = app.config["META_VERIFY_TOKEN"] or "clickpro-dev-verify"
+
+
+def check_config(app: Flask) -> None:
+    from clickpro.crypto import EncryptionConfigError, parse_keys
+
+    if app.config.get("ENV_NAME") == "production":
+        problems = []
+        if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+            problems.append("SECRET_KEY is unset or the development default")
+        if app.config.get("CLICKPRO_ENCRYPTION_KEYS") in (None, "", DEFAULT_ENCRYPTION_KEY):
+            problems.append("CLICKPRO_ENCRYPTION_KEYS is unset or the development default")
+        if not app.config.get("REDIS_URL"):
+            problems.append("REDIS_URL is unset (production needs a real Redis)")
+        if problems:
+            raise ConfigurationError(
+                "refusing to start in production: " + "; ".join(problems) + "."
+            )
+    try:
+        parse_keys(app.config.get("CLICKPRO_ENCRYPTION_KEYS"))
+    except EncryptionConfigError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def configure_logging(app: Flask) -> None:
+    level = logging.DEBUG if app.debug else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs full request URLs at INFO; keep it quiet so nothing sensitive leaks.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def init_extensions(app: Flask) -> None:
+    from clickpro.crypto import init_crypto
+    from clickpro.extensions import babel, csrf, db, login_manager, migrate
+    from clickpro.guards import init_guards
+    from clickpro.i18n import select_locale, select_timezone
+    from clickpro.realtime import init_realtime
+    from clickpro.tasks import init_redis
+    from clickpro.tasks.schedule import init_schedule
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    init_crypto(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_guards(app)
+    init_redis(app)
+    init_schedule(app)
+    init_realtime(app)

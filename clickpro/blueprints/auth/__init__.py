@@ -1,0 +1,5 @@
+"""Login, logout, switching the client in use, language."""
+
+from clickpro.blueprints.auth.routes import bp
+
+__all__ = ["bp"]

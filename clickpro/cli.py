@@ -1,0 +1,177 @@
+"""The ``clickpro`` command group (FlaskGroup over ``create_app``)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from clickpro.extensions import db
+
+
+def _create_app() -> Flask:
+    from clickpro import ConfigurationError, create_app
+
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        click.echo(f"clickpro: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """ClickPro — WhatsApp Business platform."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+def init_cli(app: Flask) -> None:
+    """Attach the commands to ``app.cli`` too, so ``flask --app wsgi <cmd>`` works."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def check_services(app: Flask) -> None:
+    """Fail with one clear line when the database or Redis cannot be reached."""
+    import sqlalchemy as sa
+
+    from clickpro.tasks import redis_connection
+
+    try:
+        with app.app_context():
+            db.session.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        url = db.engine.url.render_as_string(hide_password=True) if db else "?"
+        raise click.ClickException(
+            f"database unreachable at {url} ({type(exc).__name__}): start it or fix DATABASE_URL"
+        ) from None
+    try:
+        redis_connection(app).ping()
+    except Exception as exc:
+        raise click.ClickException(
+            f"Redis unreachable at {app.config.get('REDIS_URL')} ({type(exc).__name__}): "
+            "start it or fix REDIS_URL"
+        ) from None
+
+
+@click.command("create-superadmin")
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_superadmin(email: str, password: str) -> None:
+    """Create (or promote and reset) a platform super admin."""
+    from clickpro.services.accounts import AccountError, ensure_super_admin
+
+    try:
+        user, created = ensure_super_admin(email, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{'created' if created else 'updated'} super admin {user.email}")
+
+
+@click.command("create-client")
+@click.option("--name", required=True)
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True)
+@click.option("--timezone", default="America/Sao_Paulo", show_default=True)
+@with_appcontext
+def create_client_command(name: str, admin_email: str, admin_password: str, timezone: str) -> None:
+    """Create a client and its first CLIENT_ADMIN (idempotent); prints the slug."""
+    from clickpro.services.accounts import AccountError, create_client
+
+    try:
+        client, _created = create_client(name, admin_email, admin_password, timezone=timezone)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(client.slug)
+
+
+@click.command("generate-key")
+def generate_key_command() -> None:
+    """Print a new Fernet key for CLICKPRO_ENCRYPTION_KEYS."""
+    from clickpro.crypto import generate_key
+
+    click.echo(generate_key())
+
+
+@click.command("worker")
+@click.option("--queues", "-q", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker against REDIS_URL."""
+    from clickpro.tasks import ALL_QUEUES, make_worker
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            "REDIS_URL is not set: `clickpro run` already runs workers in-process; "
+            "separate workers need a real Redis."
+        )
+    check_services(app)
+    worker = make_worker(app, queues or ALL_QUEUES)
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@click.command("scheduler")
+@click.option("--interval", default=5.0, show_default=True)
+@with_appcontext
+def scheduler_command(interval: float) -> None:
+    """Run rq-scheduler: periodic jobs (template sync, campaign watchdog...)."""
+    from clickpro.tasks.schedule import make_scheduler, reconcile
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: the scheduler needs a real Redis.")
+    check_services(app)
+    scheduler = make_scheduler(app, interval=interval)
+    reconcile(app, scheduler)
+    scheduler.run()
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not seed the demo client.")
+@with_appcontext
+def run_command(host: str, port: int, no_demo: bool) -> None:
+    """Run everything in one process: web, Socket.IO, workers, scheduler, sandbox."""
+    from flask_migrate import upgrade
+
+    from clickpro.extensions import socketio
+
+    app = current_app._get_current_object()
+    check_services(app)
+    upgrade(directory=app.extensions["migrate"].directory)
+    demo = None
+    if not no_demo:
+        from clickpro.services.demo import seed_demo
+
+        demo = seed_demo()
+    if app.config.get("EMBEDDED"):
+        from clickpro.embedded import start_embedded_runtime
+
+        start_embedded_runtime(app)
+    click.echo(f"ClickPro at http://{host}:{port}/")
+    if demo:
+        click.echo(f"demo login: {demo.email} / {demo.password}")
+        if demo.super_email:
+            click.echo(f"super admin: {demo.super_email} / {demo.password} (/admin/)")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+COMMANDS = [
+    create_superadmin,
+    create_client_command,
+    generate_key_command,
+    worker_command,
+    scheduler_command,
+    run_command,
+]
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -1,0 +1,78 @@
+"""Domain signals (blinker). Features react to each other through these, never by calls.
+
+Every signal is sent with ``sender=None`` and keyword arguments only, *after* the
+database change it announces is committed, inside an app context. Receivers are
+connected explicitly by the factory or by a plugin's ``init_app`` (see
+``clickpro.plugins.api.connect``). A receiver must not raise: one that does is logged and
+the others still run (see ``send_safely``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from blinker import Namespace
+
+log = logging.getLogger(__name__)
+_signals = Namespace()
+
+message_received = _signals.signal(
+    "message-received",
+    doc="An inbound message was stored. kwargs: client_id, message_id, contact_id.",
+)
+message_created = _signals.signal(
+    "message-created",
+    doc="An outbound chat message (agent, AI, system) was stored. "
+    "kwargs: client_id, message_id, contact_id.",
+)
+message_status_changed = _signals.signal(
+    "message-status-changed",
+    doc="A message's delivery status moved. kwargs: client_id, message_id, contact_id, "
+    "campaign_id, status, previous.",
+)
+template_status_changed = _signals.signal(
+    "template-status-changed",
+    doc="Meta changed a template's status. kwargs: client_id, template_id, previous, status, reason.",
+)
+contact_opted_out = _signals.signal(
+    "contact-opted-out",
+    doc="A phone was added to the client's opt-outs. kwargs: client_id, phone_e164, source.",
+)
+contact_opted_in = _signals.signal(
+    "contact-opted-in",
+    doc="A phone was removed from the client's opt-outs. kwargs: client_id, phone_e164, source.",
+)
+conversation_updated = _signals.signal(
+    "conversation-updated",
+    doc="A conversation's state changed (assignee, AI pause, read, resolved). "
+    "kwargs: client_id, contact_id.",
+)
+campaign_progress = _signals.signal(
+    "campaign-progress",
+    doc="A campaign's counters changed. kwargs: client_id, campaign_id, status, counters.",
+)
+campaign_finished = _signals.signal(
+    "campaign-finished",
+    doc="A campaign reached COMPLETED, CANCELLED or FAILED. kwargs: client_id, campaign_id, status.",
+)
+notification_created = _signals.signal(
+    "notification-created",
+    doc="A panel notification was stored. kwargs: client_id, notification_id, user_id.",
+)
+import_progress = _signals.signal(
+    "import-progress",
+    doc="A contacts import advanced. kwargs: client_id, import_id, status.",
+)
+
+
+def send_safely(signal, **kwargs) -> None:
+    """Send ``signal``; a failing receiver is logged, never propagated to the sender.
+
+    The sender has already committed its change; a broken subscriber (say, the inbox
+    emitter while Redis is down) must not turn a stored webhook into a 500.
+    """
+    for receiver in signal.receivers_for(None):
+        try:
+            receiver(None, **kwargs)
+        except Exception:
+            log.exception("receiver %r of %s failed", receiver, signal.name)

@@ -1,0 +1,65 @@
+"""Campaigns: one approved template sent to the eligible contacts of chosen lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clickpro.models.base import JSONType, Model, TenantMixin, TimestampMixin, UTCDateTime
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SCHEDULED = "SCHEDULED"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class Campaign(TenantMixin, TimestampMixin, Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("templates.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(
+        sa.String(12), nullable=False, default=CampaignStatus.DRAFT, index=True
+    )
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    batch_size: Mapped[int | None] = mapped_column()
+    batch_interval_s: Mapped[float | None] = mapped_column()
+    rate_mps: Mapped[float] = mapped_column(nullable=False, default=20.0)
+    # {"days": [0..6], "start": "08:00", "end": "20:00"} in the client's timezone.
+    send_window: Mapped[dict | None] = mapped_column(JSONType)
+    # {"body": [...], "header": [...], "buttons": {"0": [...]}, "header_media": {...}}
+    variables: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    missing_value_policy: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="skip")
+    counters: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class CampaignList(Model):
+    """A list a campaign targets (or excludes)."""
+
+    __tablename__ = "campaign_lists"
+
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    list_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contact_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    is_exclusion: Mapped[bool] = mapped_column(nullable=False, default=False)

@@ -1,0 +1,135 @@
+"""Contacts (one per phone per client), lists, opt-outs and spreadsheet imports.
+
+A contact is also the conversation: the inbox groups messages by contact, so the
+conversation's state (last message, unread count, assignee, resolved) lives here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clickpro.models.base import (
+    JSONType,
+    Model,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    utcnow,
+)
+
+
+class Contact(TenantMixin, TimestampMixin, Model):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "phone_e164"),
+        sa.Index("ix_contacts_client_last_message", "client_id", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_e164: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    wa_id: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    attributes: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ai_paused: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # Conversation state, denormalised for a fast inbox list.
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_message_preview: Mapped[str | None] = mapped_column(sa.String(200))
+    unread_count: Mapped[int] = mapped_column(nullable=False, default=0)
+    assigned_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    conversation_status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="OPEN")
+
+
+class ContactList(TenantMixin, TimestampMixin, Model):
+    __tablename__ = "contact_lists"
+    __table_args__ = (sa.UniqueConstraint("client_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    description: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+
+
+class ContactListMember(Model):
+    __tablename__ = "contact_list_members"
+
+    list_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contact_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class OptOutSource(StrEnum):
+    KEYWORD = "keyword"
+    MANUAL = "manual"
+    IMPORT = "import"
+    API = "api"
+    META = "meta"  # Meta told us the user stopped marketing messages (131050)
+
+
+class OptOut(TenantMixin, TimestampMixin, Model):
+    __tablename__ = "opt_outs"
+    __table_args__ = (sa.UniqueConstraint("client_id", "phone_e164"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_e164: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    source: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=OptOutSource.MANUAL)
+    reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ContactImport(TenantMixin, TimestampMixin, Model):
+    """One spreadsheet upload and its progress; rejected rows are kept per row."""
+
+    __tablename__ = "contact_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contact_lists.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    stored_path: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    kind: Mapped[str | None] = mapped_column(sa.String(8))
+    sheet: Mapped[str | None] = mapped_column(sa.String(120))
+    mapping: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    options: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default=ImportStatus.QUEUED)
+    rows: Mapped[int] = mapped_column(nullable=False, default=0)
+    rows_total: Mapped[int | None] = mapped_column()
+    imported: Mapped[int] = mapped_column(nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(nullable=False, default=0)
+    duplicates: Mapped[int] = mapped_column(nullable=False, default=0)
+    rejected: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Rows committed so far: a re-run after a crash resumes after this row.
+    checkpoint_row: Mapped[int] = mapped_column(nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContactImportRejection(Model):
+    __tablename__ = "contact_import_rejections"
+    __table_args__ = (sa.UniqueConstraint("import_id", "line_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contact_imports.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    line_number: Mapped[int] = mapped_column(nullable=False)
+    raw: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    reason: Mapped[str] = mapped_column(sa.String(300), nullable=False)

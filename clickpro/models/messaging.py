@@ -1,0 +1,127 @@
+"""Messages (in and out), raw webhook events and statuses waiting for their message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clickpro.models.base import (
+    JSONType,
+    Model,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    utcnow,
+)
+
+
+class Direction(StrEnum):
+    IN = "IN"
+    OUT = "OUT"
+
+
+class Author(StrEnum):
+    CONTACT = "CONTACT"
+    AI = "AI"
+    AGENT = "AGENT"
+    CAMPAIGN = "CAMPAIGN"
+    SYSTEM = "SYSTEM"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    READ = "READ"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    SKIPPED = "SKIPPED"
+    UNKNOWN = "UNKNOWN"
+    RECEIVED = "RECEIVED"  # inbound
+
+
+class DeliveryRank(IntEnum):
+    """Order in which delivery statuses may only move forward."""
+
+    SENT = 1
+    DELIVERED = 2
+    READ = 3
+
+
+class Message(TenantMixin, TimestampMixin, Model):
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "contact_id"),
+        sa.Index("ix_messages_contact_id_id", "contact_id", "id"),
+        sa.Index("ix_messages_campaign_status", "campaign_id", "status"),
+        sa.Index("ix_messages_client_created", "client_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    direction: Mapped[str] = mapped_column(sa.String(3), nullable=False)
+    author: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    type: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="text")
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    payload: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("templates.id", ondelete="SET NULL")
+    )
+    wamid: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    context_wamid: Mapped[str | None] = mapped_column(sa.String(128))
+    media_id: Mapped[str | None] = mapped_column(sa.String(128))
+    is_internal_note: Mapped[bool] = mapped_column(nullable=False, default=False)
+    status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default=MessageStatus.QUEUED)
+    error_code: Mapped[int | None] = mapped_column()
+    error_title: Mapped[str | None] = mapped_column(sa.String(500))
+    attempts: Mapped[int] = mapped_column(nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # AI replies: tokens and latency; inbound: the AI job that answered it.
+    ai_usage: Mapped[dict | None] = mapped_column(JSONType)
+
+
+class WebhookEvent(Model):
+    """A raw, signature-checked delivery from Meta, stored before it is acknowledged."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    body_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    signature_ok: Mapped[bool] = mapped_column(nullable=False, default=False)
+    routed: Mapped[bool] = mapped_column(nullable=False, default=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class PendingStatus(TenantMixin, Model):
+    """A status webhook for a wamid we do not know yet; applied when the wamid is stored."""
+
+    __tablename__ = "pending_statuses"
+    __table_args__ = (sa.UniqueConstraint("wamid", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wamid: Mapped[str] = mapped_column(sa.String(128), index=True, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    payload: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -1,0 +1,31 @@
+"""The small surface a plugin may use: blueprints, signal receivers, periodic jobs, admin views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from blinker import Signal
+from flask import Blueprint, Flask
+
+from clickpro.tasks.schedule import PeriodicJob, add_periodic_job
+
+__all__ = ["PeriodicJob", "connect", "register_admin_view", "register_blueprint", "register_periodic_job"]
+
+
+def register_blueprint(app: Flask, blueprint: Blueprint, **options) -> None:
+    app.register_blueprint(blueprint, **options)
+
+
+def connect(signal: Signal, receiver: Callable) -> None:
+    """Connect ``receiver`` strongly (module functions; connecting twice is a no-op)."""
+    signal.connect(receiver, weak=False)
+
+
+def register_periodic_job(app: Flask, job: PeriodicJob) -> None:
+    add_periodic_job(app, job)
+
+
+def register_admin_view(app: Flask, view) -> None:
+    admin = app.extensions.get("clickpro.admin")
+    if admin is not None:
+        admin.add_view(view)

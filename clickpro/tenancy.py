@@ -1,0 +1,108 @@
+"""Tenancy in one place: the client in use, scoped queries and owned-row lookups.
+
+Every read or write of a tenant-owned row goes through here. A row of another client
+is a 404, never a 403 that would leak that it exists.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import abort, g, session
+from flask_login import current_user
+from werkzeug.local import LocalProxy
+
+from clickpro.extensions import db
+from clickpro.models import Client, ClientMember
+
+M = TypeVar("M")
+SESSION_KEY = "client_id"
+
+
+def memberships_of(user) -> list[ClientMember]:
+    """Active memberships of ``user`` in active clients, by client name."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    stmt = (
+        sa.select(ClientMember)
+        .join(Client, Client.id == ClientMember.client_id)
+        .where(
+            ClientMember.user_id == user.id,
+            ClientMember.is_active.is_(True),
+            Client.is_active.is_(True),
+        )
+        .order_by(Client.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _resolve_membership() -> ClientMember | None:
+    if "clickpro_membership" in g:
+        return g.clickpro_membership
+    memberships = memberships_of(current_user)
+    chosen = None
+    wanted = session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.client_id == wanted:
+            chosen = membership
+            break
+    if chosen is None and memberships:
+        chosen = memberships[0]
+        session[SESSION_KEY] = chosen.client_id
+    g.clickpro_membership = chosen
+    return chosen
+
+
+def get_current_membership() -> ClientMember | None:
+    return _resolve_membership()
+
+
+def get_current_client() -> Client | None:
+    membership = _resolve_membership()
+    return membership.client if membership else None
+
+
+current_client: Client = LocalProxy(get_current_client)  # type: ignore[assignment]
+current_membership: ClientMember = LocalProxy(get_current_membership)  # type: ignore[assignment]
+
+
+def switch_client(client_id: int) -> ClientMember:
+    """Make ``client_id`` the client in use for this session (404 if not a member)."""
+    for membership in memberships_of(current_user):
+        if membership.client_id == client_id:
+            session[SESSION_KEY] = client_id
+            g.clickpro_membership = membership
+            return membership
+    abort(404)
+
+
+def require_client() -> Client:
+    client = get_current_client()
+    if client is None:
+        abort(404)
+    return client
+
+
+def scoped(model: type[M], client_id: int | None = None) -> sa.Select:
+    """``SELECT model WHERE client_id = <client in use>``."""
+    cid = client_id if client_id is not None else require_client().id
+    return sa.select(model).where(model.client_id == cid)  # type: ignore[attr-defined]
+
+
+def get_owned(model: type[M], row_id, client_id: int | None = None) -> M | None:
+    cid = client_id if client_id is not None else require_client().id
+    try:
+        row_id = int(row_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(
+        sa.select(model).where(model.id == row_id, model.client_id == cid)  # type: ignore[attr-defined]
+    )
+
+
+def get_owned_or_404(model: type[M], row_id, client_id: int | None = None) -> M:
+    row = get_owned(model, row_id, client_id)
+    if row is None:
+        abort(404)
+    return row

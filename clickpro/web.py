@@ -1,0 +1,135 @@
+"""What every page shares: the user loader, security headers, template globals, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
+
+from clickpro.extensions import db, login_manager
+from clickpro.models import User
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'self'; "
+        "base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    icon: str
+    admin_only: bool = False
+
+    @property
+    def area(self) -> str:
+        return self.endpoint.split(".")[0]
+
+
+NAV = (
+    NavItem("dashboard.index", _l("Painel"), "speedometer2"),
+    NavItem("inbox.index", _l("Conversas"), "chat-dots"),
+    NavItem("contacts.index", _l("Contatos"), "person-lines-fill"),
+    NavItem("campaigns.index", _l("Campanhas"), "megaphone", admin_only=True),
+    NavItem("templates.index", _l("Modelos"), "file-earmark-text", admin_only=True),
+    NavItem("credentials.index", _l("Credenciais"), "key", admin_only=True),
+    NavItem("members.index", _l("Equipe"), "people", admin_only=True),
+)
+
+
+def nav_url(endpoint: str, **values) -> str | None:
+    """URL of ``endpoint``, or None while that feature is not installed."""
+    from flask import url_for
+
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def init_web(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Entre para continuar.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    app.after_request(_security_headers)
+    app.context_processor(_template_globals)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _security_headers(response):
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    return response
+
+
+def _template_globals() -> dict:
+    from clickpro.guards import is_client_admin
+    from clickpro.services.notifications import unread_count
+    from clickpro.tenancy import get_current_client, memberships_of
+
+    def nav_items():
+        admin = is_client_admin()
+        items = []
+        for item in NAV:
+            url = nav_url(item.endpoint)
+            if url and (admin or not item.admin_only) and get_current_client() is not None:
+                items.append({"url": url, "label": item.label, "icon": item.icon, "area": item.area})
+        return items
+
+    def unread_notifications() -> int:
+        client = get_current_client()
+        if client is None or not current_user.is_authenticated:
+            return 0
+        return unread_count(client.id, current_user.id)
+
+    return {
+        "current_client": get_current_client() if current_user.is_authenticated else None,
+        "current_locale": str(get_locale() or "pt_BR"),
+        "nav_url": nav_url,
+        "nav_items": nav_items,
+        "user_memberships": lambda: memberships_of(current_user),
+        "unread_notifications": unread_notifications,
+        "is_client_admin": is_client_admin,
+    }
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path.startswith("/webhook"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _http_error(error: HTTPException):
+    if wants_json():
+        return {
+            "error": {"code": error.name.lower().replace(" ", "_"), "message": error.description, "details": {}}
+        }, error.code
+    template = f"errors/{error.code}.html"
+    try:
+        return render_template(template, description=None), error.code
+    except Exception:
+        return render_template("errors/400.html", description=error.description), error.code

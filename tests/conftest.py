@@ -1,0 +1,352 @@
+"""Shared fixtures: the app on SQLite+fakeredis, or on real PostgreSQL+Redis when
+TEST_DATABASE_URL / TEST_REDIS_URL are set (CI sets them), plus factory fixtures."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from clickpro import create_app
+from clickpro.config import normalize_database_url
+from clickpro.extensions import db as _db
+from clickpro.models import (
+    Client,
+    ClientMember,
+    Contact,
+    ContactList,
+    ContactListMember,
+    Message,
+    Role,
+    Template,
+    User,
+)
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWNsaWNrcHJvLWtleS0zMi1ieXRlcyE="
+PASSWORD = "senha-segura-123"
+_counter = itertools.count(1)
+_schema_ready: set[str] = set()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the test database if it does not exist (each developer may use their own)."""
+    engine_url = sa.engine.make_url(url)
+    admin = sa.create_engine(engine_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": engine_url.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{engine_url.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        url = normalize_database_url(TEST_DATABASE_URL)
+        ensure_postgres_database(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def base_test_config(database_url: str) -> dict:
+    return {
+        "CONFIG_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "EMBEDDED": True,  # single test process: no Socket.IO message queue
+        "SANDBOX_ENABLED": False,
+        "CLICKPRO_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        "META_APP_SECRET": "test-app-secret",
+        "META_VERIFY_TOKEN": "test-verify-token",
+        "SECRET_KEY": "test-secret-key",
+        "RQ_ASYNC": False,
+    }
+
+
+def reset_database(app) -> None:
+    """Fresh schema once per session and URL, then empty tables before every test."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        if url not in _schema_ready:
+            _db.drop_all()
+            if url.startswith("postgresql"):
+                with _db.engine.begin() as conn:
+                    conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            _db.create_all()
+            _schema_ready.add(url)
+            return
+        tables = _db.metadata.sorted_tables
+        with _db.engine.begin() as conn:
+            if url.startswith("postgresql"):
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app with extra settings (on the shared, freshly emptied test database)."""
+
+    def _make(**overrides):
+        config = base_test_config(database_url)
+        config.update(overrides)
+        app = create_app(config)
+        return app
+
+    return _make
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    reset_database(app)
+    if TEST_REDIS_URL:
+        from clickpro.tasks import redis_connection
+
+        redis_connection(app).flushdb()
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    _db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    """Flask test client (the tenant factory is ``create_client``)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def sandbox(app):
+    """The Meta/OpenAI sandbox mounted in-process; webhooks come back into ``app``.
+
+    Webhook delivery is manual: call ``sandbox.flush()`` (or POST /_control/flush).
+    Returns the sandbox's state object.
+    """
+    import httpx
+
+    from clickpro.sandbox import create_sandbox_app
+
+    sandbox_app = create_sandbox_app(
+        {
+            "webhook_url": "http://app.test/webhook",
+            "webhook_transport": httpx.WSGITransport(app=app),
+            "app_secret": app.config["META_APP_SECRET"],
+            "webhook_delivery": "manual",
+            "template_review_delay_s": 0.0,
+        }
+    )
+    transport = httpx.WSGITransport(app=sandbox_app)
+    app.config.update(
+        META_GRAPH_URL="http://sandbox.test/graph",
+        OPENAI_BASE_URL="http://sandbox.test/openai/v1",
+        META_HTTP_TRANSPORT=transport,
+        OPENAI_HTTP_TRANSPORT=transport,
+    )
+    app.extensions.pop("clickpro.meta_http", None)
+    state = sandbox_app.extensions["sandbox"]
+    state.app = sandbox_app
+    return state
+
+
+@pytest.fixture
+def create_user(app):
+    def _create(email: str | None = None, password: str = PASSWORD, **kwargs) -> User:
+        user = User(email=email or f"user{next(_counter)}@example.com", name=kwargs.pop("name", "Usuário"), **kwargs)
+        user.set_password(password)
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return _create
+
+
+@pytest.fixture
+def create_client(app, create_user):
+    """Create a tenant (``Client``) with a CLIENT_ADMIN; ``client.admin`` is that user."""
+
+    def _create(name: str | None = None, admin: User | None = None, **kwargs) -> Client:
+        n = next(_counter)
+        tenant = Client(name=name or f"Cliente {n}", slug=kwargs.pop("slug", f"cliente-{n}"), **kwargs)
+        _db.session.add(tenant)
+        _db.session.flush()
+        admin = admin or create_user(f"admin{n}@example.com")
+        _db.session.add(ClientMember(client_id=tenant.id, user_id=admin.id, role=Role.CLIENT_ADMIN))
+        _db.session.commit()
+        tenant.admin = admin
+        return tenant
+
+    return _create
+
+
+@pytest.fixture
+def create_member(app, create_user):
+    def _create(tenant: Client, role: str = Role.CLIENT_USER, **kwargs) -> User:
+        user = create_user(**kwargs)
+        _db.session.add(ClientMember(client_id=tenant.id, user_id=user.id, role=role))
+        _db.session.commit()
+        return user
+
+    return _create
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as ``user`` (optionally choosing the client in use)."""
+
+    def _login(user: User, tenant: Client | None = None):
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+            if tenant is not None:
+                session["client_id"] = tenant.id
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def create_contact(app):
+    def _create(tenant: Client, phone: str | None = None, name: str = "Contato", **kwargs) -> Contact:
+        n = next(_counter)
+        contact = Contact(
+            client_id=tenant.id,
+            phone_e164=phone or f"+55119{n:08d}",
+            name=name,
+            **kwargs,
+        )
+        if contact.wa_id is None:
+            contact.wa_id = contact.phone_e164.lstrip("+")
+        _db.session.add(contact)
+        _db.session.commit()
+        return contact
+
+    return _create
+
+
+@pytest.fixture
+def create_list(app):
+    def _create(tenant: Client, name: str | None = None, contacts=()) -> ContactList:
+        contact_list = ContactList(client_id=tenant.id, name=name or f"Lista {next(_counter)}")
+        _db.session.add(contact_list)
+        _db.session.flush()
+        for contact in contacts:
+            _db.session.add(ContactListMember(list_id=contact_list.id, contact_id=contact.id))
+        _db.session.commit()
+        return contact_list
+
+    return _create
+
+
+DEFAULT_TEMPLATE_COMPONENTS = [
+    {"type": "BODY", "text": "Olá {{1}}, temos uma oferta para você!", "example": {"body_text": [["Maria"]]}},
+    {"type": "FOOTER", "text": "Responda SAIR para não receber mais"},
+]
+
+
+@pytest.fixture
+def create_template(app):
+    def _create(tenant: Client, name: str | None = None, status: str = "APPROVED", **kwargs) -> Template:
+        template = Template(
+            client_id=tenant.id,
+            name=name or f"modelo_{next(_counter)}",
+            language=kwargs.pop("language", "pt_BR"),
+            category=kwargs.pop("category", "MARKETING"),
+            components=kwargs.pop("components", DEFAULT_TEMPLATE_COMPONENTS),
+            status=status,
+            **kwargs,
+        )
+        _db.session.add(template)
+        _db.session.commit()
+        return template
+
+    return _create
+
+
+@pytest.fixture
+def create_message(app):
+    def _create(tenant: Client, contact: Contact, **kwargs) -> Message:
+        kwargs.setdefault("direction", "IN")
+        kwargs.setdefault("author", "CONTACT" if kwargs["direction"] == "IN" else "AGENT")
+        kwargs.setdefault("status", "RECEIVED" if kwargs["direction"] == "IN" else "SENT")
+        kwargs.setdefault("body", "Olá")
+        message = Message(client_id=tenant.id, contact_id=contact.id, **kwargs)
+        _db.session.add(message)
+        _db.session.commit()
+        return message
+
+    return _create
+
+
+@pytest.fixture
+def create_whatsapp_credential(app):
+    """Store a VALID WhatsApp credential for ``tenant`` pointing at a sandbox account.
+
+    ``account`` is what the sandbox's ``create_account`` returns (dict with access_token,
+    waba_id, phone_number_id, app_id, app_secret); default: the seeded demo account.
+    """
+    from clickpro.crypto import encrypt, last4
+    from clickpro.models import WhatsAppCredential
+
+    def _create(tenant: Client, account: dict | None = None, **kwargs):
+        account = account or {
+            "access_token": "sandbox-token",
+            "waba_id": "100000000000001",
+            "phone_number_id": "100000000000011",
+            "app_id": "100000000000021",
+        }
+        credential = WhatsAppCredential(
+            client_id=tenant.id,
+            access_token_enc=encrypt(account["access_token"]),
+            token_last4=last4(account["access_token"]),
+            waba_id=account["waba_id"],
+            phone_number_id=account["phone_number_id"],
+            app_id=account.get("app_id"),
+            display_phone_number=account.get("display_phone_number", "+55 11 3000-0000"),
+            status="VALID",
+            throughput_mps=kwargs.pop("throughput_mps", account.get("throughput_mps", 80)),
+            messaging_tier=kwargs.pop("messaging_tier", "TIER_1K"),
+            **kwargs,
+        )
+        if account.get("app_secret"):
+            credential.app_secret_enc = encrypt(account["app_secret"])
+        _db.session.add(credential)
+        _db.session.commit()
+        return credential
+
+    return _create
+
+
+@pytest.fixture
+def tenants(create_client, create_member):
+    """Two clients A and B, each with an admin and an agent."""
+
+    class Pair:
+        pass
+
+    pair = Pair()
+    pair.a = create_client("Loja A")
+    pair.a_user = create_member(pair.a, Role.CLIENT_USER)
+    pair.b = create_client("Loja B")
+    pair.b_user = create_member(pair.b, Role.CLIENT_USER)
+    return pair
