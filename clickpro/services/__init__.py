@@ -1,0 +1,1 @@
+"""Domain services: phone numbers, contact imports, notifications, templates."""
