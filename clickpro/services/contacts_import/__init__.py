@@ -1,0 +1,1 @@
+"""Contact imports from uploaded spreadsheets: ``reader`` streams CSV/.xlsx rows."""
