@@ -1,0 +1,1 @@
+"""Integrations with external APIs (Meta Graph API, OpenAI)."""

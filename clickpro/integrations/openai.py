@@ -1,0 +1,261 @@
+"""The one door to OpenAI (Responses API), for the per-client AI assistant.
+
+The SDK's own retries are off (``max_retries=0``): the AI-reply job owns the retry policy,
+and every SDK exception is translated into :class:`OpenAIFailure` with a kind and whether a
+retry makes sense. Messages never carry a full API key.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import httpx
+import openai as openai_sdk
+from flask import Flask, current_app
+from openai import OpenAI
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_TIMEOUT = 30.0
+_EXTENSION_KEY = "clickpro.openai_http"
+_create_lock = threading.Lock()
+_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-*]{4,}")
+
+
+class OpenAIErrorKind(StrEnum):
+    BAD_KEY = "bad_key"
+    QUOTA = "quota"
+    RATE_LIMIT = "rate_limit"
+    MODEL_NOT_FOUND = "model_not_found"
+    BAD_REQUEST = "bad_request"
+    SERVER = "server"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+
+
+_RETRYABLE = frozenset(
+    {
+        OpenAIErrorKind.RATE_LIMIT,
+        OpenAIErrorKind.SERVER,
+        OpenAIErrorKind.TIMEOUT,
+        OpenAIErrorKind.CONNECTION,
+    }
+)
+
+
+def mask_keys(text: str) -> str:
+    """Replace any ``sk-…`` key in a text by ``sk-…`` plus its last 4 characters."""
+    return _KEY_PATTERN.sub(lambda m: "sk-…" + m.group(0)[-4:], text)
+
+
+class OpenAIFailure(Exception):
+    """A failed OpenAI call, classified."""
+
+    def __init__(
+        self,
+        kind: OpenAIErrorKind,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.kind = kind
+        self.message = mask_keys(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
+        super().__init__(f"{kind.value}: {self.message}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in _RETRYABLE
+
+
+@dataclass
+class Reply:
+    text: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    response_id: str
+    status: str
+    latency_ms: int
+
+
+_DURATION = re.compile(
+    r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$"
+)
+
+
+def parse_retry_after(headers: Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` / ``x-ratelimit-reset-*``."""
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return float(value) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    for name in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"):
+        value = headers.get(name)
+        match = _DURATION.match(value.strip()) if value else None
+        if match and any(match.groups()):
+            h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
+            return h * 3600 + m * 60 + s + ms / 1000.0
+    return None
+
+
+def _error_message(exc: openai_sdk.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return str(exc.message or f"HTTP {exc.status_code}")
+
+
+def translate(exc: openai_sdk.OpenAIError) -> OpenAIFailure:
+    """Map any SDK exception to an :class:`OpenAIFailure`."""
+    kinds = OpenAIErrorKind
+    if isinstance(exc, openai_sdk.APITimeoutError):  # subclass of APIConnectionError
+        return OpenAIFailure(kinds.TIMEOUT, "OpenAI request timed out")
+    if isinstance(exc, openai_sdk.APIConnectionError):
+        return OpenAIFailure(kinds.CONNECTION, f"Could not reach OpenAI: {exc.message}")
+    if isinstance(exc, openai_sdk.APIStatusError):
+        status = exc.status_code
+        code = exc.code
+        message = _error_message(exc)
+        retry_after = parse_retry_after(getattr(exc.response, "headers", None))
+        if code == "model_not_found":
+            kind = kinds.MODEL_NOT_FOUND
+        elif isinstance(exc, openai_sdk.AuthenticationError) or status == 401:
+            kind = kinds.BAD_KEY
+        elif isinstance(exc, openai_sdk.RateLimitError) or status == 429:
+            quota = code == "insufficient_quota" or exc.type == "insufficient_quota"
+            kind = kinds.QUOTA if quota else kinds.RATE_LIMIT
+        elif isinstance(exc, openai_sdk.NotFoundError):
+            kind = kinds.MODEL_NOT_FOUND
+        elif isinstance(exc, openai_sdk.PermissionDeniedError):
+            kind = kinds.BAD_KEY
+        elif status >= 500:
+            kind = kinds.SERVER
+        else:
+            kind = kinds.BAD_REQUEST
+        if kind not in (kinds.RATE_LIMIT, kinds.SERVER):
+            retry_after = None
+        return OpenAIFailure(kind, message, status_code=status, retry_after=retry_after)
+    # Response validation errors and the like: the server answered something unusable.
+    return OpenAIFailure(kinds.SERVER, str(exc) or type(exc).__name__)
+
+
+class OpenAIGateway:
+    """One tenant's OpenAI access (one API key), over the app's pooled HTTP client."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = DEFAULT_TIMEOUT,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._client = OpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client or httpx.Client(timeout=timeout),
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIGateway(base_url={str(self._client.base_url)!r})"
+
+    def list_models(self) -> list[str]:
+        try:
+            page = self._client.models.list()
+            return [model.id for model in page.data]
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+
+    def create_reply(
+        self,
+        *,
+        model: str,
+        instructions: str,
+        messages: list[dict],
+        temperature: float | None = None,
+        max_output_tokens: int = 400,
+    ) -> Reply:
+        """One Responses API call; ``messages`` are ``{"role", "content"}`` oldest first."""
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "instructions": instructions,
+            "input": [{"role": m["role"], "content": m["content"]} for m in messages],
+            "max_output_tokens": max_output_tokens,
+            "store": False,
+        }
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        started = time.perf_counter()
+        try:
+            response = self._client.responses.create(**kwargs)
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        usage = response.usage
+        return Reply(
+            text=(response.output_text or "").strip(),
+            model=response.model,
+            input_tokens=usage.input_tokens if usage else 0,
+            output_tokens=usage.output_tokens if usage else 0,
+            response_id=response.id,
+            status=str(response.status or "completed"),
+            latency_ms=latency_ms,
+        )
+
+
+def shared_http_client(app: Flask | None = None) -> httpx.Client:
+    """The app's pooled httpx client for OpenAI, created lazily.
+
+    Shared across tenants (the key travels per request), so gateways are cheap to create.
+    ``OPENAI_HTTP_TRANSPORT`` (tests) routes it to an in-process sandbox or a mock.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    client = app.extensions.get(_EXTENSION_KEY)
+    if client is not None:
+        return client
+    with _create_lock:
+        client = app.extensions.get(_EXTENSION_KEY)
+        if client is None:
+            timeout = float(app.config.get("OPENAI_TIMEOUT", DEFAULT_TIMEOUT))
+            kwargs: dict[str, Any] = {
+                "timeout": timeout,
+                "limits": httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            }
+            transport = app.config.get("OPENAI_HTTP_TRANSPORT")
+            if transport is not None:
+                kwargs["transport"] = transport
+            client = httpx.Client(**kwargs)
+            app.extensions[_EXTENSION_KEY] = client
+    return client
+
+
+def openai_client(api_key: str, app: Flask | None = None) -> OpenAIGateway:
+    """An :class:`OpenAIGateway` for one API key, configured from the app's settings."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return OpenAIGateway(
+        api_key,
+        base_url=app.config.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+        timeout=float(app.config.get("OPENAI_TIMEOUT", DEFAULT_TIMEOUT)),
+        http_client=shared_http_client(app),
+    )

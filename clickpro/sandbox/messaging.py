@@ -1,0 +1,215 @@
+"""``POST /{phone_number_id}/messages`` semantics: validate, admit, record, schedule statuses."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from clickpro.sandbox.errors import error_body, status_error
+from clickpro.sandbox.templates import body_variable_count
+
+if TYPE_CHECKING:
+    from clickpro.sandbox.state import Account, SandboxState
+
+MEDIA_TYPES = {"image", "video", "audio", "document", "sticker"}
+OTHER_TYPES = {"interactive", "location", "contacts", "reaction"}
+FAKE_REPLIES = (
+    "Quero saber mais",
+    "Oi! Tenho interesse",
+    "Qual o valor?",
+    "Vocês entregam em Campinas?",
+    "Obrigado!",
+)
+Result = tuple[dict[str, Any], int]
+
+
+def _invalid(details: str) -> Result:
+    return error_body(100, details=details)
+
+
+def handle_send(state: SandboxState, account: Account, payload: dict[str, Any]) -> Result:
+    """Meta's answer to one send request (body, HTTP status)."""
+    if payload.get("messaging_product") != "whatsapp":
+        return _invalid("The parameter messaging_product is required.")
+    if "status" in payload:
+        if payload.get("status") != "read" or not payload.get("message_id"):
+            return _invalid("Mark as read needs status=read and message_id.")
+        state.read_marks.append(str(payload["message_id"]))
+        return {"success": True}, 200
+    to_raw = str(payload.get("to") or "")
+    to = to_raw.lstrip("+").replace(" ", "").replace("-", "")
+    if not to.isdigit() or not 8 <= len(to) <= 15:
+        return _invalid("The parameter to must be a phone number.")
+    mtype = payload.get("type", "text")
+    content = payload.get(mtype)
+    if mtype not in MEDIA_TYPES | OTHER_TYPES | {"text", "template"}:
+        return _invalid(f"Unsupported message type {mtype!r}.")
+    if not isinstance(content, dict):
+        return _invalid(f"The parameter {mtype} is required.")
+    callback = payload.get("biz_opaque_callback_data")
+    if callback is not None and len(str(callback)) > 512:
+        return _invalid("biz_opaque_callback_data is limited to 512 characters.")
+
+    template: dict[str, Any] | None = None
+    if mtype == "text":
+        body = content.get("body")
+        if not isinstance(body, str) or not body or len(body) > 4096:
+            return _invalid("text.body is required (max 4096 characters).")
+    elif mtype in MEDIA_TYPES:
+        if bool(content.get("id")) == bool(content.get("link")):
+            return _invalid(f"{mtype} needs exactly one of id or link.")
+        if content.get("id") and str(content["id"]) not in state.media:
+            return _invalid(f"Media id {content['id']} not found.")
+    elif mtype == "template":
+        template, problem = _check_template(state, account, content)
+        if problem is not None:
+            return problem
+
+    if (
+        mtype != "template"
+        and state.config.get("enforce_window")
+        and not state.window_open(account, to, time.time())
+    ):
+        return error_body(131047)
+    rule = state.injected_failure(account, to)
+    if rule is not None and not rule.get("async"):
+        state.count_failure(int(rule["code"]))
+        return error_body(int(rule["code"]))
+    now = time.time()
+    if not state.pair_rate_ok(account, to, now):
+        state.count_failure(131056)
+        return error_body(131056)
+    if not state.try_accept(account, now):  # last check: "accepted" counts only real sends
+        return error_body(130429)
+
+    wa_id = to
+    if state.config.get("br_wa_id_without_nine") and _is_br_mobile(to):
+        wa_id = to[:4] + to[5:]
+    wamid = state.new_wamid()
+    record = {
+        "phone_number_id": account.phone_number_id,
+        "to": to,
+        "wa_id": wa_id,
+        "type": mtype,
+        "template": template["name"] if template else None,
+        "language": template["language"] if template else None,
+        "wamid": wamid,
+        "callback_data": callback,
+        "ts": now,
+    }
+    state.sends.append(record)
+    category = str(template["category"]).lower() if template else "service"
+    if rule is not None:  # async failure: accepted, then a failed status
+        state.count_failure(int(rule["code"]))
+        _schedule_failed(state, account, record, category, int(rule["code"]))
+    else:
+        schedule_statuses(state, account, record, category)
+        if template is not None and state.rng.random() < float(state.config.get("reply_rate", 0)):
+            state.simulate_inbound(
+                account.phone_number_id,
+                wa_id,
+                text=state.rng.choice(FAKE_REPLIES),
+                name=f"Cliente {wa_id[-4:]}",
+                context_id=wamid,
+                delay=float(state.config.get("reply_delay_s", 0.5)),
+            )
+    return {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to_raw, "wa_id": wa_id}],
+        "messages": [{"id": wamid, "message_status": "accepted"}],
+    }, 200
+
+
+def _is_br_mobile(number: str) -> bool:
+    """55 + area code + 9XXXXXXXX: the form WhatsApp often answers without the 9."""
+    return len(number) == 13 and number.startswith("55") and number[4] == "9"
+
+
+def _check_template(
+    state: SandboxState, account: Account, content: dict[str, Any]
+) -> tuple[dict[str, Any] | None, Result | None]:
+    name = content.get("name")
+    language = (content.get("language") or {}).get("code")
+    if not name or not language:
+        return None, _invalid("template.name and template.language.code are required.")
+    template = state.templates.find(account.waba_id, str(name), str(language))
+    if template is None:
+        return None, error_body(
+            132001, details=f"template name ({name}) does not exist in {language}"
+        )
+    status = template["status"]
+    if status == "PAUSED":
+        return None, error_body(132015)
+    if status == "DISABLED":
+        return None, error_body(132016)
+    if status != "APPROVED":
+        return None, error_body(
+            132001, details=f"template name ({name}) is not approved in {language}"
+        )
+    expected = body_variable_count(template)
+    given = 0
+    for comp in content.get("components") or []:
+        if str(comp.get("type", "")).lower() == "body":
+            params = comp.get("parameters") or []
+            given = len(params)
+            if any(p.get("type") == "text" and not p.get("text") for p in params):
+                return None, error_body(132012)
+    if given != expected:
+        return None, error_body(
+            132000,
+            details=f"body: number of localizable_params ({given}) does not match "
+            f"the expected number of params ({expected})",
+        )
+    return template, None
+
+
+def _status(record: dict[str, Any], status: str, category: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": record["wamid"],
+        "status": status,
+        "timestamp": str(int(time.time())),
+        "recipient_id": record["wa_id"],
+        "conversation": {"id": "conv" + record["wamid"][-16:], "origin": {"type": category}},
+        "pricing": {"billable": True, "pricing_model": "PMP", "category": category},
+    }
+    if status == "sent":
+        item["conversation"]["expiration_timestamp"] = str(int(time.time()) + 86400)
+    if record["callback_data"] is not None:
+        item["biz_opaque_callback_data"] = record["callback_data"]
+    return item
+
+
+def schedule_statuses(
+    state: SandboxState, account: Account, record: dict[str, Any], category: str
+) -> None:
+    """sent → delivered → read webhooks, per ``status_mode``.
+
+    The timestamp is taken when the event is built (at send time), like Meta's own events
+    which carry the time of the state change, not of the delivery attempt.
+    """
+    mode = state.config.get("status_mode", "ordered")
+    if mode == "off":
+        return
+    gap = float(state.config.get("status_delay_s", 0.05))
+    steps = ["sent", "delivered", "read"]
+    delays = [gap * (n + 1) for n in range(3)]
+    if mode == "shuffled":
+        state.rng.shuffle(steps)
+    plan = list(zip(delays, steps, strict=True))
+    if mode == "duplicated":
+        plan = [(d + extra, s) for d, s in plan for extra in (0.0, gap / 10)]
+    for delay, step in plan:
+        state.dispatcher.emit(
+            account, "messages", {"statuses": [_status(record, step, category)]}, delay
+        )
+
+
+def _schedule_failed(
+    state: SandboxState, account: Account, record: dict[str, Any], category: str, code: int
+) -> None:
+    item = _status(record, "failed", category)
+    item.pop("conversation", None)
+    item["pricing"]["billable"] = False
+    item["errors"] = [status_error(code)]
+    gap = float(state.config.get("status_delay_s", 0.05))
+    state.dispatcher.emit(account, "messages", {"statuses": [item]}, gap)

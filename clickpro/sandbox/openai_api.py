@@ -1,0 +1,212 @@
+"""OpenAI routes of the sandbox under ``/openai/v1`` (``/models`` and ``/responses``)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from clickpro.sandbox.state import SandboxState
+
+bp = Blueprint("sandbox_openai", __name__, url_prefix="/openai/v1")
+MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-5-mini")
+Reply = tuple[Response, int] | Response
+
+
+def _state() -> SandboxState:
+    return current_app.extensions["sandbox"]
+
+
+def _error(
+    status: int, message: str, type_: str, code: str | None, param: str | None = None
+) -> tuple[Response, int]:
+    return jsonify(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    ), status
+
+
+def _masked(key: str) -> str:
+    return f"{key[:3]}{'*' * max(len(key) - 7, 4)}{key[-4:]}" if len(key) > 8 else "****"
+
+
+def _bad_key(key: str) -> tuple[Response, int]:
+    return _error(
+        401,
+        f"Incorrect API key provided: {_masked(key)}. You can find your API key at "
+        "https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+        "invalid_api_key",
+    )
+
+
+@bp.before_request
+def _gate() -> Reply | None:
+    """Auth, forced failures and simulated latency shared by every OpenAI route."""
+    state = _state()
+    header = request.headers.get("Authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not key:
+        return _error(
+            401,
+            "You didn't provide an API key. You need to provide your API key in an "
+            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            "invalid_request_error",
+            None,
+        )
+    if not key.startswith("sk-") or key in state.revoked_keys:
+        state.openai_counts["errors"] += 1
+        return _bad_key(key)
+    latency = float(state.config.get("openai_latency_ms", 0) or 0)
+    if latency > 0:
+        time.sleep(latency / 1000.0)
+    forced = state.next_openai_failure()
+    if forced is None:
+        return None
+    state.openai_counts["errors"] += 1
+    kind = forced["kind"]
+    if kind == "timeout":
+        time.sleep(float(forced.get("sleep_s") or state.config.get("openai_timeout_sleep_s", 5)))
+        return None  # the client gave up long ago; answering late is what a hang looks like
+    if kind == "bad_key":
+        return _bad_key(key)
+    if kind == "quota":
+        return _error(
+            429,
+            "You exceeded your current quota, please check your plan and billing details. "
+            "For more information on this error, read the docs: "
+            "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+            "insufficient_quota",
+            "insufficient_quota",
+        )
+    if kind == "rate_limit":
+        response, status = _error(
+            429,
+            "Rate limit reached for gpt-4.1-mini in organization org-sandbox on requests per "
+            "min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.",
+            "requests",
+            "rate_limit_exceeded",
+        )
+        response.headers["retry-after"] = "1"
+        response.headers["x-ratelimit-reset-requests"] = "120ms"
+        return response, status
+    return _error(
+        500,
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+        None,
+    )
+
+
+@bp.get("/models")
+def models() -> Reply:
+    _state().openai_counts["models"] += 1
+    data = [
+        {"id": m, "object": "model", "created": 1700000000 + n, "owned_by": "openai"}
+        for n, m in enumerate(MODELS)
+    ]
+    return jsonify({"object": "list", "data": data})
+
+
+def _last_user_text(input_: Any) -> str:
+    if isinstance(input_, str):
+        return input_
+    for item in reversed(input_):
+        if isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(
+                    str(p.get("text", "")) for p in content if isinstance(p, dict)
+                ).strip()
+    return ""
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+@bp.post("/responses")
+def responses() -> Reply:
+    state = _state()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "We could not parse the JSON body of your request.",
+                      "invalid_request_error", None)  # fmt: skip
+    model = body.get("model")
+    if not model:
+        return _error(400, "Missing required parameter: 'model'.", "invalid_request_error",
+                      "missing_required_parameter", "model")  # fmt: skip
+    if model not in MODELS:
+        return _error(400, f"The model `{model}` does not exist or you do not have access to it.",
+                      "invalid_request_error", "model_not_found", "model")  # fmt: skip
+    input_ = body.get("input")
+    if not isinstance(input_, str | list) or not input_:
+        return _error(400, "Missing required parameter: 'input'.", "invalid_request_error",
+                      "missing_required_parameter", "input")  # fmt: skip
+    if "prompt" in body:
+        return _error(400, "Reusable prompts are not supported by the sandbox.",
+                      "invalid_request_error", None, "prompt")  # fmt: skip
+    state.openai_counts["responses"] += 1
+    question = _last_user_text(input_)
+    text = f'Olá! Sobre "{question}": posso ajudar, me conte mais detalhes.'
+    words = text.split()
+    max_out = int(body.get("max_output_tokens") or 0)
+    status, incomplete = "completed", None
+    if max_out and len(words) > max_out:
+        words, status = words[:max_out], "incomplete"
+        incomplete = {"reason": "max_output_tokens"}
+        text = " ".join(words)
+    instructions = body.get("instructions") or ""
+    history = input_ if isinstance(input_, list) else [{"content": input_}]
+    input_tokens = _tokens(instructions) + sum(
+        _tokens(str(m.get("content", ""))) for m in history if isinstance(m, dict)
+    )
+    output_tokens = len(words)
+    return jsonify(
+        {
+            "id": "resp_" + secrets.token_hex(24),
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": status,
+            "error": None,
+            "incomplete_details": incomplete,
+            "instructions": body.get("instructions"),
+            "max_output_tokens": body.get("max_output_tokens"),
+            "model": model,
+            "output": [
+                {
+                    "type": "message",
+                    "id": "msg_" + secrets.token_hex(24),
+                    "status": status,
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": text, "annotations": []}],
+                }
+            ],
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "store": bool(body.get("store", True)),
+            "temperature": body.get("temperature", 1.0),
+            "text": {"format": {"type": "text"}},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": 1.0,
+            "truncation": "disabled",
+            "usage": {
+                "input_tokens": input_tokens,
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens": output_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": input_tokens + output_tokens,
+            },
+            "metadata": {},
+        }
+    )
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "DELETE"])
+def unknown(rest: str) -> Reply:
+    """E.g. the Assistants API (``/v1/assistants``, ``/v1/threads``), shut down in 2026."""
+    return _error(404, f"Invalid URL ({request.method} /v1/{rest})", "invalid_request_error", None)
