@@ -7,6 +7,7 @@ Features and plugins add definitions through ``clickpro.plugins.api.register_per
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,12 +69,18 @@ def make_scheduler(app: Flask, interval: float = 5) -> Scheduler:
     return Scheduler(queue_name=QUEUE_DEFAULT, connection=redis_connection(app), interval=interval)
 
 
+def scheduler_job_id(job: PeriodicJob) -> str:
+    """RQ 3 job ids allow only letters, digits, ``_`` and ``-`` ("templates.sync_all" →
+    "periodic-templates-sync_all")."""
+    return "periodic-" + re.sub(r"[^A-Za-z0-9_-]", "-", job.id)
+
+
 def reconcile(app: Flask, scheduler: Scheduler) -> None:
     """Make the scheduler hold exactly our periodic jobs (cancel unknown/changed ones)."""
-    wanted = {f"periodic:{job.id}": job for job in periodic_jobs(app)}
+    wanted = {scheduler_job_id(job): job for job in periodic_jobs(app)}
     for job in scheduler.get_jobs():
         definition = wanted.get(job.id)
-        if definition is None and job.id.startswith("periodic:"):
+        if definition is None and job.id.startswith("periodic-"):
             scheduler.cancel(job)
             continue
         if definition is not None and (
