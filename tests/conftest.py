@@ -163,6 +163,7 @@ def sandbox(app):
         OPENAI_HTTP_TRANSPORT=transport,
     )
     app.extensions.pop("clickpro.meta_http", None)
+    app.extensions.pop("clickpro.openai_http", None)
     state = sandbox_app.extensions["sandbox"]
     state.app = sandbox_app
     return state

@@ -1,0 +1,3 @@
+from clickpro.blueprints.credentials.routes import bp
+
+__all__ = ["bp"]

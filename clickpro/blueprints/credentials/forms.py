@@ -1,0 +1,84 @@
+"""Forms of the credentials page. Real validation (and the live test) is in the service."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+WEEKDAYS = [
+    ("0", _l("Segunda")),
+    ("1", _l("Terça")),
+    ("2", _l("Quarta")),
+    ("3", _l("Quinta")),
+    ("4", _l("Sexta")),
+    ("5", _l("Sábado")),
+    ("6", _l("Domingo")),
+]
+
+
+class WhatsAppForm(FlaskForm):
+    access_token = PasswordField(_l("Token de acesso (usuário do sistema)"), [Length(max=4096)])
+    waba_id = StringField(_l("WABA id (conta do WhatsApp Business)"), [Length(max=64)])
+    phone_number_id = StringField(_l("Phone number id (número remetente)"), [Length(max=64)])
+    app_id = StringField(_l("App id (para enviar mídia de modelos)"), [Optional(), Length(max=64)])
+    app_secret = PasswordField(_l("App secret do seu app da Meta (opcional)"), [Length(max=4096)])
+    clear_app_secret = BooleanField(_l("Remover o app secret salvo"))
+    verify_token = PasswordField(
+        _l("Token de verificação do webhook do seu app (opcional)"), [Length(max=4096)]
+    )
+
+
+class OpenAIForm(FlaskForm):
+    api_key = PasswordField(_l("Chave da API da OpenAI"), [Length(max=4096)])
+    model = StringField(_l("Modelo"), [Length(max=64)], default="gpt-4.1-mini")
+    instructions = TextAreaField(
+        _l("Instruções (persona do assistente)"), [Length(max=20000)], render_kw={"rows": 6}
+    )
+    temperature = StringField(_l("Temperatura (0 a 2)"), default="0.3")
+    context_messages = StringField(_l("Mensagens recentes enviadas como contexto"), default="12")
+    max_output_tokens = StringField(_l("Máximo de tokens por resposta"), default="400")
+    handoff_keywords = StringField(
+        _l("Palavras que chamam um atendente (separadas por vírgula)"),
+        [Length(max=2000)],
+        default="atendente, humano, falar com alguém, pessoa",
+    )
+    handoff_text = TextAreaField(
+        _l("Texto ao passar a conversa para um atendente"), [Length(max=1000)]
+    )
+    fallback_text = TextAreaField(
+        _l("Texto quando o assistente não pode responder"), [Length(max=1000)]
+    )
+    ai_enabled = BooleanField(_l("Respostas automáticas com IA ligadas"))
+    hours_mode = RadioField(
+        _l("Quando responder"),
+        choices=[("always", _l("Sempre")), ("custom", _l("Só no horário de atendimento"))],
+        default="always",
+    )
+    hours_days = SelectMultipleField(
+        _l("Dias"),
+        choices=WEEKDAYS,
+        default=["0", "1", "2", "3", "4"],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    hours_start = StringField(_l("Início (HH:MM)"), default="08:00")
+    hours_end = StringField(_l("Fim (HH:MM)"), default="18:00")
+    daily_reply_cap = StringField(_l("Limite diário de respostas (0 = sem limite)"), default="0")
+    non_text_policy = SelectField(
+        _l("Mensagens que não são texto (áudio, imagem…)"),
+        choices=[
+            ("fallback", _l("Responder com o texto abaixo")),
+            ("handoff", _l("Passar para um atendente")),
+        ],
+        default="fallback",
+    )
+    non_text_text = TextAreaField(_l("Texto para mensagens que não são texto"), [Length(max=1000)])

@@ -1,0 +1,57 @@
+"""What every credential operation shares: errors and the cleaning of pasted values."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"^\d{5,32}$")
+
+
+class CredentialError(ValueError):
+    """Bad input or a refused live test. ``field`` is the form field (None: the whole form)."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+class ServiceUnreachable(CredentialError):
+    """Meta/OpenAI could not be reached (timeout, connection): nothing was decided."""
+
+
+class NoCredentials(LookupError):
+    """The client has no usable credential of that kind (missing or invalid)."""
+
+
+def clean_secret(value: str | None, field: str, label: str, *, required: bool) -> str | None:
+    """A pasted token/key: surrounding whitespace stripped, inner whitespace refused.
+
+    ``None`` (not required and left empty) means "keep the stored one".
+    """
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise CredentialError(field, f"Informe {label}.")
+        return None
+    if any(ch.isspace() for ch in text):
+        raise CredentialError(
+            field,
+            f"{label[0].upper()}{label[1:]} contém espaços ou quebras de linha no meio: "
+            "copie-o de novo, sem cortes.",
+        )
+    if len(text) > 4096:
+        raise CredentialError(field, f"{label[0].upper()}{label[1:]} é longo demais.")
+    return text
+
+
+def clean_id(value: str | None, field: str, label: str, *, required: bool = True) -> str | None:
+    """A numeric Meta id (WABA, phone number, app)."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise CredentialError(field, f"Informe o {label}.")
+        return None
+    if not _DIGITS.match(text):
+        raise CredentialError(field, f"O {label} deve conter apenas números.")
+    return text

@@ -1,0 +1,299 @@
+"""The demo seed of ``clickpro run``: logins, a shop client wired to the sandbox, data.
+
+Runs only in embedded mode (the sandbox attached in-process) or with ``CLICKPRO_DEMO=1``.
+Idempotent: every step first looks for what it would create, so a second run changes
+nothing and returns the same logins. The sandbox lives in memory, so after a restart the
+templates are re-created *in the sandbox* (not in the database) to keep sends working.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import struct
+import time
+import zlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from clickpro.extensions import db
+from clickpro.integrations.meta import GraphError
+from clickpro.models import Client, Role, TemplateStatus
+from clickpro.services import accounts
+from clickpro.services.contact_lists import add_contacts, get_or_create_list
+from clickpro.services.contacts import ContactError, create_contact
+from clickpro.services.credentials import (
+    CredentialError,
+    NoCredentials,
+    get_openai_credential,
+    get_whatsapp_credential,
+    save_openai_credentials,
+    save_whatsapp_credentials,
+    whatsapp_for,
+)
+from clickpro.services.template_rules import ButtonDraft, TemplateDraft
+
+log = logging.getLogger(__name__)
+
+PASSWORD = "clickpro-demo"
+SUPER_EMAIL = "admin@clickpro.local"
+ADMIN_EMAIL = "demo@clickpro.local"
+AGENT_EMAIL = "agente@clickpro.local"
+CLIENT_NAME = "Loja Demo"
+LIST_NAME = "Clientes demo"
+CONTACTS = 50
+SANDBOX_ACCOUNT = {
+    "access_token": "sandbox-token",
+    "waba_id": "100000000000001",
+    "phone_number_id": "100000000000011",
+    "app_id": "100000000000021",
+}
+OPENAI_KEY = "sk-demo-clickpro"
+PERSONA = (
+    "Você é a Bia, atendente virtual da Loja Demo, uma loja de roupas e acessórios de "
+    "São Paulo com entrega para todo o Brasil. Responda em português do Brasil, de forma "
+    "curta, simpática e objetiva (no máximo 3 frases). Frete grátis acima de R$ 199; "
+    "trocas em até 30 dias; pagamento no Pix, cartão em até 6x ou boleto. Não invente "
+    "preços nem prazos que não conhece: nesses casos, ofereça chamar um atendente."
+)
+FIRST_NAMES = (
+    "Ana", "Beatriz", "Camila", "Daniela", "Fernanda", "Gabriela", "Juliana", "Larissa",
+    "Mariana", "Patrícia", "Renata", "Vanessa", "Bruno", "Carlos", "Diego", "Eduardo",
+    "Felipe", "Gustavo", "João", "Lucas", "Marcelo", "Rafael", "Rodrigo", "Thiago",
+)  # fmt: skip
+LAST_NAMES = (
+    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira",
+    "Lima", "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Barbosa",
+)  # fmt: skip
+CITIES = ("São Paulo", "Campinas", "Santos", "Guarulhos", "Osasco", "Sorocaba")
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    email: str
+    password: str
+    super_email: str | None
+
+
+def demo_enabled() -> bool:
+    app = current_app
+    return (
+        app.extensions.get("clickpro.sandbox") is not None
+        or os.environ.get("CLICKPRO_DEMO") == "1"
+        or bool(app.config.get("CLICKPRO_DEMO"))
+    )
+
+
+def seed_demo() -> DemoInfo | None:
+    """Create (once) the demo logins, client, credentials, templates and contacts."""
+    if not demo_enabled():
+        return None
+    _ensure_user(SUPER_EMAIL, "Administrador", super_admin=True)
+    client = _ensure_client()
+    _ensure_member(client, AGENT_EMAIL, "Agente Demo", Role.CLIENT_USER)
+    if _ensure_whatsapp(client):
+        _ensure_templates(client)
+    _ensure_openai(client)
+    _ensure_contacts(client)
+    return DemoInfo(email=ADMIN_EMAIL, password=PASSWORD, super_email=SUPER_EMAIL)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def _ensure_user(email: str, name: str, *, super_admin: bool = False):
+    user = accounts.find_user(email)
+    if user is None:
+        user = accounts.create_user(email, PASSWORD, name=name, is_super_admin=super_admin)
+    return user
+
+
+def _ensure_client() -> Client:
+    client = db.session.scalar(
+        sa.select(Client).where(Client.slug == accounts.slugify(CLIENT_NAME))
+    )
+    if client is None:
+        client, _created = accounts.create_client(CLIENT_NAME, ADMIN_EMAIL, PASSWORD)
+    _ensure_member(client, ADMIN_EMAIL, "Demo", Role.CLIENT_ADMIN)
+    return client
+
+
+def _ensure_member(client: Client, email: str, name: str, role: str) -> None:
+    user = _ensure_user(email, name)
+    if accounts.membership_of(client.id, user.id) is None:
+        accounts.add_member(client, email, role)
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _ensure_whatsapp(client: Client) -> bool:
+    """Connect the sandbox's default number (a real live validation); False on failure."""
+    if get_whatsapp_credential(client.id) is not None:
+        return True
+    try:
+        save_whatsapp_credentials(client, dict(SANDBOX_ACCOUNT))
+    except CredentialError as exc:
+        log.warning("demo: WhatsApp credentials not saved: %s", exc.message)
+        return False
+    return True
+
+
+def _ensure_openai(client: Client) -> None:
+    if get_openai_credential(client.id) is not None:
+        return
+    try:
+        save_openai_credentials(
+            client,
+            {"api_key": OPENAI_KEY, "model": "gpt-4.1-mini", "instructions": PERSONA,
+             "temperature": 0.4, "ai_enabled": True},
+        )  # fmt: skip
+    except CredentialError as exc:
+        log.warning("demo: OpenAI credentials not saved: %s", exc.message)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def _drafts() -> list[TemplateDraft]:
+    welcome = TemplateDraft(
+        name="boas_vindas",
+        category="MARKETING",
+        body_text="Olá {{1}}, seja bem-vindo(a) à Loja Demo! Responda esta mensagem "
+        "sempre que precisar de ajuda com seus pedidos.",
+        body_examples=["Maria"],
+        footer_text="Loja Demo",
+    )
+    promo = TemplateDraft(
+        name="promo_black_friday",
+        category="MARKETING",
+        header_format="IMAGE",
+        body_text="Oi {{1}}, a Black Friday da Loja Demo chegou: {{2}} de desconto em "
+        "toda a loja, só até domingo!",
+        body_examples=["Maria", "30%"],
+        footer_text="Responda SAIR para não receber mais",
+        buttons=[
+            ButtonDraft(type="QUICK_REPLY", text="Parar promoções"),
+            ButtonDraft(
+                type="URL",
+                text="Ver ofertas",
+                url="https://loja-demo.example/ofertas/{{1}}",
+                url_example="https://loja-demo.example/ofertas/bf",
+            ),
+        ],
+    )
+    return [welcome, promo]
+
+
+def banner_png(width: int = 96, height: int = 48) -> bytes:
+    """A small orange PNG (the promo's header image), built without an image library."""
+    row = b"\x00" + bytes((245, 124, 0)) * width
+    raw = zlib.compress(row * height)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def _sandbox_state():
+    sandbox = current_app.extensions.get("clickpro.sandbox")
+    return sandbox.extensions["sandbox"] if sandbox is not None else None
+
+
+def _ensure_templates(client: Client) -> None:
+    from clickpro.services.templates import (
+        HeaderFile,
+        TemplateError,
+        create_template,
+        find_template,
+        sync_templates,
+    )
+
+    try:
+        credential, graph = whatsapp_for(client.id)
+    except NoCredentials:
+        return
+    for draft in _drafts():
+        local = find_template(client.id, draft.name, draft.language)
+        try:
+            remote = graph.list_templates(credential.waba_id, name=draft.name)
+            if local is None:
+                header = (
+                    HeaderFile("black-friday.png", banner_png())
+                    if draft.header_format == "IMAGE"
+                    else None
+                )
+                local = create_template(client, draft, header)
+                remote_id = local.meta_template_id
+            elif not remote:  # a restarted sandbox forgot it: submit it there again
+                payload = {"name": local.name, "language": local.language,
+                           "category": local.category, "components": local.components}  # fmt: skip
+                remote_id = graph.create_template(credential.waba_id, payload).get("id")
+            else:
+                remote_id = remote[0].get("id")
+            _approve(graph, credential.waba_id, draft.name, str(remote_id))
+        except (GraphError, TemplateError) as exc:
+            log.warning("demo: template %s not created: %s", draft.name, exc)
+    local_rows = [find_template(client.id, d.name, d.language) for d in _drafts()]
+    if any(t is not None and t.status != TemplateStatus.APPROVED for t in local_rows):
+        sync_templates(client.id)
+
+
+def _approve(graph, waba_id: str, name: str, remote_id: str, wait_s: float = 10.0) -> None:
+    """Approve at once through the in-process sandbox, else wait for its own review."""
+    state = _sandbox_state()
+    if state is not None:
+        template = state.templates.find(waba_id, name, "pt_BR")
+        if template is not None and template["status"] != "APPROVED":
+            state.templates.set_status(remote_id, "APPROVED")
+        return
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        rows = graph.list_templates(waba_id, name=name)
+        if rows and rows[0].get("status") != "PENDING":
+            return
+        time.sleep(0.25)
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def demo_people(count: int = CONTACTS) -> list[tuple[str, str, str]]:
+    """(name, +55 11 9xxxx-xxxx, city), always the same list."""
+    rng = random.Random(2026)
+    people, phones = [], set()
+    while len(people) < count:
+        phone = f"+55119{rng.randint(6, 9)}{rng.randint(0, 9_999_999):07d}"
+        if phone in phones:
+            continue
+        phones.add(phone)
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        people.append((name, phone, rng.choice(CITIES)))
+    return people
+
+
+def _ensure_contacts(client: Client) -> None:
+    from clickpro.models import Contact
+
+    contact_list = get_or_create_list(client.id, LIST_NAME)
+    existing = dict(
+        db.session.execute(
+            sa.select(Contact.phone_e164, Contact.id).where(Contact.client_id == client.id)
+        ).all()
+    )
+    ids = []
+    for name, phone, city in demo_people():
+        if phone in existing:
+            ids.append(existing[phone])
+            continue
+        try:
+            ids.append(create_contact(client.id, phone, name, {"cidade": city}).id)
+        except ContactError as exc:
+            log.warning("demo: contact %s skipped: %s", phone, exc)
+    add_contacts(contact_list, ids)
