@@ -1,0 +1,60 @@
+"""AI-reply jobs (queue ``QUEUE_AI``).
+
+Debounce: every inbound message the AI should handle schedules ``reply_job`` for itself
+``AI_DEBOUNCE_S`` later (job id ``ai-reply-<message id>``: a re-delivered signal does
+not queue it twice). When a job runs and a newer inbound message of the same contact
+exists, it steps aside: the newest message's job answers the whole burst at once. The
+claim in the database (``clickpro.models.ai``), not the job ids, guarantees one answer
+per inbound message whatever the number of workers.
+
+Retries: a transient OpenAI failure returns ``retry_in``; the job re-enqueues itself
+with that delay and ``attempt + 1`` (bounded by ``AI_MAX_ATTEMPTS``). With
+``RQ_ASYNC=False`` (tests) the delay is skipped and the retry runs at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from clickpro.services import ai_reply
+from clickpro.tasks import QUEUE_AI, enqueue
+
+log = logging.getLogger(__name__)
+
+
+def job_id(message_id: int, attempt: int = 1) -> str:
+    return f"ai-reply-{message_id}" if attempt == 1 else f"ai-reply-{message_id}-{attempt}"
+
+
+def schedule_reply(client_id: int, contact_id: int, message_id: int) -> None:
+    """Enqueue the debounced reply job for one inbound message."""
+    delay = float(current_app.config.get("AI_DEBOUNCE_S", 4.0))
+    enqueue(
+        reply_job,
+        client_id,
+        contact_id,
+        message_id,
+        queue=QUEUE_AI,
+        job_id=job_id(message_id),
+        delay=delay if delay > 0 else None,
+    )
+
+
+def reply_job(client_id: int, contact_id: int, message_id: int, attempt: int = 1) -> dict:
+    """Job: answer the conversation up to ``message_id`` (or step aside / hand off)."""
+    outcome = ai_reply.answer_conversation(client_id, contact_id, message_id, attempt=attempt)
+    log.info("AI reply for message %s (attempt %s): %s", message_id, attempt, outcome)
+    if outcome.retry_in is not None:
+        enqueue(
+            reply_job,
+            client_id,
+            contact_id,
+            message_id,
+            attempt + 1,
+            queue=QUEUE_AI,
+            job_id=job_id(message_id, attempt + 1),
+            delay=outcome.retry_in,
+        )
+    return outcome.as_dict()
