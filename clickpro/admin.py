@@ -1,9 +1,441 @@
-"""Flask-Admin for SUPER_ADMIN (completed by the foundation work; see init_admin)."""
+"""Flask-Admin at /admin/ for platform operators (SUPER_ADMIN only).
+
+Anyone else gets a 404 (the area does not exist for them); an anonymous visitor is sent
+to the login page. Secrets never leave the database: encrypted columns and password
+hashes are excluded from every list, detail and form; credentials show the last four
+characters only. Plugins add views through ``clickpro.plugins.api.register_admin_view``,
+which finds this app's ``Admin`` in ``app.extensions["clickpro.admin"]``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEmpty
+from flask_admin.form import SecureForm
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup
+from wtforms import PasswordField, SelectField, ValidationError
+from wtforms.csrf.core import CSRF
+from wtforms.validators import Optional
+
+from clickpro.extensions import db
+from clickpro.models import (
+    Campaign,
+    Client,
+    ClientMember,
+    Message,
+    OpenAICredential,
+    Role,
+    Template,
+    User,
+    WebhookEvent,
+    WhatsAppCredential,
+)
+
+EXTENSION_KEY = "clickpro.admin"
 
 
-def init_admin(app: Flask) -> None:
-    """Placeholder until the admin views land: /admin/ is not mounted."""
+class _FlaskWTFCSRF(CSRF):
+    """Flask-Admin's SecureForm, but with Flask-WTF's token.
+
+    The app-wide ``CSRFProtect`` checks every POST against Flask-WTF's token, so the
+    admin forms must carry that same token (Flask-Admin's own SessionCSRF token would
+    be refused before the view runs).
+    """
+
+    def generate_csrf_token(self, csrf_token_field) -> str:
+        return generate_csrf()
+
+    def validate_csrf_token(self, form, field) -> None:
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        try:
+            validate_csrf(field.data)
+        except Exception as exc:
+            raise ValidationError(str(getattr(exc, "args", ["CSRF"])[0])) from None
+
+
+class AdminForm(SecureForm):
+    class Meta:
+        csrf = True
+        csrf_class = _FlaskWTFCSRF
+
+
+def _is_super_admin() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_super_admin)
+
+
+def _deny():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    abort(404)
+
+
+class SuperAdminIndexView(AdminIndexView):
+    def is_accessible(self) -> bool:
+        return _is_super_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _deny()
+
+    @expose("/")
+    def index(self):
+        counts = {
+            label: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for label, model in (
+                (_("Clientes"), Client),
+                (_("Usuários"), User),
+                (_("Mensagens"), Message),
+                (_("Eventos de webhook"), WebhookEvent),
+            )
+        }
+        unrouted = db.session.scalar(
+            sa.select(sa.func.count(WebhookEvent.id)).where(
+                sa.or_(WebhookEvent.routed.is_(False), WebhookEvent.error.is_not(None))
+            )
+        )
+        return self.render("admin/clickpro_index.html", counts=counts, unrouted=unrouted)
+
+
+class SecureModelView(ModelView):
+    form_base_class = AdminForm
+    page_size = 50
+    can_view_details = True
+
+    def is_accessible(self) -> bool:
+        return _is_super_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _deny()
+
+
+class ReadOnlyView(SecureModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+
+class ClientView(SecureModelView):
+    column_list = ("id", "name", "slug", "timezone", "is_active", "ai_enabled", "created_at")
+    column_searchable_list = ("name", "slug")
+    column_filters = ("is_active", "ai_enabled")
+    form_columns = ("name", "slug", "timezone", "is_active", "ai_enabled")
+    column_details_exclude_list = ("settings",)
+
+
+class UserView(SecureModelView):
+    column_list = (
+        "id",
+        "email",
+        "name",
+        "is_super_admin",
+        "is_active",
+        "locked_until",
+        "last_login_at",
+    )
+    column_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash",)
+    column_export_exclude_list = ("password_hash",)
+    column_searchable_list = ("email", "name")
+    column_filters = ("is_super_admin", "is_active")
+    form_columns = (
+        "email",
+        "name",
+        "new_password",
+        "is_super_admin",
+        "is_active",
+        "locale",
+        "locked_until",
+    )
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("Definir senha"),
+            validators=[Optional()],
+            description=_l("Deixe em branco para manter."),
+        )
+    }
+
+    def on_model_change(self, form, model: User, is_created: bool) -> None:
+        from clickpro.services.accounts import AccountError, normalize_email, validate_password
+
+        model.email = normalize_email(model.email)
+        password = form.new_password.data
+        if is_created and not password:
+            raise ValidationError(_("Informe uma senha para o novo usuário."))
+        if password:
+            try:
+                validate_password(password)
+            except AccountError as exc:
+                raise ValidationError(str(exc)) from None
+            model.set_password(password)
+            model.failed_logins = 0
+
+
+class MembershipView(SecureModelView):
+    column_list = ("id", "client", "user", "role", "is_active", "created_at")
+    column_filters = ("role", "is_active", "client.name", "user.email")
+    form_columns = ("client", "user", "role", "is_active")
+    form_overrides = {"role": SelectField}
+    form_args = {
+        "role": {
+            "choices": [
+                (Role.CLIENT_ADMIN.value, "CLIENT_ADMIN"),
+                (Role.CLIENT_USER.value, "CLIENT_USER"),
+            ]
+        }
+    }
+
+    def on_model_change(self, form, model: ClientMember, is_created: bool) -> None:
+        history = sa.inspect(model).attrs.client_id.history
+        db.session.flush()
+        for client_id in {model.client_id, *(c for c in history.deleted if c is not None)}:
+            self._check_has_admin(client_id)
+
+    def on_model_delete(self, model: ClientMember) -> None:
+        self._check_has_admin(model.client_id, excluding=model.id)
+
+    @staticmethod
+    def _check_has_admin(client_id: int, excluding: int | None = None) -> None:
+        """Never leave a client without an active CLIENT_ADMIN (the services' rule)."""
+        stmt = sa.select(sa.func.count(ClientMember.id)).where(
+            ClientMember.client_id == client_id,
+            ClientMember.role == Role.CLIENT_ADMIN,
+            ClientMember.is_active.is_(True),
+        )
+        if excluding is not None:
+            stmt = stmt.where(ClientMember.id != excluding)
+        if not db.session.scalar(stmt):
+            raise ValidationError(_("O cliente precisa de pelo menos um administrador ativo."))
+
+
+def _last4_formatter(attribute: str):
+    def render(view, context, model, name):
+        value = getattr(model, attribute, "") or ""
+        return f"••••{value}" if value else "—"
+
+    return render
+
+
+class WhatsAppCredentialView(ReadOnlyView):
+    column_list = (
+        "id",
+        "client_id",
+        "phone_number_id",
+        "waba_id",
+        "display_phone_number",
+        "token",
+        "status",
+        "throughput_mps",
+        "validated_at",
+    )
+    column_details_list = column_list + (
+        "app_id",
+        "verified_name",
+        "quality_rating",
+        "messaging_tier",
+        "last_error",
+    )
+    column_formatters = {"token": _last4_formatter("token_last4")}
+    column_filters = ("status", "client_id")
+
+
+class OpenAICredentialView(ReadOnlyView):
+    column_list = ("id", "client_id", "api_key", "model", "assistant_id", "status", "validated_at")
+    column_details_list = column_list + (
+        "temperature",
+        "context_messages",
+        "max_output_tokens",
+        "last_error",
+    )
+    column_formatters = {"api_key": _last4_formatter("key_last4")}
+    column_filters = ("status", "client_id")
+
+
+class TemplateView(ReadOnlyView):
+    column_list = (
+        "id",
+        "client_id",
+        "name",
+        "language",
+        "category",
+        "status",
+        "meta_template_id",
+        "last_synced_at",
+    )
+    column_filters = ("status", "category", "client_id")
+    column_searchable_list = ("name",)
+
+
+class CampaignView(ReadOnlyView):
+    column_list = (
+        "id",
+        "client_id",
+        "name",
+        "status",
+        "template_id",
+        "scheduled_at",
+        "started_at",
+        "finished_at",
+    )
+    column_filters = ("status", "client_id")
+    column_searchable_list = ("name",)
+
+
+class MessageView(ReadOnlyView):
+    column_list = (
+        "id",
+        "client_id",
+        "contact_id",
+        "campaign_id",
+        "direction",
+        "author",
+        "type",
+        "status",
+        "error_code",
+        "wamid",
+        "created_at",
+    )
+    column_filters = ("status", "direction", "author", "client_id", "campaign_id", "error_code")
+    column_searchable_list = ("wamid",)
+    column_default_sort = ("id", True)
+
+
+def _short_body(view, context, model, name):
+    body = model.body or ""
+    return body if len(body) <= 120 else body[:120] + "…"
+
+
+def _pre_body(view, context, model, name):
+    return Markup("<pre style='white-space: pre-wrap'>{}</pre>").format(model.body or "")
+
+
+class WebhookEventView(ReadOnlyView):
+    column_list = (
+        "id",
+        "received_at",
+        "client_id",
+        "routed",
+        "signature_ok",
+        "processed_at",
+        "attempts",
+        "error",
+        "body",
+    )
+    column_labels = {
+        "received_at": _l("Recebido em"),
+        "client_id": _l("Cliente"),
+        "routed": _l("Roteado"),
+        "signature_ok": _l("Assinatura ok"),
+        "processed_at": _l("Processado em"),
+        "attempts": _l("Tentativas"),
+        "error": _l("Erro"),
+        "body": _l("Corpo"),
+    }
+    column_formatters = {"body": _short_body}
+    column_formatters_detail = {"body": _pre_body}
+    column_filters = (
+        "routed",
+        "signature_ok",
+        "client_id",
+        FilterEmpty(WebhookEvent.error, _l("Erro")),
+        FilterEmpty(WebhookEvent.processed_at, _l("Processado em")),
+    )
+    column_default_sort = ("id", True)
+
+    @action(
+        "reprocess",
+        _l("Reprocessar"),
+        _l("Reprocessar os eventos selecionados?"),
+    )
+    def action_reprocess(self, ids: list[str]) -> None:
+        from clickpro.services.webhook_ingest import reprocess_events
+
+        try:
+            count = reprocess_events([int(i) for i in ids])
+        except Exception as exc:  # report in the page, never a 500
+            db.session.rollback()
+            current_app.logger.exception("admin reprocess failed")
+            flash(
+                _("Falha ao reprocessar: %(error)s", error=f"{type(exc).__name__}: {exc}"), "error"
+            )
+            return
+        flash(_("%(n)d evento(s) reenviado(s) para processamento.", n=count), "success")
+
+
+def init_admin(app: Flask) -> Admin:
+    """Create this app's Admin (one per app, so create_app may run many times)."""
+    admin = Admin(
+        app,
+        name="ClickPro Admin",
+        url="/admin",
+        index_view=SuperAdminIndexView(url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(swatch="default", fluid=True),
+    )
+    session = db.session
+    views = (
+        ClientView(
+            Client, session, name=_l("Clientes"), endpoint="admin_clients", category=_l("Contas")
+        ),
+        UserView(User, session, name=_l("Usuários"), endpoint="admin_users", category=_l("Contas")),
+        MembershipView(
+            ClientMember,
+            session,
+            name=_l("Membros"),
+            endpoint="admin_members",
+            category=_l("Contas"),
+        ),
+        WhatsAppCredentialView(
+            WhatsAppCredential,
+            session,
+            name=_l("WhatsApp"),
+            endpoint="admin_whatsapp",
+            category=_l("Credenciais"),
+        ),
+        OpenAICredentialView(
+            OpenAICredential,
+            session,
+            name=_l("OpenAI"),
+            endpoint="admin_openai",
+            category=_l("Credenciais"),
+        ),
+        TemplateView(
+            Template,
+            session,
+            name=_l("Modelos"),
+            endpoint="admin_templates",
+            category=_l("Mensagens"),
+        ),
+        CampaignView(
+            Campaign,
+            session,
+            name=_l("Campanhas"),
+            endpoint="admin_campaigns",
+            category=_l("Mensagens"),
+        ),
+        MessageView(
+            Message,
+            session,
+            name=_l("Mensagens"),
+            endpoint="admin_messages",
+            category=_l("Mensagens"),
+        ),
+        WebhookEventView(
+            WebhookEvent,
+            session,
+            name=_l("Eventos de webhook"),
+            endpoint="admin_webhook_events",
+            category=_l("Mensagens"),
+        ),
+    )
+    for view in views:
+        admin.add_view(view)
+    app.extensions[EXTENSION_KEY] = admin
+    return admin

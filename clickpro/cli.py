@@ -91,6 +91,24 @@ def create_client_command(name: str, admin_email: str, admin_password: str, time
     click.echo(client.slug)
 
 
+@click.command("create-api-token")
+@click.option("--client", "client_slug", required=True, help="The client's slug.")
+@click.option("--name", required=True, help="A name to recognise the token by.")
+@with_appcontext
+def create_api_token_command(client_slug: str, name: str) -> None:
+    """Create an API token for a client and print it (shown only this once)."""
+    from clickpro.services.api_tokens import ApiTokenError, client_by_slug, create_token
+
+    client = client_by_slug(client_slug)
+    if client is None:
+        raise click.ClickException(f"no client with slug {client_slug!r}")
+    try:
+        _token, raw = create_token(client.id, name)
+    except ApiTokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(raw)
+
+
 @click.command("generate-key")
 def generate_key_command() -> None:
     """Print a new Fernet key for CLICKPRO_ENCRYPTION_KEYS."""
@@ -165,13 +183,59 @@ def run_command(host: str, port: int, no_demo: bool) -> None:
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
 
+@click.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100000))
+@with_appcontext
+def rotate_keys_command(batch_size: int) -> None:
+    """Re-encrypt every stored secret under the first key of CLICKPRO_ENCRYPTION_KEYS."""
+    from clickpro.crypto import EncryptionConfigError
+    from clickpro.services.credentials import rotate_all_secrets
+
+    try:
+        count = rotate_all_secrets(batch_size=batch_size)
+    except EncryptionConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} secret(s) re-encrypted with the first key")
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5055, show_default=True, type=int)
+@click.option("--webhook-url", default=None, help="Where to POST webhooks (our /webhook).")
+@click.option("--app-secret", default=None, help="Secret that signs the webhooks.")
+@click.option("--review-delay", default=None, type=float, help="Template review delay (s).")
+@click.option("--access-log", is_flag=True, help="Log every request.")
+def sandbox_command(
+    host: str,
+    port: int,
+    webhook_url: str | None,
+    app_secret: str | None,
+    review_delay: float | None,
+    access_log: bool,
+) -> None:
+    """Run the fake Meta + OpenAI APIs standalone (point META_GRAPH_URL/OPENAI_BASE_URL here)."""
+    from clickpro.sandbox import run_sandbox
+
+    settings: dict = {}
+    if webhook_url:
+        settings["webhook_url"] = webhook_url
+    if app_secret:
+        settings["app_secret"] = app_secret
+    if review_delay is not None:
+        settings["template_review_delay_s"] = review_delay
+    run_sandbox(host, port, settings, access_log=access_log)
+
+
 COMMANDS = [
     create_superadmin,
     create_client_command,
+    create_api_token_command,
     generate_key_command,
     worker_command,
     scheduler_command,
     run_command,
+    rotate_keys_command,
+    sandbox_command,
 ]
 for _command in COMMANDS:
     main.add_command(_command)

@@ -96,9 +96,16 @@ def get_owned(model: type[M], row_id, client_id: int | None = None) -> M | None:
         row_id = int(row_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < row_id <= _max_id(model):
+        return None  # cannot exist (and PostgreSQL would refuse the out-of-range literal)
     return db.session.scalar(
         sa.select(model).where(model.id == row_id, model.client_id == cid)  # type: ignore[attr-defined]
     )
+
+
+def _max_id(model) -> int:
+    id_type = model.__table__.c.id.type  # type: ignore[attr-defined]
+    return 2**63 - 1 if isinstance(id_type, sa.BigInteger) else 2**31 - 1
 
 
 def get_owned_or_404(model: type[M], row_id, client_id: int | None = None) -> M:

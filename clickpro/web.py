@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,7 +44,7 @@ NAV = (
     NavItem("inbox.index", _l("Conversas"), "chat-dots"),
     NavItem("contacts.index", _l("Contatos"), "person-lines-fill"),
     NavItem("campaigns.index", _l("Campanhas"), "megaphone", admin_only=True),
-    NavItem("templates.index", _l("Modelos"), "file-earmark-text", admin_only=True),
+    NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
     NavItem("credentials.index", _l("Credenciais"), "key", admin_only=True),
     NavItem("members.index", _l("Equipe"), "people", admin_only=True),
 )
@@ -70,9 +70,38 @@ def init_web(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.is_active else None
 
+    # First of all before_request hooks (Flask-Principal's reads the user).
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _internal_error)
+
+
+# Per-request caches that extensions keep on ``g`` (Flask-Login's user, Flask-Babel's
+# locale, our membership). ``g`` lives on the app context, and a test (or a job, or a
+# CLI command) that keeps one app context pushed across several requests would
+# otherwise see the previous request's user, locale or client.
+_PER_REQUEST_G = ("_login_user", "_flask_babel", "clickpro_membership")
+
+
+def _fresh_request_state() -> None:
+    for name in _PER_REQUEST_G:
+        g.pop(name, None)
+    if _has_nul_byte():
+        abort(400, description=_l("Caracteres inválidos na requisição."))
+
+
+def _has_nul_byte() -> bool:
+    """NUL is never valid text and PostgreSQL refuses it: answer 400 before any query."""
+    texts = [request.path, *request.args.keys()]
+    texts += [v for key in request.args for v in request.args.getlist(key)]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.is_json and b"\\u0000" in request.get_data(cache=True):
+            return True
+        texts += [*request.form.keys()]
+        texts += [v for key in request.form for v in request.form.getlist(key)]
+    return any("\x00" in text for text in texts)
 
 
 def _security_headers(response):
@@ -96,7 +125,9 @@ def _template_globals() -> dict:
         for item in NAV:
             url = nav_url(item.endpoint)
             if url and (admin or not item.admin_only) and get_current_client() is not None:
-                items.append({"url": url, "label": item.label, "icon": item.icon, "area": item.area})
+                items.append(
+                    {"url": url, "label": item.label, "icon": item.icon, "area": item.area}
+                )
         return items
 
     def unread_notifications() -> int:
@@ -120,16 +151,43 @@ def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path.startswith("/webhook"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def _http_error(error: HTTPException):
     if wants_json():
         return {
-            "error": {"code": error.name.lower().replace(" ", "_"), "message": error.description, "details": {}}
+            "error": {
+                "code": error.name.lower().replace(" ", "_"),
+                "message": error.description,
+                "details": {},
+            }
         }, error.code
     template = f"errors/{error.code}.html"
     try:
         return render_template(template, description=None), error.code
     except Exception:
         return render_template("errors/400.html", description=error.description), error.code
+
+
+def _internal_error(error):
+    """Unhandled exceptions: log them, roll back, answer a page (or JSON), never a trace."""
+    original = getattr(error, "original_exception", None) or error
+    current_app.logger.error(
+        "unhandled error on %s %s", request.method, request.path, exc_info=original
+    )
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        current_app.logger.warning("rollback after an unhandled error failed", exc_info=True)
+    if wants_json():
+        return {
+            "error": {"code": "internal_error", "message": "internal error", "details": {}}
+        }, 500
+    try:
+        return render_template("errors/500.html", description=None), 500
+    except Exception:
+        return "500 Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from flask import current_app
 
 from alembic import context
@@ -9,9 +10,10 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, unless the app already configured
+# logging (``clickpro run`` upgrades in-process: keep its handlers and levels).
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -51,6 +53,34 @@ def get_metadata():
     return target_db.metadata
 
 
+def render_item(type_, obj, autogen_context):
+    """Render our custom column types as portable SQLAlchemy types.
+
+    Migrations must not import ``clickpro`` (the code changes; a migration must not):
+    ``UTCDateTime`` is a ``DateTime(timezone=True)`` in the database, and ``JSONType``
+    is JSON with JSONB on PostgreSQL. Anything else: alembic's default rendering.
+    """
+    from clickpro.models.base import UTCDateTime
+
+    if type_ != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if isinstance(obj, sa.JSON) and "postgresql" in getattr(obj, "_variant_mapping", {}):
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
+    return False
+
+
+# PostgreSQL extensions the models rely on (trigram indexes for contact search).
+POSTGRES_EXTENSIONS = ("pg_trgm",)
+
+CONFIGURE_ARGS = {
+    "render_item": render_item,
+    "compare_type": True,
+    "render_as_batch": True,
+}
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -65,7 +95,7 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True, **CONFIGURE_ARGS
     )
 
     with context.begin_transaction():
@@ -90,7 +120,7 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info('No changes in schema detected.')
 
-    conf_args = current_app.extensions['migrate'].configure_args
+    conf_args = {**CONFIGURE_ARGS, **current_app.extensions['migrate'].configure_args}
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
@@ -104,6 +134,9 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                for extension in POSTGRES_EXTENSIONS:
+                    connection.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {extension}")
             context.run_migrations()
 
 

@@ -17,7 +17,15 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("dashboard.index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as "/" and drop tabs and newlines: refuse both.
+    unsafe = "\\" in target or any(ord(ch) < 32 for ch in target)
+    if (
+        unsafe
+        or parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
         return url_for("dashboard.index")
     return target
 

@@ -1,16 +1,17 @@
 """initial schema
 
-Revision ID: 1382e9dcab21
+Revision ID: 34908e93420b
 Revises: 
-Create Date: 2026-11-25 11:40:48.970017
+Create Date: 2026-11-25 12:22:05.335014
 
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+
 # revision identifiers, used by Alembic.
-revision = '1382e9dcab21'
+revision = '34908e93420b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -25,9 +26,9 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('ai_enabled', sa.Boolean(), nullable=False),
-    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients')),
     sa.UniqueConstraint('slug', name=op.f('uq_clients_slug'))
     )
@@ -39,22 +40,41 @@ def upgrade():
     sa.Column('is_super_admin', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('locale', sa.String(length=10), nullable=True),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('token_sha256', sa.String(length=64), nullable=False),
+    sa.Column('token_prefix', sa.String(length=16), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_api_tokens_client_id_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_tokens_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_client_id'), ['client_id'], unique=False)
+
     op.create_table('client_members',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_client_members_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_client_members_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_members')),
@@ -69,8 +89,8 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('description', sa.String(length=500), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contact_lists_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_lists')),
     sa.UniqueConstraint('client_id', 'name', name=op.f('uq_contact_lists_client_id_name'))
@@ -83,17 +103,17 @@ def upgrade():
     sa.Column('phone_e164', sa.String(length=20), nullable=False),
     sa.Column('wa_id', sa.String(length=20), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('last_inbound_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('last_inbound_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ai_paused', sa.Boolean(), nullable=False),
-    sa.Column('last_message_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_message_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_message_preview', sa.String(length=200), nullable=True),
     sa.Column('unread_count', sa.Integer(), nullable=False),
     sa.Column('assigned_user_id', sa.Integer(), nullable=True),
     sa.Column('conversation_status', sa.String(length=12), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assigned_user_id'], ['users.id'], name=op.f('fk_contacts_assigned_user_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contacts_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
@@ -102,7 +122,39 @@ def upgrade():
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contacts_client_id'), ['client_id'], unique=False)
         batch_op.create_index('ix_contacts_client_last_message', ['client_id', 'last_message_at'], unique=False)
+        batch_op.create_index('ix_contacts_name_trgm', ['name'], unique=False, postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.create_index('ix_contacts_phone_trgm', ['phone_e164'], unique=False, postgresql_using='gin', postgresql_ops={'phone_e164': 'gin_trgm_ops'})
         batch_op.create_index(batch_op.f('ix_contacts_wa_id'), ['wa_id'], unique=False)
+
+    op.create_table('idempotency_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('response_body', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_idempotency_keys_client_id_clients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
+    sa.UniqueConstraint('client_id', 'key', name=op.f('uq_idempotency_keys_client_id_key'))
+    )
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_keys_client_id'), ['client_id'], unique=False)
+
+    op.create_table('labels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('color', sa.String(length=20), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_labels_client_id_clients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_labels')),
+    sa.UniqueConstraint('client_id', 'name', name=op.f('uq_labels_client_id_name'))
+    )
+    with op.batch_alter_table('labels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_labels_client_id'), ['client_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -110,10 +162,10 @@ def upgrade():
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('link', sa.String(length=500), nullable=True),
-    sa.Column('read_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_notifications_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
@@ -132,15 +184,15 @@ def upgrade():
     sa.Column('temperature', sa.Double(), nullable=False),
     sa.Column('context_messages', sa.Integer(), nullable=False),
     sa.Column('max_output_tokens', sa.Integer(), nullable=False),
-    sa.Column('handoff_keywords', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('handoff_keywords', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('fallback_text', sa.Text(), nullable=False),
-    sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('validated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('validated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_openai_credentials_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_openai_credentials')),
     sa.UniqueConstraint('client_id', name=op.f('uq_openai_credentials_client_id'))
@@ -154,8 +206,8 @@ def upgrade():
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_opt_outs_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opt_outs')),
     sa.UniqueConstraint('client_id', 'phone_e164', name=op.f('uq_opt_outs_client_id_phone_e164'))
@@ -167,8 +219,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('wamid', sa.String(length=128), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('received_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_pending_statuses_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_statuses')),
@@ -178,21 +230,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_pending_statuses_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pending_statuses_wamid'), ['wamid'], unique=False)
 
+    op.create_table('quick_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shortcut', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_quick_replies_client_id_clients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quick_replies')),
+    sa.UniqueConstraint('client_id', 'shortcut', name=op.f('uq_quick_replies_client_id_shortcut'))
+    )
+    with op.batch_alter_table('quick_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quick_replies_client_id'), ['client_id'], unique=False)
+
     op.create_table('templates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=512), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('category', sa.String(length=20), nullable=False),
-    sa.Column('components', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('components', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('meta_template_id', sa.String(length=64), nullable=True),
     sa.Column('rejected_reason', sa.String(length=255), nullable=True),
     sa.Column('quality_score', sa.String(length=16), nullable=True),
-    sa.Column('last_synced_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_synced_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_templates_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_templates_submitted_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_templates')),
@@ -203,6 +269,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_templates_meta_template_id'), ['meta_template_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_templates_status'), ['status'], unique=False)
 
+    op.create_table('webhook_endpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('secret_enc', sa.Text(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_webhook_endpoints_client_id_clients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
+    )
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_endpoints_client_id'), ['client_id'], unique=False)
+
     op.create_table('webhook_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=True),
@@ -210,9 +292,10 @@ def upgrade():
     sa.Column('body_sha256', sa.String(length=64), nullable=False),
     sa.Column('signature_ok', sa.Boolean(), nullable=False),
     sa.Column('routed', sa.Boolean(), nullable=False),
-    sa.Column('received_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_webhook_events_client_id_clients'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events')),
@@ -235,13 +318,13 @@ def upgrade():
     sa.Column('app_secret_enc', sa.Text(), nullable=True),
     sa.Column('verify_token_sha256', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('validated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('validated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('throughput_mps', sa.Integer(), nullable=False),
     sa.Column('messaging_tier', sa.String(length=32), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_whatsapp_credentials_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_whatsapp_credentials')),
     sa.UniqueConstraint('client_id', name=op.f('uq_whatsapp_credentials_client_id')),
@@ -256,22 +339,24 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('template_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('scheduled_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('started_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('batch_size', sa.Integer(), nullable=True),
     sa.Column('batch_interval_s', sa.Double(), nullable=True),
     sa.Column('rate_mps', sa.Double(), nullable=False),
-    sa.Column('send_window', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
-    sa.Column('variables', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('send_window', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True),
+    sa.Column('variables', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('missing_value_policy', sa.String(length=12), nullable=False),
-    sa.Column('counters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('counters', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('pause_reason', sa.String(length=500), nullable=True),
-    sa.Column('heartbeat_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_by', sa.String(length=12), nullable=True),
+    sa.Column('materialized_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_campaigns_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_campaigns_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['template_id'], ['templates.id'], name=op.f('fk_campaigns_template_id_templates'), ondelete='SET NULL'),
@@ -289,8 +374,8 @@ def upgrade():
     sa.Column('stored_path', sa.String(length=500), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=True),
     sa.Column('sheet', sa.String(length=120), nullable=True),
-    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('rows_total', sa.Integer(), nullable=True),
@@ -300,11 +385,11 @@ def upgrade():
     sa.Column('rejected', sa.Integer(), nullable=False),
     sa.Column('checkpoint_row', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('started_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contact_imports_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['list_id'], ['contact_lists.id'], name=op.f('fk_contact_imports_list_id_contact_lists'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contact_imports_user_id_users'), ondelete='SET NULL'),
@@ -313,16 +398,50 @@ def upgrade():
     with op.batch_alter_table('contact_imports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_imports_client_id'), ['client_id'], unique=False)
 
+    op.create_table('contact_labels',
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('label_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_contact_labels_contact_id_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['label_id'], ['labels.id'], name=op.f('fk_contact_labels_label_id_labels'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contact_id', 'label_id', name=op.f('pk_contact_labels'))
+    )
+    with op.batch_alter_table('contact_labels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_labels_label_id'), ['label_id'], unique=False)
+
     op.create_table('contact_list_members',
     sa.Column('list_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_contact_list_members_contact_id_contacts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['list_id'], ['contact_lists.id'], name=op.f('fk_contact_list_members_list_id_contact_lists'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('list_id', 'contact_id', name=op.f('pk_contact_list_members'))
     )
     with op.batch_alter_table('contact_list_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_list_members_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_response', sa.String(length=1000), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_webhook_deliveries_client_id_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoints.id'], name=op.f('fk_webhook_deliveries_endpoint_id_webhook_endpoints'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_client_id'), ['client_id'], unique=False)
+        batch_op.create_index('ix_webhook_deliveries_endpoint_id_id', ['endpoint_id', 'id'], unique=False)
 
     op.create_table('campaign_lists',
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -336,7 +455,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
     sa.Column('line_number', sa.Integer(), nullable=False),
-    sa.Column('raw', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('raw', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('reason', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['import_id'], ['contact_imports.id'], name=op.f('fk_contact_import_rejections_import_id_contact_imports'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_import_rejections')),
@@ -354,7 +473,7 @@ def upgrade():
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('type', sa.String(length=20), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('template_id', sa.Integer(), nullable=True),
     sa.Column('wamid', sa.String(length=128), nullable=True),
     sa.Column('context_wamid', sa.String(length=128), nullable=True),
@@ -364,16 +483,16 @@ def upgrade():
     sa.Column('error_code', sa.Integer(), nullable=True),
     sa.Column('error_title', sa.String(length=500), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('claimed_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('delivered_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('read_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('failed_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('ai_usage', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ai_usage', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', clickpro.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['users.id'], name=op.f('fk_messages_agent_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_messages_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_messages_client_id_clients'), ondelete='CASCADE'),
@@ -384,21 +503,62 @@ def upgrade():
     sa.UniqueConstraint('wamid', name=op.f('uq_messages_wamid'))
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index('ix_messages_body_trgm', ['body'], unique=False, postgresql_using='gin', postgresql_ops={'body': 'gin_trgm_ops'})
         batch_op.create_index('ix_messages_campaign_status', ['campaign_id', 'status'], unique=False)
         batch_op.create_index('ix_messages_client_created', ['client_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_client_id'), ['client_id'], unique=False)
+        batch_op.create_index('ix_messages_client_updated', ['client_id', 'updated_at'], unique=False)
         batch_op.create_index('ix_messages_contact_id_id', ['contact_id', 'id'], unique=False)
+
+    op.create_table('ai_reply_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('trigger_message_id', sa.BigInteger(), nullable=False),
+    sa.Column('after_message_id', sa.BigInteger(), nullable=False),
+    sa.Column('message_ids', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('reply_message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('assistant_id', sa.String(length=64), nullable=True),
+    sa.Column('assistant_version', sa.String(length=16), nullable=True),
+    sa.Column('model', sa.String(length=64), nullable=True),
+    sa.Column('input_tokens', sa.Integer(), nullable=False),
+    sa.Column('output_tokens', sa.Integer(), nullable=False),
+    sa.Column('latency_ms', sa.Integer(), nullable=True),
+    sa.Column('error_kind', sa.String(length=20), nullable=True),
+    sa.Column('error', sa.String(length=500), nullable=True),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_ai_reply_runs_client_id_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_ai_reply_runs_contact_id_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reply_message_id'], ['messages.id'], name=op.f('fk_ai_reply_runs_reply_message_id_messages'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ai_reply_runs')),
+    sa.UniqueConstraint('contact_id', 'after_message_id', name=op.f('uq_ai_reply_runs_contact_id_after_message_id')),
+    sa.UniqueConstraint('trigger_message_id', name=op.f('uq_ai_reply_runs_trigger_message_id'))
+    )
+    with op.batch_alter_table('ai_reply_runs', schema=None) as batch_op:
+        batch_op.create_index('ix_ai_reply_runs_client_created', ['client_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ai_reply_runs_client_id'), ['client_id'], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('ai_reply_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ai_reply_runs_client_id'))
+        batch_op.drop_index('ix_ai_reply_runs_client_created')
+
+    op.drop_table('ai_reply_runs')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_contact_id_id')
+        batch_op.drop_index('ix_messages_client_updated')
         batch_op.drop_index(batch_op.f('ix_messages_client_id'))
         batch_op.drop_index('ix_messages_client_created')
         batch_op.drop_index('ix_messages_campaign_status')
+        batch_op.drop_index('ix_messages_body_trgm', postgresql_using='gin', postgresql_ops={'body': 'gin_trgm_ops'})
 
     op.drop_table('messages')
     with op.batch_alter_table('contact_import_rejections', schema=None) as batch_op:
@@ -406,10 +566,19 @@ def downgrade():
 
     op.drop_table('contact_import_rejections')
     op.drop_table('campaign_lists')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_endpoint_id_id')
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_client_id'))
+
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('contact_list_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_list_members_contact_id'))
 
     op.drop_table('contact_list_members')
+    with op.batch_alter_table('contact_labels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_labels_label_id'))
+
+    op.drop_table('contact_labels')
     with op.batch_alter_table('contact_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_imports_client_id'))
 
@@ -429,12 +598,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_events_client_id'))
 
     op.drop_table('webhook_events')
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_endpoints_client_id'))
+
+    op.drop_table('webhook_endpoints')
     with op.batch_alter_table('templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_templates_status'))
         batch_op.drop_index(batch_op.f('ix_templates_meta_template_id'))
         batch_op.drop_index(batch_op.f('ix_templates_client_id'))
 
     op.drop_table('templates')
+    with op.batch_alter_table('quick_replies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quick_replies_client_id'))
+
+    op.drop_table('quick_replies')
     with op.batch_alter_table('pending_statuses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pending_statuses_wamid'))
         batch_op.drop_index(batch_op.f('ix_pending_statuses_client_id'))
@@ -453,8 +630,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_client_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('labels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_labels_client_id'))
+
+    op.drop_table('labels')
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotency_keys_client_id'))
+
+    op.drop_table('idempotency_keys')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_wa_id'))
+        batch_op.drop_index('ix_contacts_phone_trgm', postgresql_using='gin', postgresql_ops={'phone_e164': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_contacts_name_trgm', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
         batch_op.drop_index('ix_contacts_client_last_message')
         batch_op.drop_index(batch_op.f('ix_contacts_client_id'))
 
@@ -468,6 +655,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_client_members_client_id'))
 
     op.drop_table('client_members')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_client_id'))
+
+    op.drop_table('api_tokens')
     op.drop_table('users')
     op.drop_table('clients')
     # ### end Alembic commands ###

@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from clickpro.models import Role
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [
+        (Role.CLIENT_USER.value, _l("Atendente")),
+        (Role.CLIENT_ADMIN.value, _l("Administrador")),
+    ]
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Nome (novo usuário)"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(
+        _l("Senha inicial (só para um novo usuário)"),
+        validators=[Optional(), Length(min=8, max=256)],
+    )
+    role = SelectField(_l("Papel"), choices=role_choices, validators=[DataRequired()])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Papel"), choices=role_choices, validators=[DataRequired()])
+
+
+class ActiveForm(FlaskForm):
+    """Only the CSRF token: the URL says which member, the action which state."""

@@ -1,0 +1,117 @@
+"""Members page: add (existing user or new one), change role, deactivate/reactivate.
+
+The rules (valid roles, never leave a client without an admin) live in
+``clickpro.services.accounts``; this module only parses and renders.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from clickpro.blueprints.members.forms import ActiveForm, AddMemberForm, RoleForm, role_choices
+from clickpro.extensions import db
+from clickpro.guards import admin_required
+from clickpro.models import ClientMember, User
+from clickpro.services.accounts import AccountError, add_member, change_role, set_member_active
+from clickpro.tenancy import get_owned_or_404, require_client, scoped
+
+bp = Blueprint("members", __name__, template_folder="templates")
+
+
+def _members(client_id: int) -> list[ClientMember]:
+    stmt = (
+        scoped(ClientMember, client_id)
+        .join(User, User.id == ClientMember.user_id)
+        .order_by(ClientMember.is_active.desc(), User.email)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _render(form: AddMemberForm | None = None, status: int = 200):
+    client = require_client()
+    return (
+        render_template(
+            "members/index.html",
+            client=client,
+            members=_members(client.id),
+            form=form or AddMemberForm(),
+            role_choices=role_choices(),
+            me=current_user.id,
+        ),
+        status,
+    )
+
+
+@bp.route("/members")
+@admin_required
+def index():
+    return _render()
+
+
+@bp.route("/members", methods=["POST"])
+@admin_required
+def add():
+    form = AddMemberForm()
+    if not form.validate_on_submit():
+        return _render(form, 400)
+    try:
+        membership = add_member(
+            require_client(),
+            form.email.data,
+            form.role.data,
+            name=(form.name.data or "").strip(),
+            password=form.password.data or None,
+        )
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _render(form, 400)
+    flash(_("%(email)s agora é membro.", email=membership.user.email), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.route("/members/<int:member_id>/role", methods=["POST"])
+@admin_required
+def set_role(member_id: int):
+    membership = get_owned_or_404(ClientMember, member_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Papel inválido."), "danger")
+        return redirect(url_for("members.index"))
+    try:
+        change_role(membership, form.role.data)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(_("Papel atualizado."), "success")
+    return redirect(url_for("members.index"))
+
+
+def _set_active(member_id: int, active: bool):
+    membership = get_owned_or_404(ClientMember, member_id)
+    if not ActiveForm().validate_on_submit():
+        flash(_("Formulário expirado. Tente novamente."), "danger")
+        return redirect(url_for("members.index"))
+    try:
+        set_member_active(membership, active)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(_("Membro reativado.") if active else _("Membro desativado."), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.route("/members/<int:member_id>/deactivate", methods=["POST"])
+@admin_required
+def deactivate(member_id: int):
+    return _set_active(member_id, False)
+
+
+@bp.route("/members/<int:member_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate(member_id: int):
+    return _set_active(member_id, True)

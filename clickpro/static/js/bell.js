@@ -1,0 +1,29 @@
+// Keeps the navbar bell's unread count fresh (GET /notifications/unread.json).
+(function () {
+  const bell = document.querySelector("[data-testid=bell]");
+  const badge = document.getElementById("bell-count");
+  if (!bell || !badge || !bell.dataset.unreadUrl) return;
+
+  function show(count) {
+    badge.textContent = String(count);
+    badge.classList.toggle("d-none", !count);
+  }
+
+  async function refresh() {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(bell.dataset.unreadUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (response.ok) show((await response.json()).unread || 0);
+    } catch (err) {
+      // offline for a moment: try again on the next tick
+    }
+  }
+
+  window.ClickPro = window.ClickPro || {};
+  ClickPro.refreshBell = refresh;
+  setInterval(refresh, 30000);
+  document.addEventListener("visibilitychange", refresh);
+})();

@@ -1,0 +1,69 @@
+"""Shared fixtures of the browser tests: a live HTTP server and a Chromium page.
+
+* ``live_app`` — the app to serve; by default the test ``app`` (built with ``make_app``,
+  on the test database). Override it in a test module to serve another one.
+* ``live_server`` — the base URL (``http://127.0.0.1:<free port>``) of ``live_app``
+  served by a threaded werkzeug server in a background thread.
+* ``browser_page`` — a Playwright page of Debian's headless Chromium (no
+  ``playwright install``); the tests skip with a clear reason where it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def live_app(app):
+    return app
+
+
+@pytest.fixture
+def live_server(live_app) -> Iterator[str]:
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # keep the test output clean
+            pass
+
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_page():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="pt-BR", viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
