@@ -7,8 +7,9 @@ number of processes can run; in embedded mode everything is one process.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import join_room
 
@@ -28,22 +29,55 @@ def init_realtime(app: Flask) -> None:
         app,
         async_mode="threading",
         message_queue=queue,
+        # Redis pub/sub channels ignore the db number: two deployments (or test runs)
+        # sharing one Redis must not hear each other's events.
+        channel=app.config.get("SOCKETIO_CHANNEL") or "clickpro-socketio",
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
         manage_session=False,
     )
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
 
 
-def _on_connect(auth=None):
-    """Only a logged-in member joins, and only the room of the client in use."""
-    from clickpro.tenancy import get_current_client
+def user_room(client_id: int, user_id: int) -> str:
+    return f"client:{client_id}:user:{user_id}"
 
-    if not current_user.is_authenticated:
+
+def _same_origin() -> bool:
+    """Refuse a browser connection opened from another site (cross-site WebSocket
+    hijacking rides on the session cookie). Non-browser clients send no Origin."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return True
+    allowed = app_origins()
+    return urlsplit(origin).netloc == request.host or origin in allowed
+
+
+def app_origins() -> list[str]:
+    origins = current_app.config.get("SOCKETIO_CORS_ORIGINS") or []
+    return [origins] if isinstance(origins, str) else list(origins)
+
+
+def _on_connect(auth=None):
+    """Only an active member of an active client joins, and only the rooms of the client
+    in use (``client:<id>`` and its own ``client:<id>:user:<uid>``).
+
+    ``get_current_membership`` re-reads the membership from the database, so a session
+    whose membership (or client, or user) was deactivated is refused at (re)connect.
+    """
+    from clickpro.tenancy import get_current_membership
+    from clickpro.web import _fresh_request_state
+
+    _fresh_request_state()  # no before_request for socket events: drop cached user/client
+    if not current_user.is_authenticated or not getattr(current_user, "is_active", False):
         return False
-    client = get_current_client()
-    if client is None:
+    if not _same_origin():
+        log.warning("socket connect refused: foreign origin %s", request.headers.get("Origin"))
         return False
-    join_room(client_room(client.id))
+    membership = get_current_membership()
+    if membership is None or not membership.is_active:
+        return False
+    join_room(client_room(membership.client_id))
+    join_room(user_room(membership.client_id, current_user.id))
     return True
 
 
@@ -55,3 +89,13 @@ def emit_to_client(client_id: int, event: str, data: dict) -> None:
         socketio.emit(event, data, namespace=NAMESPACE, to=client_room(client_id))
     except Exception:
         log.exception("socket emit %s to client %s failed", event, client_id)
+
+
+def emit_to_user(client_id: int, user_id: int, event: str, data: dict) -> None:
+    """Emit ``event`` to one member's inbox connections in ``client_id`` (never raises)."""
+    if current_app.config.get("REALTIME_DISABLED"):
+        return
+    try:
+        socketio.emit(event, data, namespace=NAMESPACE, to=user_room(client_id, user_id))
+    except Exception:
+        log.exception("socket emit %s to user %s failed", event, user_id)

@@ -1,0 +1,182 @@
+"""Inbox write endpoints (replies, read, notes, assignment, labels, status, AI pause)
+and the quick-replies admin page. Registered on the same ``inbox`` blueprint."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from clickpro.blueprints.inbox.forms import DeleteForm, QuickReplyForm
+from clickpro.blueprints.inbox.routes import _json_body, bp
+from clickpro.guards import admin_required, client_required
+from clickpro.models import QuickReply
+from clickpro.services import inbox_actions
+from clickpro.services import inbox_serialize as ser
+from clickpro.services.inbox_quick_replies import (
+    QuickReplyError,
+    delete_quick_reply,
+    quick_replies,
+    save_quick_reply,
+)
+from clickpro.tenancy import get_owned_or_404, require_client
+
+UPLOAD_MAX = 100 * 1024 * 1024
+
+
+def _sent(message):
+    return jsonify(message=ser.message(message)), 201
+
+
+@bp.post("/api/conversations/<int:contact_id>/messages")
+@client_required
+def send_text(contact_id: int):
+    data = _json_body()
+    message = inbox_actions.reply_text(
+        require_client().id, contact_id, current_user.id, str(data.get("body") or "")
+    )
+    return _sent(message)
+
+
+@bp.post("/api/conversations/<int:contact_id>/media")
+@client_required
+def send_media(contact_id: int):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise inbox_actions.InboxError(_("Escolha um arquivo."))
+    content = upload.read(UPLOAD_MAX + 1)
+    if len(content) > UPLOAD_MAX:
+        raise inbox_actions.InboxError(_("Arquivo grande demais."))
+    message = inbox_actions.reply_media(
+        require_client().id,
+        contact_id,
+        current_user.id,
+        content=content,
+        mime_type=upload.mimetype or "application/octet-stream",
+        filename=upload.filename[:200],
+        caption=request.form.get("caption"),
+    )
+    return _sent(message)
+
+
+@bp.post("/api/conversations/<int:contact_id>/template")
+@client_required
+def send_template(contact_id: int):
+    data = _json_body()
+    try:
+        template_id = int(data.get("template_id"))
+    except (TypeError, ValueError):
+        raise inbox_actions.InboxError(_("Escolha um modelo.")) from None
+    values = data.get("values") if isinstance(data.get("values"), dict) else {}
+    message = inbox_actions.reply_template(
+        require_client().id, contact_id, current_user.id, template_id, values
+    )
+    return _sent(message)
+
+
+@bp.post("/api/conversations/<int:contact_id>/notes")
+@client_required
+def add_note(contact_id: int):
+    data = _json_body()
+    note = inbox_actions.add_note(
+        require_client().id, contact_id, current_user.id, str(data.get("body") or "")
+    )
+    return _sent(note)
+
+
+def _conversation(contact):
+    return jsonify(conversation=ser.conversation(contact))
+
+
+@bp.post("/api/conversations/<int:contact_id>/read")
+@client_required
+def mark_read(contact_id: int):
+    return _conversation(inbox_actions.open_conversation(require_client().id, contact_id))
+
+
+@bp.post("/api/conversations/<int:contact_id>/assign")
+@client_required
+def assign(contact_id: int):
+    data = _json_body()
+    user_id = data.get("user_id")
+    if user_id == "me":
+        user_id = current_user.id
+    try:
+        user_id = int(user_id) if user_id not in (None, "", 0) else None
+    except (TypeError, ValueError):
+        raise inbox_actions.InboxError(_("Pessoa inválida.")) from None
+    return _conversation(inbox_actions.assign(require_client().id, contact_id, user_id))
+
+
+@bp.post("/api/conversations/<int:contact_id>/labels")
+@client_required
+def set_labels(contact_id: int):
+    data = _json_body()
+    label_ids = data.get("label_ids")
+    if not isinstance(label_ids, list):
+        raise inbox_actions.InboxError(_("Envie label_ids como lista."))
+    return _conversation(inbox_actions.set_labels(require_client().id, contact_id, label_ids))
+
+
+@bp.post("/api/conversations/<int:contact_id>/status")
+@client_required
+def set_status(contact_id: int):
+    data = _json_body()
+    return _conversation(
+        inbox_actions.set_status(require_client().id, contact_id, str(data.get("status") or ""))
+    )
+
+
+@bp.post("/api/conversations/<int:contact_id>/ai")
+@client_required
+def set_ai(contact_id: int):
+    data = _json_body()
+    paused = data.get("paused")
+    if not isinstance(paused, bool):
+        raise inbox_actions.InboxError(_("Envie paused como true ou false."))
+    return _conversation(inbox_actions.set_ai_paused(require_client().id, contact_id, paused))
+
+
+@bp.post("/api/labels")
+@client_required
+def create_label():
+    data = _json_body()
+    label = inbox_actions.create_label(
+        require_client().id, str(data.get("name") or ""), str(data.get("color") or "secondary")
+    )
+    return jsonify(label={"id": label.id, "name": label.name, "color": label.color}), 201
+
+
+# --------------------------------------------------------------------------- quick replies page
+
+
+@bp.route("/quick-replies", methods=["GET", "POST"])
+@admin_required
+def quick_replies_page():
+    client = require_client()
+    form = QuickReplyForm()
+    if form.validate_on_submit():
+        try:
+            save_quick_reply(client.id, form.shortcut.data, form.body.data)
+        except QuickReplyError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            flash(_("Resposta rápida salva."), "success")
+            return redirect(url_for("inbox.quick_replies_page"))
+    return render_template(
+        "inbox/quick_replies.html",
+        form=form,
+        delete_form=DeleteForm(),
+        replies=quick_replies(client.id),
+    )
+
+
+@bp.post("/quick-replies/<int:reply_id>/delete")
+@admin_required
+def delete_quick_reply_view(reply_id: int):
+    reply = get_owned_or_404(QuickReply, reply_id)  # another client's: 404
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    delete_quick_reply(reply.client_id, reply.id)
+    flash(_("Resposta rápida removida."), "success")
+    return redirect(url_for("inbox.quick_replies_page"))

@@ -1,0 +1,217 @@
+"""Inbox HTTP API: replies and the 24-hour window, read receipts, team tools, tenancy."""
+
+from __future__ import annotations
+
+from clickpro.extensions import db
+from clickpro.models import Contact, Label, Message, Role
+
+PHONE_ID = "100000000000011"
+
+
+def _sends(sandbox, kind=None):
+    sends = sandbox.list_sends(PHONE_ID)
+    return [s for s in sends if kind is None or s.get("type") == kind]
+
+
+def test_reply_with_window_open_is_sent_and_pauses_ai(wired, conversation, login_as, sandbox):
+    contact, _ = conversation(wired.a)
+    http = login_as(wired.a_user, wired.a)
+    response = http.post(f"/inbox/api/conversations/{contact.id}/messages", json={"body": "Olá!"})
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()["message"]
+    assert data["status"] == "SENT" and data["author"] == "AGENT"
+    assert data["author_label"] == wired.a_user.name
+    row = db.session.get(Message, data["id"])
+    assert row.wamid and row.agent_id == wired.a_user.id
+    assert [s["to"] for s in _sends(sandbox)] == [contact.wa_id]
+    db.session.refresh(contact)
+    assert contact.ai_paused is True
+
+
+def test_free_text_with_window_closed_is_refused_server_side(
+    wired, conversation, login_as, sandbox, approved_template
+):
+    contact, _ = conversation(wired.a, minutes_ago=25 * 60)
+    http = login_as(wired.a_user, wired.a)
+    response = http.post(f"/inbox/api/conversations/{contact.id}/messages", json={"body": "Oi"})
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["window_closed"] is True
+    assert "janela de 24 horas" in body["error"]
+    assert _sends(sandbox) == []
+    assert db.session.query(Message).filter_by(direction="OUT").count() == 0
+    # media is free-form too
+    response = http.post(
+        f"/inbox/api/conversations/{contact.id}/media",
+        data={"file": (__import__("io").BytesIO(b"%PDF-1.4"), "a.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 409
+
+    # the template fallback goes through
+    template = approved_template(wired.a)
+    listed = http.get("/inbox/api/templates").get_json()["items"]
+    assert [t["id"] for t in listed] == [template.id]
+    assert listed[0]["slots"]["body"] == 1
+    response = http.post(
+        f"/inbox/api/conversations/{contact.id}/template",
+        json={"template_id": template.id, "values": {"body": ["Maria"]}},
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["message"]["body"].startswith("Olá Maria")
+    assert len(_sends(sandbox)) == 1
+    # a template with a missing variable is a clear 400, not a 500
+    response = http.post(
+        f"/inbox/api/conversations/{contact.id}/template",
+        json={"template_id": template.id, "values": {}},
+    )
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_other_clients_conversation_is_404(wired, conversation, login_as, sandbox):
+    contact_b, inbound_b = conversation(wired.b)
+    http = login_as(wired.a_user, wired.a)
+    base = f"/inbox/api/conversations/{contact_b.id}"
+    assert http.get(base).status_code == 404
+    assert http.get(base + "/messages").status_code == 404
+    assert http.post(base + "/messages", json={"body": "x"}).status_code == 404
+    assert http.post(base + "/notes", json={"body": "x"}).status_code == 404
+    assert http.post(base + "/read", json={}).status_code == 404
+    assert http.get(f"/inbox/media/{inbound_b.id}").status_code == 404
+    listed = http.get("/inbox/api/conversations").get_json()["items"]
+    assert contact_b.id not in [c["id"] for c in listed]
+    assert _sends(sandbox) == []
+
+
+def test_open_conversation_sends_read_receipt_and_zeroes_unread(
+    wired, conversation, login_as, sandbox, create_message
+):
+    contact, first = conversation(wired.a, unread_count=2)
+    last = create_message(wired.a, contact, body="segunda", wamid="wamid.last")
+    http = login_as(wired.a_user, wired.a)
+    response = http.post(f"/inbox/api/conversations/{contact.id}/read", json={})
+    assert response.status_code == 200
+    assert response.get_json()["conversation"]["unread"] == 0
+    assert sandbox.read_marks == [last.wamid]
+    db.session.refresh(contact)
+    assert contact.unread_count == 0
+
+
+def test_internal_note_is_stored_never_sent(wired, conversation, login_as, sandbox):
+    contact, _ = conversation(wired.a, minutes_ago=48 * 60)  # works even with window closed
+    http = login_as(wired.a_user, wired.a)
+    response = http.post(f"/inbox/api/conversations/{contact.id}/notes", json={"body": "VIP"})
+    assert response.status_code == 201
+    note = db.session.get(Message, response.get_json()["message"]["id"])
+    assert note.is_internal_note and note.author == "AGENT" and note.wamid is None
+    assert _sends(sandbox) == []
+    assert (
+        http.post(f"/inbox/api/conversations/{contact.id}/notes", json={"body": " "}).status_code
+        == 400
+    )
+
+
+def test_assign_labels_resolve_and_ai_toggle(wired, conversation, login_as, create_member):
+    contact, _ = conversation(wired.a)
+    http = login_as(wired.a_user, wired.a)
+    base = f"/inbox/api/conversations/{contact.id}"
+    assert (
+        http.post(base + "/assign", json={"user_id": "me"}).get_json()["conversation"][
+            "assigned_user_id"
+        ]
+        == wired.a_user.id
+    )
+    mine = http.get("/inbox/api/conversations?filter=mine").get_json()["items"]
+    assert [c["id"] for c in mine] == [contact.id]
+    # a user of another client cannot be assigned
+    assert http.post(base + "/assign", json={"user_id": wired.b_user.id}).status_code == 400
+
+    label = http.post("/inbox/api/labels", json={"name": "Suporte"}).get_json()["label"]
+    other = Label(client_id=wired.b.id, name="B")
+    db.session.add(other)
+    db.session.commit()
+    assert http.post(base + "/labels", json={"label_ids": [other.id]}).status_code == 404
+    conv = http.post(base + "/labels", json={"label_ids": [label["id"]]}).get_json()
+    assert [lbl["name"] for lbl in conv["conversation"]["labels"]] == ["Suporte"]
+    filtered = http.get(f"/inbox/api/conversations?label={label['id']}").get_json()["items"]
+    assert [c["id"] for c in filtered] == [contact.id]
+
+    assert http.post(base + "/status", json={"status": "RESOLVED"}).status_code == 200
+    assert http.get("/inbox/api/conversations?status=OPEN").get_json()["items"] == []
+    assert http.post(base + "/status", json={"status": "OPEN"}).status_code == 200
+    assert http.post(base + "/status", json={"status": "??"}).status_code == 400
+
+    assert http.post(base + "/ai", json={"paused": True}).get_json()["conversation"]["ai_paused"]
+    assert http.post(base + "/ai", json={"paused": "yes"}).status_code == 400
+    assert db.session.get(Contact, contact.id).ai_paused is True
+
+
+def test_quick_replies_admin_page_and_rendering(wired, conversation, login_as):
+    contact, _ = conversation(wired.a, name="Ana Paula", attributes={"cidade": "Recife"})
+    http = login_as(wired.a_user, wired.a)
+    assert http.get("/inbox/quick-replies").status_code == 403  # agents use, admins manage
+    http = login_as(wired.a.admin, wired.a)
+    response = http.post(
+        "/inbox/quick-replies",
+        data={"shortcut": "/oi", "body": "Olá {{first_name}}, de {{ cidade }}? {{nada}}"},
+    )
+    assert response.status_code == 302
+    dup = http.post("/inbox/quick-replies", data={"shortcut": "oi", "body": "x"})
+    assert dup.status_code == 200 and "já existe" in dup.get_data(as_text=True)
+    items = http.get(f"/inbox/api/quick-replies?contact_id={contact.id}").get_json()["items"]
+    assert [(i["shortcut"], i["text"]) for i in items] == [("oi", "Olá Ana, de Recife? ")]
+
+
+def test_media_download_streams_from_meta_tenant_checked(
+    wired, conversation, login_as, sandbox, create_message
+):
+    contact, _ = conversation(wired.a)
+    media_id = sandbox.add_media(b"\x89PNG fake", "image/png")
+    message = create_message(wired.a, contact, type="image", body="foto", media_id=media_id)
+    no_media = create_message(wired.a, contact, body="texto")
+    http = login_as(wired.a_user, wired.a)
+    response = http.get(f"/inbox/media/{message.id}")
+    assert response.status_code == 200
+    assert response.data == b"\x89PNG fake"
+    assert response.mimetype == "image/png"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert http.get(f"/inbox/media/{no_media.id}").status_code == 404
+    login_as(wired.b_user, wired.b)
+    assert http.get(f"/inbox/media/{message.id}").status_code == 404
+
+
+def test_location_and_author_labels(wired, conversation, login_as, create_message):
+    contact, _ = conversation(wired.a, name="Bia")
+    create_message(
+        wired.a,
+        contact,
+        type="location",
+        body="Loja",
+        payload={"type": "location", "location": {"latitude": -23.5, "longitude": -46.6}},
+    )
+    create_message(wired.a, contact, direction="OUT", author="AI", body="Resposta da IA")
+    http = login_as(wired.a_user, wired.a)
+    items = http.get(f"/inbox/api/conversations/{contact.id}/messages").get_json()["items"]
+    assert [i["author_label"] for i in items] == ["Bia", "Bia", "IA"]
+    assert items[1]["location"]["url"].startswith("https://www.openstreetmap.org/?mlat=-23.5")
+
+
+def test_page_renders_and_needs_login(wired, client, login_as, create_member):
+    assert client.get("/inbox/").status_code == 302
+    http = login_as(wired.a_user, wired.a)
+    page = http.get("/inbox/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "js/inbox.js" in html and "socket.io.min.js" in html and 'id="bell-count"' in html
+    admin_only = create_member(wired.a, Role.CLIENT_ADMIN)
+    assert login_as(admin_only, wired.a).get("/inbox/").status_code == 200
+
+
+def test_bad_parameters_are_400_not_500(wired, login_as):
+    http = login_as(wired.a_user, wired.a)
+    assert http.get("/inbox/api/conversations?cursor=zz").status_code == 400
+    assert http.get("/inbox/api/conversations?filter=zz").status_code == 400
+    assert http.get("/inbox/api/conversations?date_from=ontem").status_code == 400
+    assert http.get("/inbox/api/updates?since=nope").status_code == 400
+    assert http.post("/inbox/api/conversations/999/messages", data="x").status_code == 400
+    assert http.post("/inbox/api/conversations/999/messages", json={"body": "x"}).status_code == 404
