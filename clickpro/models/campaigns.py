@@ -45,6 +45,11 @@ class Campaign(TenantMixin, TimestampMixin, Model):
     missing_value_policy: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="skip")
     counters: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Who paused it: "user", "window" (outside the send window: resumes by itself) or
+    # "system" (auth, template, failure rate): the watchdog only resumes "window".
+    paused_by: Mapped[str | None] = mapped_column(sa.String(12))
+    # Set once the messages rows exist (start is idempotent).
+    materialized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -1,0 +1,3 @@
+from clickpro.blueprints.campaigns.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,68 @@
+"""Campaign forms: Flask-WTF for CSRF; the wizard's inputs are parsed into the service's
+data dict (the same shape the REST API sends), so the rules live only in the service."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+_VAR = re.compile(r"^var-(header|body)-(\d+)$")
+_BUTTON = re.compile(r"^var-button-(\d+)-(\d+)$")
+
+
+class WizardForm(FlaskForm):
+    """CSRF only; ``campaign_data_from_form`` reads the rest."""
+
+
+class SheetForm(FlaskForm):
+    """CSRF only; the file, name and template are read from the request."""
+
+
+class ActionForm(FlaskForm):
+    """CSRF only (start, pause, resume, cancel, retry…): the URL says what to do."""
+
+
+def variables_from_form(form: MultiDict) -> dict:
+    header: dict[int, str] = {}
+    body: dict[int, str] = {}
+    buttons: dict[str, dict[int, str]] = {}
+    for key, value in form.items():
+        if m := _VAR.match(key):
+            (header if m.group(1) == "header" else body)[int(m.group(2))] = value
+        elif m := _BUTTON.match(key):
+            buttons.setdefault(m.group(1), {})[int(m.group(2))] = value
+    variables: dict = {
+        "header": [header[i] for i in sorted(header)],
+        "body": [body[i] for i in sorted(body)],
+        "buttons": {k: [v[i] for i in sorted(v)] for k, v in buttons.items()},
+    }
+    link = (form.get("header_media_link") or "").strip()
+    if link:
+        variables["header_media"] = {"link": link}
+    return variables
+
+
+def campaign_data_from_form(form: MultiDict) -> dict:
+    data: dict = {
+        "name": form.get("name", ""),
+        "template_id": form.get("template_id", ""),
+        "list_ids": form.getlist("list_ids"),
+        "exclude_list_ids": form.getlist("exclude_list_ids"),
+        "variables": variables_from_form(form),
+        "missing_value_policy": form.get("missing_value_policy") or "skip",
+        "fallback": form.get("fallback", ""),
+        "rate_mps": form.get("rate_mps", ""),
+        "batch_size": form.get("batch_size", ""),
+        "batch_interval_s": form.get("batch_interval_s", ""),
+        "scheduled_at": form.get("scheduled_at", "") if form.get("start_mode") == "later" else "",
+        "send_window": None,
+    }
+    if form.get("window_enabled"):
+        data["send_window"] = {
+            "days": form.getlist("window_days"),
+            "start": form.get("window_start", ""),
+            "end": form.get("window_end", ""),
+        }
+    return data

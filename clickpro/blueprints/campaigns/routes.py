@@ -1,0 +1,248 @@
+"""Campaign pages: list, wizard, review/progress, actions, JSON for live updates, CSV.
+
+Members (CLIENT_USER) may view; creating, editing, starting, pausing, resuming,
+cancelling and retrying need CLIENT_ADMIN. Every rule is in ``services.campaigns``.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from clickpro.blueprints.campaigns.forms import (
+    ActionForm,
+    SheetForm,
+    WizardForm,
+    campaign_data_from_form,
+)
+from clickpro.blueprints.campaigns.wizard_json import bp_json
+from clickpro.extensions import db
+from clickpro.guards import admin_required, client_required, is_client_admin
+from clickpro.models import Campaign, Template
+from clickpro.services import campaigns as svc
+from clickpro.services import campaigns_stats as stats
+from clickpro.services.campaigns_audience import list_ids
+from clickpro.services.campaigns_form import client_zone
+from clickpro.services.campaigns_sheet import campaign_from_spreadsheet
+from clickpro.services.credentials import get_whatsapp_credential
+from clickpro.services.template_rules import render_text
+from clickpro.tenancy import get_owned_or_404, require_client, scoped
+
+bp = Blueprint("campaigns", __name__, template_folder="templates")
+bp_json(bp)
+
+ACTIONS = {
+    "start": (svc.start_campaign, _l("Campanha iniciada.")),
+    "pause": (svc.pause_campaign, _l("Campanha pausada.")),
+    "resume": (svc.resume_campaign, _l("Campanha retomada.")),
+    "cancel": (svc.cancel_campaign, _l("Campanha cancelada.")),
+    "retry-failed": (svc.retry_failed, _l("%(n)s mensagem(ns) reenfileirada(s).")),
+    "resend-unknown": (svc.resend_unknown, _l("%(n)s mensagem(ns) reenfileirada(s).")),
+    "mark-unknown-failed": (
+        svc.mark_unknown_failed,
+        _l("%(n)s mensagem(ns) marcada(s) como falha."),
+    ),
+}
+
+
+@bp.route("/campaigns")
+@client_required
+def index():
+    client = require_client()
+    campaigns = list(
+        db.session.scalars(scoped(Campaign, client.id).order_by(Campaign.id.desc()).limit(200))
+    )
+    return render_template("campaigns/index.html", campaigns=campaigns, can_edit=is_client_admin())
+
+
+def _wizard_context(client_id: int, campaign: Campaign | None) -> dict:
+    templates = list(db.session.scalars(
+        scoped(Template, client_id).where(Template.status == "APPROVED").order_by(Template.name)
+    ))  # fmt: skip
+    credential = get_whatsapp_credential(client_id)
+    include, exclude = list_ids(campaign.id) if campaign is not None and campaign.id else ([], [])
+    scheduled_local = None
+    if campaign is not None and campaign.scheduled_at is not None:
+        scheduled_local = campaign.scheduled_at.astimezone(client_zone(client_id)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
+    return {
+        "templates": templates,
+        "lists": svc.lists_for_client(client_id),
+        "include": include,
+        "exclude": exclude,
+        "throughput": credential.throughput_mps if credential else 80,
+        "credential": credential,
+        "scheduled_local": scheduled_local,
+        "form": WizardForm(),
+    }
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    return _wizard(None)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(campaign_id: int):
+    campaign = get_owned_or_404(Campaign, campaign_id)
+    if campaign.status not in svc.EDITABLE:
+        flash(
+            _(
+                "Não é possível editar uma campanha %(status)s.",
+                status=svc.status_label(campaign.status),
+            ),
+            "warning",
+        )
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    return _wizard(campaign)
+
+
+def _wizard(campaign: Campaign | None):
+    client = require_client()
+    form = WizardForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        data = campaign_data_from_form(request.form)
+        try:
+            saved = svc.save_campaign(
+                client.id,
+                data,
+                campaign_id=campaign.id if campaign else None,
+                user_id=current_user.id,
+            )
+        except svc.CampaignError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            flash(_("Campanha salva. Revise e inicie."), "success")
+            return redirect(url_for("campaigns.detail", campaign_id=saved.id))
+    context = _wizard_context(client.id, campaign)
+    values = request.form if request.method == "POST" else None
+    return render_template(
+        "campaigns/form.html", campaign=campaign, error=error, values=values, **context
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@client_required
+def detail(campaign_id: int):
+    campaign = get_owned_or_404(Campaign, campaign_id)
+    template = db.session.get(Template, campaign.template_id) if campaign.template_id else None
+    review = None
+    if campaign.status in svc.EDITABLE:
+        count = svc.audience_of(campaign)
+        review = {
+            "audience": count,
+            "tier_warning": svc.tier_warning(campaign.client_id, count.eligible),
+            "errors": svc.readiness_errors(campaign, _now()) if campaign.status == "DRAFT" else [],
+        }
+    preview = render_text(template.components, campaign.variables or {}) if template else None
+    return render_template(
+        "campaigns/detail.html", campaign=campaign, template=template, review=review, preview=preview,
+        can_edit=is_client_admin(), form=ActionForm(), zone=client_zone(campaign.client_id),
+        status_label=svc.status_label,
+    )  # fmt: skip
+
+
+def _now():
+    from clickpro.models.base import utcnow
+
+    return utcnow()
+
+
+@bp.route("/campaigns/<int:campaign_id>/<action>", methods=["POST"])
+@admin_required
+def act(campaign_id: int, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    campaign = get_owned_or_404(Campaign, campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    func, message = ACTIONS[action]
+    wants_json = request.accept_mimetypes.best == "application/json" or request.is_json
+    try:
+        result = func(campaign.client_id, campaign.id)
+    except svc.CampaignError as exc:
+        db.session.rollback()
+        if wants_json:
+            return jsonify(ok=False, error=str(exc)), 400
+        flash(str(exc), "danger")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    text = str(message) % {"n": result} if isinstance(result, int) else str(message)
+    if wants_json:
+        return jsonify(ok=True, message=text)
+    flash(text, "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.route("/campaigns/from-sheet", methods=["GET", "POST"])
+@admin_required
+def from_sheet():
+    """Shortcut: upload a spreadsheet → it becomes the audience list and the variables."""
+    client = require_client()
+    form = SheetForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise svc.CampaignError(_("Escolha a planilha (.csv ou .xlsx)."))
+            campaign = campaign_from_spreadsheet(
+                client.id, current_user.id, stream=upload.stream, filename=upload.filename,
+                name=request.form.get("name", ""), template_id=int(request.form.get("template_id") or 0),
+            )  # fmt: skip
+        except svc.CampaignError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            flash(
+                _("Planilha recebida: confira as variáveis e o ritmo, depois revise e inicie."),
+                "success",
+            )
+            return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+    templates = list(db.session.scalars(
+        scoped(Template, client.id).where(Template.status == "APPROVED").order_by(Template.name)
+    ))  # fmt: skip
+    return render_template("campaigns/from_sheet.html", form=form, templates=templates, error=error)
+
+
+@bp.route("/campaigns/<int:campaign_id>/progress.json")
+@client_required
+def progress(campaign_id: int):
+    campaign = get_owned_or_404(Campaign, campaign_id)
+    return jsonify(stats.progress(campaign))
+
+
+@bp.route("/campaigns/<int:campaign_id>/export.csv")
+@client_required
+def export(campaign_id: int):
+    campaign = get_owned_or_404(Campaign, campaign_id)
+    filename = f"campanha-{campaign.id}.csv"
+    return Response(
+        stream_with_context(stats.export_rows(campaign.id)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+__all__ = ["bp"]

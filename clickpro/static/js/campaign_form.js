@@ -1,0 +1,135 @@
+// Campaign wizard: template slots → variable inputs, live audience count, sample preview.
+(function () {
+  "use strict";
+  const form = document.getElementById("campaign-wizard");
+  if (!form) return;
+  const templateSelect = document.getElementById("template_id");
+  const fieldsBox = document.getElementById("variable-fields");
+  const saved = JSON.parse(form.dataset.variables || "{}");
+  let attributes = [];
+  let timer = null;
+
+  function el(tag, attrs, textValue) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (textValue !== undefined) node.textContent = textValue;
+    return node;
+  }
+
+  function variables() {
+    const result = { header: [], body: [], buttons: {} };
+    fieldsBox.querySelectorAll("input[data-part]").forEach(function (input) {
+      const part = input.dataset.part, index = Number(input.dataset.index);
+      if (part === "button") {
+        (result.buttons[input.dataset.button] = result.buttons[input.dataset.button] || [])[index] = input.value;
+      } else if (part === "media") {
+        result.header_media = { link: input.value };
+      } else {
+        result[part][index] = input.value;
+      }
+    });
+    return result;
+  }
+
+  function checked(name) {
+    return Array.from(form.querySelectorAll('input[name="' + name + '"]:checked')).map(function (i) { return i.value; });
+  }
+
+  function suggestionList() {
+    const list = el("datalist", { id: "contact-fields" });
+    ["{{contact.name}}", "{{contact.phone}}"].concat(attributes.map(function (a) { return "{{contact." + a + "}}"; }))
+      .forEach(function (value) { list.appendChild(el("option", { value: value })); });
+    return list;
+  }
+
+  function addInput(label, name, part, index, value, extra) {
+    const row = el("div", { class: "mb-2" });
+    row.appendChild(el("label", { class: "form-label small mb-0", for: name }, label));
+    const attrs = Object.assign({ class: "form-control form-control-sm", id: name, name: name, list: "contact-fields",
+      "data-part": part, "data-index": String(index), required: "required" }, extra || {});
+    const input = el("input", attrs);
+    input.value = value || "";
+    input.addEventListener("input", schedule);
+    row.appendChild(input);
+    fieldsBox.appendChild(row);
+  }
+
+  function buildFields(slots) {
+    fieldsBox.replaceChildren(suggestionList());
+    const fromSaved = function (part, i) { return (saved[part] || [])[i] || (part === "body" && i === 0 ? "{{contact.name}}" : ""); };
+    for (let i = 0; i < slots.header; i++) addInput("Cabeçalho {{" + (i + 1) + "}}", "var-header-" + i, "header", i, fromSaved("header", i));
+    for (let i = 0; i < slots.body; i++) addInput("Corpo {{" + (i + 1) + "}}", "var-body-" + i, "body", i, fromSaved("body", i));
+    Object.keys(slots.buttons).forEach(function (b) {
+      for (let i = 0; i < slots.buttons[b]; i++) {
+        const value = ((saved.buttons || {})[b] || [])[i] || "";
+        addInput("Botão " + (Number(b) + 1) + " {{" + (i + 1) + "}}", "var-button-" + b + "-" + i, "button", i, value, { "data-button": b });
+      }
+    });
+    if (slots.header_media && slots.header_media !== "LOCATION") {
+      addInput("Link da mídia do cabeçalho (" + slots.header_media + ")", "header_media_link", "media", 0,
+        (saved.header_media || {}).link || "", { type: "url", list: "" });
+    }
+    if (!fieldsBox.querySelector("input")) fieldsBox.appendChild(el("p", { class: "text-muted small" }, "Este modelo não tem variáveis."));
+  }
+
+  function showPreview(box, data) {
+    box.replaceChildren();
+    if (data.header) box.appendChild(el("div", { class: "fw-semibold" }, data.header));
+    box.appendChild(el("div", { style: "white-space: pre-wrap" }, data.body || ""));
+    if (data.footer) box.appendChild(el("div", { class: "text-muted" }, data.footer));
+  }
+
+  async function loadTemplate() {
+    const id = templateSelect.value;
+    if (!id) { fieldsBox.replaceChildren(); return; }
+    const url = form.dataset.templateUrl.replace(/0\.json$/, id + ".json");
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    attributes = data.attributes;
+    showPreview(document.getElementById("template-preview"), data.preview);
+    buildFields(data.slots);
+    refresh();
+  }
+
+  async function refresh() {
+    const lists = checked("list_ids");
+    const policy = document.getElementById("missing_value_policy").value;
+    const payload = { list_ids: lists, exclude_list_ids: checked("exclude_list_ids"), variables: variables(), policy: policy,
+      template_id: templateSelect.value, fallback: document.getElementById("fallback").value };
+    const box = document.getElementById("audience-count");
+    if (lists.length) {
+      const response = await ClickPro.postJSON(form.dataset.audienceUrl, payload);
+      if (response.ok) {
+        const c = await response.json();
+        box.textContent = c.eligible + " contato(s) vão receber · " + c.opted_out + " descadastrado(s) · " +
+          c.missing_values + " sem valor para alguma variável" + (policy === "skip" ? " (serão pulados)" : " (usarão o valor padrão)");
+        box.dataset.eligible = c.eligible;
+        box.className = "alert mt-3 mb-0 " + (c.tier_warning ? "alert-warning" : "alert-info");
+        if (c.tier_warning) box.appendChild(el("div", { class: "mt-1" }, c.tier_warning));
+      }
+    } else {
+      box.textContent = "Escolha ao menos uma lista.";
+    }
+    if (templateSelect.value) {
+      const response = await ClickPro.postJSON(form.dataset.previewUrl, payload);
+      if (response.ok) {
+        const p = await response.json();
+        const box2 = document.getElementById("sample-preview");
+        showPreview(box2, p);
+        if (p.contact) box2.prepend(el("div", { class: "text-muted mb-1" }, "Exemplo para " + p.contact.name + " (" + p.contact.phone + ")"));
+        if (p.missing && p.missing.length) box2.appendChild(el("div", { class: "text-danger mt-1" }, "Sem valor: " + p.missing.join(", ")));
+      }
+    }
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 250);
+  }
+
+  templateSelect.addEventListener("change", loadTemplate);
+  form.querySelectorAll(".audience-input").forEach(function (i) { i.addEventListener("change", schedule); });
+  document.getElementById("fallback").addEventListener("input", schedule);
+  loadTemplate();
+})();
