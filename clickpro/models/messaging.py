@@ -59,6 +59,14 @@ class Message(TenantMixin, TimestampMixin, Model):
         sa.Index("ix_messages_contact_id_id", "contact_id", "id"),
         sa.Index("ix_messages_campaign_status", "campaign_id", "status"),
         sa.Index("ix_messages_client_created", "client_id", "created_at"),
+        # Inbox: reconnect catch-up (status changes since a time) and full-text search.
+        sa.Index("ix_messages_client_updated", "client_id", "updated_at"),
+        sa.Index(
+            "ix_messages_body_trgm",
+            "body",
+            postgresql_using="gin",
+            postgresql_ops={"body": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
@@ -111,6 +119,8 @@ class WebhookEvent(Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Processing lease / retry backoff: nobody (re)processes the event before this time.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.Text)
 
 

@@ -1,0 +1,32 @@
+"""Small SQL helpers of the webhook pipeline: idempotent inserts on both backends."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from clickpro.extensions import db
+
+
+def insert_ignoring(table: sa.Table, *conflict_columns: str):
+    """``INSERT … ON CONFLICT (cols) DO NOTHING`` for the bound database.
+
+    PostgreSQL and SQLite (≥ 3.24) share the syntax; a duplicate is simply not inserted
+    (``RETURNING`` then yields no row), no exception path and no aborted transaction.
+    """
+    dialect = db.engine.dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table)
+    return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+
+
+def earliest(column: sa.ColumnElement, value) -> sa.ColumnElement:
+    """``column`` set to ``value`` if empty or later (order-independent timestamps)."""
+    value = sa.literal(value, column.type)
+    return sa.case((column.is_(None), value), (column > value, value), else_=column)
+
+
+def latest(column: sa.ColumnElement, value) -> sa.ColumnElement:
+    """``column`` set to ``value`` if empty or earlier."""
+    value = sa.literal(value, column.type)
+    return sa.case((column.is_(None), value), (column < value, value), else_=column)

@@ -1,0 +1,98 @@
+"""Webhook processing jobs: hand-off from the ack path, the drain job, the periodic retry.
+
+Hand-off (:func:`dispatch`) costs one Redis round trip per event: the id is pushed on
+a list and a drain job is enqueued on ``QUEUE_WEBHOOKS`` only when none is running for
+the event's shard (a ``SET NX`` flag; ``WEBHOOK_DRAIN_JOBS`` shards, so that many
+workers can drain the list side by side). The drain job pops ids in batches, so a worker pays RQ's per-job
+overhead once per batch instead of once per event. Whatever happens to Redis or a
+worker, the event row is in the database: :func:`retry_unprocessed` (periodic) picks
+up anything left unprocessed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, current_app
+
+from clickpro.extensions import db
+from clickpro.services import webhook_ingest
+from clickpro.tasks import QUEUE_WEBHOOKS, enqueue, redis_connection
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "clickpro:webhooks:pending"
+FLAG_KEY = "clickpro:webhooks:draining"
+FLAG_TTL_S = 120
+BATCH = 100
+DRAIN_SLICE_S = 30.0  # a drain job hands over to a fresh job after this long
+
+
+def processes_inline(app: Flask | None = None) -> bool:
+    """Embedded runtime or synchronous RQ (tests): process in the request."""
+    config = (app or current_app).config
+    return bool(config.get("EMBEDDED")) or not config.get("RQ_ASYNC", True)
+
+
+def _flag(shard: int) -> str:
+    return f"{FLAG_KEY}:{shard}"
+
+
+def dispatch(event_id: int, *, inline: bool | None = None) -> None:
+    """Process a freshly stored event now (inline) or hand it to the webhooks queue.
+
+    Never raises: the event is already stored, and the retry job finds it if this
+    hand-off fails.
+    """
+    try:
+        if inline if inline is not None else processes_inline():
+            webhook_ingest.process_event(event_id, claimed=True)
+            return
+        shard = event_id % max(1, int(current_app.config.get("WEBHOOK_DRAIN_JOBS", 2)))
+        pipe = redis_connection().pipeline(transaction=False)
+        pipe.rpush(PENDING_KEY, event_id)
+        pipe.set(_flag(shard), 1, nx=True, ex=FLAG_TTL_S)
+        _, first = pipe.execute()
+        if first:
+            enqueue(drain_pending, shard, queue=QUEUE_WEBHOOKS)
+    except Exception:
+        db.session.rollback()
+        log.exception(
+            "could not hand off webhook event %s; the retry job will process it", event_id
+        )
+
+
+def drain_pending(shard: int = 0) -> int:
+    """Process queued event ids in batches until the list is empty (or the slice ends)."""
+    redis = redis_connection()
+    flag = _flag(shard)
+    started = time.monotonic()
+    done = 0
+    while True:
+        raw_ids = redis.lpop(PENDING_KEY, BATCH)
+        if raw_ids:
+            redis.expire(flag, FLAG_TTL_S)
+            done += webhook_ingest.process_events([int(i) for i in raw_ids])
+            db.session.remove()
+            if time.monotonic() - started < DRAIN_SLICE_S:
+                continue
+            redis.delete(flag)
+            if redis.llen(PENDING_KEY) and redis.set(flag, 1, nx=True, ex=FLAG_TTL_S):
+                enqueue(drain_pending, shard, queue=QUEUE_WEBHOOKS)
+            return done
+        redis.delete(flag)
+        # An id pushed between our last pop and the delete saw the flag set: take it.
+        if redis.llen(PENDING_KEY) and redis.set(flag, 1, nx=True, ex=FLAG_TTL_S):
+            continue
+        return done
+
+
+def retry_unprocessed(now=None) -> int:
+    """Periodic: process events left unprocessed (failed with backoff due, or lost)."""
+    ids = webhook_ingest.due_event_ids(now)
+    if not ids:
+        return 0
+    done = webhook_ingest.process_events(ids, now=now)
+    log.info("webhook retry: %s of %s events processed", done, len(ids))
+    return done

@@ -1,0 +1,133 @@
+"""Template status/quality/category webhooks and phone number quality updates."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from webhook_helpers import WABA_ID, field_payload, post
+
+from clickpro.extensions import db
+from clickpro.models import Notification, WhatsAppCredential
+from clickpro.services.template_status import apply_template_update
+
+
+def _status_update(template, event: str, reason: str = "NONE") -> dict:
+    return field_payload(
+        "message_template_status_update",
+        {
+            "event": event,
+            "message_template_id": int(template.meta_template_id),
+            "message_template_name": template.name,
+            "message_template_language": template.language,
+            "reason": reason,
+        },
+    )
+
+
+def test_rejection_updates_template_notifies_admins_and_signals(client, shop, create_template, spy):
+    changed = spy("template_status_changed")
+    template = create_template(
+        shop, "promo_black_friday", status="PENDING", meta_template_id="594425479261596"
+    )
+    assert (
+        post(client, _status_update(template, "REJECTED", "INCORRECT_CATEGORY")).status_code == 200
+    )
+    db.session.refresh(template)
+    assert template.status == "REJECTED" and template.rejected_reason == "INCORRECT_CATEGORY"
+    (note,) = db.session.scalars(sa.select(Notification)).all()
+    assert note.client_id == shop.id and note.kind == "template_status"
+    assert note.user_id == shop.admin.id
+    assert "promo_black_friday" in note.text and "Rejeitado" in note.text
+    assert "INCORRECT_CATEGORY" in note.text
+    assert note.link.startswith("/templates")
+    assert changed.calls == [
+        {
+            "client_id": shop.id,
+            "template_id": template.id,
+            "previous": "PENDING",
+            "status": "REJECTED",
+            "reason": "INCORRECT_CATEGORY",
+        }
+    ]
+
+
+def test_same_status_twice_notifies_once(client, shop, create_template):
+    template = create_template(shop, status="PENDING", meta_template_id="77")
+    post(client, _status_update(template, "APPROVED"))
+    post(
+        client,
+        _status_update(template, "APPROVED") | {"object": "whatsapp_business_account", "x": 1},
+    )
+    db.session.refresh(template)
+    assert template.status == "APPROVED" and template.rejected_reason is None
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
+
+
+def test_matched_by_name_and_language_without_meta_id(app, shop, create_template):
+    template = create_template(shop, "boas_vindas", status="PENDING", language="pt_BR")
+    create_template(shop, "boas_vindas", status="PENDING", language="en_US")
+    assert apply_template_update(
+        shop.id, name="boas_vindas", language="pt_BR", status="APPROVED", meta_template_id="99"
+    )
+    db.session.refresh(template)
+    assert template.status == "APPROVED" and template.meta_template_id == "99"
+    assert not apply_template_update(shop.id, name="nao_existe", status="APPROVED")
+
+
+def test_template_of_another_waba_is_unrouted(client, shop, create_template):
+    template = create_template(shop, status="PENDING", meta_template_id="88")
+    payload = _status_update(template, "APPROVED")
+    payload["entry"][0]["id"] = "999999"
+    post(client, payload)
+    db.session.refresh(template)
+    assert template.status == "PENDING"
+
+
+def test_quality_and_category_updates(client, shop, create_template):
+    template = create_template(shop, status="APPROVED", meta_template_id="55", category="UTILITY")
+    base = {
+        "message_template_id": 55,
+        "message_template_name": template.name,
+        "message_template_language": "pt_BR",
+    }
+    post(
+        client,
+        field_payload(
+            "message_template_quality_update",
+            base | {"previous_quality_score": "GREEN", "new_quality_score": "YELLOW"},
+        ),
+    )
+    post(
+        client,
+        field_payload(
+            "template_category_update",
+            base | {"previous_category": "UTILITY", "new_category": "MARKETING"},
+        ),
+    )
+    db.session.refresh(template)
+    assert template.quality_score == "YELLOW" and template.category == "MARKETING"
+    assert template.status == "APPROVED"
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_throughput_upgrade_and_tier(client, shop):
+    value = {
+        "display_phone_number": "551130000000",
+        "event": "THROUGHPUT_UPGRADE",
+        "current_limit": "TIER_10K",
+    }
+    assert (
+        post(client, field_payload("phone_number_quality_update", value, WABA_ID)).status_code
+        == 200
+    )
+    credential = db.session.get(WhatsAppCredential, shop.credential.id)
+    db.session.refresh(credential)
+    assert credential.throughput_mps == 1000 and credential.messaging_tier == "TIER_10K"
+    post(
+        client,
+        field_payload(
+            "phone_number_quality_update",
+            {"display_phone_number": "551130000000", "event": "FLAGGED"},
+        ),
+    )
+    db.session.refresh(credential)
+    assert credential.quality_rating == "RED"
