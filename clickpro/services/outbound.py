@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from clickpro.events import message_created, send_safely
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphClient, GraphError, GraphErrorKind, SendResult
@@ -305,9 +307,7 @@ def _deliver(message: Message, contact: Contact, call, extra: dict | None = None
         error = exc
         _record_error(message, exc)
     else:
-        message.wamid = result.wamid
-        message.status = MessageStatus.SENT
-        message.sent_at = utcnow()
+        _record_sent(message.id, result.wamid)
         if result.wa_id and result.wa_id != contact.wa_id:
             contact.wa_id = result.wa_id  # Meta's form of the number (Brazil: 8 digits)
     for name, value in (extra or {}).items():
@@ -325,6 +325,30 @@ def _deliver(message: Message, contact: Contact, call, extra: dict | None = None
         if message.status == MessageStatus.FAILED:
             raise SendFailed(message)
     return message
+
+
+def _record_sent(message_id: int, wamid: str) -> None:
+    """Store the wamid and SENT, without downgrading a status a webhook already applied.
+
+    A fast status webhook (matched by our callback data) can mark the row DELIVERED or
+    READ while our POST is still returning; an unconditional ``status = SENT`` would undo it.
+    """
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.id == message_id)
+        .values(
+            wamid=wamid,
+            sent_at=sa.func.coalesce(Message.sent_at, utcnow()),
+            status=sa.case(
+                (
+                    Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]),
+                    MessageStatus.SENT,
+                ),
+                else_=Message.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _record_error(message: Message, error: GraphError) -> None:
