@@ -1,0 +1,111 @@
+"""Opt-outs page: list (keyset-paged, search), add, import a file of numbers, remove.
+
+The rules (canonical phones, both Brazilian forms, signals) are in ``services.optout``.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from clickpro.blueprints.contacts.forms import CsrfForm, OptOutForm, OptOutImportForm
+from clickpro.blueprints.contacts.routes import bp, int_arg
+from clickpro.guards import client_required
+from clickpro.models import OptOut, OptOutSource
+from clickpro.services import optout
+from clickpro.services.contacts import search_opt_outs
+from clickpro.services.contacts_import.optout_import import import_opt_outs
+from clickpro.services.contacts_import.service import ContactImportError
+from clickpro.services.phones import InvalidPhone, normalize_phone
+from clickpro.tenancy import get_owned_or_404, require_client
+
+
+def _render(form=None, import_form=None, status: int = 200):
+    client = require_client()
+    q = request.args.get("q", "")[:40]
+    cursor = int_arg("cursor")
+    rows, next_cursor = search_opt_outs(client.id, q, cursor=cursor)
+    args = {"q": q} if q else {}
+    return (
+        render_template(
+            "contacts/optouts.html",
+            rows=rows,
+            q=q,
+            next_url=url_for("contacts.optouts", cursor=next_cursor, **args)
+            if next_cursor
+            else None,
+            first_url=url_for("contacts.optouts", **args) if cursor else None,
+            form=form or OptOutForm(),
+            import_form=import_form or OptOutImportForm(),
+            csrf_form=CsrfForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/contacts/opt-outs")
+@client_required
+def optouts():
+    return _render()
+
+
+@bp.route("/contacts/opt-outs", methods=["POST"])
+@client_required
+def optout_add():
+    client = require_client()
+    form = OptOutForm()
+    if not form.validate_on_submit():
+        return _render(form, status=400)
+    try:
+        phone = normalize_phone(form.phone.data, "BR")
+    except InvalidPhone as exc:
+        form.phone.errors.append(_("Telefone inválido: %(reason)s", reason=exc.message))
+        return _render(form, status=400)
+    if optout.add_opt_out(client.id, phone, OptOutSource.MANUAL, form.reason.data or ""):
+        flash(_("%(phone)s descadastrado: não receberá campanhas.", phone=phone), "success")
+    else:
+        flash(_("%(phone)s já estava descadastrado.", phone=phone), "info")
+    return redirect(url_for("contacts.optouts"))
+
+
+@bp.route("/contacts/opt-outs/import", methods=["POST"])
+@client_required
+def optout_import():
+    client = require_client()
+    form = OptOutImportForm()
+    if not form.validate_on_submit():
+        return _render(import_form=form, status=400)
+    try:
+        result = import_opt_outs(
+            client.id,
+            form.file.data,
+            _("Importado de %(name)s", name=form.file.data.filename or "arquivo"),
+        )
+    except ContactImportError as exc:
+        form.file.errors.append(str(exc))
+        return _render(import_form=form, status=400)
+    flash(
+        _(
+            "%(added)d número(s) descadastrado(s), %(already)d já estavam, %(invalid)d inválido(s).",
+            added=result.added,
+            already=result.already,
+            invalid=result.invalid_count,
+        ),
+        "success" if not result.invalid_count else "warning",
+    )
+    for line, raw, reason in result.invalid:
+        flash(
+            _("Linha %(line)d (%(raw)s): %(reason)s", line=line, raw=raw, reason=reason), "warning"
+        )
+    return redirect(url_for("contacts.optouts"))
+
+
+@bp.route("/contacts/opt-outs/<int:optout_id>/remove", methods=["POST"])
+@client_required
+def optout_remove(optout_id: int):
+    row = get_owned_or_404(OptOut, optout_id)
+    if CsrfForm().validate_on_submit():
+        phone = row.phone_e164
+        optout.remove_opt_out(row.client_id, phone, OptOutSource.MANUAL)
+        flash(_("%(phone)s voltará a receber campanhas.", phone=phone), "success")
+    return redirect(url_for("contacts.optouts"))

@@ -1,0 +1,17 @@
+// Mapping step: the phone and name columns are never attributes; greys them out.
+(function () {
+  const phone = document.getElementById("phone");
+  const name = document.getElementById("name");
+  if (!phone || !name) return;
+  function sync() {
+    document.querySelectorAll(".attr-cell").forEach(function (cell) {
+      const col = cell.dataset.col;
+      const taken = col === phone.value || col === name.value;
+      cell.querySelectorAll("input").forEach(function (input) { input.disabled = taken; });
+      cell.classList.toggle("opacity-50", taken);
+    });
+  }
+  phone.addEventListener("change", sync);
+  name.addEventListener("change", sync);
+  sync();
+})();
