@@ -27,6 +27,19 @@ class Contact(TenantMixin, TimestampMixin, Model):
     __table_args__ = (
         sa.UniqueConstraint("client_id", "phone_e164"),
         sa.Index("ix_contacts_client_last_message", "client_id", "last_message_at"),
+        # Inbox search by name or number (pg_trgm; SQLite falls back to a LIKE scan).
+        sa.Index(
+            "ix_contacts_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_contacts_phone_trgm",
+            "phone_e164",
+            postgresql_using="gin",
+            postgresql_ops={"phone_e164": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
