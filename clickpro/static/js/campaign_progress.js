@@ -1,4 +1,5 @@
 // Campaign page: polls progress.json every 1.5 s and updates the bar, counters and actions.
+// When the live socket is up, a `campaign:progress` event for this campaign polls at once.
 (function () {
   "use strict";
   const root = document.getElementById("campaign-progress");
@@ -58,7 +59,16 @@
     });
   }
 
+  let timer = null;
+  let lastPoll = 0;
+
+  function schedule(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(poll, delay);
+  }
+
   async function poll() {
+    lastPoll = Date.now();
     try {
       const response = await fetch(root.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.ok) {
@@ -69,7 +79,16 @@
     } catch (err) {
       // network hiccup: try again on the next tick
     }
-    window.setTimeout(poll, 1500);
+    schedule(1500);
   }
+
+  function subscribe(socket) {
+    socket.on("campaign:progress", function (event) {
+      if (String(event.campaign_id) !== root.dataset.campaignId) return;
+      schedule(Math.max(0, 250 - (Date.now() - lastPoll)));  // at most 4 polls a second
+    });
+  }
+  if (window.ClickPro && window.ClickPro.live) subscribe(window.ClickPro.live.socket);
+  else document.addEventListener("clickpro:live", function (e) { subscribe(e.detail); });
   poll();
 })();
