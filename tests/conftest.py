@@ -95,13 +95,20 @@ def reset_database(app) -> None:
 def make_app(database_url):
     """Build an app with extra settings (on the shared, freshly emptied test database)."""
 
+    apps = []
+
     def _make(**overrides):
         config = base_test_config(database_url)
         config.update(overrides)
         app = create_app(config)
+        apps.append(app)
         return app
 
-    return _make
+    yield _make
+    for built in apps:  # give the connections back: PostgreSQL allows only so many
+        with built.app_context():
+            for engine in _db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
