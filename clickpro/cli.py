@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -180,6 +181,8 @@ def run_command(host: str, port: int, no_demo: bool) -> None:
         click.echo(f"demo login: {demo.email} / {demo.password}")
         if demo.super_email:
             click.echo(f"super admin: {demo.super_email} / {demo.password} (/admin/)")
+    # Flask's CLI marks itself so app.run() becomes a no-op; this command IS the server.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
 

@@ -74,6 +74,21 @@ class BaseConfig:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     SOCKETIO_MESSAGE_QUEUE: str | None = None
+    # Tuning knobs (code reads them with these same defaults; listed here to be found).
+    CAMPAIGN_RATE_HEADROOM = 0.02  # space slots 2% under the rate: late sends never trip 130429
+    CAMPAIGN_MAX_DISPATCHERS = 4  # dispatcher jobs per campaign (one per worker)
+    CAMPAIGN_DISPATCH_SLICE_S = 300  # a dispatcher job hands its worker back after this
+    CAMPAIGN_HEARTBEAT_TIMEOUT_S = 20  # watchdog restarts a dispatcher silent for longer
+    CAMPAIGN_UNKNOWN_AFTER_S = 600  # rows left SENDING by a dead worker become UNKNOWN
+    WEBHOOK_FASTPATH = True  # plain-WSGI ack of POST /webhook (same code as the Flask view)
+    WEBHOOK_DRAIN_JOBS = 2
+    WEBHOOK_MAX_ATTEMPTS = 8
+    WEBHOOK_RETRY_BASE_S = 30
+    WEBHOOK_RETRY_MAX_DELAY_S = 3600
+    IMPORT_UPLOAD_DIR: str | None = None  # default: instance/uploads
+    IMPORT_BATCH_SIZE = 5000
+    IMPORT_PREFETCH = True
+    IMPORT_JOB_TIMEOUT = 3 * 3600
     TESTING = False
     DEBUG = False
 

@@ -24,11 +24,5 @@ BLUEPRINTS = (
 
 def register_blueprints(app: Flask) -> None:
     for path in BLUEPRINTS:
-        try:
-            module = importlib.import_module(path)
-        except ModuleNotFoundError as exc:
-            # TEMPORARY while features land in parallel; made strict before release.
-            if exc.name == path:
-                continue
-            raise
+        module = importlib.import_module(path)
         app.register_blueprint(module.bp)
