@@ -1,6 +1,15 @@
 """Every model, imported once so that mappers and Alembic see all tables."""
 
 from clickpro.models.accounts import Client, ClientMember, Role, User
+from clickpro.models.ai import AIOutcome, AIReplyRun, AIRunStatus
+from clickpro.models.api import (
+    ApiToken,
+    DeliveryStatus,
+    IdempotencyKey,
+    OutboundEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from clickpro.models.campaigns import Campaign, CampaignList, CampaignStatus
 from clickpro.models.contacts import (
     Contact,
@@ -13,6 +22,7 @@ from clickpro.models.contacts import (
     OptOutSource,
 )
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
+from clickpro.models.inbox import ContactLabel, Label, QuickReply
 from clickpro.models.messaging import (
     Author,
     DeliveryRank,
@@ -26,6 +36,10 @@ from clickpro.models.notifications import Notification
 from clickpro.models.templates import Template, TemplateStatus
 
 __all__ = [
+    "AIOutcome",
+    "AIReplyRun",
+    "AIRunStatus",
+    "ApiToken",
     "Author",
     "Campaign",
     "CampaignList",
@@ -34,24 +48,32 @@ __all__ = [
     "ClientMember",
     "Contact",
     "ContactImport",
+    "ContactLabel",
     "ContactImportRejection",
     "ContactList",
     "ContactListMember",
     "CredentialStatus",
     "DeliveryRank",
+    "DeliveryStatus",
     "Direction",
+    "IdempotencyKey",
     "ImportStatus",
+    "Label",
     "Message",
     "MessageStatus",
     "Notification",
     "OpenAICredential",
     "OptOut",
     "OptOutSource",
+    "OutboundEvent",
     "PendingStatus",
+    "QuickReply",
     "Role",
     "Template",
     "TemplateStatus",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
     "WhatsAppCredential",
 ]

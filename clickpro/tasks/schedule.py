@@ -49,6 +49,7 @@ CORE_PERIODIC_JOBS = (
         interval_s=30,
     ),
     PeriodicJob("webhooks.retry", "clickpro.tasks.webhooks.retry_unprocessed", interval_s=60),
+    PeriodicJob("api.sweep", "clickpro.tasks.outbound_webhooks.sweep", interval_s=300),
 )
 
 

@@ -1,0 +1,124 @@
+"""Who is calling /api/v1: the Bearer token, its client, its rate limit, no cookies.
+
+API requests never use the browser session: the session is swapped for a null one
+before any view runs, so a session cookie neither authenticates nor gets (re)set, and
+a token never logs anybody into the HTML pages (they only read the session).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from flask.sessions import NullSession
+
+from clickpro.extensions import db
+from clickpro.models import ApiToken, Client
+from clickpro.services import api_tokens
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An API refusal, answered as ``{"error": {"code", "message", "details"}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict | None = None,
+        headers: dict | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.headers = headers or {}
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Caller:
+    token_id: int
+    client_id: int
+    client: Client
+
+
+class _ApiSession(NullSession):
+    """An empty session that accepts writes (Flask-Login may try) and is never saved."""
+
+    __setitem__ = dict.__setitem__
+    __delitem__ = dict.__delitem__
+    clear = dict.clear
+    pop = dict.pop
+    popitem = dict.popitem
+    update = dict.update
+    setdefault = dict.setdefault
+
+
+def drop_session_for_api() -> None:
+    """``before_request`` (app-wide, first): API requests get a throw-away session."""
+    if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
+        from flask.globals import request_ctx
+
+        # Flask 3.1 keeps the opened session in ``_session`` (``session`` is a property).
+        attribute = "_session" if hasattr(request_ctx, "_session") else "session"
+        setattr(request_ctx, attribute, _ApiSession())
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate() -> Caller:
+    raw = _bearer()
+    token: ApiToken | None = api_tokens.authenticate(raw) if raw else None
+    if token is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Token de API ausente, inválido ou revogado. Envie 'Authorization: Bearer cpk_…'.",
+            headers={"WWW-Authenticate": 'Bearer realm="clickpro-api"'},
+        )
+    client = db.session.get(Client, token.client_id)
+    caller = Caller(token_id=token.id, client_id=token.client_id, client=client)
+    g.api_caller = caller
+    return caller
+
+
+def check_rate_limit(caller: Caller) -> None:
+    """GCRA per token (``API_RATE_PER_S`` with ``API_RATE_BURST``); 429 + Retry-After."""
+    from clickpro.integrations.ratelimit import RateLimiter
+    from clickpro.tasks import redis_connection
+
+    rate = float(current_app.config.get("API_RATE_PER_S", 10))
+    burst = int(current_app.config.get("API_RATE_BURST", 20))
+    if rate <= 0:
+        return
+    limiter = current_app.extensions.get("clickpro.api_ratelimiter")
+    if limiter is None:
+        limiter = RateLimiter(redis_connection())
+        current_app.extensions["clickpro.api_ratelimiter"] = limiter
+    try:
+        wait = limiter.try_acquire(f"api:token:{caller.token_id}", rate, burst=burst)
+    except Exception:  # noqa: BLE001 - Redis down: serve (fail open) rather than 500
+        log.warning("API rate limiter unavailable; request allowed", exc_info=True)
+        return
+    if wait > 0:
+        retry_after = max(1, math.ceil(wait))
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Limite de requisições deste token atingido ({rate:g}/s). "
+            f"Tente de novo em {retry_after} s.",
+            details={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -1,0 +1,177 @@
+"""The ``api`` blueprint: panel pages (tokens, webhooks) + the nested /api/v1 blueprint.
+
+/api/v1 (``v1``, built in ``registry`` and filled by the ``routes_*`` modules) is
+CSRF-exempt and token-only; the panel pages are normal session pages with CSRF.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from clickpro.blueprints.api import (  # noqa: F401 - each module registers its routes on v1
+    routes_campaigns,
+    routes_contacts,
+    routes_messages,
+    routes_optouts,
+    routes_templates,
+    routes_webhooks,
+)
+from clickpro.blueprints.api.auth import ApiError, drop_session_for_api
+from clickpro.blueprints.api.forms import CsrfForm, TokenForm, WebhookForm
+from clickpro.blueprints.api.openapi import build_document
+from clickpro.blueprints.api.registry import OPERATIONS, error_payload, v1
+from clickpro.extensions import csrf, db
+from clickpro.guards import admin_required
+from clickpro.models import WebhookEndpoint
+from clickpro.services import api_tokens
+from clickpro.services import outbound_webhooks as hooks
+from clickpro.tenancy import get_owned_or_404, require_client
+
+bp = Blueprint("api", __name__, template_folder="templates")
+
+HTTP_CODES = {
+    400: ("bad_request", "Requisição inválida."),
+    401: ("unauthorized", "Token de API ausente, inválido ou revogado."),
+    403: ("forbidden", "Acesso negado."),
+    404: ("not_found", "Recurso não encontrado."),
+    405: ("method_not_allowed", "Método não permitido nesta rota."),
+    413: ("payload_too_large", "O corpo da requisição é grande demais."),
+    415: ("unsupported_media_type", "Tipo de conteúdo não suportado."),
+    429: ("rate_limited", "Muitas requisições."),
+}
+
+
+# --------------------------------------------------------------------------- /api/v1 errors
+
+
+@v1.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    response = jsonify(error_payload(exc))
+    response.status_code = exc.status
+    for name, value in exc.headers.items():
+        response.headers[name] = value
+    return response
+
+
+@v1.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    code, message = HTTP_CODES.get(exc.code or 500, ("error", exc.description or "Erro."))
+    return _api_error(ApiError(exc.code or 500, code, message))
+
+
+@v1.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    current_app.logger.error("API error", exc_info=exc)
+    db.session.rollback()
+    return _api_error(ApiError(500, "internal_error", "Erro interno. Tente de novo."))
+
+
+@v1.route("/openapi.json")
+def openapi_json():
+    return jsonify(build_document())
+
+
+@v1.route("/docs")
+def docs():
+    document = build_document()
+    return render_template("api/docs.html", document=document, operations=OPERATIONS)
+
+
+csrf.exempt(v1)
+bp.register_blueprint(v1)
+
+
+@bp.record_once
+def _install_session_guard(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, drop_session_for_api)
+
+
+# --------------------------------------------------------------------------- panel: tokens
+
+
+@bp.route("/settings/api-tokens", methods=["GET", "POST"])
+@admin_required
+def tokens():
+    client = require_client()
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        from flask_login import current_user
+
+        try:
+            created = api_tokens.create_token(client.id, form.name.data, current_user.id)[1]
+            flash(_("Token criado. Copie agora: ele não será mostrado de novo."), "success")
+            form = TokenForm(formdata=None)
+        except api_tokens.ApiTokenError as exc:
+            form.name.errors.append(str(exc))
+    return render_template(
+        "api/tokens.html",
+        form=form,
+        created=created,
+        tokens=api_tokens.list_tokens(client.id),
+        action_form=CsrfForm(),
+    )
+
+
+@bp.route("/settings/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@admin_required
+def revoke_token(token_id: int):
+    client = require_client()
+    if not CsrfForm().validate_on_submit():
+        flash(_("Sessão expirada; tente de novo."), "danger")
+    elif api_tokens.revoke_token(client.id, token_id):
+        flash(_("Token revogado."), "success")
+    else:
+        return render_template("errors/404.html"), 404
+    return redirect(url_for("api.tokens"))
+
+
+# --------------------------------------------------------------------------- panel: webhooks
+
+
+@bp.route("/settings/webhooks", methods=["GET", "POST"])
+@admin_required
+def webhooks():
+    client = require_client()
+    form = WebhookForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            secret = hooks.create_endpoint(
+                client.id, form.url.data, form.events.data, form.description.data
+            )[1]
+            flash(_("Endpoint criado. Copie o segredo agora: ele não será mostrado de novo."),
+                  "success")  # fmt: skip
+            form = WebhookForm(formdata=None)
+        except hooks.WebhookEndpointError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+    return render_template(
+        "api/webhooks.html",
+        form=form,
+        secret=secret,
+        endpoints=hooks.endpoints_of(client.id),
+        deliveries=hooks.recent_deliveries(client.id, limit=50),
+        action_form=CsrfForm(),
+    )
+
+
+@bp.route("/settings/webhooks/<int:webhook_id>/toggle", methods=["POST"])
+@admin_required
+def toggle_webhook(webhook_id: int):
+    endpoint = get_owned_or_404(WebhookEndpoint, webhook_id)
+    if CsrfForm().validate_on_submit():
+        hooks.update_endpoint(endpoint, {"is_active": not endpoint.is_active})
+        flash(_("Endpoint atualizado."), "success")
+    return redirect(url_for("api.webhooks"))
+
+
+@bp.route("/settings/webhooks/<int:webhook_id>/delete", methods=["POST"])
+@admin_required
+def delete_webhook(webhook_id: int):
+    endpoint = get_owned_or_404(WebhookEndpoint, webhook_id)
+    if CsrfForm().validate_on_submit():
+        hooks.delete_endpoint(endpoint)
+        flash(_("Endpoint removido."), "success")
+    return redirect(url_for("api.webhooks"))

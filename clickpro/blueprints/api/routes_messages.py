@@ -1,0 +1,168 @@
+"""/api/v1 messages and conversations (``services.outbound``, ``services.inbox``)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from clickpro.blueprints.api.auth import ApiError, Caller
+from clickpro.blueprints.api.registry import int_cursor, not_found, operation
+from clickpro.blueprints.api.routes_contacts import find_by_phone
+from clickpro.blueprints.api.schemas import PageQuery
+from clickpro.blueprints.api.schemas_messaging import (
+    ConversationOut,
+    ConversationPage,
+    ConversationQuery,
+    MessageOut,
+    MessagePage,
+    SendMessageIn,
+)
+from clickpro.extensions import db
+from clickpro.models import Author, Contact, Message
+from clickpro.services import contacts, inbox, optout, outbound
+from clickpro.services.credentials import NoCredentials
+from clickpro.tenancy import get_owned
+
+T = "messages"
+TC = "conversations"
+
+
+def message_out(m: Message, phones: dict[int, str] | None = None) -> MessageOut:
+    phone = (phones or {}).get(m.contact_id)
+    if phone is None:
+        phone = db.session.scalar(sa.select(Contact.phone_e164).where(Contact.id == m.contact_id))
+    return MessageOut(
+        id=m.id,
+        contact_id=m.contact_id,
+        phone=phone,
+        campaign_id=m.campaign_id,
+        template_id=m.template_id,
+        direction=m.direction,
+        author=m.author,
+        type=m.type,
+        body=m.body or "",
+        status=m.status,
+        wamid=m.wamid,
+        error_code=m.error_code,
+        error_title=m.error_title,
+        created_at=m.created_at,
+        sent_at=m.sent_at,
+        delivered_at=m.delivered_at,
+        read_at=m.read_at,
+        failed_at=m.failed_at,
+    )
+
+
+def message_page(rows: list[Message], limit: int, cursor_of=lambda m: m.id) -> MessagePage:
+    """``rows`` holds up to ``limit + 1`` rows in page order."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = {m.contact_id for m in rows}
+    phones = dict(
+        db.session.execute(sa.select(Contact.id, Contact.phone_e164).where(Contact.id.in_(ids)))
+        .tuples()
+        .all()
+    )
+    return MessagePage(
+        data=[message_out(m, phones) for m in rows],
+        next_cursor=str(cursor_of(rows[-1])) if more and rows else None,
+    )
+
+
+def _recipient(caller: Caller, body: SendMessageIn) -> Contact:
+    contact = find_by_phone(caller.client_id, body.phone)
+    if contact is not None:
+        return contact
+    try:
+        return contacts.create_contact(caller.client_id, body.phone, body.name or "")
+    except contacts.ContactError as exc:
+        db.session.rollback()
+        raise ApiError(422, "validation_error", str(exc), {"phone": [str(exc)]}) from None
+
+
+@operation("/messages", "POST", summary="Send a template, or a text inside the 24 h window",
+           tag=T, body=SendMessageIn, response=MessageOut, status=201,
+           errors=(400, 409, 415, 422), idempotent=True)  # fmt: skip
+def send_message(caller: Caller, body: SendMessageIn):
+    """The message is stored before the call to Meta; a refusal by Meta still answers 201
+    with ``status`` FAILED and Meta's ``error_code``/``error_title``."""
+    contact = _recipient(caller, body)
+    try:
+        if body.template_id is not None:
+            if optout.is_opted_out(caller.client_id, contact.phone_e164):
+                raise ApiError(
+                    422, "opted_out", "Este número pediu para não receber mensagens.",
+                    {"phone": ["Número em opt-out."]},
+                )  # fmt: skip
+            values = body.variables.model_dump(exclude_none=True)
+            message = outbound.send_template(
+                caller.client_id, contact.id, body.template_id, values, author=Author.SYSTEM
+            )
+        else:
+            message = outbound.send_text(
+                caller.client_id, contact.id, body.text or "", author=Author.SYSTEM
+            )
+    except outbound.WindowClosed as exc:
+        raise ApiError(422, "window_closed", str(exc), {"text": [str(exc)]}) from None
+    except outbound.SendFailed as exc:
+        message = exc.message
+    except outbound.OutboundError as exc:
+        field = "template_id" if body.template_id is not None else "text"
+        raise ApiError(422, "validation_error", str(exc), {field: [str(exc)]}) from None
+    except NoCredentials as exc:
+        raise ApiError(409, "no_credentials", str(exc)) from None
+    return message_out(message), 201
+
+
+@operation("/messages/<int:message_id>", "GET", summary="A message with its status", tag=T,
+           response=MessageOut, errors=(404,))  # fmt: skip
+def get_message(caller: Caller, message_id: int):
+    row = get_owned(Message, message_id, caller.client_id)
+    if row is None or row.is_internal_note:
+        raise not_found("Mensagem")
+    return message_out(row)
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+def conversation_out(c: Contact) -> ConversationOut:
+    return ConversationOut(
+        id=c.id,
+        contact_id=c.id,
+        phone=c.phone_e164,
+        name=c.name or "",
+        status=c.conversation_status,
+        unread_count=c.unread_count or 0,
+        assigned_user_id=c.assigned_user_id,
+        ai_paused=bool(c.ai_paused),
+        last_message_at=c.last_message_at,
+        last_message_preview=c.last_message_preview,
+    )
+
+
+@operation("/conversations", "GET", summary="Conversations, most recent first", tag=TC,
+           query=ConversationQuery, response=ConversationPage, errors=(422,))  # fmt: skip
+def list_conversations(caller: Caller, query: ConversationQuery):
+    wanted = inbox.ConversationQuery(q=query.q, cursor=query.cursor, limit=query.limit)
+    try:
+        page = inbox.list_conversations(caller.client_id, wanted)
+    except inbox.InboxQueryError as exc:
+        raise ApiError(422, "validation_error", str(exc), {"cursor": [str(exc)]}) from None
+    return ConversationPage(
+        data=[conversation_out(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@operation("/conversations/<int:contact_id>/messages", "GET", tag=TC,
+           summary="Messages of a conversation, newest page first (oldest first inside)",
+           query=PageQuery, response=MessagePage, errors=(404, 422))  # fmt: skip
+def conversation_messages(caller: Caller, contact_id: int, query: PageQuery):
+    if get_owned(Contact, contact_id, caller.client_id) is None:
+        raise not_found("Conversa")
+    page = inbox.load_messages(
+        caller.client_id, contact_id, before_id=int_cursor(query.cursor), limit=query.limit
+    )
+    rows = [m for m in page.items if not m.is_internal_note]
+    result = message_page(rows, len(rows) or 1)
+    result.next_cursor = page.next_cursor
+    return result

@@ -1,0 +1,215 @@
+"""/api/v1 opt-outs and spreadsheet imports (``services.optout``, ``contacts_import``)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Response, request, stream_with_context
+from pydantic import BaseModel, ConfigDict, Field
+
+from clickpro.blueprints.api.auth import ApiError, Caller
+from clickpro.blueprints.api.registry import int_cursor, invalid, not_found, operation
+from clickpro.blueprints.api.schemas import (
+    Deleted,
+    ImportOut,
+    OptOutIn,
+    OptOutOut,
+    OptOutPage,
+    PageQuery,
+)
+from clickpro.extensions import db
+from clickpro.models import ContactImport, OptOut, OptOutSource
+from clickpro.services import optout
+from clickpro.services.contacts_import import service as imports
+from clickpro.services.contacts_import.errors import ContactImportError
+from clickpro.services.phones import InvalidPhone, brazil_variants, normalize_phone
+from clickpro.tenancy import get_owned
+
+T = "optouts"
+TI = "imports"
+
+
+def _phone(raw: str) -> str:
+    try:
+        return normalize_phone(raw, "BR")
+    except InvalidPhone as exc:
+        raise invalid({"phone": [exc.message]}, exc.message) from None
+
+
+def _find(client_id: int, e164: str) -> OptOut | None:
+    return db.session.scalar(
+        sa.select(OptOut).where(
+            OptOut.client_id == client_id, OptOut.phone_e164 == optout.canonical_phone(e164)
+        )
+    )
+
+
+def optout_out(row: OptOut) -> OptOutOut:
+    return OptOutOut(
+        id=row.id,
+        phone=row.phone_e164,
+        source=row.source,
+        reason=row.reason or "",
+        created_at=row.created_at,
+    )
+
+
+@operation("/optouts", "GET", summary="List opted-out phones", tag=T, query=PageQuery,
+           response=OptOutPage, errors=(422,))  # fmt: skip
+def list_optouts(caller: Caller, query: PageQuery):
+    stmt = sa.select(OptOut).where(OptOut.client_id == caller.client_id)
+    cursor = int_cursor(query.cursor)
+    if cursor is not None:
+        stmt = stmt.where(OptOut.id < cursor)
+    rows = list(db.session.scalars(stmt.order_by(OptOut.id.desc()).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return OptOutPage(
+        data=[optout_out(r) for r in rows],
+        next_cursor=str(rows[-1].id) if more and rows else None,
+    )
+
+
+@operation("/optouts", "POST", summary="Opt a phone out (idempotent)", tag=T, body=OptOutIn,
+           response=OptOutOut, status=201, errors=(400, 409, 415, 422), idempotent=True,
+           extra_statuses={200: OptOutOut})  # fmt: skip
+def create_optout(caller: Caller, body: OptOutIn):
+    """201 when the phone was opted out now, 200 when it already was."""
+    e164 = _phone(body.phone)
+    created = optout.add_opt_out(caller.client_id, e164, OptOutSource.API, body.reason)
+    row = _find(caller.client_id, e164)
+    if row is None:  # an 8-digit form stored earlier
+        row = db.session.scalar(
+            sa.select(OptOut).where(
+                OptOut.client_id == caller.client_id,
+                OptOut.phone_e164.in_(brazil_variants(e164)),
+            )
+        )
+    if row is None:
+        raise not_found("Opt-out")
+    return optout_out(row), 201 if created else 200
+
+
+@operation("/optouts/<phone>", "DELETE", summary="Remove a phone's opt-out", tag=T,
+           response=Deleted, errors=(404, 422))  # fmt: skip
+def delete_optout(caller: Caller, phone: str):
+    e164 = _phone(phone)
+    if not optout.remove_opt_out(caller.client_id, e164, OptOutSource.API):
+        raise not_found("Opt-out")
+    return Deleted(id=e164)
+
+
+# --------------------------------------------------------------------------- imports
+
+
+class ImportForm(BaseModel):
+    """multipart/form-data fields of ``POST /imports``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: bytes = Field(description=".csv or .xlsx; the first row is the header.")
+    list_name: str | None = Field(default=None, max_length=120)
+    list_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    mapping: str | None = Field(
+        default=None,
+        description='JSON {"phone": col, "name": col, "attributes": {col: key}} (0-based); '
+        "absent: guessed from the header, as the import screen does.",
+    )
+    mobile_only: bool = False
+
+
+def import_out(imp: ContactImport) -> ImportOut:
+    return ImportOut(
+        id=imp.id,
+        status=imp.status,
+        list_id=imp.list_id,
+        filename=imp.filename,
+        rows=imp.rows,
+        rows_total=imp.rows_total,
+        imported=imp.imported,
+        updated=imp.updated,
+        duplicates=imp.duplicates,
+        rejected=imp.rejected,
+        error=imp.error,
+        created_at=imp.created_at,
+        finished_at=imp.finished_at,
+    )
+
+
+def _form_int(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 2**31 - 1:
+        raise invalid({name: ["Informe um número inteiro."]})
+    return int(raw)
+
+
+def _mapping(import_id: int) -> tuple[dict, dict]:
+    raw = request.form.get("mapping")
+    options = {"mobile_only": (request.form.get("mobile_only") or "").lower() in ("1", "true")}
+    if raw:
+        try:
+            mapping = json.loads(raw)
+        except ValueError:
+            raise invalid({"mapping": ["JSON inválido."]}) from None
+        return mapping, options
+    _, _, _, suggested = imports.preview_import(import_id)
+    suggested = dict(suggested)
+    options["mobile_only"] = options["mobile_only"] or bool(suggested.pop("mobile_only", False))
+    return suggested, options
+
+
+@operation("/imports", "POST", summary="Upload a spreadsheet and import it into a list",
+           tag=TI, multipart=ImportForm, response=ImportOut, status=202,
+           errors=(400, 409, 413, 415, 422), idempotent=True)  # fmt: skip
+def create_import(caller: Caller):
+    """Same import service as the panel; the job runs on the imports queue."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        if not request.mimetype.startswith("multipart/"):
+            raise ApiError(415, "unsupported_media_type", "Envie multipart/form-data.")
+        raise invalid({"file": ["Envie a planilha no campo file."]})
+    list_id = _form_int("list_id")
+    try:
+        imp = imports.create_import(
+            caller.client_id,
+            None,
+            stream_or_path=upload.stream,
+            filename=upload.filename,
+            list_id=list_id,
+            list_name=(request.form.get("list_name") or "").strip()[:120] or None,
+        )
+        mapping, options = _mapping(imp.id)
+        imports.set_mapping(imp.id, mapping, options)
+        imports.start_import(imp.id)
+    except ContactImportError as exc:
+        db.session.rollback()
+        raise invalid({"file": [str(exc)]}, str(exc)) from None
+    db.session.expire_all()
+    return import_out(db.session.get(ContactImport, imp.id)), 202
+
+
+def _owned_import(caller: Caller, import_id: int) -> ContactImport:
+    imp = get_owned(ContactImport, import_id, caller.client_id)
+    if imp is None:
+        raise not_found("Importação")
+    return imp
+
+
+@operation("/imports/<int:import_id>", "GET", summary="Import status and counters", tag=TI,
+           response=ImportOut, errors=(404,))  # fmt: skip
+def get_import(caller: Caller, import_id: int):
+    return import_out(_owned_import(caller, import_id))
+
+
+@operation("/imports/<int:import_id>/rejected.csv", "GET", summary="Rejected rows (CSV)",
+           tag=TI, produces="text/csv", errors=(404,))  # fmt: skip
+def rejected_csv(caller: Caller, import_id: int):
+    imp = _owned_import(caller, import_id)
+    lines = imports.rejected_rows_csv(imp.id)
+    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="rejeitadas-{imp.id}.csv"'
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    return response

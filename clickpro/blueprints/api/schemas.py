@@ -1,0 +1,318 @@
+"""Request and response bodies of /api/v1 (pydantic 2).
+
+The views validate with these models and the OpenAPI document is generated from them
+(``openapi.py``), so the contract and the implementation cannot drift apart.
+Campaign, message and webhook bodies are in ``schemas_messaging.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Tokens and keys travel in HTTP headers: printable ASCII only (surrounding spaces ok).
+SECRET_PATTERN = r"^\s*[!-~]*\s*$"
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are an error (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- common
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. validation_error.")
+    message: str = Field(description="Human-readable message (pt_BR).")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Field name → list of messages, or extra data."
+    )
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class PageQuery(Strict):
+    cursor: str | None = Field(
+        default=None, max_length=100, description="next_cursor of the previous page."
+    )
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class Deleted(BaseModel):
+    id: int | str
+    deleted: bool = True
+
+
+# --------------------------------------------------------------------------- contacts
+
+AttributeValue = str | int | float | bool | None
+
+
+class ContactQuery(PageQuery):
+    q: str = Field(default="", max_length=200, description="Search by name or phone digits.")
+    list_id: Id | None = None
+
+
+class ContactIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"phone": "+5511987650000", "name": "Maria", "attributes": {"cidade": "SP"}}
+            ]
+        },
+    )
+
+    phone: str = Field(min_length=1, max_length=40, description="Any format; stored as E.164.")
+    name: str | None = Field(default=None, max_length=200)
+    attributes: dict[str, AttributeValue] | None = Field(
+        default=None, description="Custom fields; merged into the existing ones on upsert."
+    )
+
+
+class ContactPatch(Strict):
+    phone: str | None = Field(default=None, min_length=1, max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    attributes: dict[str, AttributeValue] | None = Field(
+        default=None, description="Replaces every custom field."
+    )
+
+
+class ContactOut(BaseModel):
+    id: int
+    phone: str
+    name: str
+    attributes: dict[str, str]
+    opted_out: bool
+    last_inbound_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactPage(BaseModel):
+    data: list[ContactOut]
+    next_cursor: str | None
+
+
+# --------------------------------------------------------------------------- lists
+
+
+class ListIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Clientes VIP"}]}
+    )
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=500)
+
+
+class ListPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=500)
+
+
+class ListOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    contacts_count: int
+    created_at: datetime
+
+
+class ListPage(BaseModel):
+    data: list[ListOut]
+    next_cursor: str | None
+
+
+class ListMembersIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"contact_ids": [1], "phones": ["+5511987650000"]}]},
+    )
+
+    contact_ids: list[Id] = Field(default_factory=list, max_length=10000)
+    phones: list[str] = Field(default_factory=list, max_length=10000)
+
+
+class ListMembersResult(BaseModel):
+    list_id: int
+    added: int = 0
+    removed: int = 0
+    not_found: list[str] = Field(default_factory=list, description="Phones without a contact.")
+
+
+# --------------------------------------------------------------------------- opt-outs
+
+
+class OptOutIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"phone": "+5511987650000", "reason": "pediu por e-mail"}]},
+    )
+
+    phone: str = Field(min_length=1, max_length=40)
+    reason: str = Field(default="", max_length=500)
+
+
+class OptOutOut(BaseModel):
+    id: int
+    phone: str
+    source: str
+    reason: str
+    created_at: datetime
+
+
+class OptOutPage(BaseModel):
+    data: list[OptOutOut]
+    next_cursor: str | None
+
+
+# --------------------------------------------------------------------------- imports
+
+
+class ImportOut(BaseModel):
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    list_id: int | None
+    filename: str
+    rows: int = Field(description="Rows read so far.")
+    rows_total: int | None
+    imported: int
+    updated: int
+    duplicates: int
+    rejected: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+# --------------------------------------------------------------------------- templates
+
+
+class TemplateQuery(PageQuery):
+    status: str | None = Field(default=None, max_length=20)
+
+
+class ButtonIn(Strict):
+    type: Literal["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE"]
+    text: str = Field(default="", max_length=100)
+    url: str = Field(default="", max_length=2000)
+    url_example: str = Field(default="", max_length=2000)
+    phone_number: str = Field(default="", max_length=30)
+    example: str = Field(default="", max_length=100)
+
+
+class TemplateIn(Strict):
+    """The same fields as the template form; the same validation (``validate_draft``)."""
+
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(default="pt_BR", max_length=16)
+    category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "MARKETING"
+    header_format: Literal["NONE", "TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"] = "NONE"
+    header_text: str = Field(default="", max_length=200)
+    header_example: str = Field(default="", max_length=200)
+    header_handle: str = Field(default="", max_length=1000)
+    body_text: str = Field(default="", max_length=2000)
+    body_examples: list[str] = Field(default_factory=list, max_length=100)
+    footer_text: str = Field(default="", max_length=200)
+    buttons: list[ButtonIn] = Field(default_factory=list, max_length=10)
+
+
+class TemplateOut(BaseModel):
+    id: int
+    name: str
+    language: str
+    category: str
+    status: str
+    components: list[dict[str, Any]]
+    rejected_reason: str | None
+    meta_template_id: str | None
+    quality_score: str | None
+    last_synced_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplatePage(BaseModel):
+    data: list[TemplateOut]
+    next_cursor: str | None
+
+
+class SyncOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[str]
+    skipped: bool = Field(description="True when the client has no usable WhatsApp credential.")
+    complete: bool
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+class WhatsAppCredentialsIn(Strict):
+    access_token: str | None = Field(
+        default=None,
+        max_length=2000,
+        pattern=SECRET_PATTERN,
+        description="Empty or absent keeps the stored token.",
+    )
+    waba_id: str = Field(max_length=64)
+    phone_number_id: str = Field(max_length=64)
+    app_id: str | None = Field(default=None, max_length=64)
+    app_secret: str | None = Field(default=None, max_length=500, pattern=SECRET_PATTERN)
+
+
+class WhatsAppCredentialsOut(BaseModel):
+    id: int | None
+    configured: bool
+    status: str | None
+    token_last4: str | None
+    app_secret_set: bool
+    waba_id: str | None
+    phone_number_id: str | None
+    app_id: str | None
+    display_phone_number: str | None
+    verified_name: str | None
+    quality_rating: str | None
+    throughput_mps: int | None
+    messaging_tier: str | None
+    validated_at: datetime | None
+    last_error: str | None
+
+
+class OpenAICredentialsIn(Strict):
+    api_key: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=SECRET_PATTERN,
+        description="Empty or absent keeps the stored key.",
+    )
+    model: str = Field(max_length=64)
+    instructions: str = Field(default="", max_length=20000)
+    ai_enabled: bool = False
+    context_messages: int | None = Field(default=None, ge=1, le=50)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    handoff_keywords: list[str] | None = Field(default=None, max_length=100)
+
+
+class OpenAICredentialsOut(BaseModel):
+    id: int | None
+    configured: bool
+    status: str | None
+    key_last4: str | None
+    model: str | None
+    instructions: str | None
+    ai_enabled: bool
+    context_messages: int | None
+    temperature: float | None
+    handoff_keywords: list[str]
+    validated_at: datetime | None
+    last_error: str | None

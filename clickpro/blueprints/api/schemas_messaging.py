@@ -1,0 +1,246 @@
+"""Bodies of the campaigns, messages, conversations and webhooks endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from clickpro.blueprints.api.schemas import Id, PageQuery, Strict
+
+EventName = Literal["message.received", "message.status", "campaign.completed", "optout.created"]
+VariableText = str
+
+
+class Variables(Strict):
+    """Template variables; each entry is text that may use ``{{contact.name}}``,
+    ``{{contact.phone}}`` or ``{{contact.<attribute>}}``."""
+
+    body: list[VariableText] = Field(default_factory=list, max_length=100)
+    header: list[VariableText] = Field(default_factory=list, max_length=10)
+    buttons: dict[str, list[VariableText]] = Field(
+        default_factory=dict, description='Button index ("0", "1"…) → its variables.'
+    )
+    header_media: dict[str, str] | None = Field(
+        default=None, description='Media header: {"link": url} or {"id": media_id}.'
+    )
+
+
+class SendWindow(Strict):
+    days: list[int] = Field(min_length=1, max_length=7, description="0 = Monday … 6 = Sunday.")
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:00"])
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["20:00"])
+
+
+class CampaignIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Black Friday",
+                    "template_id": 1,
+                    "list_ids": [1],
+                    "rate_mps": 5,
+                    "variables": {"body": ["{{contact.name}}", "BF10"]},
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    template_id: Id
+    list_ids: list[Id] = Field(min_length=1, max_length=100)
+    exclude_list_ids: list[Id] = Field(default_factory=list, max_length=100)
+    variables: Variables = Field(default_factory=Variables)
+    fallback: str | None = Field(default=None, max_length=200)
+    missing_value_policy: Literal["skip", "fallback"] | None = None
+    rate_mps: float = Field(default=20, gt=0, le=1000)
+    batch_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    batch_interval_s: float | None = Field(default=None, ge=0, le=86400)
+    scheduled_at: datetime | None = Field(default=None, description="ISO 8601; future.")
+    send_window: SendWindow | None = None
+
+
+class Counters(BaseModel):
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    unknown: int = 0
+    total: int = 0
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    status: Literal["DRAFT", "SCHEDULED", "RUNNING", "PAUSED", "CANCELLED", "COMPLETED", "FAILED"]
+    template_id: int | None
+    list_ids: list[int]
+    exclude_list_ids: list[int]
+    variables: dict
+    rate_mps: float
+    batch_size: int | None
+    batch_interval_s: float | None
+    scheduled_at: datetime | None
+    send_window: dict | None
+    counters: Counters
+    pause_reason: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class CampaignPage(BaseModel):
+    data: list[CampaignOut]
+    next_cursor: str | None
+
+
+class StatusQuery(PageQuery):
+    status: str | None = Field(default=None, max_length=12)
+
+
+class MessageOut(BaseModel):
+    id: int
+    contact_id: int
+    phone: str | None
+    campaign_id: int | None
+    template_id: int | None
+    direction: str
+    author: str
+    type: str
+    body: str
+    status: str
+    wamid: str | None
+    error_code: int | None
+    error_title: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    failed_at: datetime | None
+
+
+class MessagePage(BaseModel):
+    data: list[MessageOut]
+    next_cursor: str | None
+
+
+class SendMessageIn(Strict):
+    """A template (any time), or a text inside the 24-hour customer window."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "phone": "+5511987650000",
+                    "template_id": 1,
+                    "variables": {"body": ["Maria", "X1"]},
+                }
+            ]
+        },
+    )
+
+    phone: str = Field(min_length=1, max_length=40)
+    text: str | None = Field(default=None, min_length=1, max_length=4096)
+    template_id: Id | None = None
+    variables: Variables = Field(
+        default_factory=Variables, description="Literal values for the template variables."
+    )
+    name: str | None = Field(default=None, max_length=200, description="For a new contact.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SendMessageIn:
+        if (self.text is None) == (self.template_id is None):
+            raise ValueError("Informe text ou template_id (exatamente um dos dois).")
+        return self
+
+
+class ConversationQuery(PageQuery):
+    q: str = Field(default="", max_length=100)
+
+
+class ConversationOut(BaseModel):
+    id: int = Field(description="The contact's id (a conversation is per contact).")
+    contact_id: int
+    phone: str
+    name: str
+    status: str
+    unread_count: int
+    assigned_user_id: int | None
+    ai_paused: bool
+    last_message_at: datetime | None
+    last_message_preview: str | None
+
+
+class ConversationPage(BaseModel):
+    data: list[ConversationOut]
+    next_cursor: str | None
+
+
+class WebhookIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://erp.example.com/hooks/clickpro",
+                    "events": ["message.received", "optout.created"],
+                }
+            ]
+        },
+    )
+
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[EventName] = Field(min_length=1, max_length=4)
+    description: str = Field(default="", max_length=200)
+
+
+class WebhookPatch(Strict):
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    events: list[EventName] | None = Field(default=None, min_length=1, max_length=4)
+    description: str | None = Field(default=None, max_length=200)
+    is_active: bool | None = None
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    description: str
+    is_active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="Signing secret; shown only in this answer.")
+
+
+class WebhookPage(BaseModel):
+    data: list[WebhookOut]
+    next_cursor: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    endpoint_id: int
+    event: str
+    status: Literal["pending", "retrying", "succeeded", "failed"]
+    attempts: int
+    last_status_code: int | None
+    last_response: str | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryPage(BaseModel):
+    data: list[DeliveryOut]
+    next_cursor: str | None
