@@ -47,6 +47,7 @@ NAV = (
     NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
     NavItem("credentials.index", _l("Credenciais"), "key", admin_only=True),
     NavItem("members.index", _l("Equipe"), "people", admin_only=True),
+    NavItem("api.tokens", _l("API"), "code-slash", admin_only=True),
 )
 
 
@@ -99,9 +100,10 @@ def _has_nul_byte() -> bool:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.is_json and b"\\u0000" in request.get_data(cache=True):
             return True
-        texts += [*request.form.keys()]
+        # A multipart part without a parsable name arrives under the key None.
+        texts += [key for key in request.form if key is not None]
         texts += [v for key in request.form for v in request.form.getlist(key)]
-    return any("\x00" in text for text in texts)
+    return any("\x00" in text for text in texts if isinstance(text, str))
 
 
 def _security_headers(response):

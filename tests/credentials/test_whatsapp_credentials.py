@@ -117,7 +117,14 @@ def test_phone_number_id_of_another_client_is_refused(app, db, sandbox, create_c
 
 @pytest.mark.parametrize(
     ("token", "problem"),
-    [("", "Informe"), ("   ", "Informe"), ("sandbox\ntoken", "quebras"), ("sand box", "espaços")],
+    [
+        ("", "Informe"),
+        ("   ", "Informe"),
+        ("sandbox\ntoken", "quebras"),
+        ("sand box", "espaços"),
+        ("sandbox-tokén", "caracteres inválidos"),
+        ("sandbox\x00token", "caracteres inválidos"),
+    ],
 )
 def test_bad_token_text_is_a_form_error(app, db, sandbox, create_client, wa_data, token, problem):
     wa_data["access_token"] = token

@@ -110,3 +110,16 @@ def test_nul_bytes_are_400_before_any_query(admin_http):
         "/members", data='{"email": "a\\u0000b"}', content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_multipart_part_without_a_name_is_not_a_500(client, login_as, create_client):
+    tenant = create_client()
+    login_as(tenant.admin, tenant)
+    body = (
+        b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nvalor\r\n"
+        b'--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nLista\r\n--XyZ--\r\n'
+    )
+    response = client.post(
+        "/contacts/lists", data=body, content_type="multipart/form-data; boundary=XyZ"
+    )
+    assert response.status_code < 500

@@ -40,6 +40,12 @@ def clean_secret(value: str | None, field: str, label: str, *, required: bool) -
             f"{label[0].upper()}{label[1:]} contém espaços ou quebras de linha no meio: "
             "copie-o de novo, sem cortes.",
         )
+    if not text.isascii() or not text.isprintable():
+        raise CredentialError(
+            field,
+            f"{label[0].upper()}{label[1:]} tem caracteres inválidos (acentos ou símbolos "
+            "que não existem em chaves): copie-o de novo.",
+        )
     if len(text) > 4096:
         raise CredentialError(field, f"{label[0].upper()}{label[1:]} é longo demais.")
     return text
