@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 34908e93420b
+Revision ID: a9a4857e3adc
 Revises: 
-Create Date: 2026-11-25 12:22:05.335014
+Create Date: 2026-11-25 13:22:40.914306
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = '34908e93420b'
+revision = 'a9a4857e3adc'
 down_revision = None
 branch_labels = None
 depends_on = None
