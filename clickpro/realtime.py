@@ -25,6 +25,9 @@ def client_room(client_id: int) -> str:
 
 def init_realtime(app: Flask) -> None:
     queue = None if app.config.get("EMBEDDED") else app.config.get("REDIS_URL")
+    # Flask-SocketIO keeps the client manager of an earlier init_app in server_options;
+    # each app (tests build many) must get the queue of its own settings.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode="threading",
