@@ -152,7 +152,9 @@ def env_overrides() -> dict:
     if "META_GRAPH_URL" in overrides or "OPENAI_BASE_URL" in overrides:
         overrides["SANDBOX_ENABLED"] = _env_bool("CLICKPRO_SANDBOX", False)
     if _env("CLICKPRO_PLUGINS") is not None:
-        overrides["PLUGINS"] = tuple(p.strip() for p in _env("CLICKPRO_PLUGINS", "").split(",") if p.strip())
+        overrides["PLUGINS"] = tuple(
+            p.strip() for p in _env("CLICKPRO_PLUGINS", "").split(",") if p.strip()
+        )
     return overrides
 
 

@@ -179,7 +179,11 @@ def sandbox(app):
 @pytest.fixture
 def create_user(app):
     def _create(email: str | None = None, password: str = PASSWORD, **kwargs) -> User:
-        user = User(email=email or f"user{next(_counter)}@example.com", name=kwargs.pop("name", "Usuário"), **kwargs)
+        user = User(
+            email=email or f"user{next(_counter)}@example.com",
+            name=kwargs.pop("name", "Usuário"),
+            **kwargs,
+        )
         user.set_password(password)
         _db.session.add(user)
         _db.session.commit()
@@ -194,7 +198,9 @@ def create_client(app, create_user):
 
     def _create(name: str | None = None, admin: User | None = None, **kwargs) -> Client:
         n = next(_counter)
-        tenant = Client(name=name or f"Cliente {n}", slug=kwargs.pop("slug", f"cliente-{n}"), **kwargs)
+        tenant = Client(
+            name=name or f"Cliente {n}", slug=kwargs.pop("slug", f"cliente-{n}"), **kwargs
+        )
         _db.session.add(tenant)
         _db.session.flush()
         admin = admin or create_user(f"admin{n}@example.com")
@@ -235,7 +241,9 @@ def login_as(client):
 
 @pytest.fixture
 def create_contact(app):
-    def _create(tenant: Client, phone: str | None = None, name: str = "Contato", **kwargs) -> Contact:
+    def _create(
+        tenant: Client, phone: str | None = None, name: str = "Contato", **kwargs
+    ) -> Contact:
         n = next(_counter)
         contact = Contact(
             client_id=tenant.id,
@@ -267,14 +275,20 @@ def create_list(app):
 
 
 DEFAULT_TEMPLATE_COMPONENTS = [
-    {"type": "BODY", "text": "Olá {{1}}, temos uma oferta para você!", "example": {"body_text": [["Maria"]]}},
+    {
+        "type": "BODY",
+        "text": "Olá {{1}}, temos uma oferta para você!",
+        "example": {"body_text": [["Maria"]]},
+    },
     {"type": "FOOTER", "text": "Responda SAIR para não receber mais"},
 ]
 
 
 @pytest.fixture
 def create_template(app):
-    def _create(tenant: Client, name: str | None = None, status: str = "APPROVED", **kwargs) -> Template:
+    def _create(
+        tenant: Client, name: str | None = None, status: str = "APPROVED", **kwargs
+    ) -> Template:
         template = Template(
             client_id=tenant.id,
             name=name or f"modelo_{next(_counter)}",

@@ -69,7 +69,9 @@ class Message(TenantMixin, TimestampMixin, Model):
         ).ddl_if(dialect="postgresql"),
     )
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
     contact_id: Mapped[int] = mapped_column(
         sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
     )
@@ -108,7 +110,9 @@ class WebhookEvent(Model):
 
     __tablename__ = "webhook_events"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
     client_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("clients.id", ondelete="SET NULL"), index=True
     )

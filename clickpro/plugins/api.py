@@ -9,7 +9,13 @@ from flask import Blueprint, Flask
 
 from clickpro.tasks.schedule import PeriodicJob, add_periodic_job
 
-__all__ = ["PeriodicJob", "connect", "register_admin_view", "register_blueprint", "register_periodic_job"]
+__all__ = [
+    "PeriodicJob",
+    "connect",
+    "register_admin_view",
+    "register_blueprint",
+    "register_periodic_job",
+]
 
 
 def register_blueprint(app: Flask, blueprint: Blueprint, **options) -> None:

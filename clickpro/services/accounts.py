@@ -183,16 +183,16 @@ def _active_admins(client_id: int) -> int:
 def change_role(membership: ClientMember, role: str) -> None:
     if role not in (Role.CLIENT_ADMIN, Role.CLIENT_USER):
         raise AccountError("Papel inválido.")
-    if membership.role == Role.CLIENT_ADMIN and role != Role.CLIENT_ADMIN:
-        if _active_admins(membership.client_id) <= 1:
-            raise AccountError("O cliente precisa de pelo menos um administrador.")
+    demoted = membership.role == Role.CLIENT_ADMIN and role != Role.CLIENT_ADMIN
+    if demoted and _active_admins(membership.client_id) <= 1:
+        raise AccountError("O cliente precisa de pelo menos um administrador.")
     membership.role = role
     db.session.commit()
 
 
 def set_member_active(membership: ClientMember, active: bool) -> None:
-    if not active and membership.role == Role.CLIENT_ADMIN and membership.is_active:
-        if _active_admins(membership.client_id) <= 1:
-            raise AccountError("O cliente precisa de pelo menos um administrador.")
+    removes_admin = not active and membership.role == Role.CLIENT_ADMIN and membership.is_active
+    if removes_admin and _active_admins(membership.client_id) <= 1:
+        raise AccountError("O cliente precisa de pelo menos um administrador.")
     membership.is_active = active
     db.session.commit()

@@ -85,8 +85,7 @@ def reconcile(app: Flask, scheduler: Scheduler) -> None:
             scheduler.cancel(job)
             continue
         if definition is not None and (
-            job.meta.get("interval") != definition.interval(app)
-            or job.func_name != definition.func
+            job.meta.get("interval") != definition.interval(app) or job.func_name != definition.func
         ):
             scheduler.cancel(job)
     existing = {job.id for job in scheduler.get_jobs()}
