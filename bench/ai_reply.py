@@ -28,6 +28,15 @@ import sys
 import time
 from pathlib import Path
 
+from _harness import (
+    figure,
+    fresh_app,
+    start_gunicorn,
+    start_worker,
+    stop_processes,
+    wait_ready,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -37,41 +46,6 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 APP_SECRET = "bench-app-secret"
 PNID = "100000000000011"
 API_KEY = "sk-bench-clickpro-0000000000000001"
-
-
-def figure(name: str, value) -> None:
-    print(f"{name} {value}", flush=True)
-
-
-def wait_ready(port: int, timeout: float = 60) -> None:
-    import http.client
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/webhook?hub.mode=subscribe&hub.verify_token=bench-verify"
-                         "&hub.challenge=1")  # fmt: skip
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("server did not start")
-
-
-def stop_processes(procs: list) -> None:
-    import signal
-    import subprocess
-
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def server_env(port: int, sandbox_url: str) -> dict:
@@ -96,87 +70,42 @@ def server_env(port: int, sandbox_url: str) -> dict:
 
 def prepare_database(env: dict) -> None:
     """Fresh schema; one client with AI on, WhatsApp and OpenAI credentials (sandbox)."""
-    import sqlalchemy as sa
 
-    admin = sa.create_engine(
-        f"{PG_URL.replace('postgresql://', 'postgresql+psycopg://')}/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from clickpro import create_app
+    with fresh_app(env, PG_URL, DB_NAME):
         from clickpro.crypto import encrypt
         from clickpro.extensions import db
         from clickpro.models import Client, OpenAICredential, WhatsAppCredential
 
-        app = create_app()
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-            db.create_all()
-            client = Client(name="Bench IA", slug="bench-ia", ai_enabled=True)
-            db.session.add(client)
-            db.session.flush()
-            db.session.add(
-                WhatsAppCredential(
-                    client_id=client.id,
-                    access_token_enc=encrypt("sandbox-token"),
-                    waba_id="100000000000001",
-                    phone_number_id=PNID,
-                    status="VALID",
-                    throughput_mps=1000,
-                )
+        client = Client(name="Bench IA", slug="bench-ia", ai_enabled=True)
+        db.session.add(client)
+        db.session.flush()
+        db.session.add(
+            WhatsAppCredential(
+                client_id=client.id,
+                access_token_enc=encrypt("sandbox-token"),
+                waba_id="100000000000001",
+                phone_number_id=PNID,
+                status="VALID",
+                throughput_mps=1000,
             )
-            db.session.add(
-                OpenAICredential(
-                    client_id=client.id,
-                    api_key_enc=encrypt(API_KEY),
-                    key_last4=API_KEY[-4:],
-                    assistant_id="cpa_bench",
-                    instructions="Você é o assistente da loja Bench. Responda curto.",
-                    status="VALID",
-                )
+        )
+        db.session.add(
+            OpenAICredential(
+                client_id=client.id,
+                api_key_enc=encrypt(API_KEY),
+                key_last4=API_KEY[-4:],
+                assistant_id="cpa_bench",
+                instructions="Você é o assistente da loja Bench. Responda curto.",
+                status="VALID",
             )
-            db.session.commit()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        )
+        db.session.commit()
 
 
 def start_processes(env: dict, port: int, web_workers: int, ai_workers: int) -> list:
-    import subprocess
-
-    bin_dir = Path(sys.executable).parent
-    log = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the children
-    common = {"cwd": ROOT, "env": env, "stdout": log, "stderr": subprocess.STDOUT,
-              "start_new_session": True}  # fmt: skip
-    procs = [
-        subprocess.Popen(
-            [
-                str(bin_dir / "gunicorn"),
-                "-w",
-                str(web_workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "8",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            **common,
-        ),  # fmt: skip
-        subprocess.Popen([str(bin_dir / "clickpro"), "worker", "-q", "webhooks"], **common),
-    ]
+    procs = [start_gunicorn(env, port, web_workers, 8), start_worker(env, "webhooks")]
     for _ in range(ai_workers):
-        procs.append(subprocess.Popen([str(bin_dir / "clickpro"), "worker", "-q", "ai"], **common))
+        procs.append(start_worker(env, "ai"))
     return procs
 
 

@@ -22,6 +22,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _harness import ensure_database
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 KEY = "YmVuY2gtb25seS1jbGlja3Byby1rZXktMzItYnl0ZSE="
@@ -60,21 +62,6 @@ def max_window(ts: list[float]) -> int:
             j += 1
         best = max(best, i - j + 1)
     return best
-
-
-def ensure_database(url: str) -> None:
-    import sqlalchemy as sa
-
-    from clickpro.config import normalize_database_url
-
-    target = sa.engine.make_url(normalize_database_url(url))
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": target.database}
-        ):
-            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def seed(n: int, account, rate: float, throughput: int) -> tuple[int, int]:

@@ -21,7 +21,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 import httpx
 import socketio
 import sqlalchemy as sa
+from _harness import ensure_database, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,29 +57,15 @@ ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def prepare_database(clients: int) -> int:
     """Fresh schema, one client with a credential and ``clients`` agents. Returns its id."""
     os.environ.update(ENV)
     from clickpro import create_app
-    from clickpro.config import normalize_database_url
     from clickpro.crypto import encrypt, last4
     from clickpro.extensions import db
     from clickpro.models import Client, ClientMember, Role, User, WhatsAppCredential
 
-    url = sa.engine.make_url(normalize_database_url(DB_URL))
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": url.database}
-        ):
-            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    ensure_database(DB_URL)
     app = create_app()
     with app.app_context():
         with db.engine.begin() as conn:

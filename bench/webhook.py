@@ -26,7 +26,6 @@ import json
 import os
 import queue
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,15 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from _harness import (
+    figure,
+    fresh_app,
+    start_gunicorn,
+    start_worker,
+    stop_processes,
+    wait_ready,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,10 +52,6 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "100000000000011"
 WABA_ID = "100000000000001"
-
-
-def figure(name: str, value) -> None:
-    print(f"{name} {value}", flush=True)
 
 
 # --------------------------------------------------------------------------- setup
@@ -72,69 +76,50 @@ def prepare_database(env: dict, outbound: int) -> list[str]:
     """Fresh schema, one client + credential, ``outbound`` OUT messages; returns wamids."""
     import sqlalchemy as sa
 
-    admin = sa.create_engine(
-        f"{PG_URL.replace('postgresql://', 'postgresql+psycopg://')}/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from clickpro import create_app
+    with fresh_app(env, PG_URL, DB_NAME):
         from clickpro.crypto import encrypt
         from clickpro.extensions import db
         from clickpro.models import Client, Contact, Message, WhatsAppCredential
 
-        app = create_app()
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-            db.create_all()
-            client = Client(name="Bench", slug="bench")
-            db.session.add(client)
-            db.session.flush()
-            db.session.add(
-                WhatsAppCredential(
-                    client_id=client.id,
-                    access_token_enc=encrypt("sandbox-token"),
-                    waba_id=WABA_ID,
-                    phone_number_id=PHONE_NUMBER_ID,
-                    status="VALID",
-                )
-            )
-            contact = Contact(
+        client = Client(name="Bench", slug="bench")
+        db.session.add(client)
+        db.session.flush()
+        db.session.add(
+            WhatsAppCredential(
                 client_id=client.id,
-                phone_e164="+5511900000000",
-                wa_id="5511900000000",
-                name="Bench",
+                access_token_enc=encrypt("sandbox-token"),
+                waba_id=WABA_ID,
+                phone_number_id=PHONE_NUMBER_ID,
+                status="VALID",
             )
-            db.session.add(contact)
-            db.session.flush()
-            wamids = [f"wamid.BENCH{n:09d}" for n in range(outbound)]
-            db.session.execute(
-                sa.insert(Message),
-                [
-                    {
-                        "client_id": client.id,
-                        "contact_id": contact.id,
-                        "direction": "OUT",
-                        "author": "CAMPAIGN",
-                        "body": "oferta",
-                        "payload": {},
-                        "status": "SENDING",
-                        "wamid": w,
-                    }
-                    for w in wamids
-                ],
-            )
-            db.session.commit()
+        )
+        contact = Contact(
+            client_id=client.id,
+            phone_e164="+5511900000000",
+            wa_id="5511900000000",
+            name="Bench",
+        )
+        db.session.add(contact)
+        db.session.flush()
+        wamids = [f"wamid.BENCH{n:09d}" for n in range(outbound)]
+        db.session.execute(
+            sa.insert(Message),
+            [
+                {
+                    "client_id": client.id,
+                    "contact_id": contact.id,
+                    "direction": "OUT",
+                    "author": "CAMPAIGN",
+                    "body": "oferta",
+                    "payload": {},
+                    "status": "SENDING",
+                    "wamid": w,
+                }
+                for w in wamids
+            ],
+        )
+        db.session.commit()
         return wamids
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def flush_redis() -> None:
@@ -144,53 +129,7 @@ def flush_redis() -> None:
 
 
 def start_processes(env: dict, port: int, workers: int, threads: int) -> list[subprocess.Popen]:
-    bin_dir = Path(sys.executable).parent
-    log = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the children
-    web = subprocess.Popen(
-        [
-            str(bin_dir / "gunicorn"),
-            "-w", str(workers),
-            "--worker-class", "gthread",
-            "--threads", str(threads),
-            "-b", f"127.0.0.1:{port}",
-            "--log-level", "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    worker = subprocess.Popen(
-        [str(bin_dir / "clickpro"), "worker", "-q", "webhooks"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    return [web, worker]
-
-
-def stop_processes(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-def wait_ready(base: str, timeout: float = 60) -> None:
-    parts = urlsplit(base)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
-            conn.request(
-                "GET", "/webhook?hub.mode=subscribe&hub.verify_token=bench-verify&hub.challenge=1"
-            )
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("server did not start")
+    return [start_gunicorn(env, port, workers, threads), start_worker(env, "webhooks")]
 
 
 # --------------------------------------------------------------------------- load
@@ -413,7 +352,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     procs = start_processes(env, args.port, args.web_workers, args.threads)
     try:
-        wait_ready(base)
+        wait_ready(args.port)
         roots = {"web": procs[0].pid, "worker": procs[1].pid}
         before = cpu_snapshot(roots)
         elapsed, latencies, errors = run_load(

@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 from flask import Flask, current_app
 
+from clickpro.integrations.http import app_pooled_client
+
 log = logging.getLogger(__name__)
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
@@ -491,27 +493,19 @@ def _log_path(path: str) -> str:
 def shared_http_client(app: Flask | None = None) -> httpx.Client:
     """The app's pooled client for Meta, created on first use (never at import)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    client = app.extensions.get(_EXTENSION_KEY)
-    if client is not None:
-        return client
-    with _create_lock:
-        client = app.extensions.get(_EXTENSION_KEY)
-        if client is None:
-            timeout = float(app.config.get("META_HTTP_TIMEOUT", DEFAULT_TIMEOUT))
-            kwargs: dict[str, Any] = {
-                # ~1000 req/s at ~100-200 ms latency needs ~100-200 connections in flight.
-                "limits": httpx.Limits(
-                    max_connections=200, max_keepalive_connections=200, keepalive_expiry=30.0
-                ),
-                "timeout": httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-                "headers": {"User-Agent": "ClickPro/1.0"},
-            }
-            transport = app.config.get("META_HTTP_TRANSPORT")
-            if transport is not None:
-                kwargs["transport"] = transport
-            client = httpx.Client(**kwargs)
-            app.extensions[_EXTENSION_KEY] = client
-    return client
+
+    def options() -> dict[str, Any]:
+        timeout = float(app.config.get("META_HTTP_TIMEOUT", DEFAULT_TIMEOUT))
+        return {
+            # ~1000 req/s at ~100-200 ms latency needs ~100-200 connections in flight.
+            "limits": httpx.Limits(
+                max_connections=200, max_keepalive_connections=200, keepalive_expiry=30.0
+            ),
+            "timeout": httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            "headers": {"User-Agent": "ClickPro/1.0"},
+        }
+
+    return app_pooled_client(app, _EXTENSION_KEY, _create_lock, "META_HTTP_TRANSPORT", options)
 
 
 def graph_client(access_token: str, app: Flask | None = None) -> GraphClient:

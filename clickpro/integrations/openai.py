@@ -19,6 +19,8 @@ import openai as openai_sdk
 from flask import Flask, current_app
 from openai import OpenAI
 
+from clickpro.integrations.http import app_pooled_client
+
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = 30.0
 _EXTENSION_KEY = "clickpro.openai_http"
@@ -231,23 +233,14 @@ def shared_http_client(app: Flask | None = None) -> httpx.Client:
     ``OPENAI_HTTP_TRANSPORT`` (tests) routes it to an in-process sandbox or a mock.
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    client = app.extensions.get(_EXTENSION_KEY)
-    if client is not None:
-        return client
-    with _create_lock:
-        client = app.extensions.get(_EXTENSION_KEY)
-        if client is None:
-            timeout = float(app.config.get("OPENAI_TIMEOUT", DEFAULT_TIMEOUT))
-            kwargs: dict[str, Any] = {
-                "timeout": timeout,
-                "limits": httpx.Limits(max_connections=100, max_keepalive_connections=50),
-            }
-            transport = app.config.get("OPENAI_HTTP_TRANSPORT")
-            if transport is not None:
-                kwargs["transport"] = transport
-            client = httpx.Client(**kwargs)
-            app.extensions[_EXTENSION_KEY] = client
-    return client
+
+    def options() -> dict[str, Any]:
+        return {
+            "timeout": float(app.config.get("OPENAI_TIMEOUT", DEFAULT_TIMEOUT)),
+            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        }
+
+    return app_pooled_client(app, _EXTENSION_KEY, _create_lock, "OPENAI_HTTP_TRANSPORT", options)
 
 
 def openai_client(api_key: str, app: Flask | None = None) -> OpenAIGateway:

@@ -1,28 +1,19 @@
 """Headless Chromium: create a template with a variable, watch the live preview, submit,
 see it PENDING, then APPROVED after "sync now" (the sandbox approves after a delay).
 
-Runs against a real HTTP server for the app and the sandbox on loopback ports. Uses the
-shared ``live_server``/``browser_page`` fixtures of tests/e2e/conftest.py when present;
-otherwise the local ones below (same shape).
+Runs against a real HTTP server for the app and the sandbox on loopback ports, with the
+shared ``live_server``/``browser_page`` fixtures of tests/e2e/conftest.py (``live_app``
+is overridden below to talk to the sandbox).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REVIEW_DELAY_S = 1.0
 PASSWORD = "senha-e2e-modelos-1"
 
@@ -44,42 +35,19 @@ def templates_sandbox():
 
 
 @pytest.fixture
-def templates_live(app, templates_sandbox):
-    """The test app served over HTTP, talking to the sandbox on its port."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):  # no access log in the test output
-            pass
-
+def live_app(app, templates_sandbox):
+    """The test app, talking to the sandbox on its port (served by ``live_server``)."""
     app.config.update(
         META_GRAPH_URL=templates_sandbox.graph_url,
         META_HTTP_TRANSPORT=None,
         WTF_CSRF_ENABLED=True,  # as in production: every form must carry its token
     )
     app.extensions.pop("clickpro.meta_http", None)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def templates_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+    return app
 
 
 def test_create_preview_submit_and_sync(
-    templates_live, templates_browser, create_client, create_whatsapp_credential, db
+    live_server, browser_page, create_client, create_whatsapp_credential, db
 ):
     from playwright.sync_api import expect
 
@@ -87,8 +55,8 @@ def test_create_preview_submit_and_sync(
     tenant.admin.set_password(PASSWORD)
     db.session.commit()
     create_whatsapp_credential(tenant)
-    page = templates_browser
-    base = templates_live
+    page = browser_page
+    base = live_server
 
     page.goto(f"{base}/login")
     page.fill("input[name=email]", tenant.admin.email)

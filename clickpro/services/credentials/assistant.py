@@ -31,6 +31,7 @@ from clickpro.services.credentials.common import (
     NoCredentials,
     ServiceUnreachable,
     clean_secret,
+    mark_invalid,
 )
 
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -296,20 +297,12 @@ def save_openai_credentials(client: Client, data: dict) -> OpenAICredential:
 
 def mark_openai_invalid(client_id: int, reason: str) -> None:
     """OpenAI refused the key during normal use (401): stop using it, tell the admins."""
-    from clickpro.services.notifications import notify
-
-    credential = get_openai_credential(client_id)
-    if credential is None or credential.status == CredentialStatus.INVALID:
-        return
-    credential.status = CredentialStatus.INVALID
-    credential.last_error = reason[:1000]
-    db.session.commit()
-    notify(
+    mark_invalid(
+        get_openai_credential(client_id),
         client_id,
-        "credentials",
+        reason,
         f"A OpenAI recusou a chave da API ({reason[:200]}). As respostas automáticas estão "
         "paradas: atualize a chave em Credenciais.",
-        link="/credentials",
     )
 
 

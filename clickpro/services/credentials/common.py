@@ -1,8 +1,12 @@
-"""What every credential operation shares: errors and the cleaning of pasted values."""
+"""What every credential operation shares: errors, the cleaning of pasted values and
+marking a credential the provider refused as invalid."""
 
 from __future__ import annotations
 
 import re
+
+from clickpro.extensions import db
+from clickpro.models import CredentialStatus, OpenAICredential, WhatsAppCredential
 
 _DIGITS = re.compile(r"^\d{5,32}$")
 
@@ -61,3 +65,24 @@ def clean_id(value: str | None, field: str, label: str, *, required: bool = True
     if not _DIGITS.match(text):
         raise CredentialError(field, f"O {label} deve conter apenas números.")
     return text
+
+
+def mark_invalid(
+    credential: WhatsAppCredential | OpenAICredential | None,
+    client_id: int,
+    reason: str,
+    message: str,
+) -> None:
+    """The provider refused a stored credential during normal use: mark it INVALID (keeping
+    ``reason`` as its last error) and notify the client's admins with ``message``.
+
+    Nothing happens when there is no credential or it is already INVALID.
+    """
+    from clickpro.services.notifications import notify
+
+    if credential is None or credential.status == CredentialStatus.INVALID:
+        return
+    credential.status = CredentialStatus.INVALID
+    credential.last_error = reason[:1000]
+    db.session.commit()
+    notify(client_id, "credentials", message, link="/credentials")

@@ -23,6 +23,7 @@ from clickpro.services.credentials.common import (
     ServiceUnreachable,
     clean_id,
     clean_secret,
+    mark_invalid,
 )
 
 # Meta's throughput levels (messages per second per number).
@@ -200,18 +201,10 @@ def retest_whatsapp(client: Client) -> WhatsAppCredential:
 
 def mark_whatsapp_invalid(client_id: int, reason: str) -> None:
     """Meta refused the token during normal use (code 190): stop using it, tell the admins."""
-    from clickpro.services.notifications import notify
-
-    credential = get_whatsapp_credential(client_id)
-    if credential is None or credential.status == CredentialStatus.INVALID:
-        return
-    credential.status = CredentialStatus.INVALID
-    credential.last_error = reason[:1000]
-    db.session.commit()
-    notify(
+    mark_invalid(
+        get_whatsapp_credential(client_id),
         client_id,
-        "credentials",
+        reason,
         f"A Meta recusou o token do WhatsApp ({reason[:200]}). Os envios estão parados: "
         "atualize as credenciais.",
-        link="/credentials",
     )

@@ -1,0 +1,145 @@
+"""What the benchmarks share: figures, the bench database, and the gunicorn /
+``clickpro worker`` subprocesses they start on loopback (and stop).
+
+Imported by the scripts in this folder (``python bench/<name>.py`` puts it on the path).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def figure(name: str, value) -> None:
+    print(f"{name} {value}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def recreate_database(pg_url: str, db_name: str) -> None:
+    """Drop (forcing out any connection) and create ``db_name`` on the server at ``pg_url``."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(
+        f"{pg_url.replace('postgresql://', 'postgresql+psycopg://')}/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+    admin.dispose()
+
+
+@contextmanager
+def fresh_app(env: dict, pg_url: str, db_name: str) -> Iterator:
+    """The app on a recreated ``db_name`` (schema created, pg_trgm on), in its app context.
+
+    ``env`` is put in ``os.environ`` for the block (import the app's modules inside it)
+    and the previous environment restored afterwards.
+    """
+    import sqlalchemy as sa
+
+    recreate_database(pg_url, db_name)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from clickpro import create_app
+        from clickpro.extensions import db
+
+        app = create_app()
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            db.create_all()
+            yield app
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` where it does not exist yet."""
+    import sqlalchemy as sa
+
+    from clickpro.config import normalize_database_url
+
+    target = sa.engine.make_url(normalize_database_url(url))
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": target.database}
+        ):
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def _spawn(args: list[str], env: dict) -> subprocess.Popen:
+    """A child in its own session (stopped as a group), output discarded."""
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+    """``gunicorn wsgi:app`` (gthread workers) on 127.0.0.1:``port``."""
+    return _spawn(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w", str(workers),
+            "--worker-class", "gthread",
+            "--threads", str(threads),
+            "-b", f"127.0.0.1:{port}",
+            "--log-level", "warning",
+            "wsgi:app",
+        ],
+        env,
+    )  # fmt: skip
+
+
+def start_worker(env: dict, queue: str) -> subprocess.Popen:
+    """One ``clickpro worker -q <queue>``."""
+    return _spawn([str(Path(sys.executable).parent / "clickpro"), "worker", "-q", queue], env)
+
+
+def stop_processes(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM each process group, SIGKILL what has not exited 15 s later."""
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_ready(port: int, timeout: float = 60) -> None:
+    """Until the webhook verification (token ``bench-verify``) on 127.0.0.1:``port`` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request(
+                "GET", "/webhook?hub.mode=subscribe&hub.verify_token=bench-verify&hub.challenge=1"
+            )
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("server did not start")
