@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial, wraps
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 
 from clickpro.blueprints.api.auth import ApiError, Caller, authenticate, check_rate_limit
+from clickpro.extensions import db
 from clickpro.services import idempotency
 
 v1 = Blueprint("v1", __name__, url_prefix="/api/v1")
@@ -206,6 +208,17 @@ def int_cursor(cursor: str | None) -> int | None:
     if not cursor.isdigit() or len(cursor) > 18:
         raise invalid({"cursor": ["Cursor inválido: use o next_cursor da página anterior."]})
     return int(cursor)
+
+
+def id_desc_page(model, stmt: sa.Select, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """One keyset page of ``stmt`` by ``model.id`` descending: (rows, next_cursor)."""
+    after = int_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(model.id < after)
+    rows = list(db.session.scalars(stmt.order_by(model.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (str(rows[-1].id) if more and rows else None)
 
 
 def not_found(what: str = "Recurso") -> ApiError:

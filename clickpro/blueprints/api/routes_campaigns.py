@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.blueprints.api.auth import ApiError, Caller
-from clickpro.blueprints.api.registry import int_cursor, not_found, operation
+from clickpro.blueprints.api.registry import id_desc_page, int_cursor, not_found, operation
 from clickpro.blueprints.api.routes_messages import message_page
 from clickpro.blueprints.api.schemas import PageQuery
 from clickpro.blueprints.api.schemas_messaging import (
@@ -74,16 +74,8 @@ def refused(exc: CampaignError, status: int = 409) -> ApiError:
            response=CampaignPage, errors=(422,))  # fmt: skip
 def list_campaigns(caller: Caller, query: PageQuery):
     stmt = sa.select(Campaign).where(Campaign.client_id == caller.client_id)
-    cursor = int_cursor(query.cursor)
-    if cursor is not None:
-        stmt = stmt.where(Campaign.id < cursor)
-    rows = list(db.session.scalars(stmt.order_by(Campaign.id.desc()).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return CampaignPage(
-        data=[campaign_out(r) for r in rows],
-        next_cursor=str(rows[-1].id) if more and rows else None,
-    )
+    rows, next_cursor = id_desc_page(Campaign, stmt, query.cursor, query.limit)
+    return CampaignPage(data=[campaign_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @operation("/campaigns", "POST", summary="Create a campaign (status DRAFT)", tag=T,

@@ -9,7 +9,7 @@ from flask import Response, request, stream_with_context
 from pydantic import BaseModel, ConfigDict, Field
 
 from clickpro.blueprints.api.auth import ApiError, Caller
-from clickpro.blueprints.api.registry import int_cursor, invalid, not_found, operation
+from clickpro.blueprints.api.registry import id_desc_page, invalid, not_found, operation
 from clickpro.blueprints.api.schemas import (
     Deleted,
     ImportOut,
@@ -59,16 +59,8 @@ def optout_out(row: OptOut) -> OptOutOut:
            response=OptOutPage, errors=(422,))  # fmt: skip
 def list_optouts(caller: Caller, query: PageQuery):
     stmt = sa.select(OptOut).where(OptOut.client_id == caller.client_id)
-    cursor = int_cursor(query.cursor)
-    if cursor is not None:
-        stmt = stmt.where(OptOut.id < cursor)
-    rows = list(db.session.scalars(stmt.order_by(OptOut.id.desc()).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return OptOutPage(
-        data=[optout_out(r) for r in rows],
-        next_cursor=str(rows[-1].id) if more and rows else None,
-    )
+    rows, next_cursor = id_desc_page(OptOut, stmt, query.cursor, query.limit)
+    return OptOutPage(data=[optout_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @operation("/optouts", "POST", summary="Opt a phone out (idempotent)", tag=T, body=OptOutIn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.blueprints.api.auth import ApiError, Caller
-from clickpro.blueprints.api.registry import int_cursor, not_found, operation
+from clickpro.blueprints.api.registry import id_desc_page, not_found, operation
 from clickpro.blueprints.api.schemas import (
     OpenAICredentialsIn,
     OpenAICredentialsOut,
@@ -51,16 +51,8 @@ def list_templates(caller: Caller, query: TemplateQuery):
     stmt = sa.select(Template).where(Template.client_id == caller.client_id)
     if query.status:
         stmt = stmt.where(Template.status == query.status.upper())
-    cursor = int_cursor(query.cursor)
-    if cursor is not None:
-        stmt = stmt.where(Template.id < cursor)
-    rows = list(db.session.scalars(stmt.order_by(Template.id.desc()).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return TemplatePage(
-        data=[template_out(r) for r in rows],
-        next_cursor=str(rows[-1].id) if more and rows else None,
-    )
+    rows, next_cursor = id_desc_page(Template, stmt, query.cursor, query.limit)
+    return TemplatePage(data=[template_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @operation("/templates", "POST", summary="Submit a new template to Meta", tag=T,
