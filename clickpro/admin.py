@@ -379,63 +379,27 @@ def init_admin(app: Flask) -> Admin:
         index_view=SuperAdminIndexView(url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(swatch="default", fluid=True),
     )
-    session = db.session
-    views = (
-        ClientView(
-            Client, session, name=_l("Clientes"), endpoint="admin_clients", category=_l("Contas")
-        ),
-        UserView(User, session, name=_l("Usuários"), endpoint="admin_users", category=_l("Contas")),
-        MembershipView(
-            ClientMember,
-            session,
-            name=_l("Membros"),
-            endpoint="admin_members",
-            category=_l("Contas"),
-        ),
-        WhatsAppCredentialView(
-            WhatsAppCredential,
-            session,
-            name=_l("WhatsApp"),
-            endpoint="admin_whatsapp",
-            category=_l("Credenciais"),
-        ),
-        OpenAICredentialView(
-            OpenAICredential,
-            session,
-            name=_l("OpenAI"),
-            endpoint="admin_openai",
-            category=_l("Credenciais"),
-        ),
-        TemplateView(
-            Template,
-            session,
-            name=_l("Modelos"),
-            endpoint="admin_templates",
-            category=_l("Mensagens"),
-        ),
-        CampaignView(
-            Campaign,
-            session,
-            name=_l("Campanhas"),
-            endpoint="admin_campaigns",
-            category=_l("Mensagens"),
-        ),
-        MessageView(
-            Message,
-            session,
-            name=_l("Mensagens"),
-            endpoint="admin_messages",
-            category=_l("Mensagens"),
-        ),
-        WebhookEventView(
+    accounts, credentials, messages = _l("Contas"), _l("Credenciais"), _l("Mensagens")
+    views = (  # (view class, model, menu name, endpoint, menu category)
+        (ClientView, Client, _l("Clientes"), "admin_clients", accounts),
+        (UserView, User, _l("Usuários"), "admin_users", accounts),
+        (MembershipView, ClientMember, _l("Membros"), "admin_members", accounts),
+        (WhatsAppCredentialView, WhatsAppCredential, _l("WhatsApp"), "admin_whatsapp", credentials),
+        (OpenAICredentialView, OpenAICredential, _l("OpenAI"), "admin_openai", credentials),
+        (TemplateView, Template, _l("Modelos"), "admin_templates", messages),
+        (CampaignView, Campaign, _l("Campanhas"), "admin_campaigns", messages),
+        (MessageView, Message, _l("Mensagens"), "admin_messages", messages),
+        (
+            WebhookEventView,
             WebhookEvent,
-            session,
-            name=_l("Eventos de webhook"),
-            endpoint="admin_webhook_events",
-            category=_l("Mensagens"),
+            _l("Eventos de webhook"),
+            "admin_webhook_events",
+            messages,
         ),
     )
-    for view in views:
-        admin.add_view(view)
+    for view_class, model, name, endpoint, category in views:
+        admin.add_view(
+            view_class(model, db.session, name=name, endpoint=endpoint, category=category)
+        )
     app.extensions[EXTENSION_KEY] = admin
     return admin
