@@ -86,8 +86,12 @@ def check_config(app: Flask) -> None:
 
     if app.config.get("ENV_NAME") == "production":
         problems = []
-        if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
-            problems.append("SECRET_KEY is unset or the development default")
+        secret = app.config.get("SECRET_KEY") or ""
+        if secret == DEFAULT_SECRET_KEY or secret.startswith("change-me") or len(secret) < 16:
+            problems.append(
+                "SECRET_KEY is unset, the development default, a placeholder or shorter "
+                "than 16 characters"
+            )
         if app.config.get("CLICKPRO_ENCRYPTION_KEYS") in (None, "", DEFAULT_ENCRYPTION_KEY):
             problems.append("CLICKPRO_ENCRYPTION_KEYS is unset or the development default")
         if not app.config.get("REDIS_URL"):

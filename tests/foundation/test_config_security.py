@@ -27,7 +27,9 @@ def test_production_starts_with_real_secrets(production_env):
     assert app.config["EMBEDDED"] is False
 
 
-@pytest.mark.parametrize("value", [None, DEFAULT_SECRET_KEY])
+@pytest.mark.parametrize(
+    "value", [None, DEFAULT_SECRET_KEY, "change-me-to-a-long-random-string", "short"]
+)
 def test_production_refuses_default_secret_key(production_env, value):
     if value is None:
         production_env.delenv("SECRET_KEY")
