@@ -69,10 +69,32 @@ def base_test_config(database_url: str) -> dict:
     }
 
 
+LEAKED_TRANSACTIONS_SQL = sa.text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND state LIKE 'idle in transaction%' AND state_change < now() - interval '2 seconds'"
+)
+
+
+def end_leaked_transactions(engine) -> None:
+    """End transactions a finished test left open (they would block TRUNCATE/DROP forever)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        conn.execute(LEAKED_TRANSACTIONS_SQL)
+
+
+@pytest.fixture(scope="session")
+def release_database_locks():
+    """``release(engine)``: end leaked transactions before schema changes (module fixtures)."""
+    return end_leaked_transactions
+
+
 def reset_database(app) -> None:
     """Fresh schema once per session and URL, then empty tables before every test."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
+        end_leaked_transactions(_db.engine)
         if url not in _schema_ready:
             _db.drop_all()
             if url.startswith("postgresql"):
@@ -85,6 +107,7 @@ def reset_database(app) -> None:
         with _db.engine.begin() as conn:
             if url.startswith("postgresql"):
                 names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text("SET LOCAL lock_timeout = '20s'"))  # fail, never hang
                 conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
                 for table in reversed(tables):

@@ -24,7 +24,7 @@ VARS = {"body": ["{{contact.name}}", "{{contact.cupom}}"]}
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory, database_url):
+def live(tmp_path_factory, database_url, release_database_locks):
     from clickpro import create_app
     from clickpro.extensions import db
     from clickpro.sandbox import SandboxServer
@@ -39,6 +39,7 @@ def live(tmp_path_factory, database_url):
     })  # fmt: skip
     ctx = app.app_context()
     ctx.push()
+    release_database_locks(db.engine)
     db.drop_all()
     with db.engine.begin() as pg:
         pg.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
@@ -66,6 +67,7 @@ def live(tmp_path_factory, database_url):
     yield live
     workers.stop_all()
     db.session.remove()
+    release_database_locks(db.engine)
     db.drop_all()  # leave an empty, current schema for the session's other tests
     db.create_all()
     ctx.pop()
