@@ -12,6 +12,9 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
+# pytest puts this file's folder on sys.path (no tests/__init__.py).
+from sandbox_fixtures import APP_ID, PNID, TOKEN, WABA, template_payload
+
 from clickpro.integrations.meta import (
     GraphClient,
     GraphError,
@@ -21,11 +24,6 @@ from clickpro.integrations.meta import (
     shared_http_client,
 )
 from clickpro.sandbox import create_sandbox_app
-
-try:
-    from tests.unit.sandbox_fixtures import APP_ID, PNID, TOKEN, WABA, template_payload
-except ImportError:  # pragma: no cover
-    from sandbox_fixtures import APP_ID, PNID, TOKEN, WABA, template_payload  # type: ignore
 
 K = GraphErrorKind
 BASE = "https://graph.test"

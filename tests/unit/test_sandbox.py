@@ -10,40 +10,24 @@ import time
 import httpx
 import pytest
 
-from clickpro.sandbox import SandboxServer, create_sandbox_app
+# pytest puts this file's folder on sys.path (no tests/__init__.py).
+from sandbox_fixtures import (
+    APP_ID,
+    PNID,
+    SECRET,
+    TOKEN,
+    WABA,
+    WebhookSink,
+    approved_template,
+    auth,
+    sandbox_client,
+    template_payload,
+    template_send,
+    text_send,
+    wait_for,
+)
 
-try:  # works whether or not tests/ becomes a package
-    from tests.unit.sandbox_fixtures import (
-        APP_ID,
-        PNID,
-        SECRET,
-        TOKEN,
-        WABA,
-        WebhookSink,
-        approved_template,
-        auth,
-        sandbox_client,
-        template_payload,
-        template_send,
-        text_send,
-        wait_for,
-    )
-except ImportError:  # pragma: no cover - rootdir not on sys.path
-    from sandbox_fixtures import (  # type: ignore[no-redef]
-        APP_ID,
-        PNID,
-        SECRET,
-        TOKEN,
-        WABA,
-        WebhookSink,
-        approved_template,
-        auth,
-        sandbox_client,
-        template_payload,
-        template_send,
-        text_send,
-        wait_for,
-    )
+from clickpro.sandbox import SandboxServer, create_sandbox_app
 
 MSG_URL = f"/graph/v23.0/{PNID}/messages"
 TPL_URL = f"/graph/v23.0/{WABA}/message_templates"
