@@ -76,7 +76,7 @@ def seed(n: int, account, rate: float, throughput: int) -> tuple[int, int]:
         Template,
         WhatsAppCredential,
     )
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     tenant = Client(name="Bench", slug="bench")
     db.session.add(tenant)
@@ -128,7 +128,7 @@ def main() -> None:
     from clickpro import create_app
     from clickpro.extensions import db
     from clickpro.sandbox import SandboxServer
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
     from clickpro.tasks import redis_connection
 
     ensure_database(args.database_url)
@@ -211,7 +211,7 @@ def run_until_done(
     """Wait for completion; pause once at ``--pause-at`` and resume 1.5 s later."""
     from clickpro.extensions import db
     from clickpro.models import Campaign
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     pause_latency: float | str = "n/a"
     paused_s = 0.0

@@ -119,7 +119,7 @@ def _backend_cpu(pid: int | None) -> float:
 def run_one(app, path: Path, label: str, batch_size: int) -> tuple[float, object]:
     from clickpro.extensions import db
     from clickpro.models import Client
-    from clickpro.services.contacts_import import service
+    from clickpro.services.contacts.imports import service
 
     with app.app_context():
         stamp = f"{label}-{time.time_ns()}"

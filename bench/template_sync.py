@@ -31,7 +31,7 @@ def main() -> None:
     from clickpro.extensions import db
     from clickpro.models import Client, Notification, Template, WhatsAppCredential
     from clickpro.sandbox import SandboxServer
-    from clickpro.services.templates import sync_templates
+    from clickpro.services.templates.service import sync_templates
 
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{tempfile.mkdtemp()}/bench_templates.db"

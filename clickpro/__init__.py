@@ -116,11 +116,10 @@ def configure_logging(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     from clickpro.crypto import init_crypto
-    from clickpro.extensions import babel, csrf, db, login_manager, migrate
+    from clickpro.extensions import babel, csrf, db, init_redis, login_manager, migrate
     from clickpro.guards import init_guards
     from clickpro.i18n import select_locale, select_timezone
     from clickpro.realtime import init_realtime
-    from clickpro.tasks import init_redis
     from clickpro.tasks.schedule import init_schedule
 
     db.init_app(app)

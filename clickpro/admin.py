@@ -164,7 +164,11 @@ class UserView(SecureModelView):
     }
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
-        from clickpro.services.accounts import AccountError, normalize_email, validate_password
+        from clickpro.services.accounts.service import (
+            AccountError,
+            normalize_email,
+            validate_password,
+        )
 
         model.email = normalize_email(model.email)
         password = form.new_password.data
@@ -356,7 +360,7 @@ class WebhookEventView(ReadOnlyView):
         _l("Reprocessar os eventos selecionados?"),
     )
     def action_reprocess(self, ids: list[str]) -> None:
-        from clickpro.services.webhook_ingest import reprocess_events
+        from clickpro.services.webhook.ingest import reprocess_events
 
         try:
             count = reprocess_events([int(i) for i in ids])

@@ -66,7 +66,7 @@ def check_services(app: Flask) -> None:
 @with_appcontext
 def create_superadmin(email: str, password: str) -> None:
     """Create (or promote and reset) a platform super admin."""
-    from clickpro.services.accounts import AccountError, ensure_super_admin
+    from clickpro.services.accounts.service import AccountError, ensure_super_admin
 
     try:
         user, created = ensure_super_admin(email, password)
@@ -83,7 +83,7 @@ def create_superadmin(email: str, password: str) -> None:
 @with_appcontext
 def create_client_command(name: str, admin_email: str, admin_password: str, timezone: str) -> None:
     """Create a client and its first CLIENT_ADMIN (idempotent); prints the slug."""
-    from clickpro.services.accounts import AccountError, create_client
+    from clickpro.services.accounts.service import AccountError, create_client
 
     try:
         client, _created = create_client(name, admin_email, admin_password, timezone=timezone)
@@ -98,7 +98,7 @@ def create_client_command(name: str, admin_email: str, admin_password: str, time
 @with_appcontext
 def create_api_token_command(client_slug: str, name: str) -> None:
     """Create an API token for a client and print it (shown only this once)."""
-    from clickpro.services.api_tokens import ApiTokenError, client_by_slug, create_token
+    from clickpro.services.api.tokens import ApiTokenError, client_by_slug, create_token
 
     client = client_by_slug(client_slug)
     if client is None:

@@ -5,6 +5,8 @@ Nothing here opens a connection at import time.
 
 from __future__ import annotations
 
+import redis
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -30,3 +32,24 @@ principal = Principal(use_sessions=False)
 csrf = CSRFProtect()
 babel = Babel()
 socketio = SocketIO()
+
+
+_REDIS_KEY = "clickpro.redis"
+
+
+def init_redis(app: Flask) -> None:
+    """Bind the app's Redis connection (queues, limiter, control keys); connects on first use."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        app.extensions[_REDIS_KEY] = redis.Redis.from_url(
+            url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
+        )
+    else:
+        import fakeredis
+
+        # One in-process server per app: the embedded queue, limiter and control keys.
+        app.extensions[_REDIS_KEY] = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
+def redis_connection(app: Flask | None = None) -> redis.Redis:
+    return (app or current_app).extensions[_REDIS_KEY]

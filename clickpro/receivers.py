@@ -11,18 +11,18 @@ from flask import Flask
 # (signal, "module:function") pairs; imported lazily so features stay decoupled.
 CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     # Live inbox: domain events → Socket.IO (through the Redis queue across processes).
-    ("message_received", "clickpro.services.inbox_events:on_message_received"),
-    ("message_created", "clickpro.services.inbox_events:on_message_created"),
-    ("message_status_changed", "clickpro.services.inbox_events:on_message_status_changed"),
-    ("conversation_updated", "clickpro.services.inbox_events:on_conversation_updated"),
-    ("notification_created", "clickpro.services.inbox_events:on_notification_created"),
-    ("campaign_progress", "clickpro.services.inbox_events:on_campaign_progress"),
-    ("campaign_finished", "clickpro.services.inbox_events:on_campaign_finished"),
+    ("message_received", "clickpro.services.inbox.events:on_message_received"),
+    ("message_created", "clickpro.services.inbox.events:on_message_created"),
+    ("message_status_changed", "clickpro.services.inbox.events:on_message_status_changed"),
+    ("conversation_updated", "clickpro.services.inbox.events:on_conversation_updated"),
+    ("notification_created", "clickpro.services.inbox.events:on_notification_created"),
+    ("campaign_progress", "clickpro.services.inbox.events:on_campaign_progress"),
+    ("campaign_finished", "clickpro.services.inbox.events:on_campaign_finished"),
     # Outbound webhooks: the client's own URLs (signed, retried on QUEUE_DEFAULT).
-    ("message_received", "clickpro.services.outbound_webhooks:on_message_received"),
-    ("message_status_changed", "clickpro.services.outbound_webhooks:on_message_status_changed"),
-    ("campaign_finished", "clickpro.services.outbound_webhooks:on_campaign_finished"),
-    ("contact_opted_out", "clickpro.services.outbound_webhooks:on_contact_opted_out"),
+    ("message_received", "clickpro.services.api.outbound_webhooks:on_message_received"),
+    ("message_status_changed", "clickpro.services.api.outbound_webhooks:on_message_status_changed"),
+    ("campaign_finished", "clickpro.services.api.outbound_webhooks:on_campaign_finished"),
+    ("contact_opted_out", "clickpro.services.api.outbound_webhooks:on_contact_opted_out"),
 )
 
 

@@ -118,7 +118,7 @@ def _security_headers(response):
 
 def _template_globals() -> dict:
     from clickpro.guards import is_client_admin
-    from clickpro.services.notifications import unread_count
+    from clickpro.services.accounts.notifications import unread_count
     from clickpro.tenancy import get_current_client, memberships_of
 
     def nav_items():

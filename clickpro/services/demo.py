@@ -22,9 +22,9 @@ from flask import current_app
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Client, Role, TemplateStatus
-from clickpro.services import accounts
-from clickpro.services.contact_lists import add_contacts, get_or_create_list
-from clickpro.services.contacts import ContactError, create_contact
+from clickpro.services.accounts import service as accounts
+from clickpro.services.contacts.lists import add_contacts, get_or_create_list
+from clickpro.services.contacts.service import ContactError, create_contact
 from clickpro.services.credentials import (
     CredentialError,
     NoCredentials,
@@ -34,7 +34,7 @@ from clickpro.services.credentials import (
     save_whatsapp_credentials,
     whatsapp_for,
 )
-from clickpro.services.template_rules import ButtonDraft, TemplateDraft
+from clickpro.services.templates.rules import ButtonDraft, TemplateDraft
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def _sandbox_state():
 
 
 def _ensure_templates(client: Client) -> None:
-    from clickpro.services.templates import (
+    from clickpro.services.templates.service import (
         HeaderFile,
         TemplateError,
         create_template,

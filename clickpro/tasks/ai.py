@@ -18,7 +18,7 @@ import logging
 
 from flask import current_app
 
-from clickpro.services import ai_reply
+from clickpro.services.ai import reply as ai_reply
 from clickpro.tasks import QUEUE_AI, enqueue
 
 log = logging.getLogger(__name__)

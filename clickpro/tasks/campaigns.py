@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def dispatch(campaign_id: int, slot: int = 0) -> str:
     """Send a campaign's queued rows until it is done, paused, cancelled or the slice ends."""
-    from clickpro.services.dispatch import run_dispatcher
+    from clickpro.services.campaigns.dispatch import run_dispatcher
 
     reason = run_dispatcher(int(campaign_id), int(slot))
     log.info("campaign %s slot %s dispatcher exit: %s", campaign_id, slot, reason)
@@ -21,7 +21,7 @@ def dispatch(campaign_id: int, slot: int = 0) -> str:
 
 def start_scheduled(campaign_id: int) -> None:
     """The ``enqueue(at=scheduled_at)`` job of a SCHEDULED campaign."""
-    from clickpro.services.campaigns import CampaignError, start_campaign
+    from clickpro.services.campaigns.service import CampaignError, start_campaign
 
     campaign = db.session.get(Campaign, int(campaign_id))
     if campaign is None:
@@ -34,6 +34,6 @@ def start_scheduled(campaign_id: int) -> None:
 
 def watchdog() -> dict:
     """Periodic: due scheduled starts, send windows, dead dispatchers, stale SENDING rows."""
-    from clickpro.services.campaigns_schedule import tick
+    from clickpro.services.campaigns.schedule import tick
 
     return tick()

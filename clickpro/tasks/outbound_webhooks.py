@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from clickpro.services import idempotency, outbound_webhooks
+from clickpro.services.api import idempotency, outbound_webhooks
 
 
 def deliver_webhook(delivery_id: int) -> None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from clickpro.extensions import db
 from clickpro.models import Client, WhatsAppCredential
-from clickpro.services.templates import sync_templates
+from clickpro.services.templates.service import sync_templates
 from clickpro.tasks import QUEUE_DEFAULT, enqueue
 
 log = logging.getLogger(__name__)

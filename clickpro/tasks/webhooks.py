@@ -17,7 +17,7 @@ import time
 from flask import Flask, current_app
 
 from clickpro.extensions import db
-from clickpro.services import webhook_ingest
+from clickpro.services.webhook import ingest as webhook_ingest
 from clickpro.tasks import QUEUE_WEBHOOKS, enqueue, redis_connection
 
 log = logging.getLogger(__name__)

@@ -55,7 +55,7 @@ def test_a_run_left_half_done_by_a_dead_worker_counts_as_a_failure(shop, db, cre
 
     from clickpro.models import AIReplyRun
     from clickpro.models.base import utcnow
-    from clickpro.services.ai_activity import activity
+    from clickpro.services.ai.activity import activity
 
     contact = create_contact(shop.tenant)
     now = utcnow()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.models import AIReplyRun, Message
-from clickpro.services import ai_reply
+from clickpro.services.ai import reply as ai_reply
 
 
 def test_inbound_text_gets_one_ai_answer_with_usage(shop, db):

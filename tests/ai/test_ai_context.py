@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickpro.services.ai_reply import build_context
+from clickpro.services.ai.reply import build_context
 
 
 def test_context_roles_order_exclusions_and_stand_ins(shop, create_contact, create_message):

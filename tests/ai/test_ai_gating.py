@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clickpro.services import ai_reply
-from clickpro.services.optout import add_opt_out
+from clickpro.services.ai import reply as ai_reply
+from clickpro.services.contacts.optout import add_opt_out
 
 
 def test_no_reply_when_ai_is_off(shop, db):

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from clickpro import events
 from clickpro.models import Notification
-from clickpro.services import ai_reply, inbox_actions
-from clickpro.services.ai_reply_effects import DEFAULT_HANDOFF_TEXT
+from clickpro.services.ai import reply as ai_reply
+from clickpro.services.ai.effects import DEFAULT_HANDOFF_TEXT
+from clickpro.services.inbox import actions as inbox_actions
 
 
 def _notifications(db, kind="handoff"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from api_helpers import Api
 
-from clickpro.services import api_tokens
+from clickpro.services.api import tokens as api_tokens
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from api_helpers import Api, assert_error
 
 from clickpro.models import ApiToken
-from clickpro.services import api_tokens
+from clickpro.services.api import tokens as api_tokens
 
 
 def test_token_is_stored_hashed_with_a_recognisable_prefix(app, db, tenant):

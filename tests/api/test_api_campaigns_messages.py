@@ -152,12 +152,12 @@ def test_validation_errors_are_replayed_and_failures_released(app, db, api):
 
 def test_concurrent_duplicate_waits_or_conflicts(app, db, api, tenant):
     """While the first request holds the key, a duplicate gets 409 (after waiting)."""
-    from clickpro.services import idempotency
+    from clickpro.services.api import idempotency
 
     fingerprint = idempotency.fingerprint("POST", "/api/v1/lists", b'{"name": "X"}')
     held = idempotency.claim(tenant.id, "em-voo", fingerprint)
     assert isinstance(held, int)
-    from clickpro.services import idempotency as module
+    from clickpro.services.api import idempotency as module
 
     results = []
 
@@ -194,7 +194,7 @@ def test_conversations_and_their_messages(app, api, tenant, create_contact, crea
 
 
 def test_concurrent_duplicate_waits_for_the_first_answer(app, tenant):
-    from clickpro.services import idempotency
+    from clickpro.services.api import idempotency
 
     fingerprint = idempotency.fingerprint("POST", "/api/v1/messages", b"{}")
     held = idempotency.claim(tenant.id, "espera", fingerprint)

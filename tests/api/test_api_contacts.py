@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from api_helpers import assert_error
 
 from clickpro.models import Contact, OptOut
-from clickpro.services import optout
+from clickpro.services.contacts import optout
 
 
 def test_contact_create_upsert_get_patch_delete(app, db, api, tenant):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from api_helpers import assert_error
 
-from clickpro.services import contacts
+from clickpro.services.contacts import service as contacts
 
 
 def test_unknown_path_and_wrong_method(app, api, client):

@@ -13,8 +13,8 @@ from api_helpers import assert_error
 
 from clickpro import events
 from clickpro.models import DeliveryStatus, WebhookDelivery
-from clickpro.services import optout
-from clickpro.services import outbound_webhooks as hooks
+from clickpro.services.api import outbound_webhooks as hooks
+from clickpro.services.contacts import optout
 
 
 class Receiver(httpx.BaseTransport):

@@ -13,9 +13,9 @@ from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Campaign, Contact, Message, Notification, OptOut, WhatsAppCredential
 from clickpro.models.base import utcnow
-from clickpro.services import campaigns as svc
-from clickpro.services.campaigns_schedule import expire_sending, in_window, tick
-from clickpro.services.dispatch_outcome import classify
+from clickpro.services.campaigns import service as svc
+from clickpro.services.campaigns.dispatch_outcome import classify
+from clickpro.services.campaigns.schedule import expire_sending, in_window, tick
 from clickpro.tasks.campaigns import dispatch
 
 PNID = "100000000000011"
@@ -181,7 +181,7 @@ def test_stale_sending_becomes_unknown_then_admin_decides(setup, monkeypatch):
     monkeypatch.setattr(svc, "enqueue_dispatchers", lambda campaign_id: None)
     campaign, _ = campaign_for(setup)
     svc.start_campaign(setup.tenant.id, campaign.id)
-    from clickpro.services.dispatch_store import claim
+    from clickpro.services.campaigns.dispatch_store import claim
 
     claimed = claim(campaign.id, 2)  # a worker claims two rows, then dies
     assert len(claimed) == 2

@@ -11,7 +11,7 @@ from campaign_helpers import FULL, add_contacts, make_list, sandbox_template
 from clickpro.extensions import db
 from clickpro.models import Campaign, Contact, Message, Notification, OptOut
 from clickpro.models.base import utcnow
-from clickpro.services import campaigns as svc
+from clickpro.services.campaigns import service as svc
 
 VARS = {"body": ["{{contact.name}}", "{{contact.cupom}}"]}
 
@@ -144,7 +144,7 @@ def test_scheduled_start_runs_when_due(setup):
     campaign = svc.start_campaign(setup.tenant.id, campaign.id, now=now)
     assert campaign.status == "SCHEDULED"
     assert Message.query.filter_by(campaign_id=campaign.id).count() == 0
-    from clickpro.services.campaigns_schedule import tick
+    from clickpro.services.campaigns.schedule import tick
 
     assert tick(now + timedelta(minutes=30))["started"] == 0
     assert tick(now + timedelta(minutes=61))["started"] == 1

@@ -79,7 +79,7 @@ def make_campaign(live, n: int, *, rate: float, throughput: int = 1000, opted: i
     from clickpro.crypto import encrypt
     from clickpro.extensions import db
     from clickpro.models import Client, ClientMember, OptOut, Template, User, WhatsAppCredential
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     account = live.state.create_account(throughput_mps=throughput, messaging_tier="TIER_100K")
     slug = f"live-{account.phone_number_id}"
@@ -138,7 +138,7 @@ def row_statuses(campaign_id) -> dict:
 
 
 def test_10k_two_workers_exactly_once_within_rate(live):
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     rate = 950
     tenant, account, campaign = make_campaign(live, 10_000, rate=rate, opted=25)
@@ -170,7 +170,7 @@ def sa_rows(sql, **params):
 
 
 def test_pause_resume_cancel(live):
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     tenant, account, campaign = make_campaign(live, 3_000, rate=400)
     svc.start_campaign(tenant.id, campaign.id)
@@ -201,8 +201,8 @@ def test_pause_resume_cancel(live):
 
 
 def test_kill_worker_then_restart_no_duplicates_nothing_lost(live):
-    from clickpro.services import campaigns as svc
-    from clickpro.services.campaigns_schedule import tick
+    from clickpro.services.campaigns import service as svc
+    from clickpro.services.campaigns.schedule import tick
 
     tenant, account, campaign = make_campaign(live, 2_000, rate=800)
     svc.start_campaign(tenant.id, campaign.id)
@@ -233,8 +233,8 @@ def test_kill_worker_then_restart_no_duplicates_nothing_lost(live):
 
 
 def test_redis_flush_mid_run_resumes_without_duplicates(live):
-    from clickpro.services import campaigns as svc
-    from clickpro.services.campaigns_schedule import tick
+    from clickpro.services.campaigns import service as svc
+    from clickpro.services.campaigns.schedule import tick
 
     tenant, account, campaign = make_campaign(live, 2_000, rate=800)
     svc.start_campaign(tenant.id, campaign.id)
@@ -253,7 +253,7 @@ def test_redis_flush_mid_run_resumes_without_duplicates(live):
 def test_two_campaigns_share_the_number_rate(live):
     from clickpro.extensions import db
     from clickpro.models import Template
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     tenant, account, first = make_campaign(live, 700, rate=300, throughput=300)
     ids = add_contacts(tenant, 700)

@@ -65,7 +65,7 @@ def test_wizard_refusal_is_shown_not_500(setup, login_as):
 def test_member_views_but_cannot_act(setup, login_as, create_member):
     member = create_member(setup.tenant, Role.CLIENT_USER)
     lst = make_list(setup.tenant, add_contacts(setup.tenant, 1))
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     campaign = svc.save_campaign(setup.tenant.id, {"name": "X", "template_id": setup.template.id,
                                                    "list_ids": [lst.id], "variables": {"body": ["a", "b"]}})  # fmt: skip
@@ -81,7 +81,7 @@ def test_member_views_but_cannot_act(setup, login_as, create_member):
 def test_other_clients_campaign_is_404(setup, login_as, create_client):
     other = create_client()
     lst = make_list(setup.tenant, add_contacts(setup.tenant, 1))
-    from clickpro.services import campaigns as svc
+    from clickpro.services.campaigns import service as svc
 
     campaign = svc.save_campaign(setup.tenant.id, {"name": "X", "template_id": setup.template.id,
                                                    "list_ids": [lst.id], "variables": {"body": ["a", "b"]}})  # fmt: skip

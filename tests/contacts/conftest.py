@@ -52,7 +52,7 @@ def write_xlsx(tmp_path):
 @pytest.fixture
 def run_file(app):
     """create_import → preview → set_mapping (suggested or given) → run_import."""
-    from clickpro.services.contacts_import import service
+    from clickpro.services.contacts.imports import service
 
     def _run(tenant, path: Path, *, mapping=None, mobile_only=False, batch_size=None, **kwargs):
         imp = service.create_import(

@@ -116,7 +116,7 @@ def test_anonymous_is_sent_to_login(client):
 def test_failed_import_is_resumed_from_the_page(client, create_client, login_as, monkeypatch, app):
     import pytest
 
-    from clickpro.services.contacts_import import service, writer
+    from clickpro.services.contacts.imports import service, writer
 
     tenant = create_client()
     login_as(tenant.admin, tenant)

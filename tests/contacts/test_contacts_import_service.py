@@ -8,8 +8,8 @@ from contacts_helpers import rejected_report
 
 from clickpro.extensions import db
 from clickpro.models import Client, Contact, ContactImport, ContactListMember
-from clickpro.services.contacts_import import service, writer
-from clickpro.services.contacts_import.service import ContactImportError
+from clickpro.services.contacts.imports import service, writer
+from clickpro.services.contacts.imports.service import ContactImportError
 
 
 def _count(model, **where):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from clickpro.extensions import db
 from clickpro.models import ContactList, ContactListMember, OptOut
-from clickpro.services.optout import is_opted_out
+from clickpro.services.contacts.optout import is_opted_out
 
 
 def test_list_lifecycle(client, create_client, create_contact, login_as):
@@ -105,7 +105,7 @@ def test_opt_out_import_refuses_binaries(client, create_client, login_as):
 
 
 def test_opt_out_routes_are_tenant_isolated(client, tenants, login_as):
-    from clickpro.services.optout import add_opt_out
+    from clickpro.services.contacts.optout import add_opt_out
 
     add_opt_out(tenants.b.id, "+5511987654321")
     theirs = db.session.scalar(sa.select(OptOut))

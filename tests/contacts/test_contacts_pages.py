@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactListMember, Message, OptOut
-from clickpro.services.contacts import ContactFilters, search_contacts
-from clickpro.services.optout import add_opt_out
+from clickpro.services.contacts.optout import add_opt_out
+from clickpro.services.contacts.service import ContactFilters, search_contacts
 
 
 def _walk(client_id, filters, limit):

@@ -16,7 +16,7 @@ from clickpro.models import (
     Template,
     WhatsAppCredential,
 )
-from clickpro.services.accounts import authenticate
+from clickpro.services.accounts.service import authenticate
 from clickpro.services.demo import PASSWORD, seed_demo
 
 

@@ -28,7 +28,7 @@ CSV = (
 def live_app(app, tmp_path, monkeypatch):
     """The import job runs in a background thread a moment after it is started, in small
     batches, so the page has to poll the progress JSON to see it finish."""
-    from clickpro.services.contacts_import import service
+    from clickpro.services.contacts.imports import service
 
     app.config.update(IMPORT_UPLOAD_DIR=str(tmp_path / "uploads"), IMPORT_BATCH_SIZE=3)
     threads: list[threading.Thread] = []

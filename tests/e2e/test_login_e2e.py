@@ -25,7 +25,7 @@ def _login(page, base: str, email: str, password: str) -> None:
 def test_login_through_the_form_shows_the_dashboard(live_server, browser_page, create_client):
     from playwright.sync_api import expect
 
-    from clickpro.services.notifications import notify
+    from clickpro.services.accounts.notifications import notify
 
     tenant = create_client("Padaria do Zé")
     notify(tenant.id, "test", "Bem-vindo ao ClickPro")

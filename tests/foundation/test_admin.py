@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from foundation_world import MARKER
 
 from clickpro.models import ClientMember, Role, User, WebhookEvent
-from clickpro.services.accounts import authenticate
+from clickpro.services.accounts.service import authenticate
 
 
 @pytest.fixture
@@ -164,14 +164,14 @@ def test_webhook_events_list_filters_and_raw_body(app, root_http, world, db):
 
 def test_reprocess_action_calls_the_service(root_http, world, monkeypatch):
     calls: list[list[int]] = []
-    fake = types.ModuleType("clickpro.services.webhook_ingest")
+    fake = types.ModuleType("clickpro.services.webhook.ingest")
 
     def reprocess_events(ids: list[int]) -> int:
         calls.append(ids)
         return len(ids)
 
     fake.reprocess_events = reprocess_events
-    monkeypatch.setitem(sys.modules, "clickpro.services.webhook_ingest", fake)
+    monkeypatch.setitem(sys.modules, "clickpro.services.webhook.ingest", fake)
     event_id = world.rows["webhook_event"].id
     response = root_http.post(
         "/admin/admin_webhook_events/action/",
@@ -184,13 +184,13 @@ def test_reprocess_action_calls_the_service(root_http, world, monkeypatch):
 
 
 def test_reprocess_failure_is_a_message_not_a_500(root_http, world, monkeypatch):
-    fake = types.ModuleType("clickpro.services.webhook_ingest")
+    fake = types.ModuleType("clickpro.services.webhook.ingest")
 
     def reprocess_events(ids):
         raise RuntimeError("boom")
 
     fake.reprocess_events = reprocess_events
-    monkeypatch.setitem(sys.modules, "clickpro.services.webhook_ingest", fake)
+    monkeypatch.setitem(sys.modules, "clickpro.services.webhook.ingest", fake)
     response = root_http.post(
         "/admin/admin_webhook_events/action/",
         data={"action": "reprocess", "rowid": [str(world.rows["webhook_event"].id)]},

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from clickpro.cli import main
 from clickpro.models import Client, ClientMember, Role, User
-from clickpro.services.accounts import authenticate
+from clickpro.services.accounts.service import authenticate
 
 BAD_DATABASE = "postgresql://nobody@127.0.0.1:1/nothing"
 BAD_REDIS = "redis://127.0.0.1:1/0"

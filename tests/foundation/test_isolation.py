@@ -244,7 +244,7 @@ def test_the_world_is_visible_to_its_own_admin(app, world, login_as):
 @pytest.fixture
 def as_b_token(app, world):
     """Client B's API token on every request (no session): the /api/v1 pass of the walk."""
-    from clickpro.services.api_tokens import create_token
+    from clickpro.services.api.tokens import create_token
 
     app.config["API_RATE_PER_S"] = 0  # the walk sends hundreds of requests
     http = app.test_client()

@@ -57,7 +57,7 @@ def test_lockout_after_five_failures_then_unlocks(client, create_client, db, mon
     assert client.get("/").status_code == 302
 
     # Fourteen minutes later: still locked. Sixteen: the right password works.
-    import clickpro.services.accounts as accounts
+    import clickpro.services.accounts.service as accounts
 
     real_now = utcnow()
     monkeypatch.setattr(accounts, "utcnow", lambda: real_now + timedelta(minutes=14))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.models import ClientMember, Role, User
-from clickpro.services.accounts import authenticate, membership_of
+from clickpro.services.accounts.service import authenticate, membership_of
 
 
 def _membership(db, tenant, user) -> ClientMember:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clickpro.models import Notification, Role
-from clickpro.services.notifications import notify
+from clickpro.services.accounts.notifications import notify
 
 
 def test_list_and_unread_json(login_as, create_client):

@@ -91,7 +91,7 @@ class LiveClient:
 WORKER_SCRIPT = """
 import json, sys
 from clickpro import create_app
-from clickpro.services.inbox_events import publish_message
+from clickpro.services.inbox.events import publish_message
 config = json.loads(sys.argv[1])
 app = create_app(config)
 with app.app_context():

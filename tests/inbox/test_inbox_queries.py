@@ -9,8 +9,8 @@ import pytest
 from clickpro.extensions import db
 from clickpro.models import ContactLabel, Label, OptOut
 from clickpro.models.base import utcnow
-from clickpro.services import inbox
-from clickpro.services.inbox import ConversationQuery
+from clickpro.services.inbox import service as inbox
+from clickpro.services.inbox.service import ConversationQuery
 
 
 def test_message_cursor_pages_cover_every_message_once_in_order(

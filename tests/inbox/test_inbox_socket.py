@@ -92,7 +92,7 @@ def test_inbound_webhook_reaches_only_its_clients_sockets(
 
 
 def test_notification_reaches_the_bell_of_its_user_only(app, tenants):
-    from clickpro.services.notifications import notify
+    from clickpro.services.accounts.notifications import notify
 
     sock_user = _socket_client(app, tenants.a_user, tenants.a)
     sock_admin = _socket_client(app, tenants.a.admin, tenants.a)

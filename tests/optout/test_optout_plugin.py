@@ -9,7 +9,7 @@ from webhook_helpers import inbound, post
 from clickpro.extensions import db
 from clickpro.models import Message, OptOut
 from clickpro.plugins import optout as plugin
-from clickpro.services import optout
+from clickpro.services.contacts import optout
 
 SANDBOX_ACCOUNT = {
     "access_token": "sandbox-token",
@@ -36,7 +36,7 @@ def confirmations(monkeypatch):
     def fake_send_text(client_id, contact_id, body, *, author, **kwargs):
         sent.append((client_id, contact_id, body, author))
 
-    import clickpro.services.outbound as outbound
+    import clickpro.services.messaging.outbound as outbound
 
     monkeypatch.setattr(outbound, "send_text", fake_send_text)
     return sent
@@ -90,7 +90,7 @@ def test_ordinary_text_is_not_an_opt_out(client, shop, confirmations):
 
 
 def test_failing_confirmation_keeps_the_opt_out(client, shop, monkeypatch):
-    import clickpro.services.outbound as outbound
+    import clickpro.services.messaging.outbound as outbound
 
     def boom(*args, **kwargs):
         raise RuntimeError("Meta fora do ar")

@@ -1,4 +1,4 @@
-"""clickpro.services.optout: idempotent add/remove, both Brazilian forms, bulk helpers."""
+"""clickpro.services.contacts.optout: idempotent add/remove, both Brazilian forms, bulk helpers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from clickpro import events
 from clickpro.extensions import db
 from clickpro.models import Contact, OptOut
-from clickpro.services import optout
+from clickpro.services.contacts import optout
 
 
 @pytest.fixture

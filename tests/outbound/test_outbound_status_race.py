@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from clickpro.models import Author, MessageStatus
-from clickpro.services.delivery import apply_status
-from clickpro.services.outbound import send_text
+from clickpro.services.messaging.delivery import apply_status
+from clickpro.services.messaging.outbound import send_text
 
 
 class ReadBeforeReturn(httpx.BaseTransport):

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from clickpro.models import Author, Message, MessageStatus
-from clickpro.services.outbound import (
+from clickpro.services.messaging.outbound import (
     OutboundError,
     WindowClosed,
     mark_read,

@@ -12,7 +12,7 @@ from clickpro.events import message_created
 from clickpro.models import Author, CredentialStatus, Message, MessageStatus, Notification
 from clickpro.models.base import utcnow
 from clickpro.services.credentials import NoCredentials
-from clickpro.services.outbound import (
+from clickpro.services.messaging.outbound import (
     OutboundError,
     SendFailed,
     WindowClosed,

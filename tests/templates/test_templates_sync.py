@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.models import Notification, Template
-from clickpro.services.templates import sync_templates
+from clickpro.services.templates.service import sync_templates
 from clickpro.tasks import get_queue
 from clickpro.tasks.templates import client_job_id, sync_all_clients
 
@@ -203,7 +203,7 @@ def test_import_collision_keeps_the_rest_of_the_batch(
     tenant, db, create_on_meta, create_template, monkeypatch
 ):
     """A row stored meanwhile (webhook, form) makes one insert fail, not the batch."""
-    from clickpro.services import template_sync
+    from clickpro.services.templates import sync as template_sync
 
     create_on_meta("chegou_antes")
     create_on_meta("importar_1")

@@ -10,7 +10,7 @@ from template_helpers import form_data
 
 from clickpro.models import Notification, Template
 from clickpro.sandbox.webhooks import sign
-from clickpro.services.templates import sync_templates
+from clickpro.services.templates.service import sync_templates
 
 
 def _status_notes(db) -> list[Notification]:

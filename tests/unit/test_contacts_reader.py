@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from clickpro.services.contacts_import.reader import (
+from clickpro.services.contacts.imports.reader import (
     SheetInfo,
     SheetNotFound,
     UnsupportedFile,
@@ -22,7 +22,7 @@ from clickpro.services.contacts_import.reader import (
     iter_rows,
     preview,
 )
-from clickpro.services.phones import normalize_phone
+from clickpro.services.contacts.phones import normalize_phone
 
 
 def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
@@ -412,7 +412,7 @@ def test_csv_unterminated_quote_field_too_big_is_unsupported(tmp_path: Path) -> 
 def test_xlsx_row_count_across_chunk_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    from clickpro.services.contacts_import import reader
+    from clickpro.services.contacts.imports import reader
 
     path = tmp_path / "n.xlsx"
     wb = openpyxl.Workbook(write_only=True)  # writes no <dimension>

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clickpro.services.phones import (
+from clickpro.services.contacts.phones import (
     InvalidPhone,
     brazil_variants,
     e164_to_wa,

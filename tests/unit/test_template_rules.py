@@ -1,4 +1,4 @@
-"""Unit tests for clickpro.services.template_rules (pure domain logic)."""
+"""Unit tests for clickpro.services.templates.rules (pure domain logic)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from clickpro.services.template_rules import (
+from clickpro.services.templates.rules import (
     CATEGORIES,
     HEADER_FORMATS,
     LANGUAGES,

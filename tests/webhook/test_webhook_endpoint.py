@@ -12,7 +12,7 @@ from webhook_helpers import PHONE_NUMBER_ID, encode, inbound, post, sign
 from clickpro.crypto import encrypt
 from clickpro.extensions import db
 from clickpro.models import Contact, Message, WebhookEvent
-from clickpro.services.webhook_ingest import clear_secret_cache
+from clickpro.services.webhook.ingest import clear_secret_cache
 
 
 def _count(model) -> int:

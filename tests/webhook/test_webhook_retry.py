@@ -11,8 +11,8 @@ from webhook_helpers import inbound, post
 from clickpro.extensions import db
 from clickpro.models import Message, WebhookEvent
 from clickpro.models.base import utcnow
-from clickpro.services import webhook_ingest_inbound
-from clickpro.services.webhook_ingest import due_event_ids, reprocess_events
+from clickpro.services.webhook import inbound as webhook_ingest_inbound
+from clickpro.services.webhook.ingest import due_event_ids, reprocess_events
 from clickpro.tasks import QUEUE_WEBHOOKS, make_worker, redis_connection
 from clickpro.tasks.webhooks import PENDING_KEY, retry_unprocessed
 
@@ -99,7 +99,7 @@ def test_unrouted_event_is_routed_by_reprocess_after_credential_added(
 
 
 def test_lost_hand_off_is_picked_up_after_grace(client, shop, app):
-    from clickpro.services.webhook_ingest import store_event
+    from clickpro.services.webhook.ingest import store_event
 
     event_id = store_event(b'{"object":"whatsapp_business_account","entry":[]}')
     assert due_event_ids() == []

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from clickpro.extensions import db
 from clickpro.integrations.meta import graph_client
 from clickpro.models import Contact, Message, WebhookEvent
-from clickpro.services.delivery import apply_pending_statuses, callback_data_for
+from clickpro.services.messaging.delivery import apply_pending_statuses, callback_data_for
 
 SANDBOX_ACCOUNT = {
     "access_token": "sandbox-token",

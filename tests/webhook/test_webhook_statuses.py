@@ -14,7 +14,7 @@ from webhook_helpers import post, status, statuses_payload
 
 from clickpro.extensions import db
 from clickpro.models import Message, PendingStatus
-from clickpro.services.delivery import apply_pending_statuses, apply_status
+from clickpro.services.messaging.delivery import apply_pending_statuses, apply_status
 
 BASE = 1_800_000_000
 # Each Meta status at its own time, so the expected timestamps are known.

@@ -7,7 +7,7 @@ from webhook_helpers import WABA_ID, field_payload, post
 
 from clickpro.extensions import db
 from clickpro.models import Notification, WhatsAppCredential
-from clickpro.services.template_status import apply_template_update
+from clickpro.services.templates.status import apply_template_update
 
 
 def _status_update(template, event: str, reason: str = "NONE") -> dict:

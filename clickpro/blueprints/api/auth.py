@@ -16,7 +16,7 @@ from flask.sessions import NullSession
 
 from clickpro.extensions import db
 from clickpro.models import ApiToken, Client
-from clickpro.services import api_tokens
+from clickpro.services.api import tokens as api_tokens
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def authenticate() -> Caller:
 def check_rate_limit(caller: Caller) -> None:
     """GCRA per token (``API_RATE_PER_S`` with ``API_RATE_BURST``); 429 + Retry-After."""
     from clickpro.integrations.ratelimit import RateLimiter
-    from clickpro.tasks import redis_connection
+    from clickpro.extensions import redis_connection
 
     rate = float(current_app.config.get("API_RATE_PER_S", 10))
     burst = int(current_app.config.get("API_RATE_BURST", 20))

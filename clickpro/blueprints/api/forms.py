@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, URLField, widgets
 from wtforms.validators import DataRequired, Length
 
-from clickpro.services.outbound_webhooks import EVENTS
+from clickpro.services.api.outbound_webhooks import EVENTS
 
 
 class CsrfForm(FlaskForm):

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from clickpro.blueprints.api.auth import ApiError, Caller, authenticate, check_rate_limit
 from clickpro.extensions import db
-from clickpro.services import idempotency
+from clickpro.services.api import idempotency
 
 v1 = Blueprint("v1", __name__, url_prefix="/api/v1")
 

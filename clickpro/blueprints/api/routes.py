@@ -25,8 +25,8 @@ from clickpro.blueprints.api.registry import OPERATIONS, error_payload, v1
 from clickpro.extensions import csrf, db
 from clickpro.guards import admin_required
 from clickpro.models import WebhookEndpoint
-from clickpro.services import api_tokens
-from clickpro.services import outbound_webhooks as hooks
+from clickpro.services.api import outbound_webhooks as hooks
+from clickpro.services.api import tokens as api_tokens
 from clickpro.tenancy import get_owned_or_404, require_client
 
 bp = Blueprint("api", __name__, template_folder="templates")

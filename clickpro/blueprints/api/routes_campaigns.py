@@ -18,8 +18,8 @@ from clickpro.blueprints.api.schemas_messaging import (
 )
 from clickpro.extensions import db
 from clickpro.models import Campaign, CampaignList, Message
-from clickpro.services import campaigns
-from clickpro.services.campaigns_form import CampaignError
+from clickpro.services.campaigns import service as campaigns
+from clickpro.services.campaigns.form import CampaignError
 from clickpro.tenancy import get_owned
 
 T = "campaigns"

@@ -23,8 +23,9 @@ from clickpro.blueprints.api.schemas import (
 )
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactList, ContactListMember
-from clickpro.services import contact_lists, contacts
-from clickpro.services.phones import InvalidPhone, normalize_phone
+from clickpro.services.contacts import lists as contact_lists
+from clickpro.services.contacts import service as contacts
+from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
 from clickpro.tenancy import get_owned
 
 T = "contacts"

@@ -18,8 +18,11 @@ from clickpro.blueprints.api.schemas_messaging import (
 )
 from clickpro.extensions import db
 from clickpro.models import Author, Contact, Message
-from clickpro.services import contacts, inbox, optout, outbound
+from clickpro.services.contacts import optout
+from clickpro.services.contacts import service as contacts
 from clickpro.services.credentials import NoCredentials
+from clickpro.services.inbox import service as inbox
+from clickpro.services.messaging import outbound
 from clickpro.tenancy import get_owned
 
 T = "messages"

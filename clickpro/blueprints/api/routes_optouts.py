@@ -20,10 +20,10 @@ from clickpro.blueprints.api.schemas import (
 )
 from clickpro.extensions import db
 from clickpro.models import ContactImport, OptOut, OptOutSource
-from clickpro.services import optout
-from clickpro.services.contacts_import import service as imports
-from clickpro.services.contacts_import.errors import ContactImportError
-from clickpro.services.phones import InvalidPhone, brazil_variants, normalize_phone
+from clickpro.services.contacts import optout
+from clickpro.services.contacts.imports import service as imports
+from clickpro.services.contacts.imports.errors import ContactImportError
+from clickpro.services.contacts.phones import InvalidPhone, brazil_variants, normalize_phone
 from clickpro.tenancy import get_owned
 
 T = "optouts"

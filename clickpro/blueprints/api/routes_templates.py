@@ -20,8 +20,8 @@ from clickpro.blueprints.api.schemas import (
 from clickpro.extensions import db
 from clickpro.models import Template
 from clickpro.services import credentials
-from clickpro.services import templates as template_service
-from clickpro.services.template_rules import ButtonDraft, TemplateDraft
+from clickpro.services.templates import service as template_service
+from clickpro.services.templates.rules import ButtonDraft, TemplateDraft
 from clickpro.tenancy import get_owned
 
 T = "templates"

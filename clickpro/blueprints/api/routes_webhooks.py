@@ -16,7 +16,7 @@ from clickpro.blueprints.api.schemas_messaging import (
 )
 from clickpro.extensions import db
 from clickpro.models import WebhookDelivery, WebhookEndpoint
-from clickpro.services import outbound_webhooks as hooks
+from clickpro.services.api import outbound_webhooks as hooks
 from clickpro.tenancy import get_owned
 
 T = "webhooks"

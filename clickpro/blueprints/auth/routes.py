@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from clickpro.blueprints.auth.forms import LoginForm
 from clickpro.extensions import db
 from clickpro.guards import login_required
-from clickpro.services.accounts import LoginFailed, authenticate
+from clickpro.services.accounts.service import LoginFailed, authenticate
 from clickpro.tenancy import switch_client
 
 bp = Blueprint("auth", __name__, template_folder="templates")

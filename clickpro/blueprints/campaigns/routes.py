@@ -32,13 +32,13 @@ from clickpro.blueprints.campaigns.wizard_json import bp_json
 from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
 from clickpro.models import Campaign, Template
-from clickpro.services import campaigns as svc
-from clickpro.services import campaigns_stats as stats
-from clickpro.services.campaigns_audience import list_ids
-from clickpro.services.campaigns_form import client_zone
-from clickpro.services.campaigns_sheet import campaign_from_spreadsheet
+from clickpro.services.campaigns import service as svc
+from clickpro.services.campaigns import stats
+from clickpro.services.campaigns.audience import list_ids
+from clickpro.services.campaigns.form import client_zone
+from clickpro.services.campaigns.sheet import campaign_from_spreadsheet
 from clickpro.services.credentials import get_whatsapp_credential
-from clickpro.services.template_rules import render_text
+from clickpro.services.templates.rules import render_text
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")

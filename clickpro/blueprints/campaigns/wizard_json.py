@@ -8,11 +8,11 @@ from flask import Blueprint, jsonify, request
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import Contact, ContactList, ContactListMember, Template
-from clickpro.services import campaigns as svc
-from clickpro.services.campaigns_audience import count_audience
-from clickpro.services.campaigns_form import CampaignError
-from clickpro.services.campaigns_vars import ContactData, normalize, preview
-from clickpro.services.template_rules import render_text, variable_slots
+from clickpro.services.campaigns import service as svc
+from clickpro.services.campaigns.audience import count_audience
+from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.vars import ContactData, normalize, preview
+from clickpro.services.templates.rules import render_text, variable_slots
 from clickpro.tenancy import get_owned_or_404, require_client
 
 

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from clickpro.blueprints.contacts.forms import ContactForm, CsrfForm
 from clickpro.guards import client_required
 from clickpro.models import Contact, ContactList
-from clickpro.services import contact_lists
-from clickpro.services.contacts import (
+from clickpro.services.contacts import lists as contact_lists
+from clickpro.services.contacts.service import (
     ContactError,
     ContactFilters,
     create_contact,

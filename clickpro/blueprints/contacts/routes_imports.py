@@ -19,9 +19,9 @@ from clickpro.blueprints.contacts.forms import CsrfForm, UploadForm
 from clickpro.blueprints.contacts.routes import bp
 from clickpro.guards import client_required
 from clickpro.models import ContactImport, ContactList, ImportStatus
-from clickpro.services import contact_lists
-from clickpro.services.contacts_import import service
-from clickpro.services.contacts_import.service import ContactImportError
+from clickpro.services.contacts import lists as contact_lists
+from clickpro.services.contacts.imports import service
+from clickpro.services.contacts.imports.service import ContactImportError
 from clickpro.tenancy import get_owned_or_404, require_client
 
 HISTORY_SIZE = 30

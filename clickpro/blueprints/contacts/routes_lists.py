@@ -9,8 +9,8 @@ from clickpro.blueprints.contacts.forms import AddToListForm, CsrfForm, ListForm
 from clickpro.blueprints.contacts.routes import bp, int_arg
 from clickpro.guards import client_required
 from clickpro.models import Contact, ContactList
-from clickpro.services import contact_lists
-from clickpro.services.contact_lists import ListError
+from clickpro.services.contacts import lists as contact_lists
+from clickpro.services.contacts.lists import ListError
 from clickpro.tenancy import get_owned_or_404, require_client
 
 

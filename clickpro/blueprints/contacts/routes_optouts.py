@@ -12,11 +12,11 @@ from clickpro.blueprints.contacts.forms import CsrfForm, OptOutForm, OptOutImpor
 from clickpro.blueprints.contacts.routes import bp, int_arg
 from clickpro.guards import client_required
 from clickpro.models import OptOut, OptOutSource
-from clickpro.services import optout
-from clickpro.services.contacts import search_opt_outs
-from clickpro.services.contacts_import.optout_import import import_opt_outs
-from clickpro.services.contacts_import.service import ContactImportError
-from clickpro.services.phones import InvalidPhone, normalize_phone
+from clickpro.services.contacts import optout
+from clickpro.services.contacts.imports.optout_import import import_opt_outs
+from clickpro.services.contacts.imports.service import ContactImportError
+from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
+from clickpro.services.contacts.service import search_opt_outs
 from clickpro.tenancy import get_owned_or_404, require_client
 
 

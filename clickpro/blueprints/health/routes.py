@@ -1,8 +1,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
-from clickpro.extensions import db
-from clickpro.tasks import redis_connection
+from clickpro.extensions import db, redis_connection
 
 bp = Blueprint("health", __name__)
 

@@ -11,9 +11,9 @@ from clickpro.blueprints.inbox.forms import DeleteForm, QuickReplyForm
 from clickpro.blueprints.inbox.routes import _json_body, bp
 from clickpro.guards import admin_required, client_required
 from clickpro.models import QuickReply
-from clickpro.services import inbox_actions
-from clickpro.services import inbox_serialize as ser
-from clickpro.services.inbox_quick_replies import (
+from clickpro.services.inbox import actions as inbox_actions
+from clickpro.services.inbox import serialize as ser
+from clickpro.services.inbox.quick_replies import (
     QuickReplyError,
     delete_quick_reply,
     quick_replies,

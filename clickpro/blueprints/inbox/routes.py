@@ -1,6 +1,6 @@
 """Live inbox: the three-pane page, its JSON API (under /inbox/api) and media download.
 
-Views parse, call ``clickpro.services.inbox*``, render. Every JSON error answers
+Views parse, call ``clickpro.services.inbox.service*``, render. Every JSON error answers
 ``{"error": "<pt_BR>"}`` with a 4xx status, never a 500: 404 for another client's row,
 409 for free text with the 24-hour window closed (refused by ``outbound``, server-side).
 """
@@ -16,11 +16,12 @@ from flask_login import current_user
 from clickpro.guards import client_required, is_client_admin
 from clickpro.models import Message
 from clickpro.models.base import utcnow
-from clickpro.services import inbox, inbox_actions
-from clickpro.services import inbox_serialize as ser
 from clickpro.services.credentials import NoCredentials
-from clickpro.services.inbox_quick_replies import quick_replies, render_quick_reply
-from clickpro.services.outbound import OutboundError, SendFailed, WindowClosed
+from clickpro.services.inbox import actions as inbox_actions
+from clickpro.services.inbox import serialize as ser
+from clickpro.services.inbox import service as inbox
+from clickpro.services.inbox.quick_replies import quick_replies, render_quick_reply
+from clickpro.services.messaging.outbound import OutboundError, SendFailed, WindowClosed
 from clickpro.tenancy import get_owned_or_404, require_client
 
 bp = Blueprint("inbox", __name__, template_folder="templates", url_prefix="/inbox")
@@ -147,7 +148,7 @@ def conversations():
 @bp.get("/api/conversations/<int:contact_id>")
 @client_required
 def conversation(contact_id: int):
-    from clickpro.services.contacts import lists_of
+    from clickpro.services.contacts.service import lists_of
 
     client = require_client()
     contact = inbox_actions.get_contact(client.id, contact_id)
@@ -203,7 +204,7 @@ def updates():
 @bp.get("/api/templates")
 @client_required
 def templates():
-    from clickpro.services.inbox_templates import approved_templates
+    from clickpro.services.inbox.templates import approved_templates
 
     return jsonify(items=approved_templates(require_client().id))
 
@@ -226,7 +227,7 @@ def quick_replies_json():
 @client_required
 def media(message_id: int):
     """Download a message's media from Meta on demand (tenant-checked)."""
-    from clickpro.services.inbox_media import MediaUnavailable, fetch_media
+    from clickpro.services.inbox.media import MediaUnavailable, fetch_media
 
     message = get_owned_or_404(Message, message_id)
     try:

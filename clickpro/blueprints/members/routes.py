@@ -1,7 +1,7 @@
 """Members page: add (existing user or new one), change role, deactivate/reactivate.
 
 The rules (valid roles, never leave a client without an admin) live in
-``clickpro.services.accounts``; this module only parses and renders.
+``clickpro.services.accounts.service``; this module only parses and renders.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from clickpro.blueprints.members.forms import ActiveForm, AddMemberForm, RoleFor
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import ClientMember, User
-from clickpro.services.accounts import AccountError, add_member, change_role, set_member_active
+from clickpro.services.accounts.service import (
+    AccountError,
+    add_member,
+    change_role,
+    set_member_active,
+)
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("members", __name__, template_folder="templates")

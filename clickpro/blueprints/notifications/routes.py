@@ -9,7 +9,7 @@ from flask_login import current_user
 from clickpro.blueprints.notifications.forms import MarkReadForm
 from clickpro.guards import client_required
 from clickpro.models import Notification
-from clickpro.services.notifications import mark_read, recent, unread_count
+from clickpro.services.accounts.notifications import mark_read, recent, unread_count
 from clickpro.tenancy import get_owned_or_404, require_client
 
 bp = Blueprint("notifications", __name__, template_folder="templates")

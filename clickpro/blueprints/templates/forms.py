@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from clickpro.services.template_rules import ButtonDraft, TemplateDraft
-from clickpro.services.templates import HeaderFile
+from clickpro.services.templates.rules import ButtonDraft, TemplateDraft
+from clickpro.services.templates.service import HeaderFile
 
 BUTTON_FIELDS = ("button_type", "button_text", "button_url", "button_url_example")
 MAX_BUTTON_ROWS = 20  # more rows than Meta allows still reach validate_draft (clear error)

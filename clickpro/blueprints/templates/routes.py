@@ -1,4 +1,4 @@
-"""Templates pages. Rules and Meta calls live in ``clickpro.services.templates``.
+"""Templates pages. Rules and Meta calls live in ``clickpro.services.templates.service``.
 
 Members (CLIENT_USER) see the list and the details read-only; creating, deleting,
 duplicating and syncing need CLIENT_ADMIN.
@@ -22,7 +22,7 @@ from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
 from clickpro.models import Template, TemplateStatus
 from clickpro.services.credentials import get_whatsapp_credential
-from clickpro.services.template_rules import (
+from clickpro.services.templates.rules import (
     BUTTONS_MAX,
     CATEGORIES,
     HEADER_FORMATS,
@@ -30,7 +30,7 @@ from clickpro.services.template_rules import (
     TemplateDraft,
     render_text,
 )
-from clickpro.services.templates import (
+from clickpro.services.templates.service import (
     TemplateError,
     create_template,
     delete_template,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from flask import Flask
 from flask.globals import _cv_app
 
-from clickpro.services import webhook_ingest
+from clickpro.services.webhook import ingest as webhook_ingest
 from clickpro.tasks.webhooks import dispatch, processes_inline
 
 PATH = "/webhook"

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 
 from clickpro.blueprints.webhook import fastpath
 from clickpro.extensions import csrf
-from clickpro.services import webhook_ingest
+from clickpro.services.webhook import ingest as webhook_ingest
 
 bp = Blueprint("webhook", __name__, template_folder="templates")
 csrf.exempt(bp)

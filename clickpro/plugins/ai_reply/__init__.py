@@ -1,7 +1,7 @@
 """AI replies plugin (issue #8): wires ``message_received`` to the debounced reply job
 and registers the activity page (``/ai/activity``, client admins).
 
-Rules and effects live in ``clickpro.services.ai_reply``; this module only connects.
+Rules and effects live in ``clickpro.services.ai.reply``; this module only connects.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
 
 def on_message_received(sender, *, client_id: int, message_id: int, contact_id: int, **_) -> None:
     """Schedule the reply job when the AI should handle this message (cheap checks only)."""
-    from clickpro.services import ai_reply
+    from clickpro.services.ai import reply as ai_reply
     from clickpro.tasks.ai import schedule_reply
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from clickpro.guards import admin_required
-from clickpro.services.ai_activity import activity as ai_activity
+from clickpro.services.ai.activity import activity as ai_activity
 from clickpro.tenancy import require_client
 
 bp = Blueprint("ai_reply", __name__, template_folder="templates", url_prefix="/ai")

@@ -19,7 +19,7 @@ from clickpro import events
 from clickpro.extensions import db
 from clickpro.models import Client, Contact, Direction, Message, MessageStatus, OptOutSource
 from clickpro.plugins.api import connect
-from clickpro.services import optout
+from clickpro.services.contacts import optout
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def send_confirmation(client_id: int, contact_id: int, action: str) -> bool:
     else:
         body = settings.get("resubscribe_confirmation") or RESUBSCRIBE_CONFIRMATION
     try:
-        from clickpro.services.outbound import send_text
+        from clickpro.services.messaging.outbound import send_text
 
         send_text(client_id, contact_id, body, author="SYSTEM")
     except Exception:

@@ -78,7 +78,7 @@ def mark_invalid(
 
     Nothing happens when there is no credential or it is already INVALID.
     """
-    from clickpro.services.notifications import notify
+    from clickpro.services.accounts.notifications import notify
 
     if credential is None or credential.status == CredentialStatus.INVALID:
         return

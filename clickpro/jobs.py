@@ -1,0 +1,79 @@
+"""The one door to background work: queue names and ``enqueue`` by dotted job name.
+
+Services enqueue jobs by name (``enqueue("campaigns.dispatch", campaign_id, …)``) and never
+import :mod:`clickpro.tasks`: tasks import services, never the reverse, so the package's
+import graph has no cycle. A short name ``"<module>.<function>"`` means
+``clickpro.tasks.<module>.<function>``; RQ imports it when the job runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from rq import Queue
+from rq.job import Job
+
+from clickpro.extensions import redis_connection
+
+QUEUE_DEFAULT = "default"
+QUEUE_WEBHOOKS = "webhooks"
+QUEUE_CAMPAIGNS = "campaigns"
+QUEUE_AI = "ai"
+QUEUE_IMPORTS = "imports"
+ALL_QUEUES = (QUEUE_WEBHOOKS, QUEUE_AI, QUEUE_CAMPAIGNS, QUEUE_IMPORTS, QUEUE_DEFAULT)
+
+TASKS_PACKAGE = "clickpro.tasks"
+
+
+def job_path(name: str) -> str:
+    """``"campaigns.dispatch"`` → ``"clickpro.tasks.campaigns.dispatch"`` (full paths pass)."""
+    return name if name.startswith("clickpro.") else f"{TASKS_PACKAGE}.{name}"
+
+
+def get_queue(name: str = QUEUE_DEFAULT, app: Flask | None = None) -> Queue:
+    app = app or current_app
+    return Queue(
+        name,
+        connection=redis_connection(app),
+        is_async=app.config.get("RQ_ASYNC", True),
+        default_timeout=app.config.get("RQ_DEFAULT_TIMEOUT", 600),
+    )
+
+
+def enqueue(
+    func: str | Any,
+    *args: Any,
+    queue: str = QUEUE_DEFAULT,
+    job_id: str | None = None,
+    at: datetime | None = None,
+    delay: timedelta | float | None = None,
+    **options: Any,
+) -> Job | None:
+    """Enqueue the job ``func`` (a dotted name, or a task function) with ``args`` on ``queue``.
+
+    ``job_id`` makes the enqueue idempotent while that job is still waiting (the same id
+    is not queued twice). ``at``/``delay`` use RQ's own scheduled registry, which every
+    ``clickpro worker`` (started ``with_scheduler``) moves to the queue when due.
+    """
+    if isinstance(func, str):
+        func = job_path(func)
+    q = get_queue(queue)
+    if job_id and q.is_async:
+        existing = q.fetch_job(job_id)
+        if existing is not None and existing.get_status(refresh=True) in (
+            "queued",
+            "scheduled",
+            "deferred",
+        ):
+            return existing
+    options.setdefault("failure_ttl", 7 * 24 * 3600)
+    if job_id:
+        options["job_id"] = job_id
+    if delay is not None and q.is_async:
+        seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+        return q.enqueue_in(timedelta(seconds=max(0.0, seconds)), func, *args, **options)
+    if at is not None and q.is_async:
+        return q.enqueue_at(at, func, *args, **options)
+    return q.enqueue(func, *args, **options)

@@ -1,0 +1,258 @@
+"""AI replies: when the assistant answers, with what context, and what it does on failure.
+
+Flow (the plugin wires it; the job in ``clickpro.tasks.ai`` runs it):
+
+1. ``should_answer`` on every inbound message: AI on, conversation not handed off,
+   contact not opted out, within business hours (the job checks again when it runs).
+2. ``answer_conversation`` (the job, debounced): if a newer inbound message exists it
+   steps aside (that message's job answers the whole burst); otherwise it *claims* every
+   inbound message not yet handled (see ``clickpro.models.ai``), then answers them all
+   with one OpenAI call — or hands off (keyword, daily cap, non-text, final failure).
+3. Exactly one text goes out per claim: the claim row moves CLAIMED → SENDING with a
+   compare-and-set before ``outbound.send_text``; a retried or duplicated job finds it
+   taken. The AI message records ``payload["in_reply_to"]`` and ``ai_usage``.
+
+The assistant is ClickPro's own (OpenAI's Assistants API is gone): ``assistant_id`` is
+its stable id (``cpa_…``), ``assistant_version`` a hash of the settings that produced a
+reply; both are logged on every AI message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from clickpro.events import conversation_updated, send_safely
+from clickpro.extensions import db
+from clickpro.integrations.openai import OpenAIErrorKind, OpenAIFailure
+from clickpro.models import AIOutcome, Client, Contact, Direction, Message
+from clickpro.models.base import utcnow
+from clickpro.services.ai import claim as claims
+from clickpro.services.ai import effects
+from clickpro.services.ai.claim import IGNORED_TYPES, Claim
+from clickpro.services.ai.effects import Outcome
+from clickpro.services.contacts.optout import is_opted_out, keyword_action
+from clickpro.services.credentials import AssistantSettings, NoCredentials, assistant_settings
+from clickpro.tenancy import get_owned
+
+__all__ = [
+    "Decision",
+    "Outcome",
+    "answer_conversation",
+    "assistant_version",
+    "build_context",
+    "resume_ai",
+    "should_answer",
+]
+
+log = logging.getLogger(__name__)
+
+# The clock; tests replace it (business hours, daily cap, debounce deadline).
+clock: Callable[[], datetime] = utcnow
+
+TEXT_TYPES = frozenset({"text", "button", "interactive"})
+CONTEXT_OUT_STATUSES = ("SENT", "DELIVERED", "READ", "UNKNOWN")
+DEFAULT_INSTRUCTIONS = (
+    "Você é o assistente virtual de {name} no WhatsApp. Responda em português do Brasil, "
+    "de forma curta, cordial e objetiva. Se não souber, diga que um atendente vai ajudar."
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    answer: bool
+    reason: str
+
+
+def _setting(name: str, default: float) -> float:
+    return float(current_app.config.get(name, default))
+
+
+# --------------------------------------------------------------------------- decision
+
+
+def should_answer(
+    client_id: int,
+    contact_id: int,
+    message_id: int,
+    *,
+    now: datetime | None = None,
+    settings: AssistantSettings | None = None,
+) -> Decision:
+    """Whether the AI should handle this inbound message, and why (not)."""
+    try:
+        settings = settings or assistant_settings(client_id)
+    except NoCredentials:
+        return Decision(False, "no_client")
+    if not settings.has_credentials:
+        return Decision(False, "no_credentials")
+    if not settings.enabled:
+        return Decision(False, "ai_off")
+    contact = get_owned(Contact, contact_id, client_id)
+    message = get_owned(Message, message_id, client_id)
+    if contact is None or message is None or message.contact_id != contact.id:
+        return Decision(False, "not_found")
+    if message.direction != Direction.IN:
+        return Decision(False, "not_inbound")
+    if contact.ai_paused:
+        return Decision(False, "handed_off")
+    if message.type in IGNORED_TYPES:
+        return Decision(False, "reaction")
+    if message.type in TEXT_TYPES and keyword_action(client_id, message.body):
+        return Decision(False, "optout_keyword")  # the opt-out plugin answers it
+    if is_opted_out(client_id, contact.phone_e164):
+        return Decision(False, "opted_out")
+    if not settings.within_business_hours(now or clock()):
+        return Decision(False, "outside_hours")
+    return Decision(True, "ok")
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _content(message: Message) -> str:
+    body = (message.body or "").strip()
+    if message.type in TEXT_TYPES or message.type == "template":
+        return body or "…"
+    return body or f"[{message.type}]"  # the webhook stored a readable stand-in
+
+
+def build_context(
+    client_id: int, contact_id: int, limit: int, upto_message_id: int | None = None
+) -> list[dict]:
+    """The last ``limit`` messages, oldest first: contact → user, everyone else → assistant.
+
+    Internal notes, reactions and outbound messages that never left (queued, failed,
+    skipped) are not part of the conversation the customer saw.
+    """
+    m = Message
+    stmt = sa.select(m.direction, m.type, m.body).where(
+        m.client_id == client_id,
+        m.contact_id == contact_id,
+        m.is_internal_note.is_(False),
+        m.type.notin_(IGNORED_TYPES),
+        sa.or_(m.direction == Direction.IN, m.status.in_(CONTEXT_OUT_STATUSES)),
+    )
+    if upto_message_id is not None:
+        stmt = stmt.where(m.id <= upto_message_id)
+    rows = db.session.execute(stmt.order_by(m.id.desc()).limit(max(1, limit))).all()
+    return [
+        {"role": "user" if row.direction == Direction.IN else "assistant", "content": _content(row)}
+        for row in reversed(rows)
+    ]
+
+
+def assistant_version(settings: AssistantSettings) -> str:
+    """A short hash of what shapes an answer, to trace a reply to its configuration."""
+    shape = [
+        settings.model,
+        settings.instructions,
+        settings.temperature,
+        settings.context_messages,
+        settings.max_output_tokens,
+    ]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def answer_conversation(
+    client_id: int, contact_id: int, trigger_message_id: int, *, attempt: int = 1
+) -> Outcome:
+    """Handle the burst of inbound messages ending at ``trigger_message_id``.
+
+    ``attempt`` > 1 is a retry after a transient OpenAI failure (re-enqueued by the job
+    with the returned ``retry_in``).
+    """
+    try:
+        settings = assistant_settings(client_id)
+    except NoCredentials:
+        return Outcome("skipped", "no_client")
+    decision = should_answer(client_id, contact_id, trigger_message_id, settings=settings)
+    if not decision.answer:
+        if attempt > 1:  # e.g. an agent took over while we waited to retry
+            claims.abandon(client_id, trigger_message_id, decision.reason)
+        return Outcome("skipped", decision.reason)
+    if attempt > 1:
+        claim = claims.resume(client_id, trigger_message_id, attempt)
+        if claim is None:
+            return Outcome("skipped", "retry_not_owner")
+    else:
+        max_wait = _setting("AI_DEBOUNCE_MAX_S", 30.0)
+        claim, reason = claims.claim(
+            client_id, contact_id, trigger_message_id, now=clock(), max_wait_s=max_wait
+        )
+        if claim is None:
+            return Outcome("skipped", reason)
+    return _handle(claim, settings)
+
+
+def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
+    texts = [m.body for m in claim.batch if m.type in TEXT_TYPES]
+    if any(settings.wants_handoff(text) for text in texts):
+        return effects.handoff(claim, settings, AIOutcome.HANDOFF_KEYWORD)
+    if not texts:
+        if settings.non_text_policy == "handoff":
+            return effects.handoff(claim, settings, AIOutcome.NON_TEXT_HANDOFF)
+        return effects.send_once(
+            claim, settings, settings.non_text_text, AIOutcome.NON_TEXT_FALLBACK
+        )
+    if effects.cap_reached(settings, clock()):
+        return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
+    context = build_context(
+        claim.client_id, claim.contact_id, settings.context_messages, claim.trigger_id
+    )
+    try:
+        reply = effects.ask_openai(settings, _instructions(settings), context)
+    except OpenAIFailure as failure:
+        return _failed(claim, settings, failure)
+    except NoCredentials as exc:  # the key was marked invalid meanwhile
+        return _failed(claim, settings, OpenAIFailure(OpenAIErrorKind.BAD_KEY, str(exc)))
+    return effects.send_answer(claim, settings, reply)
+
+
+def _instructions(settings: AssistantSettings) -> str:
+    if settings.instructions.strip():
+        return settings.instructions
+    client = db.session.get(Client, settings.client_id)
+    return DEFAULT_INSTRUCTIONS.format(name=client.name if client else "nossa empresa")
+
+
+def _failed(claim: Claim, settings: AssistantSettings, failure: OpenAIFailure) -> Outcome:
+    claims.record_error(claim, failure.kind.value, failure.message)
+    max_attempts = int(_setting("AI_MAX_ATTEMPTS", 3))
+    if failure.retryable and claim.attempt < max_attempts:
+        base = _setting("AI_RETRY_BASE_S", 2.0) * 2 ** (claim.attempt - 1)
+        delay = min(_setting("AI_RETRY_MAX_S", 60.0), max(base, failure.retry_after or 0.0))
+        log.warning(
+            "AI run %s: %s; attempt %s in %.1fs", claim.id, failure, claim.attempt + 1, delay
+        )
+        return Outcome("retry", failure.kind.value, retry_in=delay)
+    if failure.kind == OpenAIErrorKind.BAD_KEY:
+        effects.disable_ai(settings.client_id, failure)
+    else:
+        effects.notify_failure(settings.client_id, failure, claim.contact_id)
+    return effects.handoff(claim, settings, AIOutcome.FAILURE_HANDOFF, fallback=True)
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def resume_ai(client_id: int, contact_id: int) -> Contact:
+    """An agent gives the conversation back to the AI (the inbox calls this)."""
+    contact = get_owned(Contact, contact_id, client_id)
+    if contact is None:
+        raise LookupError("Conversa não encontrada.")
+    if contact.ai_paused:
+        contact.ai_paused = False
+        db.session.commit()
+        send_safely(conversation_updated, client_id=client_id, contact_id=contact_id)
+    return contact

@@ -1,0 +1,156 @@
+"""Time-driven campaign rules, run by the watchdog job (every ``CAMPAIGN_WATCHDOG_INTERVAL_S``).
+
+* scheduled starts that are due (a safety net for the ``enqueue(at=…)`` job);
+* send windows: a RUNNING campaign outside its window pauses itself (``paused_by =
+  "window"``) and resumes when the window opens again;
+* dispatchers whose heartbeat expired are enqueued again (their slot leases make a
+  duplicate job exit at once);
+* rows left SENDING longer than ``CAMPAIGN_UNKNOWN_AFTER_S`` (a worker died between the
+  claim and the record) become UNKNOWN — never re-sent blindly; the admin decides.
+
+``now`` is injectable everywhere so tests control the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from clickpro.extensions import db
+from clickpro.models import Campaign, CampaignStatus, Message, MessageStatus
+from clickpro.models.base import utcnow
+
+log = logging.getLogger(__name__)
+S = CampaignStatus
+
+
+def in_window(window: dict | None, zone: ZoneInfo, now: datetime) -> bool:
+    """Is ``now`` inside ``{"days": [0=Mon..6], "start": "HH:MM", "end": "HH:MM"}``?"""
+    if not window:
+        return True
+    local = now.astimezone(zone)
+    if local.weekday() not in set(window.get("days") or []):
+        return False
+    hhmm = local.strftime("%H:%M")
+    return str(window.get("start", "00:00")) <= hhmm < str(window.get("end", "24:00"))
+
+
+def tick(now: datetime | None = None) -> dict[str, int]:
+    """One watchdog pass over every client's campaigns; counts of what it did."""
+    from clickpro.services.campaigns import service
+    from clickpro.services.campaigns.form import client_zone
+
+    now = now or utcnow()
+    done = {
+        "auto_retried": 0,
+        "started": 0,
+        "window_paused": 0,
+        "window_resumed": 0,
+        "restarted": 0,
+        "unknown": 0,
+    }
+    for cid, client_id in _rows(S.SCHEDULED, Campaign.scheduled_at <= now):
+        try:
+            service.start_campaign(client_id, cid, now=now, scheduled=True)
+            done["started"] += 1
+        except service.CampaignError as exc:
+            db.session.rollback()
+            _fail_scheduled(cid, str(exc))
+    for campaign in _campaigns(
+        Campaign.send_window.is_not(None), Campaign.status.in_((S.RUNNING, S.PAUSED))
+    ):
+        inside = in_window(campaign.send_window, client_zone(campaign.client_id), now)
+        if campaign.status == S.RUNNING and not inside:
+            service.pause_campaign(
+                campaign.client_id, campaign.id, "Fora da janela de envio.", by="window"
+            )
+            done["window_paused"] += 1
+        elif campaign.status == S.PAUSED and campaign.paused_by == "window" and inside:
+            service.resume_campaign(campaign.client_id, campaign.id, by="window")
+            done["window_resumed"] += 1
+    done["unknown"] = expire_sending(now)
+    done["auto_retried"] = auto_retry_ecosystem(now)
+    timeout = timedelta(seconds=float(current_app.config.get("CAMPAIGN_HEARTBEAT_TIMEOUT_S", 20)))
+    stale = sa.or_(Campaign.heartbeat_at.is_(None), Campaign.heartbeat_at < now - timeout)
+    stale_ids = {cid for cid, _ in _rows(S.RUNNING, stale)}
+    for cid, _client_id in _rows(S.RUNNING):
+        if not service.finish_if_done(cid) and cid in stale_ids:
+            service.enqueue_dispatchers(cid)
+            done["restarted"] += 1
+    return done
+
+
+def expire_sending(now: datetime) -> int:
+    """SENDING rows older than the timeout → UNKNOWN (outcome unknown, never re-sent)."""
+    after = float(current_app.config.get("CAMPAIGN_UNKNOWN_AFTER_S", 600))
+    count = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.campaign_id.is_not(None),
+            Message.status == MessageStatus.SENDING,
+            Message.claimed_at < now - timedelta(seconds=after),
+        )
+        .values(
+            status=MessageStatus.UNKNOWN,
+            error_title="Resultado desconhecido: o envio foi interrompido (worker parou)",
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if count:
+        log.warning("%s campaign messages left SENDING became UNKNOWN", count)
+    return int(count or 0)
+
+
+def auto_retry_ecosystem(now: datetime) -> int:
+    """Optional (``CAMPAIGN_AUTO_RETRY_131049_H``): re-queue 131049 failures once, after
+    Meta's "healthy ecosystem" hold (24 h by default) — the same once-only rule as the
+    "retry failed" action."""
+    hours = current_app.config.get("CAMPAIGN_AUTO_RETRY_131049_H")
+    if not hours:
+        return 0
+    from clickpro.services.campaigns import service
+
+    due = Message.failed_at < now - timedelta(hours=float(hours))
+    rows = db.session.execute(
+        sa.select(Campaign.id, Campaign.client_id)
+        .where(Campaign.status.in_((S.RUNNING, S.PAUSED, S.COMPLETED)))
+        .where(
+            sa.exists().where(Message.campaign_id == Campaign.id, Message.error_code == 131049, due)
+        )
+    ).all()
+    total = 0
+    for campaign_id, client_id in rows:
+        campaign = service.get_campaign(client_id, campaign_id)
+        where = [*service.retryable_failed_filter(), Message.error_code == 131049, due]
+        total += service.requeue_rows(campaign, where, mark_retried=True)
+    return total
+
+
+def _rows(status: str, *where) -> list[tuple[int, int]]:
+    rows = db.session.execute(
+        sa.select(Campaign.id, Campaign.client_id).where(Campaign.status == status, *where)
+    ).all()
+    db.session.commit()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _campaigns(*where) -> list[Campaign]:
+    return list(db.session.scalars(sa.select(Campaign).where(*where)))
+
+
+def _fail_scheduled(campaign_id: int, reason: str) -> None:
+    from clickpro.services.campaigns.dispatch_store import notify_pause
+
+    db.session.execute(
+        sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == S.SCHEDULED)
+        .values(status=S.DRAFT, pause_reason=reason[:500])
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    db.session.commit()
+    client_id = db.session.scalar(sa.select(Campaign.client_id).where(Campaign.id == campaign_id))
+    notify_pause(client_id, campaign_id, reason)

@@ -1,0 +1,123 @@
+"""From spreadsheet rows to write batches: phone validation, in-batch de-duplication.
+
+The hot loop of an import (a million rows a minute), so it stays flat: no per-row
+objects beyond the cells the reader yields.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+
+from clickpro.services.contacts.imports.mapping import Mapping
+from clickpro.services.contacts.imports.writer import Batch
+from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
+
+MAX_NAME = 200
+MAX_VALUE = 500
+EMPTY_PHONE = "Telefone vazio"
+
+
+def rejection_reason(exc: InvalidPhone) -> str:
+    if exc.reason_code == "empty":
+        return EMPTY_PHONE
+    return exc.message
+
+
+def read_batches(
+    rows: Iterable[tuple[int, list[str]]],
+    mapping: Mapping,
+    *,
+    mobile_only: bool = False,
+    after_line: int = 0,
+    batch_size: int = 5000,
+) -> Iterator[Batch]:
+    """Group ``(line, cells)`` into batches of ``batch_size`` rows after ``after_line``.
+
+    A phone seen twice in one batch is merged (a later non-empty name wins, attributes
+    are merged) and counted as a duplicate; across batches the writer detects repeats by
+    the list membership that already exists.
+    """
+    phone_idx = mapping.phone
+    name_idx = mapping.name
+    attr_items = list(mapping.attributes.items())
+    batch = Batch()
+    contacts = batch.contacts
+    for line, cells in rows:
+        if line <= after_line:
+            continue
+        batch.rows += 1
+        batch.last_line = line
+        try:
+            phone = normalize_phone(cells[phone_idx], "BR", mobile_only=mobile_only)
+        except InvalidPhone as exc:
+            batch.rejections.append((line, cells, rejection_reason(exc)))
+        else:
+            name = cells[name_idx][:MAX_NAME] if name_idx is not None else ""
+            attributes = {key: cells[i][:MAX_VALUE] for i, key in attr_items if cells[i]}
+            entry = contacts.get(phone)
+            if entry is None:
+                contacts[phone] = [name, attributes]
+            else:
+                batch.duplicates += 1
+                if name:
+                    entry[0] = name
+                entry[1].update(attributes)
+        if batch.rows >= batch_size:
+            yield batch
+            batch = Batch()
+            contacts = batch.contacts
+    if batch.rows:
+        yield batch
+
+
+_DONE = object()
+
+
+def prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Read the next batches in a thread while the current one is being written.
+
+    Parsing and phone validation (Python) then overlap the database round trips (the
+    GIL is released while waiting on the socket): about a third faster on PostgreSQL.
+    The thread touches no database; its errors are re-raised here, and it stops when
+    the consumer stops early (a failed write).
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # re-raised in the consumer
+            put(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # closes the reader's file/workbook in this thread
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

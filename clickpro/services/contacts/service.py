@@ -1,0 +1,290 @@
+"""Contacts of a client: create, edit, delete (LGPD), export and a keyset-paged search.
+
+Pages are keyset-paginated by ``id`` descending (``WHERE id < :cursor``), so page 500
+costs the same as page 1 at a million contacts; nothing counts the whole table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from clickpro.extensions import db
+from clickpro.models import Contact, ContactList, ContactListMember, Message, OptOut
+from clickpro.services.contacts import optout
+from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
+
+PAGE_SIZE = 50
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_VALUE = 500
+_KEY_CHARS = re.compile(r"[^a-z0-9]+")
+# Accent folding in SQL (cheap: no extension needed): PostgreSQL folds every letter
+# below; SQLite (a parser depth limit on nested replace()) only the Portuguese ones.
+_ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñÁÀÂÃÄÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑ"
+_PLAIN = "aaaaaeeeeiiiiooooouuuucnaaaaaeeeeiiiiooooouuuucn"
+_SQLITE_ACCENTED = "áàâãéêíóôõúçÁÀÂÃÉÊÍÓÔÕÚÇ"
+_SQLITE_PLAIN = "aaaaeeiooouc" * 2
+
+
+class ContactError(ValueError):
+    """A contact operation refused; the message is pt_BR and safe to show."""
+
+
+def normalize_attribute_key(text: str) -> str:
+    """ "Cidade" -> "cidade", "Plano Atual" -> "plano_atual", "Região" -> "regiao".
+
+    Keys are usable as template variables: ``[a-z0-9_]``, not starting with a digit.
+    """
+    folded = unicodedata.normalize("NFKD", text or "")
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    key = _KEY_CHARS.sub("_", folded).strip("_")[:60]
+    if key and key[0].isdigit():
+        key = "c_" + key
+    return key
+
+
+def fold_text(text: str) -> str:
+    """Lower-case without accents (what search compares)."""
+    folded = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+
+
+def clean_attributes(pairs: dict[str, str]) -> dict[str, str]:
+    """Normalise keys, drop empty ones, cap sizes; raise ContactError on a clash."""
+    result: dict[str, str] = {}
+    for raw_key, raw_value in pairs.items():
+        key = normalize_attribute_key(str(raw_key))
+        value = str(raw_value if raw_value is not None else "").strip()[:MAX_ATTRIBUTE_VALUE]
+        if not key:
+            continue
+        if key in result:
+            raise ContactError(f"Atributo “{key}” repetido.")
+        result[key] = value
+    if len(result) > MAX_ATTRIBUTES:
+        raise ContactError(f"No máximo {MAX_ATTRIBUTES} atributos por contato.")
+    return result
+
+
+def _phone(raw: str) -> str:
+    try:
+        return normalize_phone(raw, "BR")
+    except InvalidPhone as exc:
+        raise ContactError(f"Telefone inválido: {exc.message}") from None
+
+
+def _phone_taken(client_id: int, phone: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(Contact.id).where(Contact.client_id == client_id, Contact.phone_e164 == phone)
+    if exclude_id is not None:
+        stmt = stmt.where(Contact.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def create_contact(
+    client_id: int, phone: str, name: str = "", attributes: dict | None = None
+) -> Contact:
+    e164 = _phone(phone)
+    if _phone_taken(client_id, e164):
+        raise ContactError("Já existe um contato com este telefone.")
+    contact = Contact(
+        client_id=client_id,
+        phone_e164=e164,
+        wa_id=e164.lstrip("+"),
+        name=(name or "").strip()[:200],
+        attributes=clean_attributes(attributes or {}),
+    )
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def update_contact(
+    contact: Contact, *, phone: str, name: str, attributes: dict | None = None
+) -> Contact:
+    e164 = _phone(phone)
+    if e164 != contact.phone_e164:
+        if _phone_taken(contact.client_id, e164, exclude_id=contact.id):
+            raise ContactError("Já existe um contato com este telefone.")
+        contact.phone_e164 = e164
+        contact.wa_id = e164.lstrip("+")
+    contact.name = (name or "").strip()[:200]
+    contact.attributes = clean_attributes(attributes or {})
+    db.session.commit()
+    return contact
+
+
+def delete_contact(contact: Contact) -> None:
+    """Erase the person's data (LGPD): messages, list memberships, labels, AI runs… and
+    the contact row.
+
+    The opt-out record, if any, is kept on purpose: it is what guarantees the number is
+    never messaged again. Rows that reference the contact are handled as their foreign
+    key says (CASCADE → deleted, SET NULL → cleared) explicitly, table by table, so
+    SQLite without ``PRAGMA foreign_keys`` erases the same rows as PostgreSQL.
+    """
+    for table in reversed(db.metadata.sorted_tables):
+        for fk in table.foreign_keys:
+            if fk.column.table.name != "contacts" or table.name == "contacts":
+                continue
+            if (fk.ondelete or "").upper() == "CASCADE":
+                db.session.execute(sa.delete(table).where(fk.parent == contact.id))
+            elif (fk.ondelete or "").upper() == "SET NULL":
+                db.session.execute(
+                    sa.update(table).where(fk.parent == contact.id).values({fk.parent.name: None})
+                )
+    db.session.execute(
+        sa.delete(Contact).where(Contact.id == contact.id, Contact.client_id == contact.client_id)
+    )
+    db.session.commit()
+
+
+def is_opted_out(client_id: int, phone: str) -> bool:
+    return optout.is_opted_out(client_id, phone)
+
+
+def lists_of(contact: Contact) -> list[ContactList]:
+    stmt = (
+        sa.select(ContactList)
+        .join(ContactListMember, ContactListMember.list_id == ContactList.id)
+        .where(
+            ContactListMember.contact_id == contact.id, ContactList.client_id == contact.client_id
+        )
+        .order_by(ContactList.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def recent_messages(contact: Contact, limit: int = 50) -> list[Message]:
+    """The last ``limit`` messages, oldest first (as a conversation reads)."""
+    stmt = (
+        sa.select(Message)
+        .where(Message.contact_id == contact.id, Message.client_id == contact.client_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(db.session.scalars(stmt))))
+
+
+def export_contact(contact: Contact) -> dict:
+    """Everything we hold about the person (LGPD access request), JSON-serialisable."""
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    messages = db.session.scalars(
+        sa.select(Message).where(Message.contact_id == contact.id).order_by(Message.id)
+    )
+    return {
+        "contact": {
+            "id": contact.id,
+            "phone_e164": contact.phone_e164,
+            "wa_id": contact.wa_id,
+            "name": contact.name,
+            "attributes": dict(contact.attributes or {}),
+            "created_at": iso(contact.created_at),
+            "updated_at": iso(contact.updated_at),
+            "last_inbound_at": iso(contact.last_inbound_at),
+        },
+        "opted_out": is_opted_out(contact.client_id, contact.phone_e164),
+        "lists": [lst.name for lst in lists_of(contact)],
+        "messages": [
+            {
+                "id": m.id,
+                "direction": m.direction,
+                "author": m.author,
+                "type": m.type,
+                "body": m.body,
+                "status": m.status,
+                "created_at": iso(m.created_at),
+            }
+            for m in messages
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    list_id: int | None = None
+    opted_out: bool | None = None
+    has_conversation: bool | None = None
+
+
+@dataclass
+class ContactPage:
+    items: list[Contact]
+    next_cursor: int | None
+    opted_out_phones: set[str]
+
+
+def _fold_sql(column):
+    """``lower()`` plus accent folding in SQL; SQLite's lower() is ASCII-only, so both
+    cases of the accented letters are mapped explicitly."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.translate(sa.func.lower(column), _ACCENTED, _PLAIN)
+    expr = sa.func.lower(column)
+    for accented, plain in zip(_SQLITE_ACCENTED, _SQLITE_PLAIN, strict=True):
+        expr = sa.func.replace(expr, accented, plain)
+    return expr
+
+
+def search_contacts(
+    client_id: int, filters: ContactFilters, *, cursor: int | None = None, limit: int = PAGE_SIZE
+) -> ContactPage:
+    """One page of contacts, newest first; ``cursor`` is the last id of the previous page."""
+    stmt = sa.select(Contact).where(Contact.client_id == client_id)
+    q = (filters.q or "").strip()
+    if q:
+        digits = re.sub(r"\D", "", q)
+        like = f"%{fold_text(q).replace('%', '').replace('_', '')}%"
+        conditions = [_fold_sql(Contact.name).like(like)]
+        if len(digits) >= 3:
+            conditions.append(Contact.phone_e164.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*conditions))
+    if filters.list_id is not None:
+        stmt = stmt.where(
+            sa.select(ContactListMember.contact_id)
+            .where(
+                ContactListMember.list_id == filters.list_id,
+                ContactListMember.contact_id == Contact.id,
+            )
+            .exists()
+        )
+    if filters.opted_out is not None:
+        exists = optout.opted_out_clause(client_id)
+        stmt = stmt.where(exists if filters.opted_out else ~exists)
+    if filters.has_conversation is not None:
+        column = Contact.last_message_at
+        stmt = stmt.where(column.is_not(None) if filters.has_conversation else column.is_(None))
+    if cursor is not None:
+        stmt = stmt.where(Contact.id < cursor)
+    rows = list(db.session.scalars(stmt.order_by(Contact.id.desc()).limit(limit + 1)))
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    items = rows[:limit]
+    return ContactPage(
+        items, next_cursor, opted_out_among(client_id, [c.phone_e164 for c in items])
+    )
+
+
+def opted_out_among(client_id: int, phones: list[str]) -> set[str]:
+    return optout.opted_out_phones(client_id, phones)
+
+
+def search_opt_outs(
+    client_id: int, q: str = "", *, cursor: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[OptOut], int | None]:
+    """One page of the client's opt-outs (newest first), searched by phone digits."""
+    stmt = sa.select(OptOut).where(OptOut.client_id == client_id)
+    digits = re.sub(r"\D", "", q or "")
+    if digits:
+        stmt = stmt.where(OptOut.phone_e164.like(f"%{digits}%"))
+    if cursor is not None:
+        stmt = stmt.where(OptOut.id < cursor)
+    rows = list(db.session.scalars(stmt.order_by(OptOut.id.desc()).limit(limit + 1)))
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor

@@ -1,0 +1,101 @@
+"""Domain signals → Socket.IO events of the ``/inbox`` namespace.
+
+Registered in ``clickpro.receivers.CORE_RECEIVERS``. They run in whatever process sent
+the signal (web request, webhook, RQ worker); ``emit_to_client`` goes through the Redis
+message queue when one is configured, so the browser's server process delivers it.
+
+Events (room ``client:<id>``; a user's own notifications to ``client:<id>:user:<uid>``):
+``message:new`` {message, conversation}, ``message:status`` {id, contact_id, status, ...},
+``conversation:update`` {conversation}, ``notification:new`` {...},
+``campaign:progress`` {campaign_id, status, counters}.
+"""
+
+from __future__ import annotations
+
+import time
+
+from clickpro.extensions import db
+from clickpro.models import Contact, Message, Notification
+from clickpro.realtime import emit_to_client, emit_to_user
+from clickpro.services.inbox import serialize as ser
+
+
+def publish_message(client_id: int, message_id: int) -> None:
+    message = db.session.get(Message, message_id)
+    if message is None or message.client_id != client_id:
+        return
+    contact = db.session.get(Contact, message.contact_id)
+    data = {
+        # Server clock at emit (ms since epoch): lets a client or benchmark split latency.
+        "emitted_ms": round(time.time() * 1000, 1),
+        "message": ser.messages([message], {contact.id: contact.name} if contact else None)[0],
+        "conversation": ser.conversation(contact) if contact else None,
+    }
+    emit_to_client(client_id, "message:new", data)
+
+
+def publish_conversation(client_id: int, contact_id: int) -> None:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.client_id != client_id:
+        return
+    emit_to_client(client_id, "conversation:update", {"conversation": ser.conversation(contact)})
+
+
+# --------------------------------------------------------------------------- receivers
+
+
+def on_message_received(sender, *, client_id: int, message_id: int, **_) -> None:
+    publish_message(client_id, message_id)
+
+
+def on_message_created(sender, *, client_id: int, message_id: int, **_) -> None:
+    publish_message(client_id, message_id)
+
+
+def on_message_status_changed(
+    sender, *, client_id: int, message_id: int, contact_id: int, status: str, **_
+) -> None:
+    data = {"id": message_id, "contact_id": contact_id, "status": status}
+    if status == "FAILED":
+        message = db.session.get(Message, message_id)
+        if message is not None and message.client_id == client_id:
+            data = ser.status_event(message)
+    emit_to_client(client_id, "message:status", data)
+
+
+def on_conversation_updated(sender, *, client_id: int, contact_id: int, **_) -> None:
+    publish_conversation(client_id, contact_id)
+
+
+def on_notification_created(
+    sender, *, client_id: int, notification_id: int, user_id: int | None = None, **_
+) -> None:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.client_id != client_id:
+        return
+    data = {
+        "id": notification.id,
+        "kind": notification.kind,
+        "text": notification.text,
+        "link": notification.link,
+        "user_id": notification.user_id,
+    }
+    if notification.user_id:
+        emit_to_user(client_id, notification.user_id, "notification:new", data)
+    else:
+        emit_to_client(client_id, "notification:new", data)
+
+
+def on_campaign_progress(
+    sender, *, client_id: int, campaign_id: int, status: str | None = None, counters=None, **_
+) -> None:
+    data = {"campaign_id": campaign_id, "status": status, "counters": counters or {}}
+    emit_to_client(client_id, "campaign:progress", data)
+
+
+def on_campaign_finished(sender, *, client_id: int, campaign_id: int, status: str, **_) -> None:
+    emit_to_client(
+        client_id,
+        "campaign:progress",
+        {"campaign_id": campaign_id, "status": status, "final": True},
+    )

@@ -1,0 +1,60 @@
+"""Media of a message, fetched from Meta on demand (never stored by ClickPro)."""
+
+from __future__ import annotations
+
+import re
+
+from clickpro.integrations.meta import GraphError
+from clickpro.models import Message
+from clickpro.services.credentials import whatsapp_for
+from clickpro.services.credentials.common import NoCredentials
+from clickpro.services.inbox.serialize import media_id_of
+
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "audio/ogg": "ogg",
+    "audio/mpeg": "mp3",
+    "video/mp4": "mp4",
+    "application/pdf": "pdf",
+}
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class MediaUnavailable(Exception):
+    """The media cannot be fetched; ``missing`` tells 'no such media' from 'Meta failed'."""
+
+    def __init__(self, message: str, missing: bool = False) -> None:
+        self.missing = missing
+        super().__init__(message)
+
+
+def filename_for(message: Message, mime_type: str) -> str:
+    payload = message.payload or {}
+    block = payload.get(message.type) if isinstance(payload.get(message.type), dict) else {}
+    name = block.get("filename") if isinstance(block, dict) else None
+    if name:
+        return _SAFE.sub("_", name)[:120] or "arquivo"
+    ext = _EXTENSIONS.get(mime_type.split(";")[0].strip(), "bin")
+    return f"{message.type}-{message.id}.{ext}"
+
+
+def fetch_media(message: Message) -> tuple[bytes, str, str]:
+    """(content, mime_type, filename) of ``message``'s media via the client's credential."""
+    media_id = media_id_of(message)
+    if not media_id:
+        raise MediaUnavailable("Esta mensagem não tem mídia.", missing=True)
+    try:
+        _, graph = whatsapp_for(message.client_id)
+        info = graph.get_media(media_id)
+        content = graph.download_media(info["url"])
+    except NoCredentials:
+        raise MediaUnavailable("Configure a credencial do WhatsApp para baixar mídias.") from None
+    except GraphError as exc:
+        missing = exc.status_code in (400, 404)
+        raise MediaUnavailable(f"A Meta não entregou a mídia: {exc}", missing=missing) from None
+    except (KeyError, TypeError):
+        raise MediaUnavailable("Resposta inesperada da Meta para a mídia.") from None
+    mime_type = str(info.get("mime_type") or "application/octet-stream")
+    return content, mime_type, filename_for(message, mime_type)

@@ -1,0 +1,301 @@
+"""The live inbox, read side: conversation list, messages, search and catch-up.
+
+A conversation is a contact (its state is denormalised on ``contacts``). Both lists are
+keyset-paginated, so the 1,000th page costs what the first does and a conversation with
+50,000 messages opens by reading its last 50 rows through ``ix_messages_contact_id_id``:
+
+* conversations by ``(last_message_at, id)`` descending, cursor ``"<iso>|<id>"``;
+* messages by ``id`` descending, cursor ``before_id``; returned oldest first.
+
+Search uses ``ILIKE '%term%'``, which PostgreSQL serves from the pg_trgm GIN indexes on
+``messages.body``, ``contacts.name`` and ``contacts.phone_e164``; SQLite scans (LIKE).
+The write side (replies, notes, labels...) lives in ``clickpro.services.inbox.actions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from clickpro.extensions import db
+from clickpro.models import Author, Contact, ContactLabel, Direction, Message, OptOut
+
+PAGE_SIZE = 50
+MAX_PAGE = 200
+UPDATES_LIMIT = 500
+FILTERS = ("unread", "mine", "ai", "human", "opted_out", "campaign")
+STATUSES = ("OPEN", "RESOLVED")
+MIN_BODY_TERM = 3
+
+
+class InboxQueryError(ValueError):
+    """Bad list/search parameters; the message is pt_BR and safe to show."""
+
+
+@dataclass
+class ConversationQuery:
+    """What the agent asked the list for (every field optional)."""
+
+    q: str = ""
+    filters: tuple[str, ...] = ()
+    label_id: int | None = None
+    status: str | None = None  # OPEN / RESOLVED / None = both
+    date_from: date | None = None
+    date_to: date | None = None
+    user_id: int | None = None  # for "mine"
+    timezone: str = "America/Sao_Paulo"
+    cursor: str | None = None
+    limit: int = PAGE_SIZE
+
+
+@dataclass
+class Page:
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def like_pattern(term: str) -> str:
+    """``%term%`` with LIKE wildcards in the term escaped (escape char ``\\``)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _ilike(column, term: str) -> sa.ColumnElement:
+    return column.ilike(like_pattern(term), escape="\\")
+
+
+def encode_cursor(contact: Contact) -> str:
+    return f"{contact.last_message_at.isoformat()}|{contact.id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, _, ident = cursor.rpartition("|")
+        moment = datetime.fromisoformat(stamp)
+        return moment, int(ident)
+    except (ValueError, AttributeError):
+        raise InboxQueryError("Cursor de paginação inválido.") from None
+
+
+def _clamp(limit: int | None) -> int:
+    try:
+        value = int(limit or PAGE_SIZE)
+    except (TypeError, ValueError):
+        value = PAGE_SIZE
+    return max(1, min(value, MAX_PAGE))
+
+
+def _local_day_start(day: date, timezone: str) -> datetime:
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("America/Sao_Paulo")
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _search_condition(client_id: int, term: str) -> sa.ColumnElement:
+    """Contact name, number (digits) or any of its messages' text contains ``term``."""
+    conditions = [_ilike(Contact.name, term)]
+    if len(term) >= MIN_BODY_TERM:  # pg_trgm can only use its index from 3 characters
+        message_hits = sa.select(Message.contact_id).where(
+            Message.client_id == client_id, _ilike(Message.body, term)
+        )
+        conditions.append(Contact.id.in_(message_hits))
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) >= 3:
+        conditions.append(Contact.phone_e164.like(like_pattern(digits), escape="\\"))
+    return sa.or_(*conditions)
+
+
+def _opted_out() -> sa.ColumnElement:
+    return sa.exists().where(
+        OptOut.client_id == Contact.client_id, OptOut.phone_e164 == Contact.phone_e164
+    )
+
+
+def _filter_condition(name: str, query: ConversationQuery) -> sa.ColumnElement:
+    if name == "unread":
+        return Contact.unread_count > 0
+    if name == "mine":
+        return Contact.assigned_user_id == (query.user_id or -1)
+    if name == "human":
+        return Contact.ai_paused.is_(True)
+    if name == "ai":
+        answered_by_ai = sa.exists().where(
+            Message.contact_id == Contact.id, Message.author == Author.AI
+        )
+        return sa.and_(Contact.ai_paused.is_(False), answered_by_ai)
+    if name == "opted_out":
+        return _opted_out()
+    if name == "campaign":
+        # The contact wrote after receiving a campaign message.
+        return sa.exists().where(
+            Message.contact_id == Contact.id,
+            Message.campaign_id.is_not(None),
+            Message.created_at < Contact.last_inbound_at,
+        )
+    raise InboxQueryError(f"Filtro desconhecido: {name}.")
+
+
+def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnElement]:
+    conds: list[sa.ColumnElement] = [
+        Contact.client_id == client_id,
+        Contact.last_message_at.is_not(None),
+    ]
+    term = (query.q or "").strip()
+    if term:
+        conds.append(_search_condition(client_id, term[:100]))
+    for name in query.filters:
+        conds.append(_filter_condition(name, query))
+    if query.label_id:
+        conds.append(
+            Contact.id.in_(
+                sa.select(ContactLabel.contact_id).where(ContactLabel.label_id == query.label_id)
+            )
+        )
+    if query.status:
+        if query.status not in STATUSES:
+            raise InboxQueryError("Situação de conversa inválida.")
+        conds.append(Contact.conversation_status == query.status)
+    if query.date_from:
+        conds.append(Contact.last_message_at >= _local_day_start(query.date_from, query.timezone))
+    if query.date_to:
+        end = _local_day_start(query.date_to + timedelta(days=1), query.timezone)
+        conds.append(Contact.last_message_at < end)
+    if query.cursor:
+        moment, ident = decode_cursor(query.cursor)
+        conds.append(
+            sa.or_(
+                Contact.last_message_at < moment,
+                sa.and_(Contact.last_message_at == moment, Contact.id < ident),
+            )
+        )
+    return conds
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def list_conversations(client_id: int, query: ConversationQuery | None = None) -> Page:
+    """One page of conversations, most recent first (keyset on last_message_at, id)."""
+    query = query or ConversationQuery()
+    limit = _clamp(query.limit)
+    stmt = (
+        sa.select(Contact)
+        .where(*_conditions(client_id, query))
+        .order_by(Contact.last_message_at.desc(), Contact.id.desc())
+        .limit(limit + 1)
+    )
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
+
+
+def load_messages(
+    client_id: int, contact_id: int, *, before_id: int | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    """The last ``limit`` messages before ``before_id`` (oldest first in ``items``).
+
+    ``next_cursor`` is the id to pass as ``before_id`` for older messages (None: no more).
+    """
+    limit = _clamp(limit)
+    stmt = sa.select(Message).where(
+        Message.client_id == client_id, Message.contact_id == contact_id
+    )
+    if before_id is not None:
+        stmt = stmt.where(Message.id < int(before_id))
+    stmt = stmt.order_by(Message.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(items=rows, next_cursor=str(rows[0].id) if more and rows else None)
+
+
+def search_messages(client_id: int, term: str, *, limit: int = 50) -> list[Message]:
+    """Messages whose text contains ``term``, newest first (internal notes included)."""
+    term = (term or "").strip()[:100]
+    if len(term) < MIN_BODY_TERM:
+        raise InboxQueryError(f"Digite ao menos {MIN_BODY_TERM} caracteres para buscar.")
+    stmt = (
+        sa.select(Message)
+        .where(Message.client_id == client_id, _ilike(Message.body, term))
+        .order_by(Message.id.desc())
+        .limit(_clamp(limit))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def last_inbound(client_id: int, contact_id: int) -> Message | None:
+    stmt = (
+        sa.select(Message)
+        .where(
+            Message.client_id == client_id,
+            Message.contact_id == contact_id,
+            Message.direction == Direction.IN,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+@dataclass
+class Updates:
+    messages: list[Message]
+    conversations: list[Contact]
+    last_id: int
+    truncated: bool
+
+
+def updates_since(client_id: int, since_id: int = 0, since: datetime | None = None) -> Updates:
+    """What a reconnecting client missed: new messages (id > since_id), messages whose
+    status moved (updated_at > since) and conversations that changed (updated_at > since).
+    """
+    new_stmt = (
+        sa.select(Message)
+        .where(Message.client_id == client_id, Message.id > int(since_id or 0))
+        .order_by(Message.id)
+        .limit(UPDATES_LIMIT + 1)
+    )
+    messages = list(db.session.scalars(new_stmt))
+    truncated = len(messages) > UPDATES_LIMIT
+    messages = messages[:UPDATES_LIMIT]
+    conversations: list[Contact] = []
+    if since is not None:
+        seen = {m.id for m in messages}
+        changed = sa.select(Message).where(
+            Message.client_id == client_id,
+            Message.updated_at > since,
+            Message.id <= int(since_id or 0),
+        )
+        messages.extend(
+            m for m in db.session.scalars(changed.limit(UPDATES_LIMIT)) if m.id not in seen
+        )
+        conv_stmt = (
+            sa.select(Contact)
+            .where(Contact.client_id == client_id, Contact.updated_at > since)
+            .order_by(Contact.updated_at.desc())
+            .limit(UPDATES_LIMIT)
+        )
+        conversations = list(db.session.scalars(conv_stmt))
+    else:
+        ids = {m.contact_id for m in messages}
+        if ids:
+            conversations = list(
+                db.session.scalars(
+                    sa.select(Contact).where(Contact.client_id == client_id, Contact.id.in_(ids))
+                )
+            )
+    last_id = max([int(since_id or 0), *(m.id for m in messages)])
+    return Updates(messages, conversations, last_id, truncated)

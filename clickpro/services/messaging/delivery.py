@@ -1,0 +1,393 @@
+"""Delivery statuses of outbound messages, applied monotonically.
+
+Meta's status webhooks are unordered and may repeat, and a status can arrive before our
+send call has returned its wamid. The rules, which make the final state independent of
+the arrival order:
+
+* the status only moves up the rank ``SENT < FAILED < DELIVERED < READ`` — a late
+  DELIVERED never downgrades READ; a FAILED after DELIVERED/READ is ignored; a late SENT
+  never hides a FAILED. Every move is one conditional ``UPDATE … WHERE rank(status) <
+  :rank``, so concurrent workers cannot regress a row;
+* each status fills its timestamp (READ also fills delivered_at and sent_at) with the
+  earliest value seen, whatever the order;
+* FAILED keeps Meta's ``errors[0]`` code and title;
+* an unknown wamid is matched through ``biz_opaque_callback_data`` (``clickpro:m:<id>``,
+  which also stores the wamid on that row), else kept in ``pending_statuses`` and applied
+  by :func:`apply_pending_statuses` once the wamid is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from clickpro.events import message_status_changed, send_safely
+from clickpro.extensions import db
+from clickpro.models import Direction, Message, MessageStatus, PendingStatus
+from clickpro.models.base import utcnow
+from clickpro.services.webhook.sql import earliest, insert_ignoring
+
+__all__ = [
+    "CALLBACK_PREFIX",
+    "prefetched",
+    "STATUS_RANK",
+    "StatusChange",
+    "apply_pending_statuses",
+    "apply_status",
+    "callback_data_for",
+    "record_status",
+]
+
+CALLBACK_PREFIX = "clickpro:m:"
+STATUS_RANK: dict[str, int] = {
+    MessageStatus.SENT: 1,
+    MessageStatus.FAILED: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.READ: 4,
+}
+# The timestamps a status fills (a READ implies delivered and sent).
+_FILLS: dict[str, tuple[str, ...]] = {
+    MessageStatus.SENT: ("sent_at",),
+    MessageStatus.DELIVERED: ("delivered_at", "sent_at"),
+    MessageStatus.READ: ("read_at", "delivered_at", "sent_at"),
+    MessageStatus.FAILED: ("failed_at",),
+}
+_messages = Message.__table__
+_pending = PendingStatus.__table__
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A status that moved; the payload of ``message_status_changed``."""
+
+    client_id: int
+    message_id: int
+    contact_id: int
+    campaign_id: int | None
+    status: str
+    previous: str
+
+    def send_signal(self) -> None:
+        send_safely(
+            message_status_changed,
+            client_id=self.client_id,
+            message_id=self.message_id,
+            contact_id=self.contact_id,
+            campaign_id=self.campaign_id,
+            status=self.status,
+            previous=self.previous,
+        )
+
+
+def callback_data_for(message_id: int) -> str:
+    """The ``biz_opaque_callback_data`` to send with a message (matched back here)."""
+    return f"{CALLBACK_PREFIX}{message_id}"
+
+
+def normalize_status(status: str | None) -> str | None:
+    value = str(status or "").upper()
+    return value if value in STATUS_RANK else None
+
+
+def to_datetime(timestamp: Any) -> datetime:
+    """Meta's unix-seconds string (or a datetime) as an aware UTC datetime; now if absent."""
+    if isinstance(timestamp, datetime):
+        return timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
+    try:
+        return datetime.fromtimestamp(int(str(timestamp)), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return utcnow()
+
+
+def _rank_of(column) -> sa.ColumnElement:
+    return sa.case(STATUS_RANK, value=column, else_=0)
+
+
+@dataclass(frozen=True)
+class _Target:
+    id: int
+    client_id: int
+    contact_id: int
+    campaign_id: int | None
+    status: str
+    wamid: str | None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    read_at: datetime | None = None
+
+
+def _target(row) -> _Target | None:
+    return None if row is None else _Target(*row)
+
+
+_COLUMNS = (
+    _messages.c.id,
+    _messages.c.client_id,
+    _messages.c.contact_id,
+    _messages.c.campaign_id,
+    _messages.c.status,
+    _messages.c.wamid,
+    _messages.c.sent_at,
+    _messages.c.delivered_at,
+    _messages.c.read_at,
+)
+
+
+# Rows read ahead for a batch of webhooks (one SELECT instead of one per status).
+_prefetched: ContextVar[dict[str, _Target] | None] = ContextVar("delivery_prefetch", default=None)
+
+
+@contextmanager
+def prefetched(wamids: Iterable[str]) -> Iterator[None]:
+    """Read the outbound rows of ``wamids`` at once for the statuses applied inside.
+
+    Safe under concurrency: statuses and timestamps only move one way, so a stale cached
+    row can only cause a no-op UPDATE, never a skipped one. Unknown wamids still query.
+    """
+    wanted = sorted({w for w in wamids if w})
+    rows: dict[str, _Target] = {}
+    for start in range(0, len(wanted), 500):
+        stmt = sa.select(*_COLUMNS).where(
+            _messages.c.wamid.in_(wanted[start : start + 500]),
+            _messages.c.direction == Direction.OUT,
+        )
+        rows.update({row.wamid: _target(row) for row in db.session.execute(stmt)})
+    token = _prefetched.set(rows)
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
+
+
+def _remember(row: _Target) -> None:
+    cache = _prefetched.get()
+    if cache is not None and row.wamid:
+        cache[row.wamid] = row
+
+
+def _find_by_wamid(client_id: int, wamid: str):
+    cache = _prefetched.get()
+    if cache is not None:
+        hit = cache.get(wamid)
+        if hit is not None and hit.client_id == client_id:
+            return hit
+    stmt = sa.select(*_COLUMNS).where(
+        _messages.c.wamid == wamid,
+        _messages.c.client_id == client_id,
+        _messages.c.direction == Direction.OUT,
+    )
+    return _target(db.session.execute(stmt).first())
+
+
+def _callback_message_id(callback_data: str | None) -> int | None:
+    if not callback_data or not str(callback_data).startswith(CALLBACK_PREFIX):
+        return None
+    tail = str(callback_data)[len(CALLBACK_PREFIX) :]
+    return int(tail) if tail.isdigit() else None
+
+
+def _find_by_callback(client_id: int, wamid: str, callback_data: str | None):
+    """The row named by ``clickpro:m:<id>``; claims ``wamid`` for it if it has none yet."""
+    message_id = _callback_message_id(callback_data)
+    if message_id is None:
+        return None
+    stmt = sa.select(*_COLUMNS).where(
+        _messages.c.id == message_id,
+        _messages.c.client_id == client_id,
+        _messages.c.direction == Direction.OUT,
+    )
+    row = _target(db.session.execute(stmt).first())
+    if row is None:
+        return None
+    if row.wamid is None:
+        claimed = db.session.execute(
+            sa.update(_messages)
+            .where(_messages.c.id == row.id, _messages.c.wamid.is_(None))
+            .values(wamid=wamid)
+        ).rowcount
+        if not claimed:  # the sender stored it meanwhile: re-read
+            return _find_by_wamid(client_id, wamid)
+        return replace(row, wamid=wamid)
+    return row if row.wamid == wamid else None
+
+
+def _error_values(status: str, errors: list | None) -> dict:
+    if status != MessageStatus.FAILED:
+        return {}
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    code = first.get("code")
+    title = first.get("title") or first.get("message") or ""
+    return {
+        "error_code": int(code) if str(code).lstrip("-").isdigit() else None,
+        "error_title": str(title)[:500] or None,
+    }
+
+
+def _apply_to_row(
+    row: _Target, status: str, at: datetime, errors: list | None
+) -> StatusChange | None:
+    """One conditional UPDATE (the move), or a timestamps-only UPDATE when it is no move."""
+    c = _messages.c
+    rank = STATUS_RANK[status]
+    fills = {name: earliest(c[name], at) for name in _FILLS[status]}
+    values: dict[str, Any] = {"status": status, "updated_at": utcnow(), **fills}
+    values.update(_error_values(status, errors))
+    if rank > STATUS_RANK[MessageStatus.FAILED]:  # a real delivery clears an earlier failure
+        was_failed = c.status == MessageStatus.FAILED
+        values["error_code"] = sa.case((was_failed, None), else_=c.error_code)
+        values["error_title"] = sa.case((was_failed, None), else_=c.error_title)
+        values["failed_at"] = sa.case((was_failed, None), else_=c.failed_at)
+    # Ranks and timestamps only ever move one way, so a stale read can only make us
+    # try an UPDATE that turns out to be a no-op, never skip a needed one.
+    moved = 0
+    if STATUS_RANK.get(row.status, 0) < rank:
+        moved = db.session.execute(
+            sa.update(_messages).where(c.id == row.id, _rank_of(c.status) < rank).values(**values)
+        ).rowcount
+    if moved:
+        _remember(replace(row, status=status, **_filled(row, status, at)))
+        return StatusChange(
+            row.client_id, row.id, row.contact_id, row.campaign_id, status, row.status
+        )
+    if status != MessageStatus.FAILED and _fills_needed(row, status, at):
+        db.session.execute(sa.update(_messages).where(c.id == row.id).values(**fills))
+        _remember(replace(row, **_filled(row, status, at)))
+    return None
+
+
+def _filled(row: _Target, status: str, at: datetime) -> dict:
+    """The timestamps of ``row`` after ``status`` at ``at`` (earliest wins)."""
+    out = {}
+    for name in _FILLS[status]:
+        if hasattr(row, name):
+            current = getattr(row, name)
+            out[name] = at if current is None or current > at else current
+    return out
+
+
+def _fills_needed(row: _Target, status: str, at: datetime) -> bool:
+    for name in _FILLS[status]:
+        current = getattr(row, name, None)
+        if current is None or current > at:
+            return True
+    return False
+
+
+def record_status(
+    client_id: int,
+    wamid: str,
+    status: str,
+    timestamp: Any,
+    *,
+    callback_data: str | None = None,
+    errors: list | None = None,
+) -> tuple[StatusChange | None, bool]:
+    """Apply one status in the current transaction (no commit, no signal).
+
+    Returns ``(change, pending)``: ``change`` when the status moved, ``pending`` when the
+    message is unknown and the status was kept for later.
+    """
+    normalized = normalize_status(status)
+    if normalized is None or not wamid:
+        return None, False
+    at = to_datetime(timestamp)
+    row = _find_by_wamid(client_id, wamid) or _find_by_callback(client_id, wamid, callback_data)
+    if row is not None:
+        return _apply_to_row(row, normalized, at, errors), False
+    payload = {"timestamp": at.isoformat(), "errors": errors or [], "callback_data": callback_data}
+    db.session.execute(
+        insert_ignoring(_pending, "wamid", "status").values(
+            client_id=client_id,
+            wamid=wamid,
+            status=normalized,
+            payload=payload,
+            received_at=utcnow(),
+        )
+    )
+    return None, True
+
+
+def apply_status(
+    client_id: int,
+    wamid: str,
+    status: str,
+    timestamp: Any,
+    *,
+    callback_data: str | None = None,
+    errors: list | None = None,
+) -> bool:
+    """Apply one status, commit, announce it. True if the message's status moved."""
+    change, pending = record_status(
+        client_id, wamid, status, timestamp, callback_data=callback_data, errors=errors
+    )
+    db.session.commit()
+    if change is not None:
+        change.send_signal()
+    if pending:
+        reconcile_pending(client_id, wamid)
+    return change is not None
+
+
+def reconcile_pending(client_id: int, wamid: str) -> int:
+    """After a pending status is committed: apply it now if the wamid landed meanwhile.
+
+    Closes the race where the sender stored the wamid (and ran
+    :func:`apply_pending_statuses`) between our lookup and our commit.
+    """
+    row = _find_by_wamid(client_id, wamid)
+    if row is None:
+        return 0
+    return _apply_pending(row)
+
+
+def apply_pending_statuses(message: Message | int) -> int:
+    """Apply the statuses that arrived before ``message`` had its wamid.
+
+    Call it right after storing a wamid (and committing). Commits, announces the
+    changes, and returns how many pending statuses were consumed.
+    """
+    message_id = message if isinstance(message, int) else message.id
+    row = _target(
+        db.session.execute(sa.select(*_COLUMNS).where(_messages.c.id == message_id)).first()
+    )
+    if row is None or row.wamid is None:
+        return 0
+    return _apply_pending(row)
+
+
+def _apply_pending(row: _Target) -> int:
+    stmt = sa.select(_pending.c.id, _pending.c.status, _pending.c.payload).where(
+        _pending.c.wamid == row.wamid, _pending.c.client_id == row.client_id
+    )
+    pending = sorted(db.session.execute(stmt).all(), key=lambda p: STATUS_RANK.get(p.status, 0))
+    if not pending:
+        return 0
+    changes = []
+    current = row
+    for item in pending:
+        payload = item.payload or {}
+        at = to_datetime(_parse_iso(payload.get("timestamp")))
+        change = _apply_to_row(current, item.status, at, payload.get("errors"))
+        if change is not None:
+            changes.append(change)
+            current = replace(current, status=item.status)
+    db.session.execute(sa.delete(_pending).where(_pending.c.id.in_([p.id for p in pending])))
+    db.session.commit()
+    for change in changes:
+        change.send_signal()
+    return len(pending)
+
+
+def _parse_iso(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value

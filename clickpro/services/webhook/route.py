@@ -1,0 +1,220 @@
+"""Route the changes of one webhook payload to their client and apply them.
+
+``messages`` changes are routed by ``metadata.phone_number_id``; template and phone
+number changes by the WABA id (``entry[].id``). A change whose number or WABA is not
+ours leaves the event unrouted (kept for the super admin), never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from clickpro.extensions import db
+from clickpro.models import WhatsAppCredential
+from clickpro.models.base import utcnow
+from clickpro.services.messaging.delivery import StatusChange, record_status
+from clickpro.services.templates.status import apply_template_update
+from clickpro.services.webhook.inbound import PayloadError, Received, ingest_messages
+
+log = logging.getLogger(__name__)
+_credentials = WhatsAppCredential.__table__
+
+# phone_number_quality_update: throughput levels and quality events.
+_THROUGHPUT = {"HIGH": 1000, "STANDARD": 80, "COEXISTENCE": 20, "THROUGHPUT_UPGRADE": 1000}
+_QUALITY_EVENTS = {"FLAGGED": "RED", "UNFLAGGED": "GREEN"}
+# message_template_status_update events that are not template statuses.
+_TEMPLATE_EVENT_STATUS = {"REINSTATED": "APPROVED", "FLAGGED": None}
+
+
+@dataclass
+class Outcome:
+    """What processing one event did; signals are sent from it after commit."""
+
+    client_ids: list[int] = field(default_factory=list)
+    unrouted: bool = False
+    received: list[Received] = field(default_factory=list)
+    changes: list[StatusChange] = field(default_factory=list)
+    pending: list[tuple[int, str]] = field(default_factory=list)
+    ignored_fields: list[str] = field(default_factory=list)
+
+    def routed_to(self, client_id: int) -> None:
+        if client_id not in self.client_ids:
+            self.client_ids.append(client_id)
+
+
+_ROUTE_TTL_S = 10.0
+
+
+def _route_cache() -> dict[str, tuple[float, int]]:
+    """Per app (tests build many apps over recycled ids), per process."""
+    return current_app.extensions.setdefault("clickpro.webhook_routes", {})
+
+
+def _client_for_number(phone_number_id) -> int | None:
+    """The client owning the number; hits are cached briefly (one lookup per burst)."""
+    if not phone_number_id:
+        return None
+    key = str(phone_number_id)
+    cache = _route_cache()
+    cached = cache.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    stmt = sa.select(_credentials.c.client_id).where(_credentials.c.phone_number_id == key)
+    client_id = db.session.execute(stmt).scalar()
+    if client_id is not None:  # misses are not cached: a credential may be added any time
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key] = (time.monotonic() + _ROUTE_TTL_S, client_id)
+    else:
+        cache.pop(key, None)
+    return client_id
+
+
+def clear_route_cache() -> None:
+    _route_cache().clear()
+
+
+def _credentials_for_waba(waba_id) -> list:
+    if not waba_id:
+        return []
+    c = _credentials.c
+    stmt = sa.select(c.id, c.client_id, c.display_phone_number).where(c.waba_id == str(waba_id))
+    return list(db.session.execute(stmt).all())
+
+
+def _messages_change(entry: dict, value: dict, outcome: Outcome) -> None:
+    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+    client_id = _client_for_number(metadata.get("phone_number_id"))
+    if client_id is None:
+        outcome.unrouted = True
+        return
+    outcome.routed_to(client_id)
+    outcome.received.extend(ingest_messages(client_id, value))
+    for status in value.get("statuses") or []:
+        if not isinstance(status, dict):
+            raise PayloadError("status em formato inesperado")
+        change, pending = record_status(
+            client_id,
+            str(status.get("id") or ""),
+            str(status.get("status") or ""),
+            status.get("timestamp"),
+            callback_data=status.get("biz_opaque_callback_data"),
+            errors=status.get("errors") if isinstance(status.get("errors"), list) else None,
+        )
+        if change is not None:
+            outcome.changes.append(change)
+        if pending:
+            outcome.pending.append((client_id, str(status.get("id"))))
+    for error in value.get("errors") or []:
+        log.warning("webhook error for client %s: %s", client_id, error)
+
+
+def _template_change(kind: str) -> Callable[[dict, dict, Outcome], None]:
+    def handle(entry: dict, value: dict, outcome: Outcome) -> None:
+        credentials = _credentials_for_waba(entry.get("id"))
+        if not credentials:
+            outcome.unrouted = True
+            return
+        fields: dict = {
+            "meta_template_id": value.get("message_template_id"),
+            "name": value.get("message_template_name"),
+            "language": value.get("message_template_language"),
+        }
+        if kind == "status":
+            event = str(value.get("event") or "").upper()
+            status = _TEMPLATE_EVENT_STATUS.get(event, event)
+            fields.update(status=status, reason=value.get("reason"))
+            if event == "FLAGGED":
+                fields["quality"] = "RED"
+        elif kind == "quality":
+            fields["quality"] = value.get("new_quality_score")
+        else:
+            fields["category"] = value.get("new_category") or value.get("correct_category")
+        for client_id in {row.client_id for row in credentials}:
+            outcome.routed_to(client_id)
+            apply_template_update(client_id, **fields)
+
+    return handle
+
+
+def _digits(text) -> str:
+    return "".join(ch for ch in str(text or "") if ch.isdigit())
+
+
+def _phone_quality_change(entry: dict, value: dict, outcome: Outcome) -> None:
+    credentials = _credentials_for_waba(entry.get("id"))
+    display = _digits(value.get("display_phone_number"))
+    matching = [r for r in credentials if display and _digits(r.display_phone_number) == display]
+    targets = matching or (credentials if len(credentials) == 1 else [])
+    if not targets:
+        outcome.unrouted = True
+        return
+    event = str(value.get("event") or "").upper()
+    throughput = value.get("throughput") if isinstance(value.get("throughput"), dict) else {}
+    updates: dict = {}
+    mps = _THROUGHPUT.get(event) or _THROUGHPUT.get(str(throughput.get("level") or "").upper())
+    if mps:
+        updates["throughput_mps"] = mps
+    quality = value.get("quality_rating") or _QUALITY_EVENTS.get(event)
+    if quality:
+        updates["quality_rating"] = str(quality).upper()[:16]
+    if value.get("current_limit"):
+        updates["messaging_tier"] = str(value["current_limit"])[:32]
+    for row in targets:
+        outcome.routed_to(row.client_id)
+        if updates:
+            db.session.execute(
+                sa.update(_credentials)
+                .where(_credentials.c.id == row.id)
+                .values(**updates, updated_at=utcnow())
+            )
+
+
+HANDLERS: dict[str, Callable[[dict, dict, Outcome], None]] = {
+    "messages": _messages_change,
+    "message_template_status_update": _template_change("status"),
+    "message_template_quality_update": _template_change("quality"),
+    "template_category_update": _template_change("category"),
+    "phone_number_quality_update": _phone_quality_change,
+}
+
+
+def status_wamids(payloads) -> list[str]:
+    """Every status wamid in decoded payloads (tolerant: odd shapes are skipped here)."""
+    found: list[str] = []
+    for data in payloads:
+        entries = data.get("entry") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            changes = entry.get("changes") if isinstance(entry, dict) else None
+            for change in changes if isinstance(changes, list) else []:
+                value = change.get("value") if isinstance(change, dict) else None
+                statuses = value.get("statuses") if isinstance(value, dict) else None
+                for item in statuses if isinstance(statuses, list) else []:
+                    if isinstance(item, dict) and item.get("id"):
+                        found.append(str(item["id"]))
+    return found
+
+
+def process_payload(data) -> Outcome:
+    """Apply every change of a decoded payload (no commit); raises PayloadError on odd shapes."""
+    if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
+        raise PayloadError("formato desconhecido: o corpo não tem a lista 'entry'")
+    outcome = Outcome()
+    for entry in data["entry"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("changes"), list):
+            raise PayloadError("formato desconhecido: 'entry' sem a lista 'changes'")
+        for change in entry["changes"]:
+            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                raise PayloadError("formato desconhecido: 'change' sem 'value'")
+            handler = HANDLERS.get(str(change.get("field")))
+            if handler is None:
+                outcome.ignored_fields.append(str(change.get("field")))
+                continue
+            handler(entry, change["value"], outcome)
+    return outcome
