@@ -412,7 +412,7 @@ def test_csv_unterminated_quote_field_too_big_is_unsupported(tmp_path: Path) -> 
 def test_xlsx_row_count_across_chunk_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    from clickpro.services.contacts.imports import reader
+    from clickpro.services.contacts.imports import xlsx_source
 
     path = tmp_path / "n.xlsx"
     wb = openpyxl.Workbook(write_only=True)  # writes no <dimension>
@@ -421,6 +421,6 @@ def test_xlsx_row_count_across_chunk_boundaries(
     for i in range(37):
         ws.append([f"1198765{i:04d}"])
     wb.save(path)
-    monkeypatch.setattr(reader, "_CHUNK", chunk)
+    monkeypatch.setattr(xlsx_source, "CHUNK", chunk)
     assert count_rows(path) == 37
     assert len(rows(path)) == 37
