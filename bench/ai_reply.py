@@ -21,7 +21,6 @@ Prints one figure per line (``name value``), settings first.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import statistics
 import sys
@@ -29,8 +28,10 @@ import time
 from pathlib import Path
 
 from _harness import (
+    bench_secret_key,
     figure,
     fresh_app,
+    require_figures,
     start_gunicorn,
     start_worker,
     stop_processes,
@@ -56,7 +57,7 @@ def server_env(port: int, sandbox_url: str) -> dict:
         CLICKPRO_ENV="production",
         DATABASE_URL=f"{PG_URL}/{DB_NAME}",
         REDIS_URL=REDIS_URL,
-        SECRET_KEY="bench-" + hashlib.sha256(str(port).encode()).hexdigest(),
+        SECRET_KEY=bench_secret_key(),
         CLICKPRO_ENCRYPTION_KEYS=generate_key(),
         META_APP_SECRET=APP_SECRET,
         META_VERIFY_TOKEN="bench-verify",
@@ -218,7 +219,13 @@ def main() -> None:
     parser.add_argument("--ai-workers", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=5083)
+    parser.add_argument(
+        "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.samples, args.warmup, args.conversations, args.rounds = 10, 2, 10, 1
+        args.ai_workers = 1
     samples, conversations = min(args.samples, 5000), min(args.conversations, 1000)
 
     figure("setting_samples", samples)
@@ -278,6 +285,9 @@ def main() -> None:
     figure("ai_messages_with_usage", checks["ai_with_usage"])
     figure("duplicate_answers", sum(len(v) - 1 for v in sends.by_to.values()))
     figure("contacts_answered", checks["contacts"])
+    if args.quick:
+        require_figures(("p50_ms", "p99_ms", "replies_per_s", "inbound_stored", "ai_messages",
+                         "duplicate_answers", "contacts_answered"))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from _harness import ensure_database
+from _harness import bench_secret_key, ensure_database, figure, require_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,9 +49,30 @@ def parse() -> argparse.Namespace:
     p.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/clickpro_camp_bench"))  # fmt: skip
     p.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
-    return p.parse_args()
+    p.add_argument("--quick", action="store_true", help="a few seconds, tiny sizes, check figures")
+    args = p.parse_args()
+    if args.quick:
+        args.n, args.workers, args.rate, args.throughput = 300, 1, 150, 150
+    return args
+
+
+FIGURE_NAMES = (
+    "recipients",
+    "workers",
+    "rate_mps",
+    "number_throughput_mps",
+    "sent",
+    "materialize_s",
+    "sent_per_s",
+    "max_1s_window",
+    "throttled_130429",
+    "duplicates",
+    "pause_latency_ms",
+    "pause_gap_s",
+    "worker_cpu_ms_per_send",
+)
 
 
 def max_window(ts: list[float]) -> int:
@@ -147,7 +168,7 @@ def main() -> None:
                       "REDIS_URL": args.redis_url, "EMBEDDED": True, "RQ_ASYNC": True, "SECRET_KEY": "bench",
                       "CLICKPRO_ENCRYPTION_KEYS": KEY, "META_GRAPH_URL": server.graph_url})  # fmt: skip
     env = dict(os.environ, CLICKPRO_ENV="production", DATABASE_URL=args.database_url, REDIS_URL=args.redis_url,
-               META_GRAPH_URL=server.graph_url, SECRET_KEY="bench-secret", CLICKPRO_ENCRYPTION_KEYS=KEY,
+               META_GRAPH_URL=server.graph_url, SECRET_KEY=bench_secret_key(), CLICKPRO_ENCRYPTION_KEYS=KEY,
                CLICKPRO_PLUGINS="")  # fmt: skip
     procs: list[subprocess.Popen] = []
     with app.app_context():
@@ -201,8 +222,10 @@ def main() -> None:
                        ("pause_latency_ms", pause_latency_ms),
                        ("pause_gap_s", round(gap, 2)),
                        ("worker_cpu_ms_per_send", round(1000 * cpu_s / max(1, len(sends)), 2))):  # fmt: skip
-        print(f"{key} {value}")
+        figure(key, value)
     server.stop()
+    if args.quick:
+        require_figures(FIGURE_NAMES)
 
 
 def run_until_done(

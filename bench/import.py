@@ -24,6 +24,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import figure, require_figures  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 NAMES = ["João", "Maria", "José", "Ana", "Antônio", "Francisca", "Conceição", "Luís", "Inês", "Zé"]
@@ -156,7 +159,12 @@ def main() -> None:
         action="store_true",
         help="drop the inbox's pg_trgm GIN indexes on contacts (measures what they cost)",
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.csv_rows, args.xlsx_rows = 5000, 1000
     url = os.environ.get(
         "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/clickpro_bench_import"
     )
@@ -200,15 +208,15 @@ def main() -> None:
     csv_path, xlsx_path = tmp / "contatos.csv", tmp / "contatos.xlsx"
     make_csv(csv_path, args.csv_rows)
     make_xlsx(xlsx_path, args.xlsx_rows)
-    print(f"setting_database {url.split('@')[-1]}")
-    print(f"setting_csv_rows {args.csv_rows}")
-    print(f"setting_xlsx_rows {args.xlsx_rows}")
-    print(f"setting_batch_size {args.batch_size}")
-    print(f"setting_prefetch {not args.no_prefetch}")
-    print(f"setting_trgm_indexes {not args.drop_trgm_indexes}")
-    print(f"setting_load_average {os.getloadavg()[0]:.1f}")
-    print(f"setting_csv_mb {csv_path.stat().st_size / 1e6:.1f}")
-    print(f"setting_xlsx_mb {xlsx_path.stat().st_size / 1e6:.1f}")
+    figure("setting_database", f"{url.split('@')[-1]}")
+    figure("setting_csv_rows", f"{args.csv_rows}")
+    figure("setting_xlsx_rows", f"{args.xlsx_rows}")
+    figure("setting_batch_size", f"{args.batch_size}")
+    figure("setting_prefetch", f"{not args.no_prefetch}")
+    figure("setting_trgm_indexes", f"{not args.drop_trgm_indexes}")
+    figure("setting_load_average", f"{os.getloadavg()[0]:.1f}")
+    figure("setting_csv_mb", f"{csv_path.stat().st_size / 1e6:.1f}")
+    figure("setting_xlsx_mb", f"{xlsx_path.stat().st_size / 1e6:.1f}")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
         csv_seconds, csv_totals = run_one(app, csv_path, "csv", args.batch_size)
@@ -216,15 +224,18 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"csv_rows_per_s {args.csv_rows / csv_seconds:.0f}")
-    print(f"xlsx_rows_per_s {args.xlsx_rows / xlsx_seconds:.0f}")
-    print(f"peak_rss_mb {peak:.0f}")
-    print(f"rss_before_import_mb {rss_before:.0f}")
-    print(f"csv_seconds {csv_seconds:.1f}")
-    print(f"xlsx_seconds {xlsx_seconds:.1f}")
+    figure("csv_rows_per_s", f"{args.csv_rows / csv_seconds:.0f}")
+    figure("xlsx_rows_per_s", f"{args.xlsx_rows / xlsx_seconds:.0f}")
+    figure("peak_rss_mb", f"{peak:.0f}")
+    figure("rss_before_import_mb", f"{rss_before:.0f}")
+    figure("csv_seconds", f"{csv_seconds:.1f}")
+    figure("xlsx_seconds", f"{xlsx_seconds:.1f}")
     for label, totals in (("csv", csv_totals), ("xlsx", xlsx_totals)):
         for key, value in totals.items():
-            print(f"{label}_{key} {value}")
+            figure(f"{label}_{key}", value)
+    if args.quick:
+        require_figures(("csv_rows_per_s", "xlsx_rows_per_s", "peak_rss_mb", "csv_seconds",
+                         "xlsx_seconds"))  # fmt: skip
 
 
 if __name__ == "__main__":

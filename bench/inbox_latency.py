@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import socketio
 import sqlalchemy as sa
-from _harness import ensure_database, free_port
+from _harness import ensure_database, figure, free_port, require_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -244,7 +244,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--drain", type=float, default=10.0, help="wait for late events (s)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.clients, args.rate, args.seconds, args.drain = 5, 10.0, 2.0, 5.0
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     print(
@@ -275,30 +280,32 @@ def main() -> None:
                 latencies.append((at - sent[body]) * 1000)
                 if emitted_ms:
                     fanout.append(at * 1000 - emitted_ms)
-        print(f"webhooks_sent {len(sent)}")
-        print(f"webhooks_rejected {bad}")
-        print(f"events_expected {expected}")
+        figure("webhooks_sent", f"{len(sent)}")
+        figure("webhooks_rejected", f"{bad}")
+        figure("events_expected", f"{expected}")
         if latencies:
-            print(f"p50_ms {statistics.median(latencies):.1f}")
-            print(f"p99_ms {percentile(latencies, 99):.1f}")
-            print(f"max_ms {max(latencies):.1f}")
-        print(f"events_lost {expected - len(seen)}")
+            figure("p50_ms", f"{statistics.median(latencies):.1f}")
+            figure("p99_ms", f"{percentile(latencies, 99):.1f}")
+            figure("max_ms", f"{max(latencies):.1f}")
+        figure("events_lost", f"{expected - len(seen)}")
         if len(seen) < expected:
             per_client = {n: sum(1 for c, _ in seen if c == n) for n in range(args.clients)}
             never = [b for b in sent if not any(b == body for _, body in seen)]
-            print(f"clients_with_losses {sum(1 for v in per_client.values() if v < len(sent))}")
-            print(f"webhooks_seen_by_nobody {len(never)}")
-            print(f"clients_connected_at_end {sum(1 for c in clients if c.connected)}")
+            figure("clients_with_losses", f"{sum(1 for v in per_client.values() if v < len(sent))}")
+            figure("webhooks_seen_by_nobody", f"{len(never)}")
+            figure("clients_connected_at_end", f"{sum(1 for c in clients if c.connected)}")
         if fanout:
-            print(f"emit_to_client_p50_ms {statistics.median(fanout):.1f}")
-            print(f"emit_to_client_p99_ms {percentile(fanout, 99):.1f}")
+            figure("emit_to_client_p50_ms", f"{statistics.median(fanout):.1f}")
+            figure("emit_to_client_p99_ms", f"{percentile(fanout, 99):.1f}")
         for sio in clients:
             sio.disconnect()
         stored = stored_latencies(sent)
         if stored:
-            print(f"stored_p50_ms {statistics.median(stored):.1f}")
-            print(f"stored_p99_ms {percentile(stored, 99):.1f}")
-        print(f"load_avg_1m {os.getloadavg()[0]:.2f}")
+            figure("stored_p50_ms", f"{statistics.median(stored):.1f}")
+            figure("stored_p99_ms", f"{percentile(stored, 99):.1f}")
+        figure("load_avg_1m", f"{os.getloadavg()[0]:.2f}")
+        if args.quick:
+            require_figures(("webhooks_sent", "events_expected", "p50_ms", "p99_ms", "events_lost"))
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

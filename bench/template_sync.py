@@ -19,12 +19,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _harness import figure, require_figures  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--templates", type=int, default=500)
+    parser.add_argument(
+        "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.templates = 30
 
     from clickpro import create_app
     from clickpro.crypto import encrypt, last4
@@ -101,24 +107,28 @@ def main() -> None:
             started = time.perf_counter()
             result = sync_templates(big.id)
             elapsed = time.perf_counter() - started
-            print(f"{label}_s {elapsed:.2f}")
-            print(f"{label}_created {result.created}")
-            print(f"{label}_updated {result.updated}")
-            print(f"{label}_errors {len(result.errors)}")
+            figure(f"{label}_s", f"{elapsed:.2f}")
+            figure(f"{label}_created", f"{result.created}")
+            figure(f"{label}_updated", f"{result.updated}")
+            figure(f"{label}_errors", f"{len(result.errors)}")
 
         timed("first_sync_import")
         notes = db.session.scalar(db.select(db.func.count(Notification.id)))
         timed("second_sync_idempotent")
         after = db.session.scalar(db.select(db.func.count(Notification.id)))
-        print(f"second_sync_new_notifications {after - notes}")
+        figure("second_sync_new_notifications", f"{after - notes}")
         for template_id in ids[: max(1, args.templates // 10)]:
             state.templates.set_status(template_id, "PAUSED")
         timed("sync_after_10pct_paused")
         other_rows = db.session.scalar(
             db.select(db.func.count(Template.id)).where(Template.client_id == small.id)
         )
-        print(f"other_client_rows_touched {other_rows}")
+        figure("other_client_rows_touched", f"{other_rows}")
     sandbox.stop()
+    if args.quick:
+        require_figures(("first_sync_import_s", "first_sync_import_created", "second_sync_idempotent_s",
+                         "second_sync_new_notifications", "sync_after_10pct_paused_s",
+                         "other_client_rows_touched"))  # fmt: skip
 
 
 if __name__ == "__main__":

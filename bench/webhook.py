@@ -35,8 +35,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from _harness import (
+    bench_secret_key,
     figure,
     fresh_app,
+    require_figures,
     start_gunicorn,
     start_worker,
     stop_processes,
@@ -63,7 +65,7 @@ def server_env(port: int) -> dict:
         CLICKPRO_ENV="production",
         DATABASE_URL=f"{PG_URL}/{DB_NAME}",
         REDIS_URL=REDIS_URL,
-        SECRET_KEY="bench-" + hashlib.sha256(str(port).encode()).hexdigest(),
+        SECRET_KEY=bench_secret_key(),
         CLICKPRO_ENCRYPTION_KEYS=env.get("BENCH_ENCRYPTION_KEY") or generate_key(),
         META_APP_SECRET=APP_SECRET,
         META_VERIFY_TOKEN="bench-verify",
@@ -334,7 +336,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--drain-timeout", type=float, default=300)
+    parser.add_argument(
+        "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.deliveries, args.web_workers, args.max_seconds, args.drain_timeout = 400, 1, 10, 60
     n = min(args.deliveries, 200_000)
 
     env = server_env(args.port)
@@ -387,6 +394,21 @@ def main() -> None:
     figure("processing_events_per_s", round(drained["processed"] / (elapsed + drained["drain_s"])))
     report_cpu(before, after_load, after, max(acked, 1))
     figure("load_average_1m", os.getloadavg()[0])
+    if args.quick:
+        require_figures(QUICK_FIGURES)
+
+
+QUICK_FIGURES = (
+    "webhook_events_per_s",
+    "ack_p50_ms",
+    "ack_p99_ms",
+    "events_stored",
+    "events_processed",
+    "events_lost",
+    "processing_events_per_s",
+    "cpu_ms_per_ack_web",
+    "cpu_ms_per_event_worker",
+)
 
 
 def report_cpu(before: dict, after_load: dict, after: dict, events: int) -> None:
