@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from clickpro.extensions import db, login_manager
+from clickpro.js_catalog import js_catalog
 from clickpro.models import User
 
 SECURITY_HEADERS = {
@@ -146,6 +147,7 @@ def _template_globals() -> dict:
         "user_memberships": lambda: memberships_of(current_user),
         "unread_notifications": unread_notifications,
         "is_client_admin": is_client_admin,
+        "js_catalog": js_catalog,
     }
 
 

@@ -1,15 +1,25 @@
-// Small helpers shared by every page.
+// Small helpers shared by every page (imported by the page modules).
+// window.ClickPro stays as the console/test hook (ClickPro.live, ClickPro.refreshBell).
 window.ClickPro = window.ClickPro || {};
-ClickPro.csrfToken = function () {
+
+/** The CSRF token the layout puts in <meta name="csrf-token">. */
+export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";
-};
-ClickPro.postJSON = async function (url, data) {
-  const response = await fetch(url, {
+}
+
+/** POST `data` as JSON with the CSRF header; resolves to the fetch Response. */
+export function postJSON(url, data) {
+  return fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": ClickPro.csrfToken() },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     body: JSON.stringify(data || {}),
     credentials: "same-origin",
   });
-  return response;
-};
+}
+
+/** Run `fn` once the DOM is ready (modules are deferred, so this is usually at once). */
+export function ready(fn) {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+  else fn();
+}

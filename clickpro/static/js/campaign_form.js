@@ -1,6 +1,7 @@
 // Campaign wizard: template slots → variable inputs, live audience count, sample preview.
-(function () {
-  "use strict";
+import { postJSON } from "./app.js";
+
+function main() {
   const form = document.getElementById("campaign-wizard");
   if (!form) return;
   const templateSelect = document.getElementById("template_id");
@@ -99,7 +100,7 @@
       template_id: templateSelect.value, fallback: document.getElementById("fallback").value };
     const box = document.getElementById("audience-count");
     if (lists.length) {
-      const response = await ClickPro.postJSON(form.dataset.audienceUrl, payload);
+      const response = await postJSON(form.dataset.audienceUrl, payload);
       if (response.ok) {
         const c = await response.json();
         box.textContent = c.eligible + " contato(s) vão receber · " + c.opted_out + " descadastrado(s) · " +
@@ -112,7 +113,7 @@
       box.textContent = "Escolha ao menos uma lista.";
     }
     if (templateSelect.value) {
-      const response = await ClickPro.postJSON(form.dataset.previewUrl, payload);
+      const response = await postJSON(form.dataset.previewUrl, payload);
       if (response.ok) {
         const p = await response.json();
         const box2 = document.getElementById("sample-preview");
@@ -132,4 +133,6 @@
   form.querySelectorAll(".audience-input").forEach(function (i) { i.addEventListener("change", schedule); });
   document.getElementById("fallback").addEventListener("input", schedule);
   loadTemplate();
-})();
+}
+
+main();

@@ -1,7 +1,8 @@
 // Campaign page: polls progress.json every 1.5 s and updates the bar, counters and actions.
 // When the live socket is up, a `campaign:progress` event for this campaign polls at once.
-(function () {
-  "use strict";
+import { onLive } from "./live.js";
+
+function main() {
   const root = document.getElementById("campaign-progress");
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -88,7 +89,8 @@
       schedule(Math.max(0, 250 - (Date.now() - lastPoll)));  // at most 4 polls a second
     });
   }
-  if (window.ClickPro && window.ClickPro.live) subscribe(window.ClickPro.live.socket);
-  else document.addEventListener("clickpro:live", function (e) { subscribe(e.detail); });
+  onLive(subscribe);
   poll();
-})();
+}
+
+main();

@@ -1,5 +1,5 @@
 // Contact form: add/remove attribute key/value rows.
-(function () {
+function main() {
   const rows = document.getElementById("attr-rows");
   const template = document.getElementById("attr-template");
   const add = document.getElementById("attr-add");
@@ -11,4 +11,6 @@
     const button = event.target.closest(".attr-remove");
     if (button) button.closest(".attr-row").remove();
   });
-})();
+}
+
+main();

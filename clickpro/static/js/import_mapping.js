@@ -1,5 +1,5 @@
 // Mapping step: the phone and name columns are never attributes; greys them out.
-(function () {
+function main() {
   const phone = document.getElementById("phone");
   const name = document.getElementById("name");
   if (!phone || !name) return;
@@ -14,4 +14,6 @@
   phone.addEventListener("change", sync);
   name.addEventListener("change", sync);
   sync();
-})();
+}
+
+main();

@@ -1,5 +1,5 @@
 // Import page: poll the progress JSON until the import is done or failed.
-(function () {
+function main() {
   const box = document.getElementById("import-progress");
   if (!box) return;
   const labels = JSON.parse(box.dataset.labels || "{}");
@@ -48,4 +48,6 @@
     window.setTimeout(poll, 1000);
   }
   if (box.dataset.status !== "done") poll();
-})();
+}
+
+main();

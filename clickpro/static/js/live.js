@@ -1,35 +1,42 @@
-// One Socket.IO connection per page (namespace /inbox): the live bell, and the inbox
-// page subscribes through ClickPro.live. The server authenticates it by the session.
-(function () {
-  "use strict";
-  if (!window.io || !document.body.dataset.clientId) return;
-  const socket = window.io("/inbox", { reconnectionDelayMax: 5000 });
-  const bell = () => document.getElementById("bell-count");
+// One Socket.IO connection per page (namespace /inbox): the live bell, and the inbox and
+// campaign pages subscribe through onLive(). The server authenticates it by the session.
+// socket.io.min.js (vendored, a classic script) runs before this module and defines io.
+const enabled = Boolean(window.io && document.body.dataset.clientId);
+
+/** The page's socket, or null when the page has no live connection. */
+export const socket = enabled ? window.io("/inbox", { reconnectionDelayMax: 5000 }) : null;
+
+/** Call `fn(socket)` when the page has a live socket (never, otherwise). */
+export function onLive(fn) {
+  if (socket) fn(socket);
+}
+
+const bell = () => document.getElementById("bell-count");
+
+async function resyncBell() {
+  const el = bell();
+  if (!el) return;
+  try {
+    const res = await fetch("/notifications/unread.json", { credentials: "same-origin" });
+    if (!res.ok) return;
+    const data = await res.json();
+    el.textContent = data.unread;
+    el.classList.toggle("d-none", !data.unread);
+  } catch (e) { /* offline: next reconnect resyncs */ }
+}
+
+if (socket) {
   let wasConnected = false;
-
-  async function resyncBell() {
-    const el = bell();
-    if (!el) return;
-    try {
-      const res = await fetch("/notifications/unread.json", { credentials: "same-origin" });
-      if (!res.ok) return;
-      const data = await res.json();
-      el.textContent = data.unread;
-      el.classList.toggle("d-none", !data.unread);
-    } catch (e) { /* offline: next reconnect resyncs */ }
-  }
-
-  socket.on("notification:new", function () {
+  socket.on("notification:new", () => {
     const el = bell();
     if (!el) return;
     el.textContent = (parseInt(el.textContent, 10) || 0) + 1;
     el.classList.remove("d-none");
   });
-  socket.on("connect", function () {
+  socket.on("connect", () => {
     if (wasConnected) resyncBell(); // missed notifications while offline
     wasConnected = true;
   });
   window.ClickPro = window.ClickPro || {};
-  ClickPro.live = { socket: socket };
-  document.dispatchEvent(new CustomEvent("clickpro:live", { detail: socket }));
-})();
+  window.ClickPro.live = { socket };
+}

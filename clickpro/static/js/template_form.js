@@ -12,14 +12,12 @@
  * The live preview itself is template_preview.js (it watches the same inputs).
  * The server (validate_draft) stays the reference for every rule.
  */
-(function () {
-  "use strict";
-
-  var NAME_RE = /^[a-z0-9_]+$/;
-  var VAR_RE = /\{\{(\d+)\}\}/g;
+function main() {
+  let NAME_RE = /^[a-z0-9_]+$/;
+  let VAR_RE = /\{\{(\d+)\}\}/g;
 
   function variableCount(text) {
-    var max = 0;
+    let max = 0;
     String(text || "").replace(VAR_RE, function (match, n) {
       max = Math.max(max, parseInt(n, 10));
       return match;
@@ -28,21 +26,21 @@
   }
 
   function syncExamples(form) {
-    var body = form.querySelector("#body_text");
-    var box = form.querySelector("[data-body-examples]");
+    let body = form.querySelector("#body_text");
+    let box = form.querySelector("[data-body-examples]");
     if (!body || !box) return;
-    var wanted = variableCount(body.value);
-    var rows = box.querySelectorAll("[data-example-row]");
-    for (var i = rows.length; i < wanted; i++) {
-      var n = i + 1;
-      var row = document.createElement("div");
+    let wanted = variableCount(body.value);
+    let rows = box.querySelectorAll("[data-example-row]");
+    for (let i = rows.length; i < wanted; i++) {
+      let n = i + 1;
+      let row = document.createElement("div");
       row.className = "input-group input-group-sm mb-2";
       row.setAttribute("data-example-row", "");
       row.setAttribute("data-var", String(n));
-      var label = document.createElement("span");
+      let label = document.createElement("span");
       label.className = "input-group-text";
       label.textContent = "Exemplo {{" + n + "}}";
-      var input = document.createElement("input");
+      let input = document.createElement("input");
       input.name = "body_example";
       input.className = "form-control";
       input.setAttribute("data-preview", "body_example");
@@ -53,85 +51,85 @@
       box.appendChild(row);
     }
     // Extra rows are removed only while empty, so a typo in the body loses no example.
-    for (var j = rows.length - 1; j >= wanted; j--) {
-      var extra = rows[j].querySelector("input");
+    for (let j = rows.length - 1; j >= wanted; j--) {
+      let extra = rows[j].querySelector("input");
       if (extra && extra.value.trim() !== "") break;
       rows[j].remove();
     }
   }
 
   function syncHeader(form) {
-    var select = form.querySelector("[data-header-format]");
+    let select = form.querySelector("[data-header-format]");
     if (!select) return;
-    var fmt = select.value;
-    var textPart = form.querySelector('[data-header-part="TEXT"]');
-    var mediaPart = form.querySelector('[data-header-part="MEDIA"]');
+    let fmt = select.value;
+    let textPart = form.querySelector('[data-header-part="TEXT"]');
+    let mediaPart = form.querySelector('[data-header-part="MEDIA"]');
     if (textPart) textPart.hidden = fmt !== "TEXT";
     if (mediaPart) mediaPart.hidden = ["IMAGE", "VIDEO", "DOCUMENT"].indexOf(fmt) < 0;
-    var text = form.querySelector("#header_text");
-    var example = form.querySelector("[data-header-example]");
+    let text = form.querySelector("#header_text");
+    let example = form.querySelector("[data-header-example]");
     if (example && text) example.hidden = variableCount(text.value) === 0;
   }
 
   function syncButtonRow(row) {
-    var type = row.querySelector("[data-button-type]");
-    var value = type ? type.value : "QUICK_REPLY";
-    var parts = row.querySelectorAll("[data-show-for]");
+    let type = row.querySelector("[data-button-type]");
+    let value = type ? type.value : "QUICK_REPLY";
+    let parts = row.querySelectorAll("[data-show-for]");
     Array.prototype.forEach.call(parts, function (part) {
-      var types = part.getAttribute("data-show-for").split(/\s+/);
+      let types = part.getAttribute("data-show-for").split(/\s+/);
       part.hidden = types.indexOf(value) < 0;
     });
   }
 
   function syncButtons(form) {
-    var rows = form.querySelectorAll("[data-button-row]");
+    let rows = form.querySelectorAll("[data-button-row]");
     Array.prototype.forEach.call(rows, syncButtonRow);
-    var add = form.querySelector("[data-add-button]");
+    let add = form.querySelector("[data-add-button]");
     if (add) add.disabled = rows.length >= parseInt(add.getAttribute("data-max") || "10", 10);
   }
 
   function addButton(form) {
-    var tpl = form.querySelector("template[data-button-template]");
-    var list = form.querySelector("[data-button-list]");
+    let tpl = form.querySelector("template[data-button-template]");
+    let list = form.querySelector("[data-button-list]");
     if (!tpl || !list) return;
-    var fragment = tpl.content.cloneNode(true);
+    let fragment = tpl.content.cloneNode(true);
     list.appendChild(fragment);
     syncButtons(form);
-    var rows = list.querySelectorAll("[data-button-row]");
-    var input = rows[rows.length - 1].querySelector('input[name="button_text"]');
+    let rows = list.querySelectorAll("[data-button-row]");
+    let input = rows[rows.length - 1].querySelector('input[name="button_text"]');
     if (input) input.focus();
   }
 
   function checkName(form) {
-    var input = form.querySelector("[data-template-name]");
+    let input = form.querySelector("[data-template-name]");
     if (!input) return true;
-    var ok = input.value === "" || NAME_RE.test(input.value);
+    let ok = input.value === "" || NAME_RE.test(input.value);
     input.classList.toggle("is-invalid", !ok);
-    var message = form.querySelector("[data-name-error]");
+    let message = form.querySelector("[data-name-error]");
     if (message) message.classList.toggle("d-block", !ok);
     return ok;
   }
 
   function bind(form) {
     form.addEventListener("input", function (event) {
-      var target = event.target;
+      let target = event.target;
       if (target.id === "body_text") syncExamples(form);
       if (target.id === "header_text") syncHeader(form);
       if (target.hasAttribute("data-template-name")) checkName(form);
     });
     form.addEventListener("change", function (event) {
-      var target = event.target;
+      let target = event.target;
       if (target.hasAttribute("data-header-format")) syncHeader(form);
       if (target.hasAttribute("data-button-type")) syncButtonRow(target.closest("[data-button-row]"));
     });
     form.addEventListener("click", function (event) {
-      var add = event.target.closest("[data-add-button]");
+      let add = event.target.closest("[data-add-button]");
       if (add) {
         event.preventDefault();
         addButton(form);
         return;
       }
-      var remove = event.target.closest("[data-remove-button]");
+      let remove = event.target.closest("[data-remove-button]");
       if (remove) {
         event.preventDefault();
         remove.closest("[data-button-row]").remove();
@@ -139,12 +137,12 @@
       }
     });
     form.addEventListener("submit", function (event) {
-      var input = form.querySelector("[data-template-name]");
+      let input = form.querySelector("[data-template-name]");
       if (!checkName(form) || (input && input.value.trim() === "")) {
         event.preventDefault();
         if (input) {
           input.classList.add("is-invalid");
-          var message = form.querySelector("[data-name-error]");
+          let message = form.querySelector("[data-name-error]");
           if (message) message.classList.add("d-block");
           input.focus();
         }
@@ -156,7 +154,7 @@
   }
 
   function init() {
-    var forms = document.querySelectorAll("form[data-template-form]");
+    let forms = document.querySelectorAll("form[data-template-form]");
     Array.prototype.forEach.call(forms, bind);
   }
 
@@ -167,4 +165,6 @@
   } else {
     init();
   }
-})();
+}
+
+main();

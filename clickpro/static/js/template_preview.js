@@ -19,29 +19,27 @@
  *            body_examples: [..], footer_text, buttons: [{type, text}]}
  * Styles: static/css/whatsapp.css (.wa-chat, .wa-bubble…).
  */
-(function () {
-  "use strict";
-
-  var LIMITS = { header_text: 60, body_text: 1024, footer_text: 60, button_text: 25 };
-  var MEDIA = {
+function main() {
+  let LIMITS = { header_text: 60, body_text: 1024, footer_text: 60, button_text: 25 };
+  let MEDIA = {
     IMAGE: { icon: "\uD83D\uDDBC\uFE0F", label: "Imagem" },
     VIDEO: { icon: "\u25B6\uFE0F", label: "Vídeo" },
     DOCUMENT: { icon: "\uD83D\uDCC4", label: "Documento" },
     LOCATION: { icon: "\uD83D\uDCCD", label: "Localização" },
   };
-  var BUTTON_ICONS = {
+  let BUTTON_ICONS = {
     QUICK_REPLY: "\u21A9\uFE0E",
     URL: "\u2197\uFE0E",
     PHONE_NUMBER: "\u260E\uFE0E",
     COPY_CODE: "\u2398",
   };
-  var BUTTON_DEFAULT_TEXT = {
+  let BUTTON_DEFAULT_TEXT = {
     QUICK_REPLY: "Resposta rápida",
     URL: "Acessar site",
     PHONE_NUMBER: "Ligar",
     COPY_CODE: "Copiar código",
   };
-  var VAR_RE = /\{\{(\d+)\}\}/g;
+  let VAR_RE = /\{\{(\d+)\}\}/g;
 
   function escapeHtml(value) {
     return String(value == null ? "" : value)
@@ -54,7 +52,7 @@
 
   /** Distinct variable numbers in order of first appearance: "{{2}} {{1}}" -> [2, 1]. */
   function variablesIn(text) {
-    var seen = [];
+    let seen = [];
     String(text || "").replace(VAR_RE, function (_, n) {
       n = parseInt(n, 10);
       if (seen.indexOf(n) < 0) seen.push(n);
@@ -66,20 +64,20 @@
   /** WhatsApp text: *bold*, _italic_, ~strike~, ```mono```, line breaks; {{n}} replaced
    *  by the example (escaped) or shown highlighted when there is none. */
   function formatText(text, examples) {
-    var tokens = [];
-    var marked = String(text || "").replace(VAR_RE, function (match, n) {
+    let tokens = [];
+    let marked = String(text || "").replace(VAR_RE, function (match, n) {
       tokens.push(n);
       return "\u0000" + (tokens.length - 1) + "\u0000";
     });
-    var html = escapeHtml(marked)
+    let html = escapeHtml(marked)
       .replace(/```([^`]+)```/g, "<code>$1</code>")
       .replace(/(^|[\s>])\*([^*\n]+)\*(?=$|[\s<.,!?;:])/g, "$1<strong>$2</strong>")
       .replace(/(^|[\s>])_([^_\n]+)_(?=$|[\s<.,!?;:])/g, "$1<em>$2</em>")
       .replace(/(^|[\s>])~([^~\n]+)~(?=$|[\s<.,!?;:])/g, "$1<s>$2</s>")
       .replace(/\n/g, "<br>");
     return html.replace(/\u0000(\d+)\u0000/g, function (_, i) {
-      var n = parseInt(tokens[parseInt(i, 10)], 10);
-      var example = (examples || [])[n - 1];
+      let n = parseInt(tokens[parseInt(i, 10)], 10);
+      let example = (examples || [])[n - 1];
       if (example != null && String(example).trim() !== "") {
         return '<span class="wa-var-filled">' + escapeHtml(example) + "</span>";
       }
@@ -104,8 +102,8 @@
   }
 
   function renderButton(button) {
-    var type = button.type;
-    var text = type === "COPY_CODE" ? BUTTON_DEFAULT_TEXT.COPY_CODE : button.text.trim();
+    let type = button.type;
+    let text = type === "COPY_CODE" ? BUTTON_DEFAULT_TEXT.COPY_CODE : button.text.trim();
     return (
       '<div class="wa-button wa-button-' + escapeHtml(type.toLowerCase()) + '">' +
       '<span class="wa-button-icon" aria-hidden="true">' + (BUTTON_ICONS[type] || "") + "</span>" +
@@ -116,8 +114,8 @@
 
   /** Pure render: the preview's HTML (phone-like chat with one outgoing bubble). */
   function render(rawState) {
-    var s = normalizeState(rawState);
-    var parts = ['<div class="wa-chat">', '<div class="wa-chat-bar">'];
+    let s = normalizeState(rawState);
+    let parts = ['<div class="wa-chat">', '<div class="wa-chat-bar">'];
     parts.push('<span class="wa-avatar" aria-hidden="true"></span>');
     parts.push('<span class="wa-chat-title">' + escapeHtml(s.name || "Pré-visualização") + "</span>");
     parts.push("</div>", '<div class="wa-chat-body">', '<div class="wa-message wa-message-out">');
@@ -125,14 +123,14 @@
     if (s.header_format === "TEXT" && s.header_text.trim()) {
       parts.push('<div class="wa-header">' + formatText(s.header_text, [s.header_example]) + "</div>");
     } else if (MEDIA[s.header_format]) {
-      var media = MEDIA[s.header_format];
+      let media = MEDIA[s.header_format];
       parts.push(
         '<div class="wa-media wa-media-' + s.header_format.toLowerCase() + '">' +
         '<span class="wa-media-icon" aria-hidden="true">' + media.icon + "</span>" +
         '<span class="wa-media-label">' + media.label + "</span></div>"
       );
     }
-    var body = s.body_text.trim()
+    let body = s.body_text.trim()
       ? formatText(s.body_text, s.body_examples)
       : '<span class="wa-placeholder">Digite o texto da mensagem…</span>';
     parts.push('<div class="wa-body">' + body + "</div>");
@@ -145,7 +143,7 @@
     );
     parts.push("</div>");
     if (s.buttons.length) {
-      var shown = s.buttons.length > 3 ? s.buttons.slice(0, 2) : s.buttons;
+      let shown = s.buttons.length > 3 ? s.buttons.slice(0, 2) : s.buttons;
       parts.push('<div class="wa-buttons">');
       shown.forEach(function (b) {
         parts.push(renderButton(b));
@@ -163,11 +161,11 @@
   }
 
   function orderProblem(numbers) {
-    for (var i = 0; i < numbers.length; i++) {
+    for (let i = 0; i < numbers.length; i++) {
       if (numbers[i] !== i + 1) {
-        var sorted = numbers.slice().sort(function (a, b) { return a - b; });
+        let sorted = numbers.slice().sort(function (a, b) { return a - b; });
         if (sorted.join() === numbers.join()) {
-          for (var m = 1; m <= numbers[numbers.length - 1]; m++) {
+          for (let m = 1; m <= numbers[numbers.length - 1]; m++) {
             if (numbers.indexOf(m) < 0) return "falta {{" + m + "}}";
           }
         }
@@ -179,25 +177,25 @@
 
   /** Obvious client-side problems (the server-side validation remains the reference). */
   function warnings(rawState) {
-    var s = normalizeState(rawState);
-    var list = [];
+    let s = normalizeState(rawState);
+    let list = [];
     if (s.name && !/^[a-z0-9_]+$/.test(s.name)) {
       list.push("O nome deve ter apenas letras minúsculas, números e _.");
     }
-    var body = variablesIn(s.body_text);
-    var problem = orderProblem(body);
+    let body = variablesIn(s.body_text);
+    let problem = orderProblem(body);
     if (problem) list.push("Variáveis do corpo fora de ordem: " + problem + ".");
     body.forEach(function (n) {
-      var ex = s.body_examples[n - 1];
+      let ex = s.body_examples[n - 1];
       if (ex == null || String(ex).trim() === "") list.push("Falta o exemplo da variável {{" + n + "}}.");
       else if (/[\n\t]| {4,}/.test(ex)) list.push("O exemplo de {{" + n + "}} não pode ter quebras de linha nem tabulações.");
     });
-    var trimmed = s.body_text.trim();
+    let trimmed = s.body_text.trim();
     if (body.length && (/^\{\{\d+\}\}/.test(trimmed) || /\{\{\d+\}\}$/.test(trimmed))) {
       list.push("O corpo não pode começar nem terminar com uma variável.");
     }
     if (s.header_format === "TEXT") {
-      var header = variablesIn(s.header_text);
+      let header = variablesIn(s.header_text);
       if (header.length > 1 || (header.length === 1 && header[0] !== 1)) {
         list.push("O cabeçalho pode ter no máximo uma variável: {{1}}.");
       } else if (header.length === 1 && !s.header_example.trim()) {
@@ -207,12 +205,12 @@
     if (/\{\{.*?\}\}/.test(s.footer_text)) list.push("O rodapé não pode ter variáveis.");
     [["header_text", "O cabeçalho"], ["body_text", "O corpo"], ["footer_text", "O rodapé"]].forEach(
       function (pair) {
-        var len = pair[0] === "header_text" && s.header_format !== "TEXT" ? 0 : s[pair[0]].length;
+        let len = pair[0] === "header_text" && s.header_format !== "TEXT" ? 0 : s[pair[0]].length;
         if (len > LIMITS[pair[0]]) list.push(pair[1] + " passou de " + LIMITS[pair[0]] + " caracteres.");
       }
     );
     if (s.buttons.length > 10) list.push("No máximo 10 botões.");
-    var kinds = s.buttons.map(function (b) { return b.type === "QUICK_REPLY" ? "Q" : "C"; }).join("");
+    let kinds = s.buttons.map(function (b) { return b.type === "QUICK_REPLY" ? "Q" : "C"; }).join("");
     if (/Q+C+Q|C+Q+C/.test(kinds)) {
       list.push("Agrupe as respostas rápidas: todas antes ou todas depois dos outros botões.");
     }
@@ -236,55 +234,55 @@
   }
 
   function readState(scope) {
-    var state = { body_examples: [], buttons: [] };
-    var types = [];
-    var texts = [];
-    var fields = scope.querySelectorAll("[data-preview]");
+    let state = { body_examples: [], buttons: [] };
+    let types = [];
+    let texts = [];
+    let fields = scope.querySelectorAll("[data-preview]");
     Array.prototype.forEach.call(fields, function (el) {
       if (!isActive(el)) return;
-      var key = el.getAttribute("data-preview");
-      var value = el.value != null ? el.value : el.textContent;
+      let key = el.getAttribute("data-preview");
+      let value = el.value != null ? el.value : el.textContent;
       if (key === "body_example") state.body_examples.push(value);
       else if (key === "button_type") types.push(value);
       else if (key === "button_text") texts.push(value);
       else state[key] = value;
     });
-    for (var i = 0; i < Math.max(types.length, texts.length); i++) {
+    for (let i = 0; i < Math.max(types.length, texts.length); i++) {
       state.buttons.push({ type: types[i] || "QUICK_REPLY", text: texts[i] || "" });
     }
     return state;
   }
 
   function updateCounters(scope, state) {
-    var counters = scope.querySelectorAll("[data-counter-for]");
+    let counters = scope.querySelectorAll("[data-counter-for]");
     Array.prototype.forEach.call(counters, function (el) {
-      var key = el.getAttribute("data-counter-for");
-      var limit = LIMITS[key];
-      var len = String(state[key] || "").length;
-      var text = limit ? len + "/" + limit : String(len);
+      let key = el.getAttribute("data-counter-for");
+      let limit = LIMITS[key];
+      let len = String(state[key] || "").length;
+      let text = limit ? len + "/" + limit : String(len);
       if (el.textContent !== text) el.textContent = text; // avoid needless DOM mutations
       el.classList.toggle("wa-counter-over", !!limit && len > limit);
     });
   }
 
   function scopeFor(container) {
-    var selector = container.getAttribute("data-template-preview");
+    let selector = container.getAttribute("data-template-preview");
     if (selector) {
-      var target = document.querySelector(selector);
+      let target = document.querySelector(selector);
       if (target) return target;
     }
     return container.closest("form") || document;
   }
 
   function refresh(container) {
-    var scope = scopeFor(container);
-    var state = readState(scope);
-    var list = warnings(state);
-    var target = scope.querySelector("[data-preview-warnings]") ||
+    let scope = scopeFor(container);
+    let state = readState(scope);
+    let list = warnings(state);
+    let target = scope.querySelector("[data-preview-warnings]") ||
       document.querySelector("[data-preview-warnings]");
-    var html = render(state);
+    let html = render(state);
     if (target) {
-      var warningsHtml = renderWarnings(list);
+      let warningsHtml = renderWarnings(list);
       if (target.innerHTML !== warningsHtml) target.innerHTML = warningsHtml;
       target.hidden = !list.length;
     } else if (list.length) {
@@ -301,9 +299,9 @@
   function bind(container) {
     if (container.__clickproPreview) return;
     container.__clickproPreview = true;
-    var scope = scopeFor(container);
-    var pending = false;
-    var schedule = function () {
+    let scope = scopeFor(container);
+    let pending = false;
+    let schedule = function () {
       if (pending) return;
       pending = true;
       (window.requestAnimationFrame || setTimeout)(function () {
@@ -316,13 +314,13 @@
     if (window.MutationObserver && scope !== document) {
       // Button / example rows added or removed by the form's own script.
       // Our own output (preview, counters, warnings) is ignored to avoid a refresh loop.
-      var ownOutput = function (node) {
-        var el = node.nodeType === 1 ? node : node.parentElement;
+      let ownOutput = function (node) {
+        let el = node.nodeType === 1 ? node : node.parentElement;
         return !el || container.contains(el) ||
           !!el.closest("[data-counter-for], [data-preview-warnings]");
       };
       new MutationObserver(function (mutations) {
-        for (var i = 0; i < mutations.length; i++) {
+        for (let i = 0; i < mutations.length; i++) {
           if (!ownOutput(mutations[i].target)) return schedule();
         }
       }).observe(scope, { childList: true, subtree: true });
@@ -331,7 +329,7 @@
   }
 
   function init(root) {
-    var containers = (root || document).querySelectorAll("[data-template-preview]");
+    let containers = (root || document).querySelectorAll("[data-template-preview]");
     Array.prototype.forEach.call(containers, bind);
   }
 
@@ -349,4 +347,6 @@
   } else {
     init();
   }
-})();
+}
+
+main();

@@ -1,0 +1,58 @@
+// Opening a conversation: details + last messages, read receipts, older pages, team actions.
+import { getJSON, postJSON } from "./api.js";
+import { upsertConversation } from "./conversations.js";
+import { $ } from "./dom.js";
+import { showError } from "./errors.js";
+import { prependMessages } from "./messages.js";
+import { renderHeader, renderSide } from "./panel.js";
+import { API, state } from "./state.js";
+
+export async function openConversation(id) {
+  state.quick = null;
+  $("thread-empty").classList.add("d-none");
+  $("thread").classList.remove("d-none");
+  $("template-panel").classList.add("d-none");
+  showError(null);
+  document.querySelectorAll(".inbox-conv.active").forEach((n) => n.classList.remove("active"));
+  const item = $("conversation-list").querySelector('[data-id="' + id + '"]');
+  if (item) item.classList.add("active");
+  const [detail, page] = await Promise.all([
+    getJSON(API + "/conversations/" + id),
+    getJSON(API + "/conversations/" + id + "/messages"),
+  ]);
+  state.current = detail.conversation;
+  renderHeader(state.current);
+  renderSide(state.current);
+  const box = $("messages");
+  box.querySelectorAll(".wa-message, .inbox-day").forEach((n) => n.remove());
+  prependMessages(page.items);
+  box.scrollTop = box.scrollHeight;
+  state.olderCursor = page.next_cursor;
+  $("load-older").classList.toggle("d-none", !page.next_cursor);
+  if (state.current.unread_count) markRead(id);
+}
+
+export async function markRead(id) {
+  try {
+    const data = await postJSON(API + "/conversations/" + id + "/read", {});
+    upsertConversation(data.conversation, false);
+  } catch (e) { /* next open retries */ }
+}
+
+export async function loadOlder() {
+  if (!state.current || !state.olderCursor) return;
+  const url = API + "/conversations/" + state.current.id + "/messages?before_id=" + state.olderCursor;
+  const page = await getJSON(url);
+  prependMessages(page.items);
+  state.olderCursor = page.next_cursor;
+  $("load-older").classList.toggle("d-none", !page.next_cursor);
+}
+
+/** A team action on the open conversation (assign, status, AI pause, labels). */
+export async function act(path, body) {
+  if (!state.current) return;
+  try {
+    const data = await postJSON(API + "/conversations/" + state.current.id + path, body);
+    upsertConversation(data.conversation, false);
+  } catch (err) { showError(err); }
+}
