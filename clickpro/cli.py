@@ -1,34 +1,18 @@
-"""The ``clickpro`` command group (FlaskGroup over ``create_app``)."""
+"""The ``clickpro`` commands, attached to every app's ``app.cli`` by the factory.
+
+The console entry point that builds the app (``clickpro ...``) is ``clickpro.__main__``:
+it imports the factory, which imports this module, so the two cannot be one module.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.cli import with_appcontext
 
 from clickpro.extensions import db
-
-
-def _create_app() -> Flask:
-    from clickpro import ConfigurationError, create_app
-
-    try:
-        return create_app()
-    except ConfigurationError as exc:
-        click.echo(f"clickpro: {exc}", err=True)
-        sys.exit(2)
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main() -> None:
-    """ClickPro — WhatsApp Business platform."""
-
-
-main.add_command(shell_command)
-main.add_command(routes_command)
 
 
 def init_cli(app: Flask) -> None:
@@ -240,5 +224,3 @@ COMMANDS = [
     rotate_keys_command,
     sandbox_command,
 ]
-for _command in COMMANDS:
-    main.add_command(_command)

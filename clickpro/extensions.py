@@ -5,6 +5,8 @@ Nothing here opens a connection at import time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 import redis
 from flask import Flask, current_app
 from flask_babel import Babel
@@ -14,7 +16,8 @@ from flask_principal import Principal
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
+from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names so migrations stay identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -25,7 +28,20 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+class Base(DeclarativeBase):
+    """The typed declarative base (SQLAlchemy 2) of every model; Flask-SQLAlchemy builds
+    ``db.Model`` from it, with the deterministic naming convention on its metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model maps one table (no mapping to a join or select): typed as Table, so
+        # Core statements such as ``sa.update(Model.__table__)`` type-check.
+        __table__: ClassVar[Table]
+
+
+db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 principal = Principal(use_sessions=False)

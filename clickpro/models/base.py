@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -60,4 +61,16 @@ class TenantMixin:
     )
 
 
-Model = db.Model
+if TYPE_CHECKING:
+    # mypy cannot take the attribute ``db.Model`` as a base class (python/mypy#8603); it
+    # checks the models against what ``db.Model`` is made of: the typed declarative base
+    # plus Flask-SQLAlchemy's model mixin (``query``, ``__fsa__``).
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    from clickpro.extensions import Base
+
+    class Model(_FlaskModel, Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model

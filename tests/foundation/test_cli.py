@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from clickpro.cli import main
+from clickpro.__main__ import main
 from clickpro.models import Client, ClientMember, Role, User
 from clickpro.services.accounts.service import authenticate
 

@@ -5,6 +5,8 @@ claim's CLAIMED → SENDING step), the handoff, notifications and turning AI off
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -58,6 +60,18 @@ class Outcome:
         }
 
 
+def assistant_version(settings: AssistantSettings) -> str:
+    """A short hash of what shapes an answer, to trace a reply to its configuration."""
+    shape = [
+        settings.model,
+        settings.instructions,
+        settings.temperature,
+        settings.context_messages,
+        settings.max_output_tokens,
+    ]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+
+
 def inbox_link(contact_id: int) -> str:
     return f"/inbox/?contact={contact_id}"
 
@@ -107,8 +121,6 @@ def answers_since(client_id: int, since: datetime) -> int:
 
 
 def _usage(settings: AssistantSettings, kind: str, claim: Claim, reply: Reply | None) -> dict:
-    from clickpro.services.ai.reply import assistant_version
-
     return {
         "kind": kind,
         "run_id": claim.id,
@@ -131,8 +143,6 @@ def send_once(
     reply: Reply | None = None,
 ) -> Outcome:
     """Send ``body`` (author AI) for this run unless someone already did."""
-    from clickpro.services.ai.reply import assistant_version
-
     stats: dict = {"outcome": outcome.value, "assistant_id": settings.assistant_id,
                    "assistant_version": assistant_version(settings)}  # fmt: skip
     if reply is not None:
@@ -206,8 +216,6 @@ def handoff(
     fallback: bool = False,
 ) -> Outcome:
     """Pause the AI here, tell the agents, and send the contact one polite text."""
-    from clickpro.services.ai.reply import assistant_version
-
     if not claims.take_send_slot(
         claim,
         outcome=outcome.value,

@@ -19,8 +19,6 @@ reply; both are logged on every AI message.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +35,7 @@ from clickpro.models.base import utcnow
 from clickpro.services.ai import claim as claims
 from clickpro.services.ai import effects
 from clickpro.services.ai.claim import IGNORED_TYPES, Claim
-from clickpro.services.ai.effects import Outcome
+from clickpro.services.ai.effects import Outcome, assistant_version
 from clickpro.services.contacts.optout import is_opted_out, keyword_action
 from clickpro.services.credentials import AssistantSettings, NoCredentials, assistant_settings
 from clickpro.tenancy import get_owned
@@ -147,18 +145,6 @@ def build_context(
         {"role": "user" if row.direction == Direction.IN else "assistant", "content": _content(row)}
         for row in reversed(rows)
     ]
-
-
-def assistant_version(settings: AssistantSettings) -> str:
-    """A short hash of what shapes an answer, to trace a reply to its configuration."""
-    shape = [
-        settings.model,
-        settings.instructions,
-        settings.temperature,
-        settings.context_messages,
-        settings.max_output_tokens,
-    ]
-    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------- the job

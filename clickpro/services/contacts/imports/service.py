@@ -29,13 +29,21 @@ from clickpro.services.contacts.imports.mapping import (
     parse_mapping,
     remembered_to_json,
 )
+from clickpro.services.contacts.imports.pg_writer import PostgresBatchWriter
 from clickpro.services.contacts.imports.report import rejected_rows_csv
 from clickpro.services.contacts.imports.rows import prefetch, read_batches
 from clickpro.services.contacts.imports.uploads import delete_upload, save_upload, upload_dir
-from clickpro.services.contacts.imports.writer import Counters, make_writer
+from clickpro.services.contacts.imports.writer import BatchWriter, Counters
 
 log = logging.getLogger(__name__)
 PREVIEW_ROWS = 10
+
+
+def make_writer(client_id: int, list_id: int, import_id: int) -> BatchWriter:
+    """The fastest writer for the database in use (COPY on PostgreSQL)."""
+    if db.engine.dialect.name == "postgresql":
+        return PostgresBatchWriter(client_id, list_id, import_id)
+    return BatchWriter(client_id, list_id, import_id)
 
 
 # --------------------------------------------------------------------------- upload

@@ -66,15 +66,6 @@ class Batch:
         return self.rows
 
 
-def make_writer(client_id: int, list_id: int, import_id: int) -> BatchWriter:
-    """The fastest writer for the database in use (COPY on PostgreSQL)."""
-    if db.engine.dialect.name == "postgresql":
-        from clickpro.services.contacts.imports.pg_writer import PostgresBatchWriter
-
-        return PostgresBatchWriter(client_id, list_id, import_id)
-    return BatchWriter(client_id, list_id, import_id)
-
-
 class BatchWriter:
     """Writes one :class:`Batch` for an import, in the session's transaction, and commits."""
 
