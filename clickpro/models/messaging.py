@@ -101,6 +101,9 @@ class Message(TenantMixin, TimestampMixin, Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Campaigns: when "retry failed" (or the 131049 auto-retry) re-queued this row; a row
+    # is retried at most once, so a set value keeps it out of the next retry.
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # AI replies: tokens and latency; inbound: the AI job that answered it.
     ai_usage: Mapped[dict | None] = mapped_column(JSONType)
 

@@ -121,6 +121,22 @@ def test_131049_retried_once_only_even_if_it_fails_again(setup):
     assert svc.retry_failed(setup.tenant.id, campaign.id) == 0
 
 
+def test_retry_state_is_a_column_and_the_error_title_stays_meta_s(setup):
+    campaign, phones = campaign_for(setup, n=2)
+    setup.sandbox.set_failures(PNID, [{"code": 131049, "to": phones[:1]}])
+    svc.start_campaign(setup.tenant.id, campaign.id)
+    first = rows(campaign.id)[0]
+    title = first.error_title
+    assert first.retried_at is None and title and not title.startswith("[retry]")
+    assert svc.retry_failed(setup.tenant.id, campaign.id) == 1
+    again = rows(campaign.id)[0]
+    assert again.status == "FAILED" and again.retried_at is not None
+    assert again.error_title == title  # no marker text left in what users read
+    from clickpro.services.campaigns import stats
+
+    assert [f["title"] for f in stats.failures(campaign.id)] == [title]
+
+
 def test_token_refused_pauses_with_notification(setup):
     campaign, _ = campaign_for(setup)
     setup.sandbox.revoke_token("sandbox-token")

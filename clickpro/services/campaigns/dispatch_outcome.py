@@ -32,8 +32,6 @@ PAUSING_KINDS: dict[GraphErrorKind, str] = {
 # A transport error raised before the request left (nothing can have been sent).
 _NOT_SENT_NETWORK = ("ConnectError", "ConnectTimeout", "PoolTimeout")
 MAX_ATTEMPTS = 20
-# Prefix of ``error_title`` on rows that "retry failed" already re-queued once.
-RETRIED_MARK = "[retry] "
 
 
 @dataclass

@@ -24,7 +24,7 @@ from clickpro.models import (
     Template,
 )
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns.dispatch_outcome import RETRIED_MARK, Outcome
+from clickpro.services.campaigns.dispatch_outcome import Outcome
 
 log = logging.getLogger(__name__)
 M = MessageStatus
@@ -91,13 +91,8 @@ _SENT = _guarded(status=M.SENT, wamid=sa.bindparam("wamid"), sent_at=sa.bindpara
 _RETRY = _guarded(status=M.QUEUED, claimed_at=None, next_attempt_at=sa.bindparam("next", type_=_DT),
                   error_code=sa.bindparam("code"), error_title=sa.bindparam("title"))  # fmt: skip
 _RELEASE = _guarded(status=M.QUEUED, claimed_at=None, attempts=_t.c.attempts - 1)
-# A row re-queued by "retry failed" keeps its mark, so it is never retried twice.
-_KEEP_MARK = sa.case(
-    (_t.c.error_title.startswith(RETRIED_MARK), sa.literal(RETRIED_MARK) + sa.bindparam("title")),
-    else_=sa.bindparam("title"),
-)
 _FAILED = _guarded(status=M.FAILED, failed_at=sa.bindparam("at", type_=_DT), error_code=sa.bindparam("code"),
-                   error_title=_KEEP_MARK, payload=sa.bindparam("payload", type_=_JSON))  # fmt: skip
+                   error_title=sa.bindparam("title"), payload=sa.bindparam("payload", type_=_JSON))  # fmt: skip
 _UNKNOWN = _guarded(
     status=M.UNKNOWN, error_code=sa.bindparam("code"), error_title=sa.bindparam("title")
 )

@@ -38,7 +38,6 @@ from clickpro.services.campaigns.counters import (  # noqa: F401 (re-exported)
     refresh_counters,
     status_counts,
 )
-from clickpro.services.campaigns.dispatch_outcome import RETRIED_MARK
 from clickpro.services.campaigns.form import CampaignError, clean_campaign_data
 from clickpro.services.campaigns.vars import mapping_errors
 from clickpro.services.credentials import get_whatsapp_credential
@@ -354,9 +353,7 @@ def requeue_rows(campaign: Campaign, where: list, *, mark_retried: bool = False)
     for chunk in range(0, len(ids), 1000):
         values: dict = {"status": MessageStatus.QUEUED, "next_attempt_at": None, "claimed_at": None}
         if mark_retried:
-            values["error_title"] = sa.literal(RETRIED_MARK) + sa.func.coalesce(
-                Message.error_title, ""
-            )
+            values["retried_at"] = utcnow()
         db.session.execute(
             sa.update(Message).where(Message.id.in_(ids[chunk : chunk + 1000])).values(**values)
             .execution_options(synchronize_session=False)
@@ -380,9 +377,7 @@ def retryable_failed_filter() -> list:
     return [
         Message.status == MessageStatus.FAILED,
         Message.error_code.in_(RETRYABLE_FAILED_CODES),
-        sa.or_(
-            Message.error_title.is_(None), sa.not_(Message.error_title.startswith(RETRIED_MARK))
-        ),
+        Message.retried_at.is_(None),
     ]
 
 

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from clickpro.extensions import db
 from clickpro.models import Campaign, Contact, Direction, Message, MessageStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns.dispatch_outcome import RETRIED_MARK
 from clickpro.services.campaigns.service import retryable_failed_filter, status_counts
 
 RATE_WINDOW_S = 5
@@ -54,7 +53,7 @@ def failures(campaign_id: int) -> list[dict]:
         .group_by(Message.error_code)
         .order_by(sa.func.count().desc())
     ).all()
-    return [{"code": code, "title": (title or "").removeprefix(RETRIED_MARK), "count": int(n)}
+    return [{"code": code, "title": title or "", "count": int(n)}
             for code, title, n in rows]  # fmt: skip
 
 
@@ -129,5 +128,5 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    text = str(value).removeprefix(RETRIED_MARK)
+    text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
