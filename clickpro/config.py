@@ -71,9 +71,20 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
-    LOGIN_MAX_FAILURES = 5
+    # Sign-in (clickpro/blueprints/auth/throttle.py): per address and per (account,
+    # address) throttles over a moving window, and an account-wide lock in the database
+    # kept above the per-account throttle so one address can never lock an e-mail out.
+    LOGIN_THROTTLE_WINDOW_MINUTES = 15
+    LOGIN_THROTTLE_PER_IP = 50  # attempts per window from one address, any account
+    LOGIN_THROTTLE_PER_ACCOUNT = 5  # attempts per window on one account from one address
+    LOGIN_MAX_FAILURES = 20  # wrong passwords (from anywhere) that lock the account
     LOGIN_LOCK_MINUTES = 15
+    RATELIMIT_ENABLED = True  # Flask-Limiter; storage = REDIS_URL when set, else memory
+    MEMBER_INVITATION_DAYS = 7  # a pending member invitation expires after this
     SOCKETIO_MESSAGE_QUEUE: str | None = None
+    # Socket.IO server mode: None = "gevent" under gunicorn's gevent worker, else "threading".
+    SOCKETIO_ASYNC_MODE: str | None = None
+    SOCKETIO_MAX_PER_IP = 50  # open Socket.IO connections per client address and web process
     # Tuning knobs (code reads them with these same defaults; listed here to be found).
     CAMPAIGN_RATE_HEADROOM = 0.02  # space slots 2% under the rate: late sends never trip 130429
     CAMPAIGN_MAX_DISPATCHERS = 4  # dispatcher jobs per campaign (one per worker)
@@ -85,10 +96,24 @@ class BaseConfig:
     WEBHOOK_MAX_ATTEMPTS = 8
     WEBHOOK_RETRY_BASE_S = 30
     WEBHOOK_RETRY_MAX_DELAY_S = 3600
+    WEBHOOK_MAX_BODY_BYTES = 4 * 1024 * 1024  # 413 past this, Content-Length or chunked
+    WEBHOOK_MAX_JSON_DEPTH = 32  # 400 past this nesting (Meta's payloads nest ~8 levels)
+    SCHEDULER_RECONCILE_INTERVAL_S = 180  # periodic jobs re-checked (Redis flush/restart)
+    META_MEDIA_MAX_BYTES = 100 * 1024 * 1024  # largest media downloaded from Meta
     IMPORT_UPLOAD_DIR: str | None = None  # default: instance/uploads
     IMPORT_BATCH_SIZE = 5000
     IMPORT_PREFETCH = True
     IMPORT_JOB_TIMEOUT = 3 * 3600
+    IMPORT_CLIENT_QUOTA_BYTES = 500 * 1024 * 1024  # stored, not yet imported uploads per client
+    IMPORT_UNSTARTED_TTL_H = 6  # uploads never started are deleted after this
+    IMPORT_PREVIEW_MAX_COLUMNS = 200  # the mapping screen reads at most this many columns
+    IMPORT_MAX_CELL_CHARS = 4096  # a longer cell refuses the file
+    IMPORT_XLSX_MAX_SHARED_STRINGS = 2_000_000  # openpyxl loads them all, even read-only
+    # Outbound webhooks may reach loopback/private networks (an n8n or ERP on the LAN):
+    # operator setting CLICKPRO_OUTBOUND_WEBHOOK_ALLOW_PRIVATE, off by default.
+    OUTBOUND_WEBHOOK_ALLOW_PRIVATE = False
+    OUTBOUND_WEBHOOK_FAILING_AFTER = 3  # consecutive failures before an endpoint backs off
+    OUTBOUND_WEBHOOK_ENDPOINT_MAX_BACKOFF_S = 3600
     TESTING = False
     DEBUG = False
 
@@ -151,6 +176,12 @@ def env_overrides() -> dict:
         overrides["EMBEDDED"] = False
     if "META_GRAPH_URL" in overrides or "OPENAI_BASE_URL" in overrides:
         overrides["SANDBOX_ENABLED"] = _env_bool("CLICKPRO_SANDBOX", False)
+    if _env("CLICKPRO_SOCKETIO_MAX_PER_IP") is not None:
+        overrides["SOCKETIO_MAX_PER_IP"] = int(_env("CLICKPRO_SOCKETIO_MAX_PER_IP", "50"))
+    if _env("CLICKPRO_OUTBOUND_WEBHOOK_ALLOW_PRIVATE") is not None:
+        overrides["OUTBOUND_WEBHOOK_ALLOW_PRIVATE"] = _env_bool(
+            "CLICKPRO_OUTBOUND_WEBHOOK_ALLOW_PRIVATE", False
+        )
     if _env("CLICKPRO_PLUGINS") is not None:
         overrides["PLUGINS"] = tuple(
             p.strip() for p in _env("CLICKPRO_PLUGINS", "").split(",") if p.strip()

@@ -71,6 +71,10 @@ class WebhookEndpoint(TenantMixin, TimestampMixin, Model):
     events: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     secret_enc: Mapped[str] = mapped_column(sa.Text, nullable=False)
     is_active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # Per-endpoint backoff: consecutive failed attempts; once "failing", the time before
+    # which no delivery to it is attempted (one attempt at a time, the others wait).
+    failures: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DeliveryStatus(StrEnum):

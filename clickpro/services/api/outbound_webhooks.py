@@ -7,6 +7,13 @@ the same bytes with ``X-ClickPro-Signature: sha256=<hex HMAC-SHA256(secret, body
 A non-2xx answer or a transport error schedules a retry after
 ``backoff * 2**(attempt-1)`` seconds, up to ``OUTBOUND_WEBHOOK_MAX_ATTEMPTS``; then the
 delivery is FAILED with the reason.
+
+URLs never reach internal addresses (``url_guard``: checked when saved and on connect).
+A failing endpoint backs off as a whole: after ``OUTBOUND_WEBHOOK_FAILING_AFTER``
+consecutive failures it gets a ``retry_at``; until then its deliveries wait (no HTTP, no
+job), and after it one delivery at a time probes it. Its first success drains the rest.
+The reasons a client sees are categories ("conexão recusada", "tempo esgotado", "erro de
+TLS", "HTTP 503"), never socket errors that would map the platform's network.
 """
 
 from __future__ import annotations
@@ -16,19 +23,24 @@ import hmac
 import json
 import logging
 import secrets
+import ssl
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from clickpro.crypto import decrypt, encrypt
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.jobs import QUEUE_DEFAULT, enqueue
 from clickpro.models import DeliveryStatus, OutboundEvent, WebhookDelivery, WebhookEndpoint
 from clickpro.models.base import utcnow
+from clickpro.schemas import contact_shape, message_shape
+from clickpro.services.api import url_guard
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +51,18 @@ DEFAULT_BACKOFF_S = 10.0
 DEFAULT_TIMEOUT_S = 5.0
 EXCERPT = 500
 MAX_ENDPOINTS = 20
+DEFAULT_FAILING_AFTER = 3  # consecutive failures before the endpoint backs off as a whole
+DEFAULT_ENDPOINT_MAX_BACKOFF_S = 3600.0
+DRAIN_BATCH = 200  # waiting deliveries re-queued at once when a failing endpoint recovers
+RESPONSE_READ_LIMIT = 4096  # bytes of the answer kept (the excerpt); the rest is not read
 
 
-class WebhookEndpointError(ValueError):
+class WebhookEndpointError(ServiceError, ValueError):
     """Bad endpoint input: ``field`` → pt_BR message."""
 
     def __init__(self, field: str, message: str) -> None:
+        ServiceError.__init__(self, message)
         self.field = field
-        self.message = message
-        super().__init__(message)
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -60,7 +75,28 @@ def _clean_url(url: str) -> str:
         raise WebhookEndpointError("url", "Informe uma URL http(s) completa.")
     if current_app.config.get("ENV_NAME") == "production" and parts.scheme != "https":
         raise WebhookEndpointError("url", "Em produção a URL precisa ser https.")
+    if parts.username or parts.password:
+        raise WebhookEndpointError("url", _("A URL não pode conter usuário e senha."))
+    try:
+        # A name that does not resolve yet is accepted: it is checked again on connect.
+        url_guard.check_url(url, allow_private=_allow_private(), resolve_names=True)
+    except url_guard.UnresolvableHost:
+        pass
+    except url_guard.ForbiddenAddress:
+        raise WebhookEndpointError(
+            "url",
+            _(
+                "Endereço recusado: a URL aponta para a rede interna, loopback ou um "
+                "endereço reservado."
+            ),
+        ) from None
+    except ValueError:  # a malformed port
+        raise WebhookEndpointError("url", _("Informe uma URL http(s) completa.")) from None
     return url
+
+
+def _allow_private() -> bool:
+    return bool(current_app.config.get("OUTBOUND_WEBHOOK_ALLOW_PRIVATE", False))
 
 
 def _clean_events(events) -> list[str]:
@@ -99,6 +135,7 @@ def create_endpoint(
 def update_endpoint(endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
     if "url" in data:
         endpoint.url = _clean_url(data["url"])
+        endpoint.failures, endpoint.retry_at = 0, None  # a new URL starts healthy
     if "events" in data:
         endpoint.events = _clean_events(data["events"])
     if "description" in data:
@@ -158,12 +195,15 @@ def publish(client_id: int, event: str, data: dict) -> list[int]:
         WebhookDelivery(client_id=client_id, endpoint_id=e.id, event=event, body=body)
         for e in endpoints
     ]
+    for row, endpoint in zip(rows, endpoints, strict=True):
+        # A backing-off endpoint gets no job per event: its deliveries wait their turn.
+        row.next_attempt_at = endpoint.retry_at
     db.session.add_all(rows)
     db.session.commit()
-    ids = [row.id for row in rows]
-    for delivery_id in ids:
-        _schedule(delivery_id, None)
-    return ids
+    for row, endpoint in zip(rows, endpoints, strict=True):
+        if endpoint.retry_at is None:
+            _schedule(row.id, None)
+    return [row.id for row in rows]
 
 
 def _schedule(delivery_id: int, delay_s: float | None) -> None:
@@ -183,29 +223,148 @@ def _http_client() -> httpx.Client:
     kwargs: dict = {
         "timeout": float(config.get("OUTBOUND_WEBHOOK_TIMEOUT_S", DEFAULT_TIMEOUT_S)),
         "follow_redirects": False,
+        "trust_env": False,
     }
-    transport = config.get("OUTBOUND_WEBHOOK_TRANSPORT")
-    if transport is not None:
-        kwargs["transport"] = transport
+    transport = config.get("OUTBOUND_WEBHOOK_TRANSPORT")  # tests: a fake server
+    kwargs["transport"] = (
+        transport
+        if transport is not None
+        else url_guard.GuardedTransport(allow_private=_allow_private())
+    )
     return httpx.Client(**kwargs)
 
 
-def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str, str]:
-    """(status code or None, response excerpt, transport error)."""
-    body = delivery.body.encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "ClickPro-Webhooks/1.0",
-        "X-ClickPro-Event": delivery.event,
-        "X-ClickPro-Delivery": str(delivery.id),
-        SIGNATURE_HEADER: sign(decrypt(endpoint.secret_enc), body),
-    }
+class _Outcome:
+    """One attempt's result: status code, answer excerpt, reason, whether to retry."""
+
+    __slots__ = ("code", "excerpt", "reason", "permanent")
+
+    def __init__(
+        self, code: int | None = None, excerpt: str = "", reason: str = "", permanent=False
+    ) -> None:
+        self.code, self.excerpt, self.reason, self.permanent = code, excerpt, reason, permanent
+
+    @property
+    def ok(self) -> bool:
+        return self.code is not None and 200 <= self.code < 300
+
+
+def _causes(exc: BaseException):
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _failure(exc: BaseException) -> _Outcome:
+    """A transport error as a category a client may see (never the socket's own text)."""
+    chain = list(_causes(exc))
+    if any(isinstance(e, url_guard.ForbiddenAddress) for e in chain):
+        return _Outcome(
+            reason=_("Destino recusado: o endereço é interno, loopback ou reservado."),
+            permanent=True,
+        )
+    if any(isinstance(e, url_guard.UnresolvableHost) for e in chain):
+        return _Outcome(reason=_("Host não encontrado (DNS)."))
+    if any(isinstance(e, ssl.SSLError | ssl.CertificateError) for e in chain):
+        return _Outcome(reason=_("Erro de TLS (certificado ou protocolo)."))
+    if isinstance(exc, httpx.TimeoutException):
+        return _Outcome(reason=_("Tempo esgotado."))
+    if isinstance(exc, httpx.ConnectError):
+        return _Outcome(reason=_("Conexão recusada."))
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | ValueError):
+        return _Outcome(reason=_("URL inválida."), permanent=True)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return _Outcome(reason=_("Redirecionamento não é seguido."))
+    if isinstance(exc, httpx.HTTPError):
+        return _Outcome(reason=_("Erro de rede."))
+    log.exception("outbound webhook attempt failed", exc_info=exc)
+    return _Outcome(reason=_("Erro interno ao enviar."))
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> _Outcome:
+    """One POST. The answer is read only up to ``RESPONSE_READ_LIMIT`` bytes."""
     try:
-        with _http_client() as http:
-            response = http.post(endpoint.url, content=body, headers=headers)
-        return response.status_code, response.text[:EXCERPT], ""
-    except httpx.HTTPError as exc:
-        return None, "", f"{type(exc).__name__}: {exc}"[:EXCERPT]
+        # Literals and localhost are refused before any connection (cheap, no DNS);
+        # names are resolved and checked by the transport, on connect.
+        url_guard.check_url(endpoint.url, allow_private=_allow_private(), resolve_names=False)
+        body = delivery.body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "ClickPro-Webhooks/1.0",
+            "X-ClickPro-Event": delivery.event,
+            "X-ClickPro-Delivery": str(delivery.id),
+            SIGNATURE_HEADER: sign(decrypt(endpoint.secret_enc), body),
+        }
+        with (
+            _http_client() as http,
+            http.stream("POST", endpoint.url, content=body, headers=headers) as response,
+        ):
+            raw = b""
+            for chunk in response.iter_bytes():
+                raw += chunk
+                if len(raw) >= RESPONSE_READ_LIMIT:
+                    break
+            text = raw[:RESPONSE_READ_LIMIT].decode(response.encoding or "utf-8", "replace")
+        return _Outcome(response.status_code, text[:EXCERPT], f"HTTP {response.status_code}")
+    except Exception as exc:  # noqa: BLE001 - every failure is a recorded attempt
+        return _failure(exc)
+
+
+def _failing_after() -> int:
+    return max(
+        1, int(current_app.config.get("OUTBOUND_WEBHOOK_FAILING_AFTER", DEFAULT_FAILING_AFTER))
+    )
+
+
+def _endpoint_delay(failures: int) -> float:
+    """Seconds the endpoint waits after its ``failures``-th consecutive failure."""
+    config = current_app.config
+    backoff = float(config.get("OUTBOUND_WEBHOOK_BACKOFF_S", DEFAULT_BACKOFF_S))
+    cap = float(
+        config.get("OUTBOUND_WEBHOOK_ENDPOINT_MAX_BACKOFF_S", DEFAULT_ENDPOINT_MAX_BACKOFF_S)
+    )
+    exponent = min(failures - _failing_after(), 30)
+    return min(cap, backoff * 2**exponent)
+
+
+def _claim_attempt(endpoint: WebhookEndpoint, now: datetime) -> bool:
+    """For a failing endpoint: become its one attempt in flight, or wait.
+
+    The conditional UPDATE is the lock: of the jobs that wake after ``retry_at`` only one
+    moves it forward (by a lease longer than an attempt) and goes on.
+    """
+    if endpoint.retry_at is None:
+        return True
+    if endpoint.retry_at > now:
+        return False
+    timeout = float(current_app.config.get("OUTBOUND_WEBHOOK_TIMEOUT_S", DEFAULT_TIMEOUT_S))
+    lease = now + timedelta(seconds=4 * timeout + 30)
+    claimed = db.session.execute(
+        sa.update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.retry_at <= now)
+        .values(retry_at=lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(endpoint)
+    return claimed == 1
+
+
+def _waiting_ids(endpoint_id: int, *, exclude: int | None, limit: int, due=None) -> list[int]:
+    stmt = sa.select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == endpoint_id,
+        WebhookDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRYING)),
+    )
+    if exclude is not None:
+        stmt = stmt.where(WebhookDelivery.id != exclude)
+    if due is not None:
+        stmt = stmt.where(
+            sa.func.coalesce(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at) <= due
+        )
+    return list(db.session.scalars(stmt.order_by(WebhookDelivery.id).limit(limit)))
 
 
 def deliver(delivery_id: int) -> WebhookDelivery | None:
@@ -219,31 +378,58 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
         delivery.last_error = "Endpoint removido ou desativado."
         db.session.commit()
         return delivery
-    code, excerpt, error = _post(endpoint, delivery)
-    delivery.attempts += 1
-    delivery.last_status_code = code
-    delivery.last_response = excerpt or None
-    delivery.last_error = error or None
-    if code is not None and 200 <= code < 300:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.delivered_at = utcnow()
-        delivery.next_attempt_at = None
+    if not _claim_attempt(endpoint, utcnow()):
+        # The endpoint backs off: wait without a job; its attempt in flight, its recovery
+        # or the sweep moves this delivery on.
+        delivery.next_attempt_at = endpoint.retry_at
         db.session.commit()
         return delivery
-    reason = error or f"HTTP {code}"
+    outcome = _post(endpoint, delivery)
+    now = utcnow()
+    delivery.attempts += 1
+    delivery.last_status_code = outcome.code
+    delivery.last_response = outcome.excerpt or None
+    if outcome.ok:
+        recovered = endpoint.retry_at is not None
+        endpoint.failures, endpoint.retry_at = 0, None
+        delivery.status = DeliveryStatus.SUCCEEDED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        delivery.last_error = None
+        db.session.commit()
+        if recovered:
+            for waiting in _waiting_ids(
+                endpoint.id, exclude=delivery.id, limit=DRAIN_BATCH, due=now
+            ):
+                _schedule(waiting, None)
+        return delivery
+    endpoint.failures += 1
+    if endpoint.failures >= _failing_after():
+        endpoint.retry_at = now + timedelta(seconds=_endpoint_delay(endpoint.failures))
+    reason = outcome.reason
     config = current_app.config
     max_attempts = int(config.get("OUTBOUND_WEBHOOK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-    if delivery.attempts >= max_attempts:
+    if outcome.permanent or delivery.attempts >= max_attempts:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
-        delivery.last_error = f"Desistimos após {delivery.attempts} tentativas: {reason}"[:500]
+        if not outcome.permanent:
+            reason = _("Desistimos após %(n)d tentativas: %(reason)s", n=delivery.attempts,
+                       reason=reason)  # fmt: skip
+        delivery.last_error = reason[:500]
         db.session.commit()
+        if endpoint.retry_at is not None:  # keep the endpoint's one attempt going
+            following = _waiting_ids(endpoint.id, exclude=delivery.id, limit=1)
+            if following:
+                delay = max(0.0, (endpoint.retry_at - now).total_seconds())
+                _schedule(following[0], delay)
         return delivery
     backoff = float(config.get("OUTBOUND_WEBHOOK_BACKOFF_S", DEFAULT_BACKOFF_S))
     delay = backoff * 2 ** (delivery.attempts - 1)
+    if endpoint.retry_at is not None:
+        delay = max(delay, (endpoint.retry_at - now).total_seconds())
     delivery.status = DeliveryStatus.RETRYING
     delivery.last_error = reason[:500]
-    delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
     db.session.commit()
     _schedule(delivery.id, delay)
     return delivery
@@ -259,6 +445,8 @@ def _iso(value) -> str | None:
 
 
 def _message_data(message_id: int) -> dict | None:
+    """``{"message", "contact"}``: the shared shapes of ``clickpro.schemas`` (the same JSON
+    as ``GET /api/v1/messages/<id>`` and ``/api/v1/contacts/<id>``)."""
     from clickpro.models import Contact, Message
 
     message = db.session.get(Message, message_id)
@@ -266,26 +454,8 @@ def _message_data(message_id: int) -> dict | None:
         return None
     contact = db.session.get(Contact, message.contact_id)
     return {
-        "message": {
-            "id": message.id,
-            "contact_id": message.contact_id,
-            "campaign_id": message.campaign_id,
-            "direction": message.direction,
-            "type": message.type,
-            "body": message.body or "",
-            "status": message.status,
-            "wamid": message.wamid,
-            "error_code": message.error_code,
-            "error_title": message.error_title,
-            "created_at": _iso(message.created_at),
-        },
-        "contact": {
-            "id": contact.id,
-            "phone": contact.phone_e164,
-            "name": contact.name,
-        }
-        if contact is not None
-        else None,
+        "message": message_shape(message, contact).model_dump(mode="json"),
+        "contact": contact_shape(contact).model_dump(mode="json") if contact else None,
     }
 
 
@@ -344,17 +514,34 @@ def on_contact_opted_out(sender=None, *, client_id: int, phone_e164: str, source
 
 
 def requeue_lost(now=None, *, grace_s: float = 600, limit: int = 500) -> int:
-    """Re-enqueue deliveries whose job was lost (Redis restarted, enqueue failed)."""
+    """Re-enqueue deliveries whose job was lost (Redis restarted, enqueue failed).
+
+    Deliveries of a backing-off endpoint wait by design; only when its ``retry_at`` is
+    long past (its one attempt was lost) is a single one of them re-enqueued.
+    """
     now = now or utcnow()
     due = now - timedelta(seconds=grace_s)
+    open_ = WebhookDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRYING))
+    joined = sa.select(WebhookDelivery.id).join(
+        WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id
+    )
     ids = list(
         db.session.scalars(
-            sa.select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRYING)),
+            joined.where(
+                open_,
+                WebhookEndpoint.retry_at.is_(None),
                 sa.func.coalesce(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at) < due,
             )
             .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
+    ids += list(
+        db.session.scalars(
+            sa.select(sa.func.min(WebhookDelivery.id))
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(open_, WebhookEndpoint.retry_at < due)
+            .group_by(WebhookDelivery.endpoint_id)
             .limit(limit)
         )
     )
