@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
+from clickpro.blueprints.errors import init_error_handlers
 from clickpro.extensions import db, login_manager
 from clickpro.js_catalog import js_catalog
 from clickpro.models import User
@@ -78,6 +79,7 @@ def init_web(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _internal_error)
+    init_error_handlers(app)  # ServiceError on HTML pages (JSON edges have their own)
 
 
 # Per-request caches that extensions keep on ``g`` (Flask-Login's user, Flask-Babel's
@@ -152,7 +154,7 @@ def _template_globals() -> dict:
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.path.startswith("/webhook"):
+    if request.path.startswith(("/api/", "/webhook", "/inbox/api/", "/inbox/media/")):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (

@@ -13,6 +13,7 @@ from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Campaign, Contact, Message, Notification, OptOut, WhatsAppCredential
 from clickpro.models.base import utcnow
+from clickpro.services.campaigns import lifecycle
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns.dispatch_outcome import classify
 from clickpro.services.campaigns.schedule import expire_sending, in_window, tick
@@ -162,8 +163,14 @@ def test_template_paused_at_meta_pauses_campaign(setup):
     )
 
 
+def no_dispatchers(monkeypatch) -> None:
+    """Dispatcher jobs are not enqueued (the test drives ``dispatch`` itself)."""
+    for module in (lifecycle, svc):
+        monkeypatch.setattr(module, "enqueue_dispatchers", lambda campaign_id: None)
+
+
 def test_template_row_disabled_or_credentials_removed_mid_run(setup, monkeypatch):
-    monkeypatch.setattr(svc, "enqueue_dispatchers", lambda campaign_id: None)
+    no_dispatchers(monkeypatch)
     campaign, _ = campaign_for(setup)
     svc.start_campaign(setup.tenant.id, campaign.id)
     setup.template.status = "DISABLED"
@@ -194,7 +201,7 @@ def test_failure_share_auto_pauses(setup, app):
 
 
 def test_stale_sending_becomes_unknown_then_admin_decides(setup, monkeypatch):
-    monkeypatch.setattr(svc, "enqueue_dispatchers", lambda campaign_id: None)
+    no_dispatchers(monkeypatch)
     campaign, _ = campaign_for(setup)
     svc.start_campaign(setup.tenant.id, campaign.id)
     from clickpro.services.campaigns.dispatch_store import claim
@@ -215,7 +222,7 @@ def test_stale_sending_becomes_unknown_then_admin_decides(setup, monkeypatch):
 
 
 def test_send_window_pauses_and_resumes_with_injected_clock(setup, monkeypatch):
-    monkeypatch.setattr(svc, "enqueue_dispatchers", lambda campaign_id: None)
+    no_dispatchers(monkeypatch)
     window = {"days": [0, 1, 2, 3, 4, 5], "start": "08:00", "end": "20:00"}
     campaign, _ = campaign_for(setup, send_window=window)
     svc.start_campaign(setup.tenant.id, campaign.id)

@@ -34,10 +34,11 @@ def test_free_text_with_window_closed_is_refused_server_side(
     contact, _ = conversation(wired.a, minutes_ago=25 * 60)
     http = login_as(wired.a_user, wired.a)
     response = http.post(f"/inbox/api/conversations/{contact.id}/messages", json={"body": "Oi"})
-    assert response.status_code == 409
-    body = response.get_json()
-    assert body["window_closed"] is True
-    assert "janela de 24 horas" in body["error"]
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "window_closed"
+    assert "janela de 24 horas" in error["message"]
+    assert error["details"]["text"] == [error["message"]]
     assert _sends(sandbox) == []
     assert db.session.query(Message).filter_by(direction="OUT").count() == 0
     # media is free-form too
@@ -46,7 +47,8 @@ def test_free_text_with_window_closed_is_refused_server_side(
         data={"file": (__import__("io").BytesIO(b"%PDF-1.4"), "a.pdf", "application/pdf")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 409
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "window_closed"
 
     # the template fallback goes through
     template = approved_template(wired.a)
@@ -60,12 +62,14 @@ def test_free_text_with_window_closed_is_refused_server_side(
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["message"]["body"].startswith("Olá Maria")
     assert len(_sends(sandbox)) == 1
-    # a template with a missing variable is a clear 400, not a 500
+    # a template with a missing variable is a clear 422, not a 500
     response = http.post(
         f"/inbox/api/conversations/{contact.id}/template",
         json={"template_id": template.id, "values": {}},
     )
-    assert response.status_code == 400 and response.get_json()["error"]
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_error"
+    assert response.get_json()["error"]["message"]
 
 
 def test_other_clients_conversation_is_404(wired, conversation, login_as, sandbox):
@@ -91,7 +95,7 @@ def test_open_conversation_sends_read_receipt_and_zeroes_unread(
     http = login_as(wired.a_user, wired.a)
     response = http.post(f"/inbox/api/conversations/{contact.id}/read", json={})
     assert response.status_code == 200
-    assert response.get_json()["conversation"]["unread"] == 0
+    assert response.get_json()["conversation"]["unread_count"] == 0
     assert sandbox.read_marks == [last.wamid]
     db.session.refresh(contact)
     assert contact.unread_count == 0
@@ -107,7 +111,7 @@ def test_internal_note_is_stored_never_sent(wired, conversation, login_as, sandb
     assert _sends(sandbox) == []
     assert (
         http.post(f"/inbox/api/conversations/{contact.id}/notes", json={"body": " "}).status_code
-        == 400
+        == 422
     )
 
 
@@ -124,7 +128,7 @@ def test_assign_labels_resolve_and_ai_toggle(wired, conversation, login_as, crea
     mine = http.get("/inbox/api/conversations?filter=mine").get_json()["items"]
     assert [c["id"] for c in mine] == [contact.id]
     # a user of another client cannot be assigned
-    assert http.post(base + "/assign", json={"user_id": wired.b_user.id}).status_code == 400
+    assert http.post(base + "/assign", json={"user_id": wired.b_user.id}).status_code == 422
 
     label = http.post("/inbox/api/labels", json={"name": "Suporte"}).get_json()["label"]
     other = Label(client_id=wired.b.id, name="B")
@@ -139,10 +143,12 @@ def test_assign_labels_resolve_and_ai_toggle(wired, conversation, login_as, crea
     assert http.post(base + "/status", json={"status": "RESOLVED"}).status_code == 200
     assert http.get("/inbox/api/conversations?status=OPEN").get_json()["items"] == []
     assert http.post(base + "/status", json={"status": "OPEN"}).status_code == 200
-    assert http.post(base + "/status", json={"status": "??"}).status_code == 400
+    assert http.post(base + "/status", json={"status": "??"}).status_code == 422
 
     assert http.post(base + "/ai", json={"paused": True}).get_json()["conversation"]["ai_paused"]
-    assert http.post(base + "/ai", json={"paused": "yes"}).status_code == 400
+    refused = http.post(base + "/ai", json={"paused": "yes"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"]["paused"]
     assert db.session.get(Contact, contact.id).ai_paused is True
 
 
@@ -207,11 +213,11 @@ def test_page_renders_and_needs_login(wired, client, login_as, create_member):
     assert login_as(admin_only, wired.a).get("/inbox/").status_code == 200
 
 
-def test_bad_parameters_are_400_not_500(wired, login_as):
+def test_bad_parameters_are_4xx_not_500(wired, login_as):
     http = login_as(wired.a_user, wired.a)
-    assert http.get("/inbox/api/conversations?cursor=zz").status_code == 400
-    assert http.get("/inbox/api/conversations?filter=zz").status_code == 400
-    assert http.get("/inbox/api/conversations?date_from=ontem").status_code == 400
-    assert http.get("/inbox/api/updates?since=nope").status_code == 400
-    assert http.post("/inbox/api/conversations/999/messages", data="x").status_code == 400
+    assert http.get("/inbox/api/conversations?cursor=zz").status_code == 422
+    assert http.get("/inbox/api/conversations?filter=zz").status_code == 422
+    assert http.get("/inbox/api/conversations?date_from=ontem").status_code == 422
+    assert http.get("/inbox/api/updates?since=nope").status_code == 422
+    assert http.post("/inbox/api/conversations/999/messages", data="x").status_code == 415
     assert http.post("/inbox/api/conversations/999/messages", json={"body": "x"}).status_code == 404

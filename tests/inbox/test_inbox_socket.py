@@ -65,7 +65,7 @@ def test_inbound_webhook_reaches_only_its_clients_sockets(
     new_a = _received(sock_a, "message:new")
     assert [m["message"]["body"] for m in new_a] == ["Quero comprar"]
     assert new_a[0]["conversation"]["name"] == "Carla"
-    assert new_a[0]["conversation"]["unread"] == 1
+    assert new_a[0]["conversation"]["unread_count"] == 1
     assert [m["message"]["body"] for m in _received(sock_a2, "message:new")] == ["Quero comprar"]
     assert sock_b.get_received("/inbox") == []
 

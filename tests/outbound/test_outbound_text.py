@@ -71,7 +71,7 @@ def test_meta_failure_leaves_a_failed_row(app, db, shop):
     with pytest.raises(SendFailed) as caught:
         send_text(shop.tenant.id, shop.contact.id, "Vai falhar", author=Author.AGENT)
     [row] = _messages(db)
-    assert caught.value.message.id == row.id
+    assert caught.value.row.id == row.id
     assert row.status == MessageStatus.FAILED
     assert row.error_code == 131026
     assert "undeliverable" in row.error_title
@@ -103,8 +103,8 @@ def test_metas_131047_is_window_closed_too(app, db, shop):
     shop.sandbox.set_failures(PNID, [{"code": 131047, "to": ["5511987654321"]}])
     with pytest.raises(WindowClosed) as caught:
         send_text(shop.tenant.id, shop.contact.id, "Oi", author=Author.AGENT, check_window=False)
-    assert caught.value.message.status == MessageStatus.FAILED
-    assert caught.value.message.error_code == 131047
+    assert caught.value.row.status == MessageStatus.FAILED
+    assert caught.value.row.error_code == 131047
 
 
 def test_timeout_is_unknown_and_not_resent(app, db, shop, timeout_on_send):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from flask.sessions import NullSession
 
+from clickpro.blueprints.errors import RequestError
 from clickpro.extensions import db
 from clickpro.models import ApiToken, Client
 from clickpro.services.api import tokens as api_tokens
@@ -22,23 +23,12 @@ API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """An API refusal, answered as ``{"error": {"code", "message", "details"}}``."""
+class ApiError(RequestError):
+    """An API refusal, answered as ``{"error": {"code", "message", "details"}}``.
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        details: dict | None = None,
-        headers: dict | None = None,
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or {}
-        self.headers = headers or {}
-        super().__init__(message)
+    ``ApiError(status, code, message, details, headers)``; a ServiceError raised by a
+    service reaches the client in the same shape (``clickpro.blueprints.errors``).
+    """
 
 
 @dataclass(frozen=True)

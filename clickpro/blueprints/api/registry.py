@@ -18,9 +18,16 @@ from functools import partial, wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from clickpro.blueprints.api.auth import ApiError, Caller, authenticate, check_rate_limit
+from clickpro.blueprints.errors import (
+    error_body,
+    invalid,
+    parse_json_body,
+    parse_model,
+)
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.services.api import idempotency
 
@@ -78,41 +85,16 @@ def operation(
     return decorator
 
 
-def validation_details(exc: ValidationError) -> dict[str, list[str]]:
-    details: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        key = ".".join(str(p) for p in err["loc"]) or "body"
-        message = err["msg"].removeprefix("Value error, ")
-        details.setdefault(key, []).append(message)
-    return details
-
-
-def invalid(details: dict[str, list[str]], message: str = "Dados inválidos.") -> ApiError:
-    return ApiError(422, "validation_error", message, details)
-
-
-def _parse(model: type[BaseModel], data) -> BaseModel:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise invalid(validation_details(exc)) from None
-
-
 def _query(op: Operation) -> BaseModel | None:
     if op.query is None:
         return None
-    return _parse(op.query, {k: v for k, v in request.args.items()})
+    return parse_model(op.query, {k: v for k, v in request.args.items()})
 
 
 def _body(op: Operation) -> BaseModel | None:
     if op.body is None:
         return None
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Envie o corpo como application/json.")
-    data = request.get_json(silent=True)
-    if data is None and request.get_data():
-        raise ApiError(400, "invalid_json", "O corpo não é um JSON válido.")
-    return _parse(op.body, data if data is not None else {})
+    return parse_json_body(op.body)
 
 
 def _respond(op: Operation, result) -> Response:
@@ -151,14 +133,8 @@ def _run(op: Operation, func: Callable, path: dict) -> Response:
 
 def _run_once(op: Operation, func: Callable, caller: Caller, key: str, kwargs: dict) -> Response:
     fingerprint = idempotency.fingerprint(op.method, request.path, _raw_body(op))
-    try:
-        claimed = idempotency.claim(caller.client_id, key, fingerprint)
-    except idempotency.InvalidKey as exc:
-        raise ApiError(400, "invalid_idempotency_key", str(exc)) from None
-    except idempotency.Mismatch as exc:
-        raise ApiError(422, "idempotency_key_reused", str(exc)) from None
-    except idempotency.InProgress as exc:
-        raise ApiError(409, "idempotency_in_progress", str(exc)) from None
+    # InvalidKey (400), Mismatch (422), InProgress (409) are ServiceErrors: v1 answers them.
+    claimed = idempotency.claim(caller.client_id, key, fingerprint)
     if isinstance(claimed, idempotency.StoredResponse):
         response = Response(
             claimed.body or None, status=claimed.status_code, mimetype="application/json"
@@ -167,11 +143,11 @@ def _run_once(op: Operation, func: Callable, caller: Caller, key: str, kwargs: d
         return response
     try:
         response = _respond(op, func(caller, **kwargs))
-    except ApiError as exc:
-        if exc.status >= 500:
+    except ServiceError as exc:
+        if exc.http_status >= 500:
             idempotency.release(claimed)
         else:
-            idempotency.complete(claimed, exc.status, json.dumps(error_payload(exc)))
+            idempotency.complete(claimed, exc.http_status, json.dumps(error_payload(exc)))
         raise
     except BaseException:
         idempotency.release(claimed)
@@ -197,8 +173,8 @@ def _raw_body(op: Operation) -> bytes:
     return "\n".join(parts).encode()
 
 
-def error_payload(exc: ApiError) -> dict:
-    return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+def error_payload(exc: ServiceError) -> dict:
+    return error_body(exc)
 
 
 def int_cursor(cursor: str | None) -> int | None:

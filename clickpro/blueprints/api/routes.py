@@ -21,7 +21,9 @@ from clickpro.blueprints.api import (  # noqa: F401 - each module registers its 
 from clickpro.blueprints.api.auth import ApiError, drop_session_for_api
 from clickpro.blueprints.api.forms import CsrfForm, TokenForm, WebhookForm
 from clickpro.blueprints.api.openapi import build_document
-from clickpro.blueprints.api.registry import OPERATIONS, error_payload, v1
+from clickpro.blueprints.api.registry import OPERATIONS, v1
+from clickpro.blueprints.errors import from_http, json_error
+from clickpro.errors import ServiceError
 from clickpro.extensions import csrf, db
 from clickpro.guards import admin_required
 from clickpro.models import WebhookEndpoint
@@ -31,34 +33,19 @@ from clickpro.tenancy import get_owned_or_404, require_client
 
 bp = Blueprint("api", __name__, template_folder="templates")
 
-HTTP_CODES = {
-    400: ("bad_request", "Requisição inválida."),
-    401: ("unauthorized", "Token de API ausente, inválido ou revogado."),
-    403: ("forbidden", "Acesso negado."),
-    404: ("not_found", "Recurso não encontrado."),
-    405: ("method_not_allowed", "Método não permitido nesta rota."),
-    413: ("payload_too_large", "O corpo da requisição é grande demais."),
-    415: ("unsupported_media_type", "Tipo de conteúdo não suportado."),
-    429: ("rate_limited", "Muitas requisições."),
-}
-
-
 # --------------------------------------------------------------------------- /api/v1 errors
 
 
-@v1.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    response = jsonify(error_payload(exc))
-    response.status_code = exc.status
-    for name, value in exc.headers.items():
-        response.headers[name] = value
-    return response
+@v1.errorhandler(ServiceError)
+def _api_error(exc: ServiceError):
+    """Every refusal (ApiError, or any service's ServiceError) in the v1 error body."""
+    db.session.rollback()  # nothing half-done survives a refusal
+    return json_error(exc)
 
 
 @v1.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    code, message = HTTP_CODES.get(exc.code or 500, ("error", exc.description or "Erro."))
-    return _api_error(ApiError(exc.code or 500, code, message))
+    return _api_error(from_http(exc))
 
 
 @v1.errorhandler(Exception)
@@ -101,11 +88,11 @@ def tokens():
         from flask_login import current_user
 
         try:
-            created = api_tokens.create_token(client.id, form.name.data, current_user.id)[1]
+            created = api_tokens.create_token(client.id, form.name.data or "", current_user.id)[1]
             flash(_("Token criado. Copie agora: ele não será mostrado de novo."), "success")
             form = TokenForm(formdata=None)
         except api_tokens.ApiTokenError as exc:
-            form.name.errors.append(str(exc))
+            form.name.errors = [*form.name.errors, str(exc)]
     return render_template(
         "api/tokens.html",
         form=form,
@@ -140,13 +127,14 @@ def webhooks():
     if form.validate_on_submit():
         try:
             secret = hooks.create_endpoint(
-                client.id, form.url.data, form.events.data, form.description.data
+                client.id, form.url.data or "", form.events.data, form.description.data or ""
             )[1]
             flash(_("Endpoint criado. Copie o segredo agora: ele não será mostrado de novo."),
                   "success")  # fmt: skip
             form = WebhookForm(formdata=None)
         except hooks.WebhookEndpointError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            field = getattr(form, exc.field or "url")
+            field.errors = [*field.errors, exc.message]
     return render_template(
         "api/webhooks.html",
         form=form,

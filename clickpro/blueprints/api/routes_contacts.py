@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.blueprints.api.auth import ApiError, Caller
 from clickpro.blueprints.api.registry import int_cursor, not_found, operation
@@ -23,9 +24,10 @@ from clickpro.blueprints.api.schemas import (
 )
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactList, ContactListMember
+from clickpro.schemas import contact_shape, contact_shapes
 from clickpro.services.contacts import lists as contact_lists
 from clickpro.services.contacts import service as contacts
-from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
+from clickpro.services.contacts.phones import normalize_phone
 from clickpro.tenancy import get_owned
 
 T = "contacts"
@@ -33,30 +35,14 @@ TL = "lists"
 
 
 def contact_out(contact: Contact, opted_out: bool | None = None) -> ContactOut:
-    if opted_out is None:
-        opted_out = contacts.is_opted_out(contact.client_id, contact.phone_e164)
-    return ContactOut(
-        id=contact.id,
-        phone=contact.phone_e164,
-        name=contact.name or "",
-        attributes={str(k): str(v) for k, v in (contact.attributes or {}).items()},
-        opted_out=opted_out,
-        last_inbound_at=contact.last_inbound_at,
-        created_at=contact.created_at,
-        updated_at=contact.updated_at,
-    )
-
-
-def contact_error(exc: ValueError, field: str = "phone") -> ApiError:
-    message = str(exc)
-    key = "attributes" if "tribut" in message else field
-    return ApiError(422, "validation_error", message, {key: [message]})
+    """The shared contact shape (``clickpro.schemas``)."""
+    return contact_shape(contact, opted_out)
 
 
 def _owned_contact(caller: Caller, contact_id: int) -> Contact:
     contact = get_owned(Contact, contact_id, caller.client_id)
     if contact is None:
-        raise not_found("Contato")
+        raise not_found(_("Contato"))
     return contact
 
 
@@ -65,10 +51,7 @@ def _attributes(values: dict | None) -> dict[str, str]:
 
 
 def find_by_phone(client_id: int, raw_phone: str) -> Contact | None:
-    try:
-        e164 = normalize_phone(raw_phone, "BR")
-    except InvalidPhone as exc:
-        raise ApiError(422, "validation_error", exc.message, {"phone": [exc.message]}) from None
+    e164 = normalize_phone(raw_phone, "BR")  # InvalidPhone: 422 {"phone": [...]}
     return db.session.scalar(
         sa.select(Contact).where(Contact.client_id == client_id, Contact.phone_e164 == e164)
     )
@@ -82,7 +65,7 @@ def list_contacts(caller: Caller, query: ContactQuery):
         caller.client_id, filters, cursor=int_cursor(query.cursor), limit=query.limit
     )
     return ContactPage(
-        data=[contact_out(c, c.phone_e164 in page.opted_out_phones) for c in page.items],
+        data=contact_shapes(page.items, set(page.opted_out_phones)),
         next_cursor=str(page.next_cursor) if page.next_cursor else None,
     )
 
@@ -105,9 +88,9 @@ def upsert_contact(caller: Caller, body: ContactIn):
             existing, phone=existing.phone_e164, name=name, attributes=merged
         )
         return contact_out(contact), 200
-    except contacts.ContactError as exc:
+    except contacts.ContactError:
         db.session.rollback()
-        raise contact_error(exc) from None
+        raise
 
 
 @operation("/contacts/<int:contact_id>", "GET", summary="Get a contact", tag=T,
@@ -128,9 +111,9 @@ def patch_contact(caller: Caller, contact_id: int, body: ContactPatch):
             name=body.name if body.name is not None else contact.name,
             attributes=attributes,
         )
-    except contacts.ContactError as exc:
+    except contacts.ContactError:
         db.session.rollback()
-        raise contact_error(exc) from None
+        raise
     return contact_out(contact)
 
 
@@ -148,12 +131,13 @@ def delete_contact(caller: Caller, contact_id: int):
 def _owned_list(caller: Caller, list_id: int) -> ContactList:
     found = get_owned(ContactList, list_id, caller.client_id)
     if found is None:
-        raise not_found("Lista")
+        raise not_found(_("Lista"))
     return found
 
 
 def _count(list_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(ContactListMember.list_id == list_id))
+    count = sa.select(sa.func.count()).where(ContactListMember.list_id == list_id)
+    return db.session.scalar(count) or 0
 
 
 def list_out(row: ContactList, count: int | None = None) -> ListOut:
@@ -164,10 +148,6 @@ def list_out(row: ContactList, count: int | None = None) -> ListOut:
         contacts_count=_count(row.id) if count is None else count,
         created_at=row.created_at,
     )
-
-
-def list_error(exc: ValueError) -> ApiError:
-    return ApiError(422, "validation_error", str(exc), {"name": [str(exc)]})
 
 
 @operation("/lists", "GET", summary="List contact lists", tag=TL, query=PageQuery,
@@ -190,9 +170,9 @@ def list_lists(caller: Caller, query: PageQuery):
 def create_list(caller: Caller, body: ListIn):
     try:
         row = contact_lists.create_list(caller.client_id, body.name, body.description)
-    except contact_lists.ListError as exc:
+    except contact_lists.ListError:
         db.session.rollback()
-        raise list_error(exc) from None
+        raise
     return list_out(row, 0), 201
 
 
@@ -212,9 +192,9 @@ def patch_list(caller: Caller, list_id: int, body: ListPatch):
         if body.description is not None:
             row.description = body.description[:500]
             db.session.commit()
-    except contact_lists.ListError as exc:
+    except contact_lists.ListError:
         db.session.rollback()
-        raise list_error(exc) from None
+        raise
     return list_out(row)
 
 
@@ -232,7 +212,7 @@ def list_members(caller: Caller, list_id: int, query: PageQuery):
     page = contact_lists.list_members(row, cursor=int_cursor(query.cursor), limit=query.limit)
     opted = contacts.opted_out_among(caller.client_id, [c.phone_e164 for c in page.items])
     return ContactPage(
-        data=[contact_out(c, c.phone_e164 in opted) for c in page.items],
+        data=contact_shapes(page.items, set(opted)),
         next_cursor=str(page.next_cursor) if page.next_cursor else None,
     )
 

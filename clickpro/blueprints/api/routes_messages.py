@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.blueprints.api.auth import ApiError, Caller
 from clickpro.blueprints.api.registry import int_cursor, not_found, operation
 from clickpro.blueprints.api.routes_contacts import find_by_phone
 from clickpro.blueprints.api.schemas import PageQuery
 from clickpro.blueprints.api.schemas_messaging import (
-    ConversationOut,
     ConversationPage,
     ConversationQuery,
     MessageOut,
@@ -18,6 +17,7 @@ from clickpro.blueprints.api.schemas_messaging import (
 )
 from clickpro.extensions import db
 from clickpro.models import Author, Contact, Message
+from clickpro.schemas import conversation_shapes, message_shape, message_shapes
 from clickpro.services.contacts import optout
 from clickpro.services.contacts import service as contacts
 from clickpro.services.credentials import NoCredentials
@@ -29,44 +29,17 @@ T = "messages"
 TC = "conversations"
 
 
-def message_out(m: Message, phones: dict[int, str] | None = None) -> MessageOut:
-    phone = (phones or {}).get(m.contact_id)
-    if phone is None:
-        phone = db.session.scalar(sa.select(Contact.phone_e164).where(Contact.id == m.contact_id))
-    return MessageOut(
-        id=m.id,
-        contact_id=m.contact_id,
-        phone=phone,
-        campaign_id=m.campaign_id,
-        template_id=m.template_id,
-        direction=m.direction,
-        author=m.author,
-        type=m.type,
-        body=m.body or "",
-        status=m.status,
-        wamid=m.wamid,
-        error_code=m.error_code,
-        error_title=m.error_title,
-        created_at=m.created_at,
-        sent_at=m.sent_at,
-        delivered_at=m.delivered_at,
-        read_at=m.read_at,
-        failed_at=m.failed_at,
-    )
+def message_out(m: Message) -> MessageOut:
+    """The shared message shape (``clickpro.schemas``): the inbox and webhooks send it too."""
+    return message_shape(m)
 
 
 def message_page(rows: list[Message], limit: int, cursor_of=lambda m: m.id) -> MessagePage:
-    """``rows`` holds up to ``limit + 1`` rows in page order."""
+    """``rows`` holds up to ``limit + 1`` rows in page order (3 queries for the page)."""
     more = len(rows) > limit
     rows = rows[:limit]
-    ids = {m.contact_id for m in rows}
-    phones = dict(
-        db.session.execute(sa.select(Contact.id, Contact.phone_e164).where(Contact.id.in_(ids)))
-        .tuples()
-        .all()
-    )
     return MessagePage(
-        data=[message_out(m, phones) for m in rows],
+        data=message_shapes(rows),
         next_cursor=str(cursor_of(rows[-1])) if more and rows else None,
     )
 
@@ -77,9 +50,9 @@ def _recipient(caller: Caller, body: SendMessageIn) -> Contact:
         return contact
     try:
         return contacts.create_contact(caller.client_id, body.phone, body.name or "")
-    except contacts.ContactError as exc:
+    except contacts.ContactError:
         db.session.rollback()
-        raise ApiError(422, "validation_error", str(exc), {"phone": [str(exc)]}) from None
+        raise
 
 
 @operation("/messages", "POST", summary="Send a template, or a text inside the 24 h window",
@@ -93,7 +66,7 @@ def send_message(caller: Caller, body: SendMessageIn):
         if body.template_id is not None:
             if optout.is_opted_out(caller.client_id, contact.phone_e164):
                 raise ApiError(
-                    422, "opted_out", "Este número pediu para não receber mensagens.",
+                    422, "opted_out", _("Este número pediu para não receber mensagens."),
                     {"phone": ["Número em opt-out."]},
                 )  # fmt: skip
             values = body.variables.model_dump(exclude_none=True)
@@ -107,7 +80,7 @@ def send_message(caller: Caller, body: SendMessageIn):
     except outbound.WindowClosed as exc:
         raise ApiError(422, "window_closed", str(exc), {"text": [str(exc)]}) from None
     except outbound.SendFailed as exc:
-        message = exc.message
+        message = exc.row
     except outbound.OutboundError as exc:
         field = "template_id" if body.template_id is not None else "text"
         raise ApiError(422, "validation_error", str(exc), {field: [str(exc)]}) from None
@@ -121,26 +94,11 @@ def send_message(caller: Caller, body: SendMessageIn):
 def get_message(caller: Caller, message_id: int):
     row = get_owned(Message, message_id, caller.client_id)
     if row is None or row.is_internal_note:
-        raise not_found("Mensagem")
+        raise not_found(_("Mensagem"))
     return message_out(row)
 
 
 # --------------------------------------------------------------------------- conversations
-
-
-def conversation_out(c: Contact) -> ConversationOut:
-    return ConversationOut(
-        id=c.id,
-        contact_id=c.id,
-        phone=c.phone_e164,
-        name=c.name or "",
-        status=c.conversation_status,
-        unread_count=c.unread_count or 0,
-        assigned_user_id=c.assigned_user_id,
-        ai_paused=bool(c.ai_paused),
-        last_message_at=c.last_message_at,
-        last_message_preview=c.last_message_preview,
-    )
 
 
 @operation("/conversations", "GET", summary="Conversations, most recent first", tag=TC,
@@ -151,9 +109,7 @@ def list_conversations(caller: Caller, query: ConversationQuery):
         page = inbox.list_conversations(caller.client_id, wanted)
     except inbox.InboxQueryError as exc:
         raise ApiError(422, "validation_error", str(exc), {"cursor": [str(exc)]}) from None
-    return ConversationPage(
-        data=[conversation_out(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return ConversationPage(data=conversation_shapes(page.items), next_cursor=page.next_cursor)
 
 
 @operation("/conversations/<int:contact_id>/messages", "GET", tag=TC,
@@ -161,7 +117,7 @@ def list_conversations(caller: Caller, query: ConversationQuery):
            query=PageQuery, response=MessagePage, errors=(404, 422))  # fmt: skip
 def conversation_messages(caller: Caller, contact_id: int, query: PageQuery):
     if get_owned(Contact, contact_id, caller.client_id) is None:
-        raise not_found("Conversa")
+        raise not_found(_("Conversa"))
     page = inbox.load_messages(
         caller.client_id, contact_id, before_id=int_cursor(query.cursor), limit=query.limit
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.blueprints.api.auth import ApiError, Caller
 from clickpro.blueprints.api.registry import id_desc_page, not_found, operation
@@ -65,10 +66,9 @@ def create_template(caller: Caller, body: TemplateIn):
     draft = TemplateDraft(**data, buttons=buttons)
     try:
         row = template_service.create_template(caller.client, draft)
-    except template_service.TemplateError as exc:
+    except template_service.TemplateError:  # 422 meta_refused / validation_error
         db.session.rollback()
-        code = "meta_refused" if exc.meta is not None else "validation_error"
-        raise ApiError(422, code, str(exc), exc.errors) from None
+        raise
     return template_out(row), 201
 
 
@@ -77,7 +77,7 @@ def create_template(caller: Caller, body: TemplateIn):
 def get_template(caller: Caller, template_id: int):
     row = get_owned(Template, template_id, caller.client_id)
     if row is None:
-        raise not_found("Modelo")
+        raise not_found(_("Modelo"))
     return template_out(row)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clickpro.blueprints.api.auth import ApiError, Caller
+from clickpro.blueprints.api.auth import Caller
 from clickpro.blueprints.api.registry import int_cursor, not_found, operation
 from clickpro.blueprints.api.schemas import Deleted, PageQuery
 from clickpro.blueprints.api.schemas_messaging import (
@@ -14,7 +14,6 @@ from clickpro.blueprints.api.schemas_messaging import (
     WebhookPage,
     WebhookPatch,
 )
-from clickpro.extensions import db
 from clickpro.models import WebhookDelivery, WebhookEndpoint
 from clickpro.services.api import outbound_webhooks as hooks
 from clickpro.tenancy import get_owned
@@ -49,10 +48,6 @@ def delivery_out(row: WebhookDelivery) -> DeliveryOut:
     )
 
 
-def _error(exc: hooks.WebhookEndpointError) -> ApiError:
-    return ApiError(422, "validation_error", exc.message, {exc.field: [exc.message]})
-
-
 def _owned(caller: Caller, webhook_id: int) -> WebhookEndpoint:
     row = get_owned(WebhookEndpoint, webhook_id, caller.client_id)
     if row is None:
@@ -76,13 +71,7 @@ def list_webhooks(caller: Caller, query: PageQuery):
            tag=T, body=WebhookIn, response=WebhookCreated, status=201,
            errors=(400, 409, 415, 422), idempotent=True)  # fmt: skip
 def create_webhook(caller: Caller, body: WebhookIn):
-    try:
-        row, secret = hooks.create_endpoint(
-            caller.client_id, body.url, body.events, body.description
-        )
-    except hooks.WebhookEndpointError as exc:
-        db.session.rollback()
-        raise _error(exc) from None
+    row, secret = hooks.create_endpoint(caller.client_id, body.url, body.events, body.description)
     return WebhookCreated(**webhook_out(row).model_dump(), secret=secret), 201
 
 
@@ -96,11 +85,7 @@ def get_webhook(caller: Caller, webhook_id: int):
            body=WebhookPatch, response=WebhookOut, errors=(400, 404, 415, 422))  # fmt: skip
 def patch_webhook(caller: Caller, webhook_id: int, body: WebhookPatch):
     row = _owned(caller, webhook_id)
-    try:
-        row = hooks.update_endpoint(row, body.model_dump(exclude_none=True))
-    except hooks.WebhookEndpointError as exc:
-        db.session.rollback()
-        raise _error(exc) from None
+    row = hooks.update_endpoint(row, body.model_dump(exclude_none=True))
     return webhook_out(row)
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clickpro.schemas import ContactOut  # the one contact shape (API, webhooks)
+
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # Tokens and keys travel in HTTP headers: printable ASCII only (surrounding spaces ok).
 SECRET_PATTERN = r"^\s*[!-~]*\s*$"
@@ -83,17 +85,6 @@ class ContactPatch(Strict):
     attributes: dict[str, AttributeValue] | None = Field(
         default=None, description="Replaces every custom field."
     )
-
-
-class ContactOut(BaseModel):
-    id: int
-    phone: str
-    name: str
-    attributes: dict[str, str]
-    opted_out: bool
-    last_inbound_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class ContactPage(BaseModel):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clickpro.blueprints.api.schemas import Id, PageQuery, Strict
+from clickpro.schemas import ConversationOut, MessageOut  # the shared resource shapes
 
 EventName = Literal["message.received", "message.status", "campaign.completed", "optout.created"]
 VariableText = str
@@ -105,27 +107,6 @@ class StatusQuery(PageQuery):
     status: str | None = Field(default=None, max_length=12)
 
 
-class MessageOut(BaseModel):
-    id: int
-    contact_id: int
-    phone: str | None
-    campaign_id: int | None
-    template_id: int | None
-    direction: str
-    author: str
-    type: str
-    body: str
-    status: str
-    wamid: str | None
-    error_code: int | None
-    error_title: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    delivered_at: datetime | None
-    read_at: datetime | None
-    failed_at: datetime | None
-
-
 class MessagePage(BaseModel):
     data: list[MessageOut]
     next_cursor: str | None
@@ -158,25 +139,12 @@ class SendMessageIn(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> SendMessageIn:
         if (self.text is None) == (self.template_id is None):
-            raise ValueError("Informe text ou template_id (exatamente um dos dois).")
+            raise ValueError(_("Informe text ou template_id (exatamente um dos dois)."))
         return self
 
 
 class ConversationQuery(PageQuery):
     q: str = Field(default="", max_length=100)
-
-
-class ConversationOut(BaseModel):
-    id: int = Field(description="The contact's id (a conversation is per contact).")
-    contact_id: int
-    phone: str
-    name: str
-    status: str
-    unread_count: int
-    assigned_user_id: int | None
-    ai_paused: bool
-    last_message_at: datetime | None
-    last_message_preview: str | None
 
 
 class ConversationPage(BaseModel):

@@ -7,8 +7,19 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from clickpro.blueprints.errors import form_error, parse_json_body
 from clickpro.blueprints.inbox.forms import DeleteForm, QuickReplyForm
-from clickpro.blueprints.inbox.routes import _json_body, bp
+from clickpro.blueprints.inbox.routes import bp
+from clickpro.blueprints.inbox.schemas import (
+    AiPauseIn,
+    AssignIn,
+    LabelIn,
+    LabelsIn,
+    NoteIn,
+    StatusIn,
+    TemplateSendIn,
+    TextIn,
+)
 from clickpro.guards import admin_required, client_required
 from clickpro.models import QuickReply
 from clickpro.services.inbox import actions as inbox_actions
@@ -31,10 +42,8 @@ def _sent(message):
 @bp.post("/api/conversations/<int:contact_id>/messages")
 @client_required
 def send_text(contact_id: int):
-    data = _json_body()
-    message = inbox_actions.reply_text(
-        require_client().id, contact_id, current_user.id, str(data.get("body") or "")
-    )
+    data: TextIn = parse_json_body(TextIn)
+    message = inbox_actions.reply_text(require_client().id, contact_id, current_user.id, data.body)
     return _sent(message)
 
 
@@ -62,14 +71,9 @@ def send_media(contact_id: int):
 @bp.post("/api/conversations/<int:contact_id>/template")
 @client_required
 def send_template(contact_id: int):
-    data = _json_body()
-    try:
-        template_id = int(data.get("template_id"))
-    except (TypeError, ValueError):
-        raise inbox_actions.InboxError(_("Escolha um modelo.")) from None
-    values = data.get("values") if isinstance(data.get("values"), dict) else {}
+    data: TemplateSendIn = parse_json_body(TemplateSendIn)
     message = inbox_actions.reply_template(
-        require_client().id, contact_id, current_user.id, template_id, values
+        require_client().id, contact_id, current_user.id, data.template_id, data.values
     )
     return _sent(message)
 
@@ -77,10 +81,8 @@ def send_template(contact_id: int):
 @bp.post("/api/conversations/<int:contact_id>/notes")
 @client_required
 def add_note(contact_id: int):
-    data = _json_body()
-    note = inbox_actions.add_note(
-        require_client().id, contact_id, current_user.id, str(data.get("body") or "")
-    )
+    data: NoteIn = parse_json_body(NoteIn)
+    note = inbox_actions.add_note(require_client().id, contact_id, current_user.id, data.body)
     return _sent(note)
 
 
@@ -97,53 +99,37 @@ def mark_read(contact_id: int):
 @bp.post("/api/conversations/<int:contact_id>/assign")
 @client_required
 def assign(contact_id: int):
-    data = _json_body()
-    user_id = data.get("user_id")
-    if user_id == "me":
-        user_id = current_user.id
-    try:
-        user_id = int(user_id) if user_id not in (None, "", 0) else None
-    except (TypeError, ValueError):
-        raise inbox_actions.InboxError(_("Pessoa inválida.")) from None
+    data: AssignIn = parse_json_body(AssignIn)
+    user_id = current_user.id if data.user_id == "me" else data.user_id
     return _conversation(inbox_actions.assign(require_client().id, contact_id, user_id))
 
 
 @bp.post("/api/conversations/<int:contact_id>/labels")
 @client_required
 def set_labels(contact_id: int):
-    data = _json_body()
-    label_ids = data.get("label_ids")
-    if not isinstance(label_ids, list):
-        raise inbox_actions.InboxError(_("Envie label_ids como lista."))
-    return _conversation(inbox_actions.set_labels(require_client().id, contact_id, label_ids))
+    data: LabelsIn = parse_json_body(LabelsIn)
+    return _conversation(inbox_actions.set_labels(require_client().id, contact_id, data.label_ids))
 
 
 @bp.post("/api/conversations/<int:contact_id>/status")
 @client_required
 def set_status(contact_id: int):
-    data = _json_body()
-    return _conversation(
-        inbox_actions.set_status(require_client().id, contact_id, str(data.get("status") or ""))
-    )
+    data: StatusIn = parse_json_body(StatusIn)
+    return _conversation(inbox_actions.set_status(require_client().id, contact_id, data.status))
 
 
 @bp.post("/api/conversations/<int:contact_id>/ai")
 @client_required
 def set_ai(contact_id: int):
-    data = _json_body()
-    paused = data.get("paused")
-    if not isinstance(paused, bool):
-        raise inbox_actions.InboxError(_("Envie paused como true ou false."))
-    return _conversation(inbox_actions.set_ai_paused(require_client().id, contact_id, paused))
+    data: AiPauseIn = parse_json_body(AiPauseIn)
+    return _conversation(inbox_actions.set_ai_paused(require_client().id, contact_id, data.paused))
 
 
 @bp.post("/api/labels")
 @client_required
 def create_label():
-    data = _json_body()
-    label = inbox_actions.create_label(
-        require_client().id, str(data.get("name") or ""), str(data.get("color") or "secondary")
-    )
+    data: LabelIn = parse_json_body(LabelIn)
+    label = inbox_actions.create_label(require_client().id, data.name, data.color)
     return jsonify(label={"id": label.id, "name": label.name, "color": label.color}), 201
 
 
@@ -157,9 +143,9 @@ def quick_replies_page():
     form = QuickReplyForm()
     if form.validate_on_submit():
         try:
-            save_quick_reply(client.id, form.shortcut.data, form.body.data)
+            save_quick_reply(client.id, form.shortcut.data or "", form.body.data or "")
         except QuickReplyError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            form_error(form, exc)
         else:
             flash(_("Resposta rápida salva."), "success")
             return redirect(url_for("inbox.quick_replies_page"))

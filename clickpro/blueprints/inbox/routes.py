@@ -1,8 +1,11 @@
 """Live inbox: the three-pane page, its JSON API (under /inbox/api) and media download.
 
-Views parse, call ``clickpro.services.inbox.service*``, render. Every JSON error answers
-``{"error": "<pt_BR>"}`` with a 4xx status, never a 500: 404 for another client's row,
-409 for free text with the 24-hour window closed (refused by ``outbound``, server-side).
+Views parse (bodies with the pydantic models of ``schemas``), call
+``clickpro.services.inbox.*``, render. Every JSON error answers the /api/v1 error body
+``{"error": {"code", "message", "details"}}`` from the ServiceError the service raised:
+404 ``not_found`` for another client's row, 422 ``window_closed`` for free text with the
+24-hour window closed (refused by ``outbound``, server-side), 502 ``send_failed`` with the
+stored FAILED message in ``details.message``; bad JSON 400, wrong fields 422.
 """
 
 from __future__ import annotations
@@ -13,61 +16,37 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from clickpro.blueprints.errors import error_body, html_error, json_error
+from clickpro.errors import ServiceError
+from clickpro.extensions import db
 from clickpro.guards import client_required, is_client_admin
 from clickpro.models import Message
 from clickpro.models.base import utcnow
-from clickpro.services.credentials import NoCredentials
 from clickpro.services.inbox import actions as inbox_actions
 from clickpro.services.inbox import serialize as ser
 from clickpro.services.inbox import service as inbox
 from clickpro.services.inbox.quick_replies import quick_replies, render_quick_reply
-from clickpro.services.messaging.outbound import OutboundError, SendFailed, WindowClosed
+from clickpro.services.messaging.outbound import SendFailed, WindowClosed
 from clickpro.tenancy import get_owned_or_404, require_client
 
 bp = Blueprint("inbox", __name__, template_folder="templates", url_prefix="/inbox")
 
 
-def _error(text: str, status: int, **extra):
-    return jsonify(error=text, **extra), status
+def _is_json_route() -> bool:
+    return request.path.startswith(("/inbox/api/", "/inbox/media/"))
 
 
-@bp.errorhandler(inbox_actions.NotFound)
-def _not_found(exc):
-    return _error(str(exc), 404)
-
-
-@bp.errorhandler(inbox_actions.InboxError)
-@bp.errorhandler(inbox.InboxQueryError)
-def _bad_request(exc):
-    return _error(str(exc), 400)
-
-
-@bp.errorhandler(WindowClosed)
-def _window_closed(exc):
-    return _error(str(exc), 409, window_closed=True)
-
-
-@bp.errorhandler(SendFailed)
-def _send_failed(exc):
-    message = ser.message(exc.message) if exc.message is not None else None
-    return _error(str(exc), 502, message=message)
-
-
-@bp.errorhandler(OutboundError)
-def _outbound_error(exc):
-    return _error(str(exc), 400)
-
-
-@bp.errorhandler(NoCredentials)
-def _no_credentials(exc):
-    return _error(str(exc), 409)
-
-
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise inbox_actions.InboxError(_("Envie um objeto JSON."))
-    return data
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    """The inbox JSON edge; the quick-replies page falls back to the HTML handler."""
+    if not _is_json_route():
+        return html_error(exc)
+    db.session.rollback()
+    body = error_body(exc)
+    row = getattr(exc, "row", None)  # SendFailed / WindowClosed from Meta: the stored row
+    if isinstance(exc, SendFailed | WindowClosed) and row is not None:
+        body["error"]["details"]["message"] = ser.message(row)
+    return json_error(exc, body)
 
 
 def _int_arg(name: str) -> int | None:
@@ -77,7 +56,7 @@ def _int_arg(name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise inbox.InboxQueryError(_("Parâmetro %(n)s inválido.", n=name)) from None
+        raise inbox.InboxQueryError(_("Parâmetro %(n)s inválido.", n=name), field=name) from None
 
 
 def _date_arg(name: str) -> date | None:
@@ -87,7 +66,9 @@ def _date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise inbox.InboxQueryError(_("Data inválida em %(n)s (use AAAA-MM-DD).", n=name)) from None
+        raise inbox.InboxQueryError(
+            _("Data inválida em %(n)s (use AAAA-MM-DD).", n=name), field=name
+        ) from None
 
 
 # --------------------------------------------------------------------------- page
@@ -115,7 +96,7 @@ def conversation_query(client_id: int) -> inbox.ConversationQuery:
     filters = tuple(f for part in raw_filters for f in part.split(",") if f)
     for name in filters:
         if name not in inbox.FILTERS:
-            raise inbox.InboxQueryError(_("Filtro desconhecido: %(n)s.", n=name))
+            raise inbox.InboxQueryError(_("Filtro desconhecido: %(n)s.", n=name), field="filter")
     status = (request.args.get("status") or "").upper() or None
     if status == "ALL":
         status = None
@@ -152,10 +133,8 @@ def conversation(contact_id: int):
 
     client = require_client()
     contact = inbox_actions.get_contact(client.id, contact_id)
-    data = ser.conversation(contact)
-    data["attributes"] = contact.attributes or {}
-    data["lists"] = [{"id": lst.id, "name": lst.name} for lst in lists_of(contact)]
-    return jsonify(conversation=data)
+    lists = [(lst.id, lst.name) for lst in lists_of(contact)]
+    return jsonify(conversation=ser.conversation_details(contact, lists))
 
 
 @bp.get("/api/conversations/<int:contact_id>/messages")
@@ -167,7 +146,8 @@ def messages(contact_id: int):
         client.id, contact.id, before_id=_int_arg("before_id"), limit=_int_arg("limit") or 50
     )
     return jsonify(
-        items=ser.messages(page.items, {contact.id: contact.name}), next_cursor=page.next_cursor
+        items=ser.messages(page.items, {contact.id: (contact.name or "", contact.phone_e164)}),
+        next_cursor=page.next_cursor,
     )
 
 
@@ -189,7 +169,7 @@ def updates():
         try:
             since = datetime.fromisoformat(request.args["since"].replace("Z", "+00:00"))
         except ValueError:
-            raise inbox.InboxQueryError(_("Parâmetro since inválido.")) from None
+            raise inbox.InboxQueryError(_("Parâmetro since inválido."), field="since") from None
     now = utcnow()
     result = inbox.updates_since(client.id, _int_arg("since_id") or 0, since)
     return jsonify(
@@ -232,8 +212,8 @@ def media(message_id: int):
     message = get_owned_or_404(Message, message_id)
     try:
         content, mime_type, filename = fetch_media(message)
-    except MediaUnavailable as exc:
-        return _error(str(exc), 404 if exc.missing else 502)
+    except MediaUnavailable as exc:  # 404 not_found / 502 media_unavailable
+        return json_error(exc)
     response = Response(content, mimetype=mime_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=300"

@@ -9,16 +9,20 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Client, ClientMember, Role, User
 from clickpro.models.base import utcnow
 
 
-class LoginFailed(Exception):
+class LoginFailed(ServiceError):
     """Same message whatever the cause, so it never tells whether an email exists."""
 
+    code = "login_failed"
+    http_status = 401
 
-class AccountError(ValueError):
+
+class AccountError(ServiceError, ValueError):
     pass
 
 

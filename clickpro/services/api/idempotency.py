@@ -19,6 +19,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import IdempotencyKey
 from clickpro.models.base import utcnow
@@ -27,20 +28,23 @@ KEY_MAX = 255
 POLL_S = 0.05
 
 
-class IdempotencyError(Exception):
+class IdempotencyError(ServiceError):
     """Base class; ``str()`` is the pt_BR message for the API client."""
 
 
 class InvalidKey(IdempotencyError):
-    pass
+    code = "invalid_idempotency_key"
+    http_status = 400
 
 
 class InProgress(IdempotencyError):
-    pass
+    code = "idempotency_in_progress"
+    http_status = 409
 
 
 class Mismatch(IdempotencyError):
-    pass
+    code = "idempotency_key_reused"
+    http_status = 422
 
 
 @dataclass(frozen=True)

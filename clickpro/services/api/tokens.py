@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import ApiToken, Client
 from clickpro.models.base import utcnow
@@ -23,8 +24,10 @@ NAME_MAX = 120
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-class ApiTokenError(ValueError):
+class ApiTokenError(ServiceError, ValueError):
     """A refused token operation; the message is pt_BR."""
+
+    field = "name"
 
 
 def hash_token(raw: str) -> str:

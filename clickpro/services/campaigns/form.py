@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import (
     Campaign,
@@ -23,7 +24,7 @@ from clickpro.services.campaigns.vars import POLICIES, normalize
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class CampaignError(ValueError):
+class CampaignError(ServiceError, ValueError):
     """A refused campaign operation; ``str()`` is the pt_BR message for the user."""
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactList, ContactListMember
 from clickpro.models.base import utcnow
@@ -13,8 +14,10 @@ from clickpro.models.base import utcnow
 PAGE_SIZE = 50
 
 
-class ListError(ValueError):
+class ListError(ServiceError, ValueError):
     """A list operation refused; the message is pt_BR and safe to show."""
+
+    field = "name"
 
 
 def _clean_name(name: str) -> str:

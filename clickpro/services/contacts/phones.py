@@ -14,6 +14,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
+from flask_babel import gettext as _
+
+from clickpro.errors import ServiceError
 
 __all__ = [
     "InvalidPhone",
@@ -70,16 +73,17 @@ _MOBILE_TYPES = frozenset(
 )
 
 
-class InvalidPhone(ValueError):
+class InvalidPhone(ServiceError, ValueError):
     """A value that cannot be turned into a valid phone number.
 
     ``reason_code`` is stable (for counting/filtering import errors); ``message`` is pt_BR.
     """
 
+    field = "phone"
+
     def __init__(self, reason_code: str, message: str) -> None:
-        super().__init__(message)
+        ServiceError.__init__(self, message)
         self.reason_code = reason_code
-        self.message = message
 
     def __reduce__(self) -> tuple[type[InvalidPhone], tuple[str, str]]:
         # Keeps the exception picklable (multiprocessing, job queues).
@@ -111,20 +115,20 @@ def normalize_phone(
 def _clean(raw: str | int | float) -> tuple[str, bool]:
     """Turn any accepted input into (ascii digits, had a leading '+')."""
     if isinstance(raw, bool):
-        raise _invalid("invalid", "Número inválido")
+        raise _invalid("invalid", _("Número inválido"))
     if isinstance(raw, int):
         if raw <= 0:
-            raise _invalid("invalid", "Número inválido")
+            raise _invalid("invalid", _("Número inválido"))
         return str(raw), False
     if isinstance(raw, float):
         return _float_digits(raw), False
     if raw is None:
-        raise _invalid("empty", "Vazio")
+        raise _invalid("empty", _("Vazio"))
     if not isinstance(raw, str):
-        raise _invalid("invalid", "Número inválido")
+        raise _invalid("invalid", _("Número inválido"))
     text = raw.strip()
     if not text:
-        raise _invalid("empty", "Vazio")
+        raise _invalid("empty", _("Vazio"))
     text = _expand_excel_number(text)
     text = text.translate(_SEPARATORS)
     plus = text.startswith("+")
@@ -137,15 +141,15 @@ def _clean(raw: str | int | float) -> tuple[str, bool]:
             text = "0" + lowered[3:]
     if not (text.isdigit() and text.isascii()):
         if not text:
-            raise _invalid("empty", "Vazio")
-        raise _invalid("invalid_chars", "Número contém caracteres inválidos")
+            raise _invalid("empty", _("Vazio"))
+        raise _invalid("invalid_chars", _("Número contém caracteres inválidos"))
     return text, plus
 
 
 def _float_digits(value: float) -> str:
     """Excel stores numbers typed in a cell as floats: 5.511987654321E+12 -> '5511987654321'."""
     if not math.isfinite(value) or not value.is_integer() or value <= 0:
-        raise _invalid("invalid", "Número inválido")
+        raise _invalid("invalid", _("Número inválido"))
     return str(int(value))
 
 
@@ -161,16 +165,16 @@ def _expand_excel_number(text: str) -> str:
             return text
         head, tail, exponent = match.group(1), match.group(2), int(match.group(3))
         if len(tail) > exponent:
-            raise _invalid("invalid", "Número inválido")
+            raise _invalid("invalid", _("Número inválido"))
         if len(tail) < exponent:
             raise _invalid(
                 "scientific_notation",
-                "Número em notação científica perdeu dígitos (formate a coluna como texto)",
+                _("Número em notação científica perdeu dígitos (formate a coluna como texto)"),
             )
         try:
             return str(int(Decimal(f"{head}.{tail}e{exponent}")))
         except InvalidOperation:  # pragma: no cover - the regex admits only digits
-            raise _invalid("invalid", "Número inválido") from None
+            raise _invalid("invalid", _("Número inválido")) from None
     if "." in text or "," in text:
         match = _TRAILING_ZERO_DECIMAL.match(text)
         if match is not None:
@@ -204,7 +208,7 @@ def _from_br_digits(digits: str, plus: bool, mobile_only: bool) -> str:
         # Not Brazilian in any reading: maybe a foreign number written without '+'.
         return _via_phonenumbers("+" + digits, "BR", mobile_only)
     if n in (8, 9):
-        raise _invalid("missing_ddd", "Número sem DDD")
+        raise _invalid("missing_ddd", _("Número sem DDD"))
     raise _length_error(n)
 
 
@@ -239,19 +243,19 @@ def _br_national(national: str, mobile_only: bool) -> str:
     if n not in (10, 11):
         raise _length_error(n)
     if national[:2] not in _BR_DDDS:
-        raise _invalid("invalid_ddd", "DDD inválido")
+        raise _invalid("invalid_ddd", _("DDD inválido"))
     first = national[2]
     if n == 11:
         if first != "9":
-            raise _invalid("invalid", "Número inválido para a região BR")
+            raise _invalid("invalid", _("Número inválido para a região BR"))
         return "+55" + national
     if first in _OLD_MOBILE_FIRST:
         return "+55" + national[:2] + "9" + national[2:]
     if first in _LANDLINE_FIRST:
         if mobile_only:
-            raise _invalid("landline", "Número de telefone fixo (somente celulares aceitos)")
+            raise _invalid("landline", _("Número de telefone fixo (somente celulares aceitos)"))
         return "+55" + national
-    raise _invalid("invalid", "Número inválido para a região BR")
+    raise _invalid("invalid", _("Número inválido para a região BR"))
 
 
 def _via_phonenumbers(text: str, region: str, mobile_only: bool) -> str:
@@ -259,14 +263,18 @@ def _via_phonenumbers(text: str, region: str, mobile_only: bool) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise _invalid("invalid", f"Número inválido para a região {region}") from None
+        raise _invalid(
+            "invalid", _("Número inválido para a região %(region)s", region=region)
+        ) from None
     if number.country_code == 55:
         return _br_national(str(number.national_number), mobile_only)
     if not phonenumbers.is_valid_number(number):
         region_code = phonenumbers.region_code_for_number(number) or region
-        raise _invalid("invalid", f"Número inválido para a região {region_code}")
+        raise _invalid(
+            "invalid", _("Número inválido para a região %(region_code)s", region_code=region_code)
+        )
     if mobile_only and phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise _invalid("landline", "Número de telefone fixo (somente celulares aceitos)")
+        raise _invalid("landline", _("Número de telefone fixo (somente celulares aceitos)"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -295,7 +303,7 @@ def wa_id_to_e164(wa_id: str) -> str:
     """
     digits = str(wa_id).strip().lstrip("+")
     if not (digits.isdigit() and digits.isascii()) or not 8 <= len(digits) <= 15:
-        raise _invalid("invalid", "wa_id inválido")
+        raise _invalid("invalid", _("wa_id inválido"))
     try:
         return normalize_phone("+" + digits)
     except InvalidPhone:
@@ -306,5 +314,5 @@ def e164_to_wa(e164: str) -> str:
     """E.164 -> the digits the Cloud API expects in ``to``."""
     digits = e164[1:] if e164.startswith("+") else e164
     if not (digits.isdigit() and digits.isascii()):
-        raise _invalid("invalid", "Número E.164 inválido")
+        raise _invalid("invalid", _("Número E.164 inválido"))
     return digits

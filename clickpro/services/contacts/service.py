@@ -11,7 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactList, ContactListMember, Message, OptOut
 from clickpro.services.contacts import optout
@@ -29,7 +31,7 @@ _SQLITE_ACCENTED = "áàâãéêíóôõúçÁÀÂÃÉÊÍÓÔÕÚÇ"
 _SQLITE_PLAIN = "aaaaeeiooouc" * 2
 
 
-class ContactError(ValueError):
+class ContactError(ServiceError, ValueError):
     """A contact operation refused; the message is pt_BR and safe to show."""
 
 
@@ -61,10 +63,13 @@ def clean_attributes(pairs: dict[str, str]) -> dict[str, str]:
         if not key:
             continue
         if key in result:
-            raise ContactError(f"Atributo “{key}” repetido.")
+            raise ContactError(f"Atributo “{key}” repetido.", field="attributes")
         result[key] = value
     if len(result) > MAX_ATTRIBUTES:
-        raise ContactError(f"No máximo {MAX_ATTRIBUTES} atributos por contato.")
+        raise ContactError(
+            _("No máximo %(max_attributes)s atributos por contato.", max_attributes=MAX_ATTRIBUTES),
+            field="attributes",
+        )
     return result
 
 
@@ -72,7 +77,9 @@ def _phone(raw: str) -> str:
     try:
         return normalize_phone(raw, "BR")
     except InvalidPhone as exc:
-        raise ContactError(f"Telefone inválido: {exc.message}") from None
+        raise ContactError(
+            _("Telefone inválido: %(message)s", message=exc.message), field="phone"
+        ) from None
 
 
 def _phone_taken(client_id: int, phone: str, exclude_id: int | None = None) -> bool:
@@ -87,7 +94,7 @@ def create_contact(
 ) -> Contact:
     e164 = _phone(phone)
     if _phone_taken(client_id, e164):
-        raise ContactError("Já existe um contato com este telefone.")
+        raise ContactError(_("Já existe um contato com este telefone."), field="phone")
     contact = Contact(
         client_id=client_id,
         phone_e164=e164,
@@ -106,7 +113,7 @@ def update_contact(
     e164 = _phone(phone)
     if e164 != contact.phone_e164:
         if _phone_taken(contact.client_id, e164, exclude_id=contact.id):
-            raise ContactError("Já existe um contato com este telefone.")
+            raise ContactError(_("Já existe um contato com este telefone."), field="phone")
         contact.phone_e164 = e164
         contact.wa_id = e164.lstrip("+")
     contact.name = (name or "").strip()[:200]

@@ -5,27 +5,35 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import CredentialStatus, OpenAICredential, WhatsAppCredential
 
 _DIGITS = re.compile(r"^\d{5,32}$")
 
 
-class CredentialError(ValueError):
+class CredentialError(ServiceError, ValueError):
     """Bad input or a refused live test. ``field`` is the form field (None: the whole form)."""
 
     def __init__(self, field: str | None, message: str) -> None:
+        ServiceError.__init__(self, message)
         self.field = field
-        self.message = message
-        super().__init__(message)
 
 
 class ServiceUnreachable(CredentialError):
     """Meta/OpenAI could not be reached (timeout, connection): nothing was decided."""
 
+    code = "upstream_unreachable"
+    http_status = 502
 
-class NoCredentials(LookupError):
+
+class NoCredentials(ServiceError, LookupError):
     """The client has no usable credential of that kind (missing or invalid)."""
+
+    code = "no_credentials"
+    http_status = 409
 
 
 def clean_secret(value: str | None, field: str, label: str, *, required: bool) -> str | None:
@@ -36,22 +44,28 @@ def clean_secret(value: str | None, field: str, label: str, *, required: bool) -
     text = (value or "").strip()
     if not text:
         if required:
-            raise CredentialError(field, f"Informe {label}.")
+            raise CredentialError(field, _("Informe %(label)s.", label=label))
         return None
     if any(ch.isspace() for ch in text):
         raise CredentialError(
             field,
-            f"{label[0].upper()}{label[1:]} contém espaços ou quebras de linha no meio: "
-            "copie-o de novo, sem cortes.",
+            _(
+                "%(label)s contém espaços ou quebras de linha no meio: copie-o de novo, sem cortes.",
+                label=label[:1].upper() + label[1:],
+            ),
         )
     if not text.isascii() or not text.isprintable():
         raise CredentialError(
             field,
-            f"{label[0].upper()}{label[1:]} tem caracteres inválidos (acentos ou símbolos "
-            "que não existem em chaves): copie-o de novo.",
+            _(
+                "%(label)s tem caracteres inválidos (acentos ou símbolos que não existem em chaves): copie-o de novo.",
+                label=label[:1].upper() + label[1:],
+            ),
         )
     if len(text) > 4096:
-        raise CredentialError(field, f"{label[0].upper()}{label[1:]} é longo demais.")
+        raise CredentialError(
+            field, _("%(label)s é longo demais.", label=label[:1].upper() + label[1:])
+        )
     return text
 
 
@@ -60,10 +74,10 @@ def clean_id(value: str | None, field: str, label: str, *, required: bool = True
     text = (value or "").strip()
     if not text:
         if required:
-            raise CredentialError(field, f"Informe o {label}.")
+            raise CredentialError(field, _("Informe o %(label)s.", label=label))
         return None
     if not _DIGITS.match(text):
-        raise CredentialError(field, f"O {label} deve conter apenas números.")
+        raise CredentialError(field, _("O %(label)s deve conter apenas números.", label=label))
     return text
 
 

@@ -10,7 +10,9 @@ An agent reply pauses the AI for that conversation (the AI plugin reads
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.events import conversation_updated, send_safely
 from clickpro.extensions import db
 from clickpro.models import (
@@ -33,18 +35,21 @@ NOTE_MAX = 4096
 LABEL_COLORS = ("secondary", "primary", "success", "danger", "warning", "info", "dark")
 
 
-class InboxError(ValueError):
+class InboxError(ServiceError, ValueError):
     """An inbox action refused; the message is pt_BR and safe to show."""
 
 
 class NotFound(InboxError):
     """The row does not exist for this client (a 404 for the caller)."""
 
+    code = "not_found"
+    http_status = 404
+
 
 def get_contact(client_id: int, contact_id) -> Contact:
     contact = get_owned(Contact, contact_id, client_id)
     if contact is None:
-        raise NotFound("Conversa não encontrada.")
+        raise NotFound(_("Conversa não encontrada."))
     return contact
 
 
@@ -136,7 +141,7 @@ def add_note(client_id: int, contact_id: int, user_id: int, body: str) -> Messag
     contact = get_contact(client_id, contact_id)
     body = (body or "").strip()
     if not body:
-        raise InboxError("A nota está vazia.")
+        raise InboxError(_("A nota está vazia."))
     if len(body) > NOTE_MAX:
         raise InboxError(f"A nota passa de {NOTE_MAX} caracteres.")
     note = Message(
@@ -187,7 +192,7 @@ def _member_user(client_id: int, user_id: int) -> int:
     )
     found = db.session.scalar(stmt)
     if found is None:
-        raise InboxError("Esta pessoa não faz parte da equipe deste cliente.")
+        raise InboxError(_("Esta pessoa não faz parte da equipe deste cliente."))
     return found
 
 
@@ -200,7 +205,7 @@ def assign(client_id: int, contact_id: int, user_id: int | None) -> Contact:
 def set_status(client_id: int, contact_id: int, status: str) -> Contact:
     status = (status or "").upper()
     if status not in ("OPEN", "RESOLVED"):
-        raise InboxError("Situação inválida: use OPEN ou RESOLVED.")
+        raise InboxError(_("Situação inválida: use OPEN ou RESOLVED."))
     contact = get_contact(client_id, contact_id)
     contact.conversation_status = status
     if status == "RESOLVED":
@@ -241,7 +246,7 @@ def labels(client_id: int) -> list[Label]:
 def create_label(client_id: int, name: str, color: str = "secondary") -> Label:
     name = " ".join((name or "").split())[:60]
     if not name:
-        raise InboxError("Dê um nome à etiqueta.")
+        raise InboxError(_("Dê um nome à etiqueta."))
     existing = db.session.scalar(
         sa.select(Label).where(
             Label.client_id == client_id, sa.func.lower(Label.name) == name.lower()
@@ -260,7 +265,7 @@ def create_label(client_id: int, name: str, color: str = "secondary") -> Label:
 def delete_label(client_id: int, label_id: int) -> None:
     label = get_owned(Label, label_id, client_id)
     if label is None:
-        raise NotFound("Etiqueta não encontrada.")
+        raise NotFound(_("Etiqueta não encontrada."))
     db.session.delete(label)
     db.session.commit()
 
@@ -271,7 +276,7 @@ def set_labels(client_id: int, contact_id: int, label_ids: list[int]) -> Contact
     try:
         wanted = {int(i) for i in label_ids or []}
     except (TypeError, ValueError):
-        raise InboxError("Etiquetas inválidas.") from None
+        raise InboxError(_("Etiquetas inválidas.")) from None
     owned = (
         set(
             db.session.scalars(
@@ -282,7 +287,7 @@ def set_labels(client_id: int, contact_id: int, label_ids: list[int]) -> Contact
         else set()
     )
     if owned != wanted:
-        raise NotFound("Etiqueta não encontrada.")
+        raise NotFound(_("Etiqueta não encontrada."))
     db.session.execute(sa.delete(ContactLabel).where(ContactLabel.contact_id == contact.id))
     for label_id in sorted(owned):
         db.session.add(ContactLabel(contact_id=contact.id, label_id=label_id))

@@ -28,7 +28,9 @@ def publish_message(client_id: int, message_id: int) -> None:
     data = {
         # Server clock at emit (ms since epoch): lets a client or benchmark split latency.
         "emitted_ms": round(time.time() * 1000, 1),
-        "message": ser.messages([message], {contact.id: contact.name} if contact else None)[0],
+        "message": ser.messages(
+            [message], {contact.id: (contact.name or "", contact.phone_e164)} if contact else None
+        )[0],
         "conversation": ser.conversation(contact) if contact else None,
     }
     emit_to_client(client_id, "message:new", data)

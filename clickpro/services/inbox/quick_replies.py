@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Contact, QuickReply
 from clickpro.tenancy import get_owned
@@ -19,19 +21,19 @@ VARIABLE_RE = re.compile(r"\{\{\s*([a-zA-Z0-9_]+)\s*\}\}")
 BODY_MAX = 4096
 
 
-class QuickReplyError(ValueError):
+class QuickReplyError(ServiceError, ValueError):
     """Refused input; ``field`` names the form field, the message is pt_BR."""
 
     def __init__(self, field: str, message: str) -> None:
+        ServiceError.__init__(self, message)
         self.field = field
-        super().__init__(message)
 
 
 def clean_shortcut(raw: str) -> str:
     shortcut = (raw or "").strip().lstrip("/").lower()
     if not SHORTCUT_RE.match(shortcut):
         raise QuickReplyError(
-            "shortcut", "Atalho inválido: use até 40 letras minúsculas, números, - ou _."
+            "shortcut", _("Atalho inválido: use até 40 letras minúsculas, números, - ou _.")
         )
     return shortcut
 
@@ -60,11 +62,11 @@ def save_quick_reply(
         )
     )
     if clash is not None:
-        raise QuickReplyError("shortcut", f"O atalho /{shortcut} já existe.")
+        raise QuickReplyError("shortcut", _("O atalho /%(shortcut)s já existe.", shortcut=shortcut))
     if reply_id:
         reply = get_owned(QuickReply, reply_id, client_id)
         if reply is None:
-            raise QuickReplyError("shortcut", "Resposta rápida não encontrada.")
+            raise QuickReplyError("shortcut", _("Resposta rápida não encontrada."))
     else:
         reply = QuickReply(client_id=client_id)
         db.session.add(reply)

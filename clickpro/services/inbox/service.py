@@ -19,7 +19,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Author, Contact, ContactLabel, Direction, Message, OptOut
 
@@ -31,7 +33,7 @@ STATUSES = ("OPEN", "RESOLVED")
 MIN_BODY_TERM = 3
 
 
-class InboxQueryError(ValueError):
+class InboxQueryError(ServiceError, ValueError):
     """Bad list/search parameters; the message is pt_BR and safe to show."""
 
 
@@ -71,6 +73,8 @@ def _ilike(column, term: str) -> sa.ColumnElement:
 
 
 def encode_cursor(contact: Contact) -> str:
+    if contact.last_message_at is None:  # the list only holds contacts with a last message
+        raise ValueError(f"contact {contact.id} has no message to page by")
     return f"{contact.last_message_at.isoformat()}|{contact.id}"
 
 
@@ -80,7 +84,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(stamp)
         return moment, int(ident)
     except (ValueError, AttributeError):
-        raise InboxQueryError("Cursor de paginação inválido.") from None
+        raise InboxQueryError(gettext("Cursor de paginação inválido.")) from None
 
 
 def _clamp(limit: int | None) -> int:
@@ -143,7 +147,7 @@ def _filter_condition(name: str, query: ConversationQuery) -> sa.ColumnElement:
             Message.campaign_id.is_not(None),
             Message.created_at < Contact.last_inbound_at,
         )
-    raise InboxQueryError(f"Filtro desconhecido: {name}.")
+    raise InboxQueryError(gettext("Filtro desconhecido: %(name)s.", name=name))
 
 
 def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnElement]:
@@ -164,7 +168,7 @@ def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnEleme
         )
     if query.status:
         if query.status not in STATUSES:
-            raise InboxQueryError("Situação de conversa inválida.")
+            raise InboxQueryError(gettext("Situação de conversa inválida."))
         conds.append(Contact.conversation_status == query.status)
     if query.date_from:
         conds.append(Contact.last_message_at >= _local_day_start(query.date_from, query.timezone))
@@ -226,7 +230,12 @@ def search_messages(client_id: int, term: str, *, limit: int = 50) -> list[Messa
     """Messages whose text contains ``term``, newest first (internal notes included)."""
     term = (term or "").strip()[:100]
     if len(term) < MIN_BODY_TERM:
-        raise InboxQueryError(f"Digite ao menos {MIN_BODY_TERM} caracteres para buscar.")
+        raise InboxQueryError(
+            gettext(
+                "Digite ao menos %(min_body_term)s caracteres para buscar.",
+                min_body_term=MIN_BODY_TERM,
+            )
+        )
     stmt = (
         sa.select(Message)
         .where(Message.client_id == client_id, _ilike(Message.body, term))

@@ -17,7 +17,9 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.events import message_created, send_safely
 from clickpro.extensions import db, redis_connection
 from clickpro.integrations.meta import GraphClient, GraphError, GraphErrorKind, SendResult
@@ -35,6 +37,7 @@ from clickpro.models import (
 from clickpro.models.base import utcnow
 from clickpro.services.contacts.phones import e164_to_wa
 from clickpro.services.credentials import mark_whatsapp_invalid, whatsapp_for
+from clickpro.services.messaging.delivery import apply_pending_statuses
 from clickpro.services.templates.rules import build_send_components, render_text
 from clickpro.tenancy import get_owned
 
@@ -53,15 +56,20 @@ MEDIA_LIMITS = {
 RATE_WAIT_S = 10.0
 
 
-class OutboundError(Exception):
+class OutboundError(ServiceError):
     """A send refused before reaching Meta (bad input); ``str()`` is a pt_BR message."""
 
 
 class WindowClosed(OutboundError):
-    """Free-form message outside the 24-hour customer window (Meta's 131047)."""
+    """Free-form message outside the 24-hour customer window (Meta's 131047).
 
-    def __init__(self, message: Message | None = None) -> None:
-        self.message = message
+    ``row`` is the stored FAILED row when Meta answered 131047 (None: refused locally)."""
+
+    code = "window_closed"
+    field = "text"
+
+    def __init__(self, row: Message | None = None) -> None:
+        self.row = row
         super().__init__(
             "A janela de 24 horas desta conversa está fechada: o contato não escreve há "
             "mais de 24 horas. Envie um modelo aprovado."
@@ -69,11 +77,14 @@ class WindowClosed(OutboundError):
 
 
 class SendFailed(OutboundError):
-    """Meta refused the send; ``message`` is the stored row (FAILED, error_code/title)."""
+    """Meta refused the send; ``row`` is the stored row (FAILED, error_code/title)."""
 
-    def __init__(self, message: Message) -> None:
-        self.message = message
-        super().__init__(f"Falha no envio: {message.error_title or message.error_code}")
+    code = "send_failed"
+    http_status = 502
+
+    def __init__(self, row: Message) -> None:
+        self.row = row
+        super().__init__(f"Falha no envio: {row.error_title or row.error_code}")
 
 
 def callback_data(message: Message) -> str:
@@ -107,9 +118,9 @@ def send_text(
     contact = _contact(client_id, contact_id)
     body = (body or "").strip()
     if not body:
-        raise OutboundError("A mensagem está vazia.")
+        raise OutboundError(_("A mensagem está vazia."))
     if len(body) > TEXT_MAX:
-        raise OutboundError(f"A mensagem passa de {TEXT_MAX} caracteres.")
+        raise OutboundError(_("A mensagem passa de %(text_max)s caracteres.", text_max=TEXT_MAX))
     if check_window and not window_open(contact):
         raise WindowClosed()
     credential, graph = whatsapp_for(client_id)
@@ -136,9 +147,15 @@ def send_template(
     contact = _contact(client_id, contact_id)
     template = get_owned(Template, template_id, client_id)
     if template is None:
-        raise OutboundError("Modelo não encontrado.")
+        raise OutboundError(_("Modelo não encontrado."))
     if template.status != TemplateStatus.APPROVED:
-        raise OutboundError(f"O modelo “{template.name}” não está aprovado ({template.status}).")
+        raise OutboundError(
+            _(
+                "O modelo “%(name)s” não está aprovado (%(status)s).",
+                name=template.name,
+                status=template.status,
+            )
+        )
     try:
         components = build_send_components(template.components, values or {})
     except ValueError as exc:
@@ -174,10 +191,16 @@ def send_media(
     contact = _contact(client_id, contact_id)
     kind = media_type_of(mime_type)
     if not content:
-        raise OutboundError("O arquivo está vazio.")
+        raise OutboundError(_("O arquivo está vazio."))
     if len(content) > MEDIA_LIMITS[kind]:
         limit_mb = MEDIA_LIMITS[kind] // (1024 * 1024)
-        raise OutboundError(f"Arquivo grande demais: o limite para {kind} é {limit_mb} MB.")
+        raise OutboundError(
+            _(
+                "Arquivo grande demais: o limite para %(kind)s é %(limit_mb)s MB.",
+                kind=kind,
+                limit_mb=limit_mb,
+            )
+        )
     if not window_open(contact):
         raise WindowClosed()
     credential, graph = whatsapp_for(client_id)
@@ -230,7 +253,7 @@ def mark_read(client_id: int, inbound_message_id: int) -> None:
 def _contact(client_id: int, contact_id: int) -> Contact:
     contact = get_owned(Contact, contact_id, client_id)
     if contact is None:
-        raise OutboundError("Contato não encontrado.")
+        raise OutboundError(_("Contato não encontrado."))
     return contact
 
 
@@ -363,15 +386,10 @@ def _record_error(message: Message, error: GraphError) -> None:
 def _after_commit(message: Message) -> None:
     if message.wamid:
         try:
-            from clickpro.services.messaging.delivery import apply_pending_statuses
-        except ImportError:
-            apply_pending_statuses = None
-        if apply_pending_statuses is not None:
-            try:
-                apply_pending_statuses(message)
-            except Exception:
-                log.exception("pending statuses of message %s", message.id)
-                db.session.rollback()
+            apply_pending_statuses(message)
+        except Exception:
+            log.exception("pending statuses of message %s", message.id)
+            db.session.rollback()
     send_safely(
         message_created,
         client_id=message.client_id,

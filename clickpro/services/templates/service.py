@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Client, Notification, Template, TemplateStatus
@@ -56,13 +57,19 @@ class HeaderFile:
     content: bytes
 
 
-class TemplateError(Exception):
+class TemplateError(ServiceError):
     """The draft cannot be submitted: field → messages; ``meta`` when Meta refused it."""
 
     def __init__(self, errors: dict[str, list[str]], meta: GraphError | None = None) -> None:
+        message = "; ".join(m for messages in errors.values() for m in messages)
+        super().__init__(
+            message,
+            code="meta_refused" if meta is not None else "validation_error",
+            field=next(iter(errors), None),
+            details=errors,
+        )
         self.errors = errors
         self.meta = meta
-        super().__init__("; ".join(m for messages in errors.values() for m in messages))
 
 
 def graph_error_text(error: GraphError) -> str:

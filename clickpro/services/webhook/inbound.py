@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Author, Contact, Direction, Message, MessageStatus
 from clickpro.models.base import utcnow
@@ -26,8 +28,10 @@ _messages = Message.__table__
 PREVIEW_LENGTH = 200
 
 
-class PayloadError(ValueError):
+class PayloadError(ServiceError, ValueError):
     """The event's content cannot be processed as it is (kept with this error, not retried)."""
+
+    code = "invalid_payload"
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ def _profile_names(value: dict) -> dict[str, str]:
     names: dict[str, str] = {}
     for item in value.get("contacts") or []:
         if isinstance(item, dict) and item.get("wa_id"):
-            profile = item.get("profile") if isinstance(item.get("profile"), dict) else {}
+            profile = found if isinstance(found := item.get("profile"), dict) else {}
             names[str(item["wa_id"])] = str(profile.get("name") or "").strip()
     return names
 
@@ -58,7 +62,7 @@ def upsert_contact(client_id: int, wa_id: str, profile_name: str = "") -> int:
     try:
         e164 = wa_id_to_e164(wa_id)
     except InvalidPhone as exc:
-        raise PayloadError(f"wa_id inválido: {wa_id!r}") from exc
+        raise PayloadError(_("wa_id inválido: %(wa_id)r", wa_id=wa_id)) from exc
     variants = brazil_variants(e164)
     c = _contacts.c
     row = _find_contact(client_id, wa_id, variants)
@@ -74,7 +78,7 @@ def upsert_contact(client_id: int, wa_id: str, profile_name: str = "") -> int:
             return inserted
         row = _find_contact(client_id, wa_id, variants)  # created concurrently
         if row is None:  # pragma: no cover - conflict on a row we cannot see
-            raise PayloadError(f"contato {wa_id} não encontrado após conflito")
+            raise PayloadError(_("contato %(wa_id)s não encontrado após conflito", wa_id=wa_id))
     updates: dict[str, Any] = {}
     if row.wa_id != wa_id:
         updates["wa_id"] = wa_id
@@ -98,7 +102,7 @@ def _find_contact(client_id: int, wa_id: str, variants: list[str]):
 
 def insert_message(client_id: int, contact_id: int, msg: dict) -> int | None:
     """Store one inbound message; None when its wamid is already stored (a redelivery)."""
-    context = msg.get("context") if isinstance(msg.get("context"), dict) else {}
+    context = found if isinstance(found := msg.get("context"), dict) else {}
     stmt = (
         insert_ignoring(_messages, "wamid")
         .values(
@@ -146,7 +150,7 @@ def ingest_messages(client_id: int, value: dict) -> list[Received]:
     received: list[Received] = []
     for msg in value.get("messages") or []:
         if not isinstance(msg, dict) or not msg.get("id") or not msg.get("from"):
-            raise PayloadError("mensagem sem 'id' ou 'from'")
+            raise PayloadError(_("mensagem sem 'id' ou 'from'"))
         wa_id = str(msg["from"])
         contact_id = upsert_contact(client_id, wa_id, names.get(wa_id, ""))
         message_id = insert_message(client_id, contact_id, msg)

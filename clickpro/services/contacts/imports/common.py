@@ -11,13 +11,19 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
+
+from clickpro.errors import ServiceError
+
 CHUNK = 1 << 20  # 1 MiB binary chunks for encoding validation and line counting
-CONVERT_HINT = "Salve a planilha como .xlsx ou CSV e envie novamente."
+CONVERT_HINT = _l("Salve a planilha como .xlsx ou CSV e envie novamente.")
 Records = Generator[tuple[int, list[str]], None, None]
 
 
-class UnsupportedFile(ValueError):
+class UnsupportedFile(ServiceError, ValueError):
     """The upload cannot be read as a contact spreadsheet (message in pt_BR)."""
+
+    field = "file"
 
 
 class SheetNotFound(UnsupportedFile):

@@ -1,0 +1,52 @@
+"""The contact shape (API ``/contacts``, the ``contact`` of outbound webhook events)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from clickpro.models import Contact
+from clickpro.schemas.loaders import opted_out_phones
+
+
+class ContactOut(BaseModel):
+    id: int
+    phone: str
+    name: str
+    attributes: dict[str, str]
+    opted_out: bool
+    last_inbound_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _shape(contact: Contact, opted_out: bool) -> ContactOut:
+    return ContactOut(
+        id=contact.id,
+        phone=contact.phone_e164,
+        name=contact.name or "",
+        attributes={str(k): str(v) for k, v in (contact.attributes or {}).items()},
+        opted_out=opted_out,
+        last_inbound_at=contact.last_inbound_at,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+    )
+
+
+def contact_shapes(
+    contacts: Sequence[Contact], opted_out: set[str] | None = None
+) -> list[ContactOut]:
+    """Shapes for a page of one client's contacts (one opt-out query, or none if given)."""
+    if not contacts:
+        return []
+    if opted_out is None:
+        opted_out = opted_out_phones(contacts[0].client_id, (c.phone_e164 for c in contacts))
+    return [_shape(c, c.phone_e164 in opted_out) for c in contacts]
+
+
+def contact_shape(contact: Contact, opted_out: bool | None = None) -> ContactOut:
+    if opted_out is None:
+        return contact_shapes([contact])[0]
+    return _shape(contact, opted_out)

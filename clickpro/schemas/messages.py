@@ -1,0 +1,187 @@
+"""The message shape (API ``/messages``, inbox bubbles, ``message:new``, webhooks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from pydantic import BaseModel, Field
+
+from clickpro.extensions import db
+from clickpro.models import Author, Campaign, Contact, Message
+from clickpro.schemas.loaders import user_names
+
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+class Location(BaseModel):
+    latitude: float
+    longitude: float
+    name: str
+    address: str
+    url: str = Field(description="The point on OpenStreetMap.")
+
+
+class MessageOut(BaseModel):
+    id: int
+    contact_id: int
+    phone: str | None = Field(description="The contact's number (E.164).")
+    campaign_id: int | None
+    template_id: int | None
+    direction: str = Field(description="IN (from the contact) or OUT.")
+    author: str = Field(description="CONTACT, AGENT, AI, CAMPAIGN or SYSTEM.")
+    author_label: str = Field(description="Who wrote it, for display (translated).")
+    type: str
+    body: str
+    status: str
+    wamid: str | None
+    error_code: int | None
+    error_title: str | None
+    is_note: bool = Field(description="An internal note (never sent; not in /api/v1).")
+    has_media: bool
+    location: Location | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    failed_at: datetime | None
+
+
+class MessageStatusOut(BaseModel):
+    """The small ``message:status`` Socket.IO payload."""
+
+    id: int
+    contact_id: int
+    status: str
+    error_code: int | None = None
+    error_title: str | None = None
+    updated_at: datetime | None = None
+
+
+def osm_url(latitude: float, longitude: float) -> str:
+    query = urlencode({"mlat": latitude, "mlon": longitude})
+    return f"https://www.openstreetmap.org/?{query}#map=16/{latitude}/{longitude}"
+
+
+def location_of(message: Message) -> Location | None:
+    payload = message.payload or {}
+    loc = found if isinstance(found := payload.get("location"), dict) else None
+    if loc is None and message.type == "location" and "latitude" in payload:
+        loc = payload
+    if not loc:
+        return None
+    try:
+        lat, lng = float(loc["latitude"]), float(loc["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Location(
+        latitude=lat,
+        longitude=lng,
+        name=loc.get("name") or "",
+        address=loc.get("address") or "",
+        url=osm_url(lat, lng),
+    )
+
+
+def media_id_of(message: Message) -> str | None:
+    if message.media_id:
+        return message.media_id
+    payload = message.payload or {}
+    block = found if isinstance(found := payload.get(message.type), dict) else {}
+    return block.get("id") if message.type in MEDIA_TYPES else None
+
+
+def author_label(
+    message: Message, contact_name: str, agents: dict[int, str], campaigns: dict[int, str]
+) -> str:
+    if message.author == Author.CONTACT:
+        return contact_name or _("Contato")
+    if message.author == Author.AI:
+        return _("IA")
+    if message.author == Author.AGENT:
+        return agents.get(message.agent_id or 0) or _("Agente")
+    if message.author == Author.CAMPAIGN:
+        name = campaigns.get(message.campaign_id or 0)
+        return _("Campanha · %(name)s", name=name) if name else _("Campanha")
+    return _("Sistema")
+
+
+def _shape(
+    m: Message, contact: tuple[str, str], agents: dict[int, str], campaigns: dict[int, str]
+) -> MessageOut:
+    name, phone = contact
+    return MessageOut(
+        id=m.id,
+        contact_id=m.contact_id,
+        phone=phone or None,
+        campaign_id=m.campaign_id,
+        template_id=m.template_id,
+        direction=m.direction,
+        author=m.author,
+        author_label=author_label(m, name, agents, campaigns),
+        type=m.type,
+        body=m.body or "",
+        status=m.status,
+        wamid=m.wamid,
+        error_code=m.error_code,
+        error_title=m.error_title,
+        is_note=bool(m.is_internal_note),
+        has_media=bool(media_id_of(m)),
+        location=location_of(m),
+        created_at=m.created_at,
+        sent_at=m.sent_at,
+        delivered_at=m.delivered_at,
+        read_at=m.read_at,
+        failed_at=m.failed_at,
+    )
+
+
+def message_shapes(
+    rows: Sequence[Message], contacts: dict[int, tuple[str, str]] | None = None
+) -> list[MessageOut]:
+    """Shapes for ``rows`` at 3 queries (contacts, agents, campaigns), whatever their count.
+
+    ``contacts`` (contact id → (name, phone)) skips the contacts query when known.
+    """
+    if not rows:
+        return []
+    agents = user_names(m.agent_id for m in rows)
+    campaign_ids = {m.campaign_id for m in rows if m.campaign_id}
+    campaigns: dict[int, str] = {}
+    if campaign_ids:
+        campaigns = dict(
+            db.session.execute(
+                sa.select(Campaign.id, Campaign.name).where(Campaign.id.in_(campaign_ids))
+            )
+            .tuples()
+            .all()
+        )
+    if contacts is None:
+        ids = {m.contact_id for m in rows}
+        contacts = {
+            cid: (name or "", phone)
+            for cid, name, phone in db.session.execute(
+                sa.select(Contact.id, Contact.name, Contact.phone_e164).where(Contact.id.in_(ids))
+            )
+        }
+    missing = ("", "")
+    return [_shape(m, contacts.get(m.contact_id, missing), agents, campaigns) for m in rows]
+
+
+def message_shape(row: Message, contact: Contact | None = None) -> MessageOut:
+    known = {contact.id: (contact.name or "", contact.phone_e164)} if contact else None
+    return message_shapes([row], known)[0]
+
+
+def message_status(m: Message) -> MessageStatusOut:
+    return MessageStatusOut(
+        id=m.id,
+        contact_id=m.contact_id,
+        status=m.status,
+        error_code=m.error_code,
+        error_title=m.error_title,
+        updated_at=m.updated_at,
+    )

@@ -1,0 +1,64 @@
+"""Campaign lookups and labels the UI, the API and the other campaign modules share:
+fetch a client's campaign, status labels, the audience count and the tier warning."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from clickpro.extensions import db
+from clickpro.models import Campaign, CampaignStatus, ContactList
+from clickpro.services.campaigns import audience
+from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.credentials import get_whatsapp_credential
+from clickpro.tenancy import get_owned
+
+S = CampaignStatus
+EDITABLE = (S.DRAFT, S.SCHEDULED)
+ACTIVE = (S.SCHEDULED, S.RUNNING, S.PAUSED)
+TIER_LIMITS = {"TIER_250": 250, "TIER_1K": 1000, "TIER_10K": 10_000, "TIER_100K": 100_000}
+
+
+def get_campaign(client_id: int, campaign_id: int) -> Campaign:
+    campaign = get_owned(Campaign, campaign_id, client_id)
+    if campaign is None:
+        raise CampaignError(_("Campanha não encontrada."))
+    return campaign
+
+
+def status_label(status: str) -> str:
+    labels: dict[str, str] = {
+        S.DRAFT: _("rascunho"), S.SCHEDULED: _("agendada"), S.RUNNING: _("em andamento"),
+        S.PAUSED: _("pausada"), S.CANCELLED: _("cancelada"), S.COMPLETED: _("concluída"),
+        S.FAILED: _("com falha"),
+    }  # fmt: skip
+    return labels.get(status, status)
+
+
+def audience_of(campaign: Campaign) -> audience.AudienceCount:
+    include, exclude = audience.list_ids(campaign.id)
+    return audience.count_audience(
+        campaign.client_id,
+        include,
+        exclude,
+        campaign.variables or {},
+        campaign.missing_value_policy,
+    )
+
+
+def tier_warning(client_id: int, eligible: int) -> str | None:
+    credential = get_whatsapp_credential(client_id)
+    tier = (credential.messaging_tier or "") if credential else ""
+    limit = TIER_LIMITS.get(tier.upper())
+    if limit is not None and eligible > limit:
+        return _(
+            "O público (%(n)s) passa do limite de mensagens do número em 24 h (%(tier)s: "
+            "%(limit)s conversas). O excedente será recusado pela Meta.",
+            n=eligible, tier=tier, limit=limit,
+        )  # fmt: skip
+    return None
+
+
+def lists_for_client(client_id: int) -> list[ContactList]:
+    return list(db.session.scalars(sa.select(ContactList).where(ContactList.client_id == client_id)
+                                   .order_by(ContactList.name)))  # fmt: skip
