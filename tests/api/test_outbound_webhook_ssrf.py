@@ -74,7 +74,7 @@ def listener():
 @pytest.fixture
 def real_network(app):
     """No fake transport: the guarded one of production; fast retries, small timeout."""
-    app.config.pop("OUTBOUND_WEBHOOK_TRANSPORT", None)
+    app.config["OUTBOUND_WEBHOOK_TRANSPORT"] = None
     app.config.update(
         OUTBOUND_WEBHOOK_ALLOW_PRIVATE=False,
         OUTBOUND_WEBHOOK_TIMEOUT_S=0.5,
@@ -441,3 +441,25 @@ def test_one_attempt_in_flight_per_failing_endpoint(app, tenant, db):
     assert hooks._claim_attempt(endpoint, now) is True
     assert hooks._claim_attempt(endpoint, now) is False
     assert db.session.get(WebhookEndpoint, endpoint.id).retry_at > now
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def test_signing_secret_is_not_kept_in_the_idempotency_replay(app, api, db, tenant):
+    """Attack: read the replay store (a dump, a backup) to get the signing secret."""
+    from clickpro.models import IdempotencyKey
+
+    headers = {"Idempotency-Key": "cria-webhook-1"}
+    payload = {"url": "https://erp.test/h", "events": ["optout.created"]}
+    first = api.post("/api/v1/webhooks", json=payload, headers=headers)
+    assert first.status_code == 201
+    secret = first.get_json()["secret"]
+    assert secret.startswith("whsec_")
+    stored = db.session.scalars(sa.select(IdempotencyKey.response_body)).all()
+    assert stored and all(secret not in (body or "") for body in stored)
+    replay = api.post("/api/v1/webhooks", json=payload, headers=headers)
+    assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.get_json()["secret"] is None  # shown once; the rest of the answer is kept
+    assert replay.get_json()["id"] == first.get_json()["id"]
+    assert len(hooks.endpoints_of(tenant.id)) == 1

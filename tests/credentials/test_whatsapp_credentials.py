@@ -106,12 +106,28 @@ def test_unreachable_meta_saves_nothing(app, db, meta_down, create_client, wa_da
 
 
 def test_phone_number_id_of_another_client_is_refused(app, db, sandbox, create_client, wa_data):
+    """Attack: learn which numbers other clients have. The refusal says the same as for a
+    number that is not in the WABA, and needs a token Meta accepts to be reached at all."""
     save_whatsapp_credentials(create_client("Loja Primeira"), wa_data)
-    with pytest.raises(CredentialError) as caught:
-        save_whatsapp_credentials(create_client("Loja Segunda"), wa_data)
-    assert caught.value.field == "phone_number_id"
-    assert "outra conta" in caught.value.message
-    assert "Primeira" not in caught.value.message
+    second = create_client("Loja Segunda")
+    with pytest.raises(CredentialError) as taken:
+        save_whatsapp_credentials(second, wa_data)
+    assert taken.value.field == "phone_number_id"
+    assert "outra conta" not in taken.value.message and "conectado" not in taken.value.message
+    assert "Primeira" not in taken.value.message
+    # Same words as a number this WABA does not have (only the WABA's own list differs:
+    # the number taken is left out of it).
+    unknown = dict(wa_data, phone_number_id="999999999999999")
+    with pytest.raises(CredentialError) as absent:
+        save_whatsapp_credentials(second, unknown)
+    first_sentence = absent.value.message.split(". ")[0]
+    assert taken.value.message.split(". ")[0] == first_sentence
+    assert wa_data["phone_number_id"] not in taken.value.message
+    # A fake token cannot probe it: Meta refuses the token first, whatever the number.
+    probe = dict(wa_data, access_token="EAAG-fake-token")
+    with pytest.raises(CredentialError) as probed:
+        save_whatsapp_credentials(second, probe)
+    assert probed.value.field == "access_token"
     assert _count(db) == 1
 
 

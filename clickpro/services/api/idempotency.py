@@ -12,15 +12,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from clickpro.errors import ServiceError
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import IdempotencyKey
 from clickpro.models.base import utcnow
 
@@ -75,7 +77,9 @@ def claim(
     """Own ``key`` (returns the row id) or get the stored answer of the first request."""
     key = (key or "").strip()
     if not key or len(key) > KEY_MAX or not key.isprintable():
-        raise InvalidKey(f"Idempotency-Key inválida (1 a {KEY_MAX} caracteres imprimíveis).")
+        raise InvalidKey(
+            _("Idempotency-Key inválida (1 a %(key_max)s caracteres imprimíveis).", key_max=KEY_MAX)
+        )
     row = IdempotencyKey(client_id=client_id, key=key, fingerprint=request_fingerprint)
     db.session.add(row)
     try:
@@ -90,26 +94,61 @@ def claim(
             return claim(client_id, key, request_fingerprint, wait_s=0)
         if existing.fingerprint != request_fingerprint:
             raise Mismatch(
-                "Esta Idempotency-Key já foi usada com outra requisição (corpo ou rota "
-                "diferentes). Use uma chave nova."
+                _(
+                    "Esta Idempotency-Key já foi usada com outra requisição (corpo ou rota "
+                    "diferentes). Use uma chave nova."
+                )
             )
         if existing.status_code is not None:
             return StoredResponse(existing.status_code, existing.response_body or "")
         db.session.rollback()  # end the read transaction so the next poll sees commits
         if time.monotonic() >= deadline:
             raise InProgress(
-                "Uma requisição com esta Idempotency-Key ainda está em andamento. "
-                "Tente de novo em instantes."
+                _(
+                    "Uma requisição com esta Idempotency-Key ainda está em andamento. "
+                    "Tente de novo em instantes."
+                )
             )
         time.sleep(POLL_S)
 
 
+# Fields that carry a secret shown once (the outbound webhook signing secret): the
+# replay store keeps ``null`` instead, so a database dump or backup never holds them.
+SECRET_FIELDS = frozenset({"secret", "token", "access_token", "app_secret", "api_key"})
+
+
+def redact_secrets(body: str) -> str:
+    """``body`` (JSON) with every :data:`SECRET_FIELDS` value replaced by ``null``."""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+
+    def scrub(value, depth: int = 0):
+        if depth > 20:
+            return value
+        if isinstance(value, dict):
+            return {
+                k: None if k in SECRET_FIELDS and v is not None else scrub(v, depth + 1)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [scrub(v, depth + 1) for v in value]
+        return value
+
+    cleaned = scrub(data)
+    if cleaned == data:
+        return body
+    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+
+
 def complete(row_id: int, status_code: int, body: str) -> None:
+    """Store the answer to replay; secrets in it are redacted (see :func:`redact_secrets`)."""
     db.session.rollback()  # whatever the view left uncommitted is not ours to commit
     db.session.execute(
         sa.update(IdempotencyKey)
         .where(IdempotencyKey.id == row_id)
-        .values(status_code=status_code, response_body=body, completed_at=utcnow())
+        .values(status_code=status_code, response_body=redact_secrets(body), completed_at=utcnow())
     )
     db.session.commit()
 
@@ -126,4 +165,4 @@ def purge_expired(max_age_s: float = 24 * 3600) -> int:
     cutoff = utcnow() - timedelta(seconds=max_age_s)
     result = db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
     db.session.commit()
-    return result.rowcount or 0
+    return rowcount(result) or 0

@@ -8,7 +8,6 @@ dispatcher for lists and signals.
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from clickpro.csv_safe import SafeWriter
 from clickpro.extensions import db
 from clickpro.models import Campaign, Contact, Direction, Message, MessageStatus
 from clickpro.models.base import utcnow
@@ -104,7 +104,7 @@ CSV_HEADER = ("telefone", "nome", "status", "wamid", "codigo_erro", "erro", "env
 def export_rows(campaign_id: int) -> Iterator[str]:
     """The per-recipient results as CSV text chunks (streamed, 1000 rows at a time)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(CSV_HEADER)
     stmt = (
         sa.select(Contact.phone_e164, Contact.name, Message.status, Message.wamid, Message.error_code,

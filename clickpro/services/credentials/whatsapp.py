@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from clickpro.crypto import decrypt, encrypt, last4
@@ -28,8 +29,6 @@ from clickpro.services.credentials.common import (
 
 # Meta's throughput levels (messages per second per number).
 THROUGHPUT_LEVELS = {"STANDARD": 80, "HIGH": 1000, "COEXISTENCE": 20}
-PHONE_IN_USE = "Este phone number id já está conectado a outra conta do ClickPro."
-UNREACHABLE = "Não foi possível contatar a Meta ({detail}). Nada foi salvo; tente de novo."
 
 
 def get_whatsapp_credential(client_id: int) -> WhatsAppCredential | None:
@@ -43,11 +42,13 @@ def whatsapp_for(client_id: int) -> tuple[WhatsAppCredential, GraphClient]:
     there is none or Meta refused it at the last test)."""
     credential = get_whatsapp_credential(client_id)
     if credential is None:
-        raise NoCredentials("Este cliente ainda não configurou as credenciais do WhatsApp.")
+        raise NoCredentials(_("Este cliente ainda não configurou as credenciais do WhatsApp."))
     if credential.status == CredentialStatus.INVALID:
         raise NoCredentials(
-            "As credenciais do WhatsApp deste cliente foram recusadas pela Meta: "
-            "atualize-as em Credenciais."
+            _(
+                "As credenciais do WhatsApp deste cliente foram recusadas pela Meta: "
+                "atualize-as em Credenciais."
+            )
         )
     return credential, graph_client(decrypt(credential.access_token_enc))
 
@@ -73,7 +74,13 @@ def _live_numbers(token: str, waba_id: str) -> list[dict]:
         return graph_client(token).list_phone_numbers(waba_id)
     except GraphError as error:
         if error.kind == GraphErrorKind.NETWORK and error.code is None:
-            raise ServiceUnreachable(None, UNREACHABLE.format(detail=error.title)) from None
+            raise ServiceUnreachable(
+                None,
+                _(
+                    "Não foi possível contatar a Meta (%(detail)s). Nada foi salvo; tente de novo.",
+                    detail=error.title,
+                ),
+            ) from None
         prefix = {
             "access_token": "A Meta recusou o token de acesso",
             "waba_id": "A Meta recusou o acesso a este WABA",
@@ -85,13 +92,27 @@ def _pick_number(numbers: list[dict], phone_number_id: str) -> dict:
     for number in numbers:
         if str(number.get("id")) == phone_number_id:
             return number
+    raise _number_refused(numbers)
+
+
+def _number_refused(numbers: list[dict]) -> CredentialError:
+    """The one refusal for a number not in this WABA *or* connected to another client.
+
+    Both say the same, so a client cannot learn which numbers other clients have
+    (issue 14); the taken check also runs only after Meta accepted the token for the WABA.
+    """
     found = ", ".join(
         f"{n.get('display_phone_number', '?')} (id {n.get('id')})" for n in numbers[:10]
     )
-    raise CredentialError(
+    return CredentialError(
         "phone_number_id",
-        "Este phone number id não pertence ao WABA informado. "
-        + (f"Números deste WABA: {found}." if found else "O WABA não tem números."),
+        _("Este phone number id não pertence ao WABA informado.")
+        + " "
+        + (
+            _("Números deste WABA: %(found)s.", found=found)
+            if found
+            else _("O WABA não tem números.")
+        ),
     )
 
 
@@ -148,12 +169,13 @@ def save_whatsapp_credentials(client: Client, data: dict) -> WhatsAppCredential:
         data.get("verify_token"), "verify_token", "o token de verificação", required=False
     )
     assert waba_id is not None and phone_number_id is not None
-    if _phone_taken(phone_number_id, client.id):
-        raise CredentialError("phone_number_id", PHONE_IN_USE)
     if token is None:
         assert existing is not None
         token = decrypt(existing.access_token_enc)
-    number = _pick_number(_live_numbers(token, waba_id), phone_number_id)
+    numbers = _live_numbers(token, waba_id)
+    number = _pick_number(numbers, phone_number_id)
+    if _phone_taken(phone_number_id, client.id):
+        raise _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id])
 
     credential = existing or WhatsAppCredential(client_id=client.id)
     credential.access_token_enc = encrypt(token)
@@ -173,7 +195,7 @@ def save_whatsapp_credentials(client: Client, data: dict) -> WhatsAppCredential:
         db.session.commit()
     except IntegrityError:  # another client took the number between our check and commit
         db.session.rollback()
-        raise CredentialError("phone_number_id", PHONE_IN_USE) from None
+        raise _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id]) from None
     return credential
 
 
@@ -185,7 +207,7 @@ def retest_whatsapp(client: Client) -> WhatsAppCredential:
     """
     credential = get_whatsapp_credential(client.id)
     if credential is None:
-        raise NoCredentials("Este cliente ainda não configurou as credenciais do WhatsApp.")
+        raise NoCredentials(_("Este cliente ainda não configurou as credenciais do WhatsApp."))
     try:
         numbers = _live_numbers(decrypt(credential.access_token_enc), credential.waba_id)
         _apply_number(credential, _pick_number(numbers, credential.phone_number_id))

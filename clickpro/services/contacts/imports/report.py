@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from clickpro.csv_safe import SafeWriter
 from clickpro.extensions import db
 from clickpro.models import ContactImport, ContactImportRejection
 from clickpro.services.contacts.imports.errors import ContactImportError
@@ -17,10 +18,10 @@ def rejected_rows_csv(import_id: int) -> Iterator[str]:
     """Lines of: linha; the original columns (by the file's header); motivo."""
     imp = db.session.get(ContactImport, import_id)
     if imp is None:
-        raise ContactImportError("Importação não encontrada.")
+        raise ContactImportError(_("Importação não encontrada."))
     header = list(imp.mapping.get("header") or [])
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
 
     def line(cells: list) -> str:
         buffer.seek(0)
