@@ -39,6 +39,9 @@ from clickpro.models import (
     WebhookEvent,
     WhatsAppCredential,
 )
+from clickpro.realtime import disconnect_user
+from clickpro.services.accounts.service import end_sessions
+from clickpro.services.api.tokens import revoke_tokens_created_by
 
 EXTENSION_KEY = "clickpro.admin"
 
@@ -55,7 +58,7 @@ class _FlaskWTFCSRF(CSRF):
         return generate_csrf()
 
     def validate_csrf_token(self, form, field) -> None:
-        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        if not current_app.config["WTF_CSRF_ENABLED"]:
             return
         try:
             validate_csrf(field.data)
@@ -123,6 +126,12 @@ class ReadOnlyView(SecureModelView):
     can_delete = False
 
 
+def _turned_off(model) -> bool:
+    """``is_active`` went from True to False in this form submission."""
+    history = sa.inspect(model).attrs.is_active.history
+    return bool(history.deleted) and history.deleted[0] is True and model.is_active is False
+
+
 class ClientView(SecureModelView):
     column_list = ("id", "name", "slug", "timezone", "is_active", "ai_enabled", "created_at")
     column_searchable_list = ("name", "slug")
@@ -179,8 +188,16 @@ class UserView(SecureModelView):
                 validate_password(password)
             except AccountError as exc:
                 raise ValidationError(str(exc)) from None
-            model.set_password(password)
+            model.set_password(password)  # also ends the user's sessions
             model.failed_logins = 0
+        if not is_created and _turned_off(model):
+            # A deactivated account: its cookies and every API token it created end now.
+            model.end_sessions()
+            revoke_tokens_created_by(model.id, commit=False)
+
+    def after_model_change(self, form, model: User, is_created: bool) -> None:
+        if not model.is_active:
+            disconnect_user(model.id)
 
 
 class MembershipView(SecureModelView):
@@ -199,12 +216,25 @@ class MembershipView(SecureModelView):
 
     def on_model_change(self, form, model: ClientMember, is_created: bool) -> None:
         history = sa.inspect(model).attrs.client_id.history
+        if not is_created and _turned_off(model):
+            end_sessions(model.user_id, commit=False)
+            revoke_tokens_created_by(model.user_id, client_id=model.client_id, commit=False)
         db.session.flush()
         for client_id in {model.client_id, *(c for c in history.deleted if c is not None)}:
             self._check_has_admin(client_id)
 
     def on_model_delete(self, model: ClientMember) -> None:
         self._check_has_admin(model.client_id, excluding=model.id)
+        # A removed member keeps no session and no API token of this client.
+        end_sessions(model.user_id, commit=False)
+        revoke_tokens_created_by(model.user_id, client_id=model.client_id, commit=False)
+
+    def after_model_change(self, form, model: ClientMember, is_created: bool) -> None:
+        if not model.is_active:
+            disconnect_user(model.user_id, model.client_id)
+
+    def after_model_delete(self, model: ClientMember) -> None:
+        disconnect_user(model.user_id, model.client_id)
 
     @staticmethod
     def _check_has_admin(client_id: int, excluding: int | None = None) -> None:
@@ -322,7 +352,7 @@ def _pre_body(view, context, model, name):
 
 
 class WebhookEventView(ReadOnlyView):
-    column_list = (
+    column_list: tuple[str, ...] = (
         "id",
         "received_at",
         "client_id",
@@ -330,6 +360,8 @@ class WebhookEventView(ReadOnlyView):
         "signature_ok",
         "processed_at",
         "attempts",
+        "dead_at",
+        "dropped",
         "error",
         "body",
     )
@@ -338,8 +370,11 @@ class WebhookEventView(ReadOnlyView):
         "client_id": _l("Cliente"),
         "routed": _l("Roteado"),
         "signature_ok": _l("Assinatura ok"),
+        "signed_by": _l("Assinado por"),
         "processed_at": _l("Processado em"),
         "attempts": _l("Tentativas"),
+        "dead_at": _l("Falha definitiva em"),
+        "dropped": _l("Mudanças descartadas (outro app)"),
         "error": _l("Erro"),
         "body": _l("Corpo"),
     }
@@ -351,6 +386,7 @@ class WebhookEventView(ReadOnlyView):
         "client_id",
         FilterEmpty(WebhookEvent.error, _l("Erro")),
         FilterEmpty(WebhookEvent.processed_at, _l("Processado em")),
+        FilterEmpty(WebhookEvent.dead_at, _l("Falha definitiva em")),
     )
     column_default_sort = ("id", True)
 
@@ -372,6 +408,39 @@ class WebhookEventView(ReadOnlyView):
             )
             return
         flash(_("%(n)d evento(s) reenviado(s) para processamento.", n=count), "success")
+
+    @action(
+        "discard",
+        _l("Descartar"),
+        _l("Descartar os eventos selecionados sem aplicá-los?"),
+    )
+    def action_discard(self, ids: list[str]) -> None:
+        from clickpro.services.webhook.ingest import discard_events
+
+        try:
+            count = discard_events([int(i) for i in ids])
+        except Exception as exc:  # report in the page, never a 500
+            db.session.rollback()
+            current_app.logger.exception("admin discard failed")
+            flash(_("Falha ao descartar: %(error)s", error=f"{type(exc).__name__}: {exc}"), "error")
+            return
+        flash(_("%(n)d evento(s) descartado(s).", n=count), "success")
+
+
+class DeadLetterView(WebhookEventView):
+    """Events whose last attempt failed (or whose body no retry can fix), still open."""
+
+    column_list = ("id", "received_at", "client_id", "attempts", "dead_at", "error", "body")
+    column_default_sort = ("dead_at", True)
+
+    def _dead(self, query):
+        return query.filter(WebhookEvent.dead_at.is_not(None), WebhookEvent.processed_at.is_(None))
+
+    def get_query(self):
+        return self._dead(super().get_query())
+
+    def get_count_query(self):
+        return self._dead(super().get_count_query())
 
 
 def init_admin(app: Flask) -> Admin:
@@ -398,6 +467,13 @@ def init_admin(app: Flask) -> Admin:
             WebhookEvent,
             _l("Eventos de webhook"),
             "admin_webhook_events",
+            messages,
+        ),
+        (
+            DeadLetterView,
+            WebhookEvent,
+            _l("Eventos com falha definitiva"),
+            "admin_webhook_dead_letters",
             messages,
         ),
     )

@@ -129,6 +129,13 @@ class WebhookEvent(Model):
     # Processing lease / retry backoff: nobody (re)processes the event before this time.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # Which Meta app signed the delivery: "platform" (META_APP_SECRET) or the fingerprint
+    # of a client's own app secret. Only changes of that app's numbers/WABAs are routed.
+    signed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    # Changes of the body dropped because they name another app's number or WABA.
+    dropped: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
+    # Dead letter: set when the last attempt failed; left for the super admin.
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class PendingStatus(TenantMixin, Model):

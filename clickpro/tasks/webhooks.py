@@ -32,7 +32,7 @@ DRAIN_SLICE_S = 30.0  # a drain job hands over to a fresh job after this long
 def processes_inline(app: Flask | None = None) -> bool:
     """Embedded runtime or synchronous RQ (tests): process in the request."""
     config = (app or current_app).config
-    return bool(config.get("EMBEDDED")) or not config.get("RQ_ASYNC", True)
+    return bool(config["EMBEDDED"]) or not config["RQ_ASYNC"]
 
 
 def _flag(shard: int) -> str:
@@ -49,7 +49,7 @@ def dispatch(event_id: int, *, inline: bool | None = None) -> None:
         if inline if inline is not None else processes_inline():
             webhook_ingest.process_event(event_id, claimed=True)
             return
-        shard = event_id % max(1, int(current_app.config.get("WEBHOOK_DRAIN_JOBS", 2)))
+        shard = event_id % max(1, int(current_app.config["WEBHOOK_DRAIN_JOBS"]))
         pipe = redis_connection().pipeline(transaction=False)
         pipe.rpush(PENDING_KEY, event_id)
         pipe.set(_flag(shard), 1, nx=True, ex=FLAG_TTL_S)
@@ -63,6 +63,28 @@ def dispatch(event_id: int, *, inline: bool | None = None) -> None:
         )
 
 
+def _process_batch(raw_ids: list) -> int:
+    """One drained batch; never raises (a bad event costs only itself, see ingest).
+
+    If the whole batch cannot even be claimed (database down), its ids are only lost
+    from the Redis hand-off: the rows are stored and :func:`retry_unprocessed` finds them.
+    """
+    ids = []
+    for raw in raw_ids:
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            log.warning("dropping a malformed webhook id from the hand-off: %r", raw)
+    try:
+        return webhook_ingest.process_events(ids)
+    except Exception:
+        db.session.rollback()
+        log.exception("webhook batch of %s failed; the retry job will pick it up", len(ids))
+        return 0
+    finally:
+        db.session.remove()
+
+
 def drain_pending(shard: int = 0) -> int:
     """Process queued event ids in batches until the list is empty (or the slice ends)."""
     redis = redis_connection()
@@ -70,11 +92,10 @@ def drain_pending(shard: int = 0) -> int:
     started = time.monotonic()
     done = 0
     while True:
-        raw_ids = redis.lpop(PENDING_KEY, BATCH)
-        if raw_ids:
+        raw_ids = redis.lpop(PENDING_KEY, BATCH)  # with a count: a list, or None when empty
+        if isinstance(raw_ids, list) and raw_ids:
             redis.expire(flag, FLAG_TTL_S)
-            done += webhook_ingest.process_events([int(i) for i in raw_ids])
-            db.session.remove()
+            done += _process_batch(raw_ids)
             if time.monotonic() - started < DRAIN_SLICE_S:
                 continue
             redis.delete(flag)
@@ -89,10 +110,27 @@ def drain_pending(shard: int = 0) -> int:
 
 
 def retry_unprocessed(now=None) -> int:
-    """Periodic: process events left unprocessed (failed with backoff due, or lost)."""
-    ids = webhook_ingest.due_event_ids(now)
-    if not ids:
+    """Periodic: process events left unprocessed (failed with backoff due, or lost).
+
+    Dead-letters first the events whose last attempt never finished; then retries in
+    slices of the due ids, so one bad event never stops the others (nor this job).
+    """
+    try:
+        dead = webhook_ingest.dead_letter_exhausted(now)
+        if dead:
+            log.error("webhook retry: %s events dead-lettered (attempts exhausted)", dead)
+        ids = webhook_ingest.due_event_ids(now)
+    except Exception:
+        db.session.rollback()
+        log.exception("webhook retry could not list the due events")
         return 0
-    done = webhook_ingest.process_events(ids, now=now)
-    log.info("webhook retry: %s of %s events processed", done, len(ids))
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        try:
+            done += webhook_ingest.process_events(ids[start : start + BATCH], now=now)
+        except Exception:
+            db.session.rollback()
+            log.exception("webhook retry: a slice of %s events failed", BATCH)
+    if ids:
+        log.info("webhook retry: %s of %s events processed", done, len(ids))
     return done

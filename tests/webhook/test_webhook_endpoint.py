@@ -113,7 +113,8 @@ def test_signed_garbage_is_kept_with_error(client, shop):
     events = db.session.scalars(sa.select(WebhookEvent).order_by(WebhookEvent.id)).all()
     assert len(events) == 3
     assert all(e.error and "JSON" in e.error for e in events)
-    assert all(e.processed_at is not None and not e.routed for e in events)
+    # No retry can fix the body: dead-lettered at once, for the super admin.
+    assert all(e.dead_at is not None and e.processed_at is None and not e.routed for e in events)
 
 
 def test_unknown_json_shape_is_kept_with_error(client, shop):
@@ -126,6 +127,7 @@ def test_unknown_json_shape_is_kept_with_error(client, shop):
     events = db.session.scalars(sa.select(WebhookEvent)).all()
     assert len(events) == 3
     assert all(e.error and "formato desconhecido" in e.error for e in events)
+    assert all(e.dead_at is not None for e in events)
     assert _count(Message) == 0
 
 

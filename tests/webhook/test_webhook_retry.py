@@ -62,7 +62,7 @@ def test_failure_is_recorded_then_retried_exactly_once(client, shop, monkeypatch
 
 
 def test_backoff_grows_and_max_attempts_stops(client, shop, monkeypatch, app):
-    app.config["WEBHOOK_MAX_ATTEMPTS"] = 3
+    app.config["WEBHOOK_MAX_ATTEMPTS"] = 4
     _inject_db_error(monkeypatch, times=99)
     post(client, inbound("5511987654321"))
     delays = []
@@ -74,8 +74,12 @@ def test_backoff_grows_and_max_attempts_stops(client, shop, monkeypatch, app):
         retry_unprocessed(now=now)
     event = _event()
     delays.append((event.next_attempt_at - utcnow()).total_seconds())
-    assert event.attempts == 3 and event.processed_at is None
+    assert event.attempts == 3 and event.processed_at is None and event.dead_at is None
     assert delays[0] < delays[1] < delays[2]
+    retry_unprocessed(now=event.next_attempt_at + timedelta(seconds=1))  # the last attempt
+    event = _event()
+    assert event.attempts == 4 and event.processed_at is None
+    assert event.dead_at is not None and "OperationalError" in event.error  # dead letter
     assert due_event_ids(now + timedelta(days=30)) == []  # given up: left for the admin
     monkeypatch.undo()
     assert reprocess_events([event.id]) == 1
@@ -152,4 +156,6 @@ def test_batch_with_a_bad_event_falls_back_one_by_one(client, shop, app):
     assert _messages() == 3
     events = db.session.scalars(sa.select(WebhookEvent).order_by(WebhookEvent.id)).all()
     assert [e.error is None for e in events] == [True, False, True, True]
-    assert all(e.processed_at is not None and e.attempts == 1 for e in events)
+    assert [e.dead_at is None for e in events] == [True, False, True, True]
+    assert all(e.attempts == 1 for e in events)
+    assert [e.processed_at is not None for e in events] == [True, False, True, True]

@@ -14,7 +14,8 @@ SANDBOX_ACCOUNT = {
     "waba_id": "100000000000001",
     "phone_number_id": "100000000000011",
     "app_id": "100000000000021",
-    "app_secret": "sandbox-app-secret",  # the sandbox signs with the account's own secret
+    # No own app secret: the sandbox's default account signs with the platform's secret,
+    # and a delivery is routed only to credentials of the app that signed it.
 }
 
 

@@ -4,77 +4,101 @@ Status webhooks arrive at ~3× the send rate, so the ack is the hottest request 
 platform. :class:`WebhookFastPath` answers ``POST /webhook`` before Flask's request
 machinery (routing, sessions, identity, CSRF, Babel, after-request hooks — none of which
 a signed server-to-server call needs), inside a plain app context. It runs exactly the
-same :func:`acknowledge` as the Flask view, which still serves the endpoint when the
-shortcut is off (``WEBHOOK_FASTPATH = False``) or the request has no Content-Length.
+same :func:`receive` as the Flask view, which still serves the endpoint when the
+shortcut is off (``WEBHOOK_FASTPATH = False``).
+
+Limits come first, before any secret lookup: the body is read with a cap (Content-Length
+or chunked alike, see :func:`~clickpro.services.webhook.limits.read_capped`), then its
+JSON nesting depth is checked without parsing; only then is the signature verified.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
+from typing import IO
 
 from flask import Flask
-from flask.globals import _cv_app
 
 from clickpro.services.webhook import ingest as webhook_ingest
+from clickpro.services.webhook.limits import BodyTooLarge, read_capped
 from clickpro.tasks.webhooks import dispatch, processes_inline
 
 PATH = "/webhook"
-MAX_BODY = 4 * 1024 * 1024  # Meta's deliveries are a few KB
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
-_REASONS = {200: "200 OK", 403: "403 FORBIDDEN", 413: "413 REQUEST ENTITY TOO LARGE"}
+_REASONS = {
+    200: "200 OK",
+    400: "400 BAD REQUEST",
+    403: "403 FORBIDDEN",
+    413: "413 REQUEST ENTITY TOO LARGE",
+}
+_BODIES = {200: b"EVENT_RECEIVED", 400: b"Bad request", 413: b"Request too large"}
 
 
 def acknowledge(raw: bytes, signature: str | None) -> int:
-    """Verify, store (one INSERT), hand off (one enqueue); the HTTP status for Meta."""
-    if not webhook_ingest.signature_ok(raw, signature):
+    """Limit, verify, store (one INSERT), hand off (one enqueue); the HTTP status for Meta."""
+    if not webhook_ingest.body_limits_ok(raw):
+        return 400
+    signer = webhook_ingest.signer_of(raw, signature)
+    if signer is None:
         return 403
     inline = processes_inline()
-    event_id = webhook_ingest.store_event(raw, claimed=inline)
+    event_id = webhook_ingest.store_event(raw, signer=signer, claimed=inline)
     if event_id is not None:
         dispatch(event_id, inline=inline)
     return 200
 
 
+def receive(stream: IO[bytes], length: int | None, signature: str | None) -> int:
+    """Read the body with the size cap, then :func:`acknowledge` it."""
+    try:
+        raw = read_capped(stream, webhook_ingest.max_body_bytes(), length)
+    except BodyTooLarge:
+        return 413
+    return acknowledge(raw, signature)
+
+
 def body_for(status: int) -> bytes:
-    return b"EVENT_RECEIVED" if status == 200 else b"Forbidden"
+    return _BODIES.get(status, b"Forbidden")
 
 
 class WebhookFastPath:
-    """WSGI middleware: ``POST /webhook`` with a Content-Length skips the Flask stack."""
+    """WSGI middleware: ``POST /webhook`` skips the Flask stack."""
 
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        length = environ.get("CONTENT_LENGTH")
         if (
             environ.get("REQUEST_METHOD") != "POST"
             or environ.get("PATH_INFO") != PATH
-            or not length
-            or not self.app.config.get("WEBHOOK_FASTPATH", True)
+            or not self.app.config["WEBHOOK_FASTPATH"]
         ):
             return self.wsgi_app(environ, start_response)
-        try:
-            size = int(length)
-        except ValueError:
-            return self.wsgi_app(environ, start_response)
-        if size > MAX_BODY:
-            status = 413
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            try:
+                size: int | None = int(length)
+            except ValueError:
+                size = -1
+            stream = environ["wsgi.input"]
+        elif environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream
+            size, stream = None, environ["wsgi.input"]
+        else:  # no length, unterminated input: nothing can be read safely
+            size, stream = 0, io.BytesIO()
+        if size is not None and size < 0:
+            status = 400
         else:
-            raw = environ["wsgi.input"].read(size)
-            status = self._acknowledge(raw, environ.get("HTTP_X_HUB_SIGNATURE_256"))
-        body = b"Request too large" if status == 413 else body_for(status)
+            status = self._receive(stream, size, environ.get("HTTP_X_HUB_SIGNATURE_256"))
+        body = body_for(status)
         start_response(_REASONS[status], [*_TEXT, ("Content-Length", str(len(body)))])
         return [body]
 
-    def _acknowledge(self, raw: bytes, signature: str | None) -> int:
-        # Like Flask: reuse an active context of this app (tests), else push one.
-        active = _cv_app.get(None)
-        if active is not None and active.app is self.app:
-            return acknowledge(raw, signature)
+    def _receive(self, stream: IO[bytes], length: int | None, signature: str | None) -> int:
+        # A request of its own, as Flask would give it: its own app context and session.
         with self.app.app_context():
-            return acknowledge(raw, signature)
+            return receive(stream, length, signature)
 
 
 def install(app: Flask) -> None:

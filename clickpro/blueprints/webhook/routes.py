@@ -1,15 +1,16 @@
 """``GET /webhook`` (Meta's subscription handshake) and ``POST /webhook`` (deliveries).
 
-The POST only verifies the signature, stores the raw body with one INSERT and hands
-the id to processing: no JSON parsing (unless a client's own app secret is needed), no
-ORM objects. It is normally answered by the WSGI shortcut in ``fastpath`` (same code,
+The POST reads the body with a size cap, checks its nesting depth, verifies the
+signature, stores the raw body with one INSERT and hands the id to processing: no JSON
+parsing, no ORM objects. It is normally answered by the WSGI shortcut in ``fastpath`` (same code,
 without Flask's per-request machinery); this view serves it otherwise. Public by
 design: Meta authenticates with the signature, not a session; CSRF does not apply.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
+from flask.blueprints import BlueprintSetupState
 
 from clickpro.blueprints.webhook import fastpath
 from clickpro.extensions import csrf
@@ -17,7 +18,13 @@ from clickpro.services.webhook import ingest as webhook_ingest
 
 bp = Blueprint("webhook", __name__, template_folder="templates")
 csrf.exempt(bp)
-bp.record_once(lambda state: fastpath.install(state.app))
+
+
+@bp.record_once
+def _install_fastpath(state: BlueprintSetupState) -> None:
+    if isinstance(state.app, Flask):  # always, once registered on the app
+        fastpath.install(state.app)
+
 
 _TEXT = "text/plain; charset=utf-8"
 
@@ -33,8 +40,8 @@ def verify() -> Response:
 
 @bp.post("/webhook")
 def receive() -> Response:
-    """Verify, store, acknowledge; processing errors never reach Meta as a 500."""
-    status = fastpath.acknowledge(
-        request.get_data(cache=False), request.headers.get("X-Hub-Signature-256")
+    """Read capped, verify, store, acknowledge; processing errors never reach Meta as a 500."""
+    status = fastpath.receive(
+        request.stream, request.content_length, request.headers.get("X-Hub-Signature-256")
     )
     return Response(fastpath.body_for(status), status=status, content_type=_TEXT)

@@ -6,8 +6,10 @@ the caller hands the id to processing (inline or the webhooks queue).
 
 Processing (:func:`process_events`): claim the events (a lease in ``next_attempt_at``),
 apply each in one transaction that also marks it processed, then send the domain
-signals. A failure rolls back, records ``error``/``attempts`` and a backoff;
-:func:`due_event_ids` feeds the periodic retry. Processing is idempotent by
+signals. A failure of any type rolls back, records ``error`` and a backoff on that
+event alone (the attempt is counted when the event is claimed); after the last attempt
+the event is dead-lettered (``dead_at``) for the super admin. :func:`due_event_ids`
+feeds the periodic retry. Processing is idempotent by
 construction (wamid and body dedupe, monotonic statuses), so a re-run never doubles.
 """
 
@@ -18,19 +20,21 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from clickpro.events import message_received, send_safely
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import WebhookEvent, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.messaging.delivery import prefetched, reconcile_pending
 from clickpro.services.webhook.inbound import PayloadError
+from clickpro.services.webhook.limits import json_depth_ok
 from clickpro.services.webhook.route import Outcome, process_payload, status_wamids
+from clickpro.services.webhook.signer import PLATFORM, signer_of
+from clickpro.services.webhook.signer import clear_secret_cache as clear_secret_cache
 from clickpro.services.webhook.sql import insert_ignoring
 
 log = logging.getLogger(__name__)
@@ -39,7 +43,6 @@ _credentials = WhatsAppCredential.__table__
 
 LEASE_S = 300  # a claimed event is not reprocessed for this long (crashed worker)
 RETRY_GRACE_S = 120  # never-claimed events (lost enqueue) are retried after this
-_SECRET_TTL_S = 60.0
 
 
 # --------------------------------------------------------------------------- ack path
@@ -47,7 +50,7 @@ def subscription_ok(mode: str | None, token: str | None) -> bool:
     """``hub.mode=subscribe`` with our verify token or one client's own."""
     if mode != "subscribe" or not token:
         return False
-    expected = current_app.config.get("META_VERIFY_TOKEN")
+    expected = current_app.config["META_VERIFY_TOKEN"]
     if expected and hmac.compare_digest(token.encode(), str(expected).encode()):
         return True
     digest = hashlib.sha256(token.encode()).hexdigest()
@@ -55,88 +58,38 @@ def subscription_ok(mode: str | None, token: str | None) -> bool:
     return db.session.execute(stmt.limit(1)).first() is not None
 
 
-def _digest_ok(secret: str, raw: bytes, given: bytes) -> bool:
-    expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest().encode()
-    return hmac.compare_digest(expected, given)
-
-
 def signature_ok(raw: bytes, header: str | None) -> bool:
-    """``X-Hub-Signature-256`` over the raw body, constant-time, global or client secret."""
-    if not header or not header.startswith("sha256="):
-        return False
-    given = header[7:].strip().lower().encode("utf-8", "replace")
-    secret = current_app.config.get("META_APP_SECRET")
-    if secret and _digest_ok(secret, raw, given):
-        return True
-    return any(_digest_ok(s, raw, given) for s in _client_secrets(raw))
+    """``X-Hub-Signature-256`` over the raw body matches the global or a client's secret."""
+    return signer_of(raw, header) is not None
 
 
-def _client_secrets(raw: bytes) -> tuple[str, ...]:
-    """App secrets of the credentials the payload names (cached briefly per process)."""
-    try:
-        data = json.loads(raw)
-        numbers = {
-            str(change["value"]["metadata"]["phone_number_id"])
-            for entry in data["entry"]
-            for change in entry["changes"]
-            if isinstance(change.get("value"), dict) and "metadata" in change["value"]
-        }
-        wabas = {str(entry.get("id")) for entry in data["entry"] if entry.get("id")}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return ()
-    key = ",".join(sorted(numbers)) + "|" + ",".join(sorted(wabas))
-    cache = _secret_cache()
-    cached = cache.get(key)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    secrets = _load_client_secrets(numbers, wabas)
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (time.monotonic() + _SECRET_TTL_S, secrets)
-    return secrets
+def body_limits_ok(raw: bytes) -> bool:
+    """The nesting depth cap (the size cap is applied while reading the stream)."""
+    return json_depth_ok(raw, max_json_depth())
 
 
-def _secret_cache() -> dict[str, tuple[float, tuple[str, ...]]]:
-    """Per app and process; a client's new secret is picked up within a minute."""
-    return current_app.extensions.setdefault("clickpro.webhook_secrets", {})
+def max_body_bytes() -> int:
+    return int(current_app.config["WEBHOOK_MAX_BODY_BYTES"])
 
 
-def _load_client_secrets(numbers: set[str], wabas: set[str]) -> tuple[str, ...]:
-    from clickpro.crypto import decrypt
-
-    c = _credentials.c
-    where = []
-    if numbers:
-        where.append(c.phone_number_id.in_(numbers))
-    if wabas:
-        where.append(c.waba_id.in_(wabas))
-    if not where:
-        return ()
-    stmt = sa.select(c.app_secret_enc).where(sa.or_(*where), c.app_secret_enc.is_not(None))
-    found = []
-    for token in db.session.scalars(stmt):
-        try:
-            found.append(decrypt(token))
-        except Exception:  # a secret under a removed key: that client cannot verify
-            log.warning("undecryptable app secret on a WhatsApp credential")
-    return tuple(found)
-
-
-def clear_secret_cache() -> None:
-    _secret_cache().clear()
+def max_json_depth() -> int:
+    return int(current_app.config["WEBHOOK_MAX_JSON_DEPTH"])
 
 
 _PG_INSERT = (
     "INSERT INTO webhook_events (body, body_sha256, signature_ok, routed, received_at,"
-    " attempts, next_attempt_at) VALUES (%s, %s, true, false, %s, 0, %s)"
+    " attempts, next_attempt_at, signed_by, dropped)"
+    " VALUES (%s, %s, true, false, %s, %s, %s, %s, 0)"
     " ON CONFLICT (body_sha256) DO NOTHING RETURNING id"
 )
 
 
-def store_event(raw: bytes, *, claimed: bool = False) -> int | None:
+def store_event(raw: bytes, *, signer: str = PLATFORM, claimed: bool = False) -> int | None:
     """Store a verified delivery; its id, or None when the same body is already stored.
 
-    ``claimed`` stores it leased to the caller, which processes it right away. On
+    ``signer`` is the app key of the app that signed it (see :mod:`.signer`).
+    ``claimed`` stores it leased to the caller, which processes it right away (that run
+    counts as the first attempt, like a claim by a worker). On
     PostgreSQL this is one autocommitted statement on a pooled DBAPI connection (one
     round trip, no ORM, no SQLAlchemy transaction bookkeeping): it is the whole ack.
     """
@@ -144,8 +97,9 @@ def store_event(raw: bytes, *, claimed: bool = False) -> int | None:
     text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
     digest = hashlib.sha256(raw).hexdigest()
     lease = now + timedelta(seconds=LEASE_S) if claimed else None
+    attempts = 1 if claimed else 0
     if db.engine.dialect.name == "postgresql":
-        return _store_pg(text, digest, now, lease)
+        return _store_pg(text, digest, now, attempts, lease, signer)
     stmt = (
         insert_ignoring(_events, "body_sha256")
         .values(
@@ -154,8 +108,10 @@ def store_event(raw: bytes, *, claimed: bool = False) -> int | None:
             signature_ok=True,
             routed=False,
             received_at=now,
-            attempts=0,
+            attempts=attempts,
             next_attempt_at=lease,
+            signed_by=signer,
+            dropped=0,
         )
         .returning(_events.c.id)
     )
@@ -164,13 +120,18 @@ def store_event(raw: bytes, *, claimed: bool = False) -> int | None:
     return event_id
 
 
-def _store_pg(text: str, digest: str, now: datetime, lease: datetime | None) -> int | None:
+def _store_pg(
+    text: str, digest: str, now: datetime, attempts: int, lease: datetime | None, signer: str
+) -> int | None:
     fairy = db.engine.raw_connection()  # pooled (and pre-pinged) like any checkout
     driver = fairy.driver_connection  # the psycopg connection itself
+    if driver is None:  # pragma: no cover - a checked-out pool connection always has one
+        fairy.close()
+        raise RuntimeError("the pool gave a connection without a DBAPI connection")
     try:
         driver.autocommit = True
         with driver.cursor() as cursor:
-            cursor.execute(_PG_INSERT, (text, digest, now, lease))
+            cursor.execute(_PG_INSERT, (text, digest, now, attempts, lease, signer))
             row = cursor.fetchone()
     finally:
         with contextlib.suppress(Exception):  # a broken connection: the pool drops it
@@ -181,16 +142,19 @@ def _store_pg(text: str, digest: str, now: datetime, lease: datetime | None) -> 
 
 # --------------------------------------------------------------------------- processing
 def _claim(ids: list[int], now: datetime) -> list:
+    """Lease ``ids`` and count the attempt now: a worker that dies on an event (crash,
+    timeout, out of memory) has still spent one of that event's attempts."""
     c = _events.c
     stmt = (
         sa.update(_events)
         .where(
             c.id.in_(ids),
             c.processed_at.is_(None),
+            c.dead_at.is_(None),
             sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
         )
-        .values(next_attempt_at=now + timedelta(seconds=LEASE_S))
-        .returning(c.id, c.body, c.attempts)
+        .values(next_attempt_at=now + timedelta(seconds=LEASE_S), attempts=c.attempts + 1)
+        .returning(c.id, c.body, c.attempts, c.signed_by)
     )
     rows = sorted(db.session.execute(stmt).all(), key=lambda r: r.id)
     db.session.commit()
@@ -202,7 +166,7 @@ def process_events(ids: list[int], *, now: datetime | None = None) -> int:
 
     The claimed events are applied in one transaction (one commit for the batch); if
     anything in it fails, the batch is rolled back and each event is processed alone,
-    so one bad event costs only itself.
+    so one bad event costs only itself. Never raises for a bad event.
     """
     ids = sorted({int(i) for i in ids if i is not None})
     if not ids:
@@ -212,37 +176,36 @@ def process_events(ids: list[int], *, now: datetime | None = None) -> int:
         done = _process_batch(rows)
         if done is not None:
             return done
-    return sum(process_claimed(row.id, row.body, row.attempts) for row in rows)
+    return sum(process_claimed(row.id, row.body, row.attempts, row.signed_by) for row in rows)
 
 
 def _process_batch(rows: list) -> int | None:
     """All rows in one transaction; None (rolled back) if any of them fails."""
     outcomes: list[tuple[int, Outcome]] = []
     try:
-        payloads = [(row.id, json.loads(row.body)) for row in rows]
-        with prefetched(status_wamids(data for _, data in payloads)):
-            for event_id, data in payloads:
-                outcomes.append((event_id, process_payload(data)))
-        groups: dict[int | None, list[int]] = {}
+        payloads = [(row.id, row.signed_by, json.loads(row.body)) for row in rows]
+        with prefetched(status_wamids(data for _, _, data in payloads)):
+            for event_id, signer, data in payloads:
+                outcomes.append((event_id, process_payload(data, signer)))
+        groups: dict[tuple[int | None, int], list[int]] = {}
         for event_id, outcome in outcomes:
-            groups.setdefault(outcome.client_ids[0] if outcome.client_ids else None, []).append(
-                event_id
-            )
-        for client_id, event_ids in groups.items():
+            key = (outcome.client_ids[0] if outcome.client_ids else None, outcome.dropped)
+            groups.setdefault(key, []).append(event_id)
+        for (client_id, dropped), event_ids in groups.items():
             db.session.execute(
                 sa.update(_events)
                 .where(_events.c.id.in_(event_ids))
                 .values(
                     processed_at=utcnow(),
-                    attempts=_events.c.attempts + 1,
                     error=None,
                     next_attempt_at=None,
                     routed=client_id is not None,
                     client_id=client_id,
+                    dropped=dropped,
                 )
             )
         db.session.commit()
-    except Exception:
+    except Exception:  # any type, RecursionError included: retried one by one
         db.session.rollback()
         log.info("webhook batch of %s fell back to one-by-one processing", len(rows))
         return None
@@ -256,85 +219,104 @@ def process_event(event_id: int, *, claimed: bool = False) -> bool:
     if not claimed:
         return process_events([event_id]) == 1
     row = db.session.execute(
-        sa.select(_events.c.body, _events.c.attempts).where(_events.c.id == event_id)
+        sa.select(_events.c.body, _events.c.attempts, _events.c.signed_by).where(
+            _events.c.id == event_id
+        )
     ).first()
-    return row is not None and process_claimed(event_id, row.body, row.attempts)
+    return row is not None and process_claimed(event_id, row.body, row.attempts, row.signed_by)
 
 
-def process_claimed(event_id: int, body: str, attempts: int) -> bool:
-    """Apply one claimed event; never raises (errors are recorded on the event)."""
+def process_claimed(event_id: int, body: str, attempt: int, signer: str | None = PLATFORM) -> bool:
+    """Apply one claimed event (``attempt`` is its number, already counted); never raises.
+
+    A body that cannot be processed as it is (invalid JSON, unknown shape) is
+    dead-lettered at once: no retry can fix it. Any other failure — of any exception
+    type — is recorded on this event alone and retried with backoff, up to the last
+    attempt, after which the event is dead-lettered.
+    """
     try:
-        data = json.loads(body)
-    except ValueError as exc:  # kept with the error; a retry cannot fix the body
-        return _finish_permanent(event_id, attempts, f"JSON inválido: {exc}")
-    try:
-        outcome = process_payload(data)
-        _finish(event_id, attempts, outcome=outcome)
+        try:
+            data = json.loads(body)
+        except ValueError as exc:  # kept with the error; a retry cannot fix the body
+            return _dead_letter(event_id, f"JSON inválido: {exc}")
+        outcome = process_payload(data, signer)
+        _finish(event_id, outcome=outcome)
         db.session.commit()
     except PayloadError as exc:
         db.session.rollback()
-        return _finish_permanent(event_id, attempts, str(exc))
+        return _dead_letter(event_id, str(exc))
     except Exception as exc:
         db.session.rollback()
-        log.exception("webhook event %s failed (attempt %s)", event_id, attempts + 1)
-        _record_failure(event_id, attempts + 1, exc)
+        log.exception("webhook event %s failed (attempt %s)", event_id, attempt)
+        _record_failure(event_id, attempt, exc)
         return False
-    _announce(outcome)
+    try:
+        _announce(outcome)
+    except Exception:  # the event is applied and committed; a receiver's failure is its own
+        db.session.rollback()
+        log.exception("announcing webhook event %s failed", event_id)
     return True
 
 
-def _finish_permanent(event_id: int, attempts: int, error: str) -> bool:
-    try:
-        _finish(event_id, attempts, error=error[:2000])
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        _record_failure(event_id, attempts + 1, exc)
-    return False
-
-
-def _finish(
-    event_id: int, attempts: int, *, outcome: Outcome | None = None, error: str | None = None
-) -> None:
+def _finish(event_id: int, *, outcome: Outcome) -> None:
     values = {
         "processed_at": utcnow(),
-        "attempts": attempts + 1,
-        "error": error,
+        "error": None,
         "next_attempt_at": None,
+        "routed": bool(outcome.client_ids),
+        "client_id": outcome.client_ids[0] if outcome.client_ids else None,
+        "dropped": outcome.dropped,
     }
-    if outcome is not None:
-        values["routed"] = bool(outcome.client_ids)
-        values["client_id"] = outcome.client_ids[0] if outcome.client_ids else None
     db.session.execute(sa.update(_events).where(_events.c.id == event_id).values(**values))
 
 
 def retry_delay_s(attempts: int) -> float:
-    base = float(current_app.config.get("WEBHOOK_RETRY_BASE_S", 30))
-    cap = float(current_app.config.get("WEBHOOK_RETRY_MAX_DELAY_S", 3600))
+    base = float(current_app.config["WEBHOOK_RETRY_BASE_S"])
+    cap = float(current_app.config["WEBHOOK_RETRY_MAX_DELAY_S"])
     return min(cap, base * 2 ** max(0, attempts - 1))
 
 
 def max_attempts() -> int:
-    return int(current_app.config.get("WEBHOOK_MAX_ATTEMPTS", 8))
+    return int(current_app.config["WEBHOOK_MAX_ATTEMPTS"])
 
 
-def _record_failure(event_id: int, attempts: int, exc: Exception) -> None:
-    """Keep the event unprocessed with its error and the next try time (backoff)."""
-    detail = f"{type(exc).__name__}: {exc}"[:2000]
+def _error_text(exc: BaseException) -> str:
     try:
-        db.session.execute(
-            sa.update(_events)
-            .where(_events.c.id == event_id)
-            .values(
-                attempts=attempts,
-                error=detail,
-                next_attempt_at=utcnow() + timedelta(seconds=retry_delay_s(attempts)),
-            )
-        )
+        return f"{type(exc).__name__}: {exc}"[:2000]
+    except Exception:  # an exception whose str() fails
+        return type(exc).__name__
+
+
+def _record_failure(event_id: int, attempts: int, exc: BaseException) -> None:
+    """Keep the event with its error and the next try time; dead-letter after the last."""
+    values: dict = {"error": _error_text(exc)}
+    if attempts >= max_attempts():
+        values.update(dead_at=utcnow(), next_attempt_at=None)
+        log.error("webhook event %s dead-lettered after %s attempts", event_id, attempts)
+    else:
+        values["next_attempt_at"] = utcnow() + timedelta(seconds=retry_delay_s(attempts))
+    try:
+        db.session.execute(sa.update(_events).where(_events.c.id == event_id).values(**values))
         db.session.commit()
     except Exception:  # the database itself is down: the lease expires, retry finds it
         db.session.rollback()
         log.exception("could not record the failure of webhook event %s", event_id)
+
+
+def _dead_letter(event_id: int, error: str) -> bool:
+    """Set the event aside for the super admin (reprocess or discard); returns False."""
+    log.warning("webhook event %s dead-lettered: %s", event_id, error[:200])
+    try:
+        db.session.execute(
+            sa.update(_events)
+            .where(_events.c.id == event_id)
+            .values(error=error[:2000], dead_at=utcnow(), next_attempt_at=None)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not dead-letter webhook event %s", event_id)
+    return False
 
 
 def _announce(outcome: Outcome) -> None:
@@ -357,13 +339,14 @@ def _announce(outcome: Outcome) -> None:
 
 # --------------------------------------------------------------------------- retries
 def due_event_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Unprocessed events whose backoff (or lost enqueue grace) has passed."""
+    """Unprocessed, live events whose backoff (or lost enqueue grace) has passed."""
     now = now or utcnow()
     c = _events.c
     stmt = (
         sa.select(c.id)
         .where(
             c.processed_at.is_(None),
+            c.dead_at.is_(None),
             c.attempts < max_attempts(),
             sa.or_(
                 c.next_attempt_at <= now,
@@ -379,11 +362,48 @@ def due_event_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
     return list(db.session.scalars(stmt))
 
 
+def dead_letter_exhausted(now: datetime | None = None) -> int:
+    """Dead-letter events whose last attempt never finished (the worker died on them)."""
+    now = now or utcnow()
+    c = _events.c
+    result = db.session.execute(
+        sa.update(_events)
+        .where(
+            c.processed_at.is_(None),
+            c.dead_at.is_(None),
+            c.attempts >= max_attempts(),
+            sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+        )
+        .values(
+            dead_at=now,
+            next_attempt_at=None,
+            error=sa.func.coalesce(c.error, "o processamento nunca terminou (worker interrompido)"),
+        )
+    )
+    db.session.commit()
+    return rowcount(result) or 0
+
+
+def dead_letter_count() -> int:
+    """Dead-lettered events still waiting for the super admin (for /healthz)."""
+    c = _events.c
+    stmt = sa.select(sa.func.count(c.id)).where(c.dead_at.is_not(None), c.processed_at.is_(None))
+    return int(db.session.scalar(stmt) or 0)
+
+
+def dropped_changes_since(since: datetime) -> int:
+    """Changes dropped for naming another app's number/WABA since ``since`` (for /healthz)."""
+    c = _events.c
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(c.dropped), 0)).where(c.received_at >= since)
+    return int(db.session.scalar(stmt) or 0)
+
+
 def reprocess_events(ids: list[int]) -> int:
     """Run events again now, whatever their state (super admin action); returns successes.
 
     Safe on processed events: every write is idempotent. Useful after adding the
-    credential of an unrouted number or fixing the cause of an error.
+    credential of an unrouted number or fixing the cause of an error; a dead-lettered
+    event gets a fresh set of attempts.
     """
     ids = sorted({int(i) for i in ids})
     if not ids:
@@ -391,7 +411,26 @@ def reprocess_events(ids: list[int]) -> int:
     db.session.execute(
         sa.update(_events)
         .where(_events.c.id.in_(ids))
-        .values(processed_at=None, next_attempt_at=None, error=None)
+        .values(processed_at=None, next_attempt_at=None, error=None, dead_at=None, attempts=0)
     )
     db.session.commit()
     return process_events(ids)
+
+
+def discard_events(ids: list[int]) -> int:
+    """Close dead-lettered events without applying them (super admin action)."""
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return 0
+    c = _events.c
+    result = db.session.execute(
+        sa.update(_events)
+        .where(c.id.in_(ids), c.processed_at.is_(None))
+        .values(
+            processed_at=utcnow(),
+            next_attempt_at=None,
+            error=sa.func.coalesce(c.error, "") + " [descartado pelo super admin]",
+        )
+    )
+    db.session.commit()
+    return rowcount(result) or 0

@@ -3,6 +3,12 @@
 ``messages`` changes are routed by ``metadata.phone_number_id``; template and phone
 number changes by the WABA id (``entry[].id``). A change whose number or WABA is not
 ours leaves the event unrouted (kept for the super admin), never an error.
+
+Tenant isolation: a delivery is signed by one Meta app (its *app key*, decided at the
+ack, see :mod:`.signer`). A change is applied only to credentials of that same app; a
+change naming another app's number or WABA is dropped (logged, counted in
+``Outcome.dropped``), never routed — messages, statuses, template, quality and account
+updates alike.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from clickpro.extensions import db
 from clickpro.models import WhatsAppCredential
@@ -21,6 +28,7 @@ from clickpro.models.base import utcnow
 from clickpro.services.messaging.delivery import StatusChange, record_status
 from clickpro.services.templates.status import apply_template_update
 from clickpro.services.webhook.inbound import PayloadError, Received, ingest_messages
+from clickpro.services.webhook.signer import PLATFORM, credential_app_key
 
 log = logging.getLogger(__name__)
 _credentials = WhatsAppCredential.__table__
@@ -42,6 +50,21 @@ class Outcome:
     changes: list[StatusChange] = field(default_factory=list)
     pending: list[tuple[int, str]] = field(default_factory=list)
     ignored_fields: list[str] = field(default_factory=list)
+    signer: str = PLATFORM
+    dropped: int = 0
+
+    def allows(self, app_key: str | None, field_name: str, target: object) -> bool:
+        """Whether a credential of ``app_key`` may receive a change of this delivery."""
+        if app_key is not None and app_key == self.signer:
+            return True
+        self.dropped += 1
+        log.warning(
+            "webhook: dropped a %s change for %s: it belongs to another Meta app than the "
+            "one that signed the delivery",
+            field_name,
+            target,
+        )
+        return False
 
     def routed_to(self, client_id: int) -> None:
         if client_id not in self.client_ids:
@@ -51,54 +74,68 @@ class Outcome:
 _ROUTE_TTL_S = 10.0
 
 
-def _route_cache() -> dict[str, tuple[float, int]]:
+def _route_cache() -> dict[str, tuple[float, int, str | None]]:
     """Per app (tests build many apps over recycled ids), per process."""
     return current_app.extensions.setdefault("clickpro.webhook_routes", {})
 
 
-def _client_for_number(phone_number_id) -> int | None:
-    """The client owning the number; hits are cached briefly (one lookup per burst)."""
+def _client_for_number(phone_number_id) -> tuple[int | None, str | None]:
+    """(client, app key) owning the number; hits are cached briefly (one lookup per burst)."""
     if not phone_number_id:
-        return None
+        return None, None
     key = str(phone_number_id)
     cache = _route_cache()
     cached = cache.get(key)
     if cached and cached[0] > time.monotonic():
-        return cached[1]
-    stmt = sa.select(_credentials.c.client_id).where(_credentials.c.phone_number_id == key)
-    client_id = db.session.execute(stmt).scalar()
-    if client_id is not None:  # misses are not cached: a credential may be added any time
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = (time.monotonic() + _ROUTE_TTL_S, client_id)
-    else:
+        return cached[1], cached[2]
+    c = _credentials.c
+    row = db.session.execute(
+        sa.select(c.client_id, c.app_secret_enc).where(c.phone_number_id == key)
+    ).first()
+    if row is None:  # misses are not cached: a credential may be added any time
         cache.pop(key, None)
-    return client_id
+        return None, None
+    app_key = credential_app_key(row.app_secret_enc)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (time.monotonic() + _ROUTE_TTL_S, row.client_id, app_key)
+    return row.client_id, app_key
 
 
 def clear_route_cache() -> None:
     _route_cache().clear()
 
 
-def _credentials_for_waba(waba_id) -> list:
+def _credentials_for_waba(waba_id, outcome: Outcome, field_name: str) -> list:
+    """The credentials of the WABA that belong to the signing app (others are dropped)."""
     if not waba_id:
         return []
     c = _credentials.c
-    stmt = sa.select(c.id, c.client_id, c.display_phone_number).where(c.waba_id == str(waba_id))
-    return list(db.session.execute(stmt).all())
+    stmt = sa.select(c.id, c.client_id, c.display_phone_number, c.app_secret_enc).where(
+        c.waba_id == str(waba_id)
+    )
+    rows = list(db.session.execute(stmt).all())
+    return [
+        row
+        for row in rows
+        if outcome.allows(credential_app_key(row.app_secret_enc), field_name, f"WABA {waba_id}")
+    ]
 
 
 def _messages_change(entry: dict, value: dict, outcome: Outcome) -> None:
-    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
-    client_id = _client_for_number(metadata.get("phone_number_id"))
+    metadata = found if isinstance(found := value.get("metadata"), dict) else {}
+    phone_number_id = metadata.get("phone_number_id")
+    client_id, app_key = _client_for_number(phone_number_id)
     if client_id is None:
         outcome.unrouted = True
+        return
+    if not outcome.allows(app_key, "messages", f"number {phone_number_id}"):
         return
     outcome.routed_to(client_id)
     outcome.received.extend(ingest_messages(client_id, value))
     for status in value.get("statuses") or []:
         if not isinstance(status, dict):
-            raise PayloadError("status em formato inesperado")
+            raise PayloadError(_("status em formato inesperado"))
         change, pending = record_status(
             client_id,
             str(status.get("id") or ""),
@@ -117,7 +154,7 @@ def _messages_change(entry: dict, value: dict, outcome: Outcome) -> None:
 
 def _template_change(kind: str) -> Callable[[dict, dict, Outcome], None]:
     def handle(entry: dict, value: dict, outcome: Outcome) -> None:
-        credentials = _credentials_for_waba(entry.get("id"))
+        credentials = _credentials_for_waba(entry.get("id"), outcome, f"template {kind}")
         if not credentials:
             outcome.unrouted = True
             return
@@ -148,7 +185,7 @@ def _digits(text) -> str:
 
 
 def _phone_quality_change(entry: dict, value: dict, outcome: Outcome) -> None:
-    credentials = _credentials_for_waba(entry.get("id"))
+    credentials = _credentials_for_waba(entry.get("id"), outcome, "phone_number_quality_update")
     display = _digits(value.get("display_phone_number"))
     matching = [r for r in credentials if display and _digits(r.display_phone_number) == display]
     targets = matching or (credentials if len(credentials) == 1 else [])
@@ -156,7 +193,7 @@ def _phone_quality_change(entry: dict, value: dict, outcome: Outcome) -> None:
         outcome.unrouted = True
         return
     event = str(value.get("event") or "").upper()
-    throughput = value.get("throughput") if isinstance(value.get("throughput"), dict) else {}
+    throughput = found if isinstance(found := value.get("throughput"), dict) else {}
     updates: dict = {}
     mps = _THROUGHPUT.get(event) or _THROUGHPUT.get(str(throughput.get("level") or "").upper())
     if mps:
@@ -201,17 +238,21 @@ def status_wamids(payloads) -> list[str]:
     return found
 
 
-def process_payload(data) -> Outcome:
-    """Apply every change of a decoded payload (no commit); raises PayloadError on odd shapes."""
+def process_payload(data, signer: str | None = PLATFORM) -> Outcome:
+    """Apply every change of a decoded payload (no commit); raises PayloadError on odd shapes.
+
+    ``signer`` is the app key that signed the delivery (None, for events stored before
+    it was recorded, means the platform's app).
+    """
     if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
-        raise PayloadError("formato desconhecido: o corpo não tem a lista 'entry'")
-    outcome = Outcome()
+        raise PayloadError(_("formato desconhecido: o corpo não tem a lista 'entry'"))
+    outcome = Outcome(signer=signer or PLATFORM)
     for entry in data["entry"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("changes"), list):
-            raise PayloadError("formato desconhecido: 'entry' sem a lista 'changes'")
+            raise PayloadError(_("formato desconhecido: 'entry' sem a lista 'changes'"))
         for change in entry["changes"]:
             if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
-                raise PayloadError("formato desconhecido: 'change' sem 'value'")
+                raise PayloadError(_("formato desconhecido: 'change' sem 'value'"))
             handler = HANDLERS.get(str(change.get("field")))
             if handler is None:
                 outcome.ignored_fields.append(str(change.get("field")))
