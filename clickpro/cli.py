@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from clickpro.extensions import db
+from clickpro.extensions import current_app_object, db
 
 
 def init_cli(app: Flask) -> None:
@@ -39,7 +39,7 @@ def check_services(app: Flask) -> None:
         redis_connection(app).ping()
     except Exception as exc:
         raise click.ClickException(
-            f"Redis unreachable at {app.config.get('REDIS_URL')} ({type(exc).__name__}): "
+            f"Redis unreachable at {app.config['REDIS_URL']} ({type(exc).__name__}): "
             "start it or fix REDIS_URL"
         ) from None
 
@@ -110,8 +110,8 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker against REDIS_URL."""
     from clickpro.tasks import ALL_QUEUES, make_worker
 
-    app = current_app._get_current_object()
-    if not app.config.get("REDIS_URL"):
+    app = current_app_object()
+    if not app.config["REDIS_URL"]:
         raise click.ClickException(
             "REDIS_URL is not set: `clickpro run` already runs workers in-process; "
             "separate workers need a real Redis."
@@ -125,15 +125,16 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
 @click.option("--interval", default=5.0, show_default=True)
 @with_appcontext
 def scheduler_command(interval: float) -> None:
-    """Run rq-scheduler: periodic jobs (template sync, campaign watchdog...)."""
-    from clickpro.tasks.schedule import make_scheduler, reconcile
+    """Run rq-scheduler: periodic jobs (template sync, campaign watchdog...), re-reconciled
+    every SCHEDULER_RECONCILE_INTERVAL_S so a Redis flush never loses them."""
+    from clickpro.tasks.schedule import make_scheduler
 
-    app = current_app._get_current_object()
-    if not app.config.get("REDIS_URL"):
+    app = current_app_object()
+    if not app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: the scheduler needs a real Redis.")
     check_services(app)
     scheduler = make_scheduler(app, interval=interval)
-    reconcile(app, scheduler)
+    scheduler.reconcile_now()  # and again every SCHEDULER_RECONCILE_INTERVAL_S while running
     scheduler.run()
 
 
@@ -148,7 +149,7 @@ def run_command(host: str, port: int, no_demo: bool) -> None:
 
     from clickpro.extensions import socketio
 
-    app = current_app._get_current_object()
+    app = current_app_object()
     check_services(app)
     upgrade(directory=app.extensions["migrate"].directory)
     demo = None
@@ -156,7 +157,7 @@ def run_command(host: str, port: int, no_demo: bool) -> None:
         from clickpro.services.demo import seed_demo
 
         demo = seed_demo()
-    if app.config.get("EMBEDDED"):
+    if app.config["EMBEDDED"]:
         from clickpro.embedded import start_embedded_runtime
 
         start_embedded_runtime(app)
@@ -213,6 +214,20 @@ def sandbox_command(
     run_sandbox(host, port, settings, access_log=access_log)
 
 
+@click.command("config")
+@with_appcontext
+def config_command() -> None:
+    """Print the effective settings, one NAME=value a line (JSON values, secrets masked).
+
+    Any of them can be set as CLICKPRO_<NAME> (JSON: 30 is a number); the env contract
+    names (DATABASE_URL, REDIS_URL, SECRET_KEY, META_*...) work too.
+    """
+    from clickpro.config import describe
+
+    for line in describe(current_app.config):
+        click.echo(line)
+
+
 COMMANDS = [
     create_superadmin,
     create_client_command,
@@ -223,4 +238,5 @@ COMMANDS = [
     run_command,
     rotate_keys_command,
     sandbox_command,
+    config_command,
 ]

@@ -25,21 +25,25 @@ from clickpro.tasks import (
     QUEUE_CAMPAIGNS,
     QUEUE_DEFAULT,
     QUEUE_IMPORTS,
+    QUEUE_OUTBOUND,
+    QUEUE_PERIODIC,
     QUEUE_WEBHOOKS,
     make_worker,
     redis_connection,
 )
-from clickpro.tasks.schedule import make_scheduler, reconcile
+from clickpro.tasks.schedule import make_scheduler
 
 log = logging.getLogger(__name__)
 DELAYED_JOBS_TICK_S = 0.5  # how late a delayed job (AI debounce, retries) may start
 
-# A long campaign dispatch must never hold up webhooks, AI replies or imports.
+# The production layout in small (README): a campaign or an import never holds up
+# inbound webhooks and AI replies, and periodic jobs and outbound deliveries have their own.
 EMBEDDED_WORKER_QUEUES = (
     (QUEUE_CAMPAIGNS,),
     (QUEUE_CAMPAIGNS,),
-    (QUEUE_WEBHOOKS, QUEUE_AI, QUEUE_DEFAULT),
-    (QUEUE_IMPORTS, QUEUE_DEFAULT, QUEUE_AI),
+    (QUEUE_WEBHOOKS, QUEUE_AI),
+    (QUEUE_IMPORTS,),
+    (QUEUE_OUTBOUND, QUEUE_PERIODIC, QUEUE_DEFAULT),
 )
 
 
@@ -74,7 +78,7 @@ def _run_scheduler(app: Flask, interval: float = 2.0) -> None:
     """Periodic jobs (rq-scheduler) and delayed jobs (RQ's scheduled registries)."""
     scheduler = make_scheduler(app, interval=interval)
     with app.app_context():
-        reconcile(app, scheduler)
+        scheduler.reconcile_now()  # then again every SCHEDULER_RECONCILE_INTERVAL_S
     while True:
         try:
             scheduler.enqueue_jobs()

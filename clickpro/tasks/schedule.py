@@ -1,20 +1,24 @@
 """Periodic jobs: one list of definitions, reconciled with rq-scheduler by deterministic ids.
 
 Features and plugins add definitions through ``clickpro.plugins.api.register_periodic_job``;
-``clickpro scheduler`` (production) or the embedded scheduler thread runs them.
+``clickpro scheduler`` (production) or the embedded scheduler thread runs them, and both
+reconcile them at start and again every ``SCHEDULER_RECONCILE_INTERVAL_S`` (a Redis
+restart or flush never leaves the platform without them).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask
 from rq_scheduler import Scheduler
 
-from clickpro.tasks import QUEUE_DEFAULT, redis_connection
+from clickpro.tasks import QUEUE_PERIODIC, redis_connection
 
 log = logging.getLogger(__name__)
 _EXT_KEY = "clickpro.periodic_jobs"
@@ -24,14 +28,14 @@ _EXT_KEY = "clickpro.periodic_jobs"
 class PeriodicJob:
     id: str  # deterministic: the scheduler keeps exactly one job per id
     func: str  # dotted path, so definitions never import feature modules
-    interval_config_key: str | None = None
+    interval_config_key: str | None = None  # a declared setting (seconds); wins over interval_s
     interval_s: int = 300
-    queue: str = QUEUE_DEFAULT
+    queue: str = QUEUE_PERIODIC  # their own queue: never behind a campaign or an import
     timeout: int = 600
 
     def interval(self, app: Flask) -> int:
         if self.interval_config_key:
-            return int(app.config.get(self.interval_config_key, self.interval_s))
+            return int(app.config[self.interval_config_key])
         return self.interval_s
 
 
@@ -40,16 +44,15 @@ CORE_PERIODIC_JOBS = (
         "templates.sync_all",
         "clickpro.tasks.templates.sync_all_clients",
         interval_config_key="TEMPLATE_SYNC_INTERVAL_S",
-        interval_s=300,
     ),
     PeriodicJob(
         "campaigns.watchdog",
         "clickpro.tasks.campaigns.watchdog",
         interval_config_key="CAMPAIGN_WATCHDOG_INTERVAL_S",
-        interval_s=30,
     ),
     PeriodicJob("webhooks.retry", "clickpro.tasks.webhooks.retry_unprocessed", interval_s=60),
     PeriodicJob("api.sweep", "clickpro.tasks.outbound_webhooks.sweep", interval_s=300),
+    PeriodicJob("imports.sweep_uploads", "clickpro.tasks.imports.sweep_uploads", interval_s=1800),
 )
 
 
@@ -66,8 +69,54 @@ def add_periodic_job(app: Flask, job: PeriodicJob) -> None:
     jobs[:] = [j for j in jobs if j.id != job.id] + [job]
 
 
-def make_scheduler(app: Flask, interval: float = 5) -> Scheduler:
-    return Scheduler(queue_name=QUEUE_DEFAULT, connection=redis_connection(app), interval=interval)
+class ReconcilingScheduler(Scheduler):
+    """rq-scheduler that re-reconciles the periodic jobs every few minutes.
+
+    The periodic jobs live only in Redis: after a Redis restart without persistence or a
+    flush they are gone. Every tick (:meth:`enqueue_jobs`, called by ``run()`` under
+    rq-scheduler's lock and by the embedded scheduler thread) first reconciles when
+    ``SCHEDULER_RECONCILE_INTERVAL_S`` has passed since the last time, so each running
+    ``clickpro scheduler`` puts them back within that interval. Reconciling is idempotent
+    (deterministic job ids), so several schedulers doing it is harmless.
+    """
+
+    def __init__(self, *args, app: Flask, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._app = app
+        self._next_reconcile = 0.0
+
+    def reconcile_interval_s(self) -> float:
+        return float(self._app.config["SCHEDULER_RECONCILE_INTERVAL_S"])
+
+    def reconcile_now(self) -> None:
+        """Reconcile at once (at start), and count the interval from now."""
+        reconcile(self._app, self)
+        self._next_reconcile = time.monotonic() + self.reconcile_interval_s()
+
+    def reconcile_if_due(self) -> bool:
+        if time.monotonic() < self._next_reconcile:
+            return False
+        try:
+            self.reconcile_now()
+        except Exception:  # Redis down for a moment: try again at the next tick
+            log.exception("reconciling the periodic jobs failed")
+            return False
+        return True
+
+    def enqueue_jobs(self):
+        self.reconcile_if_due()
+        return super().enqueue_jobs()
+
+    def _install_signal_handlers(self) -> None:
+        # signal.signal only works in the main thread (the embedded runtime uses a thread).
+        if threading.current_thread() is threading.main_thread():
+            super()._install_signal_handlers()
+
+
+def make_scheduler(app: Flask, interval: float = 5) -> ReconcilingScheduler:
+    return ReconcilingScheduler(
+        queue_name=QUEUE_PERIODIC, connection=redis_connection(app), interval=interval, app=app
+    )
 
 
 def scheduler_job_id(job: PeriodicJob) -> str:
@@ -85,7 +134,9 @@ def reconcile(app: Flask, scheduler: Scheduler) -> None:
             scheduler.cancel(job)
             continue
         if definition is not None and (
-            job.meta.get("interval") != definition.interval(app) or job.func_name != definition.func
+            job.meta.get("interval") != definition.interval(app)
+            or job.func_name != definition.func
+            or job.origin != definition.queue  # e.g. scheduled before periodic had a queue
         ):
             scheduler.cancel(job)
     existing = {job.id for job in scheduler.get_jobs()}

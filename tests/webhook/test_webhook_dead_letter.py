@@ -121,7 +121,7 @@ def test_dead_letter_shown_to_the_super_admin_with_reprocess_and_discard(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "formato desconhecido" in html  # the error is shown
-    assert f"value=\"{bad}\"" in html and f"value=\"{good}\"" not in html
+    assert f'value="{bad}"' in html and f'value="{good}"' not in html
     assert "Reprocessar" in html and "Descartar" in html
 
     response = client.post(

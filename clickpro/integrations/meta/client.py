@@ -12,7 +12,6 @@ from clickpro.integrations.http import app_pooled_client
 from clickpro.integrations.meta.media import MediaAPI
 from clickpro.integrations.meta.messages import MessagesAPI
 from clickpro.integrations.meta.templates import TemplatesAPI
-from clickpro.integrations.meta.transport import DEFAULT_TIMEOUT
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
@@ -35,7 +34,7 @@ def shared_http_client(app: Flask | None = None) -> httpx.Client:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
 
     def options() -> dict[str, Any]:
-        timeout = float(app.config.get("META_HTTP_TIMEOUT", DEFAULT_TIMEOUT))
+        timeout = float(app.config["META_HTTP_TIMEOUT"])
         return {
             # ~1000 req/s at ~100-200 ms latency needs ~100-200 connections in flight.
             "limits": httpx.Limits(
@@ -51,10 +50,12 @@ def shared_http_client(app: Flask | None = None) -> httpx.Client:
 def graph_client(access_token: str, app: Flask | None = None) -> GraphClient:
     """A :class:`GraphClient` configured from the app's settings."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    return GraphClient(
+    client = GraphClient(
         access_token,
-        base_url=app.config.get("META_GRAPH_URL") or DEFAULT_GRAPH_URL,
-        api_version=app.config.get("META_API_VERSION") or DEFAULT_API_VERSION,
+        base_url=app.config["META_GRAPH_URL"] or DEFAULT_GRAPH_URL,
+        api_version=app.config["META_API_VERSION"] or DEFAULT_API_VERSION,
         http=shared_http_client(app),
-        timeout=float(app.config.get("META_HTTP_TIMEOUT", DEFAULT_TIMEOUT)),
+        timeout=float(app.config["META_HTTP_TIMEOUT"]),
     )
+    client.max_media_bytes = int(app.config["META_MEDIA_MAX_BYTES"])
+    return client
