@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 from flask.sessions import NullSession
+from flask_babel import gettext
 
 from clickpro.blueprints.errors import RequestError
 from clickpro.extensions import db
@@ -75,7 +76,9 @@ def authenticate() -> Caller:
         raise ApiError(
             401,
             "unauthorized",
-            "Token de API ausente, inválido ou revogado. Envie 'Authorization: Bearer cpk_…'.",
+            gettext(
+                "Token de API ausente, inválido ou revogado. Envie 'Authorization: Bearer cpk_…'."
+            ),
             headers={"WWW-Authenticate": 'Bearer realm="clickpro-api"'},
         )
     client = db.session.get(Client, token.client_id)
@@ -86,8 +89,8 @@ def authenticate() -> Caller:
 
 def check_rate_limit(caller: Caller) -> None:
     """GCRA per token (``API_RATE_PER_S`` with ``API_RATE_BURST``); 429 + Retry-After."""
-    from clickpro.integrations.ratelimit import RateLimiter
     from clickpro.extensions import redis_connection
+    from clickpro.integrations.ratelimit import RateLimiter
 
     rate = float(current_app.config.get("API_RATE_PER_S", 10))
     burst = int(current_app.config.get("API_RATE_BURST", 20))
@@ -107,8 +110,11 @@ def check_rate_limit(caller: Caller) -> None:
         raise ApiError(
             429,
             "rate_limited",
-            f"Limite de requisições deste token atingido ({rate:g}/s). "
-            f"Tente de novo em {retry_after} s.",
+            gettext(
+                "Limite de requisições deste token atingido (%(rate)s/s). Tente de novo em %(retry_after)s s.",
+                rate=format(rate, "g"),
+                retry_after=retry_after,
+            ),
             details={"retry_after": retry_after},
             headers={"Retry-After": str(retry_after)},
         )

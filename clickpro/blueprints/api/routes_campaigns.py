@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.blueprints.api.auth import ApiError, Caller
 from clickpro.blueprints.api.registry import id_desc_page, int_cursor, not_found, operation
@@ -61,7 +62,7 @@ def campaign_out(row: Campaign, counts: dict | None = None) -> CampaignOut:
 def _owned(caller: Caller, campaign_id: int) -> Campaign:
     row = get_owned(Campaign, campaign_id, caller.client_id)
     if row is None:
-        raise not_found("Campanha")
+        raise not_found(_("Campanha"))
     return row
 
 

@@ -6,6 +6,7 @@ import json
 
 import sqlalchemy as sa
 from flask import Response, request, stream_with_context
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field
 
 from clickpro.blueprints.api.auth import ApiError, Caller
@@ -180,13 +181,13 @@ def create_import(caller: Caller):
         db.session.rollback()
         raise invalid({"file": [str(exc)]}, str(exc)) from None
     db.session.expire_all()
-    return import_out(db.session.get(ContactImport, imp.id)), 202
+    return import_out(imp), 202  # expired above: its attributes reload from the database
 
 
 def _owned_import(caller: Caller, import_id: int) -> ContactImport:
     imp = get_owned(ContactImport, import_id, caller.client_id)
     if imp is None:
-        raise not_found("Importação")
+        raise not_found(gettext("Importação"))
     return imp
 
 

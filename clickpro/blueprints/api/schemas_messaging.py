@@ -81,7 +81,9 @@ class Counters(BaseModel):
 class CampaignOut(BaseModel):
     id: int
     name: str
-    status: Literal["DRAFT", "SCHEDULED", "RUNNING", "PAUSED", "CANCELLED", "COMPLETED", "FAILED"]
+    status: Literal[
+        "DRAFT", "SCHEDULED", "PREPARING", "RUNNING", "PAUSED", "CANCELLED", "COMPLETED", "FAILED"
+    ]
     template_id: int | None
     list_ids: list[int]
     exclude_list_ids: list[int]

@@ -8,11 +8,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Client, ClientMember, Role, User
 from clickpro.models.base import utcnow
+from clickpro.services.api.tokens import revoke_tokens_created_by
 
 
 class LoginFailed(ServiceError):
@@ -35,31 +37,68 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User:
-    """Check the password; after ``LOGIN_MAX_FAILURES`` failures lock the account.
+    """Check the password; ``LOGIN_MAX_FAILURES`` failures lock the account for a while.
 
-    A locked account refuses even the right password until the lock expires. Every
-    failure raises the same ``LoginFailed`` so the answer never reveals which emails exist.
+    The counter and the lock are read and written by one conditional ``UPDATE`` each
+    (never read-modify-write in Python), so parallel attempts are all counted and a right
+    password is refused once the lock is set, even by a burst racing it. A locked account
+    refuses even the right password until the lock expires. Every failure raises the
+    same ``LoginFailed`` so the answer never reveals which emails exist (the password is
+    hashed in every case, locked or unknown, so the timing does not either).
     """
-    user = find_user(email)
-    now = utcnow()
-    if user is None:
-        # Spend the same time as a real check so timing does not reveal the email.
+    row = db.session.execute(
+        sa.select(User.id, User.password_hash).where(User.email == normalize_email(email))
+    ).first()
+    if row is None:
         User(password_hash=_DUMMY_HASH()).check_password(password or "")
         raise LoginFailed()
-    if user.is_locked(now) or not user.is_active:
+    user_id, password_hash = row
+    right = User(password_hash=password_hash).check_password(password or "")
+    db.session.rollback()  # no snapshot or lock held during the slow hash check
+    now = utcnow()
+    if not right:
+        _count_failure(user_id, now)
         raise LoginFailed()
-    if not user.check_password(password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-        db.session.commit()
-        raise LoginFailed()
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    signed_in = db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id, User.is_active.is_(True), _not_locked(now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    ).first()
     db.session.commit()
+    if signed_in is None:
+        raise LoginFailed()
+    user = db.session.get(User, user_id, populate_existing=True)
+    assert user is not None
     return user
+
+
+def _not_locked(now):
+    return sa.or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def _count_failure(user_id: int, now) -> None:
+    """``failed_logins + 1`` in one statement; the one that reaches the limit locks.
+
+    Failures while locked are not counted (the lock is not extended by an attacker).
+    """
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    until = now + timedelta(minutes=int(current_app.config["LOGIN_LOCK_MINUTES"]))
+    reaches = User.failed_logins + 1 >= limit
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id, _not_locked(now))
+        .values(
+            failed_logins=sa.case((reaches, 0), else_=User.failed_logins + 1),
+            locked_until=sa.case(
+                (reaches, sa.literal(until, type_=User.locked_until.type)),
+                else_=User.locked_until,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 _dummy_hash_cache: list[str] = []
@@ -75,16 +114,16 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - a lazily computed constant
 
 def validate_password(password: str) -> None:
     if len(password or "") < 8:
-        raise AccountError("A senha precisa ter pelo menos 8 caracteres.")
+        raise AccountError(_("A senha precisa ter pelo menos 8 caracteres."))
 
 
 def create_user(email: str, password: str, *, name: str = "", is_super_admin: bool = False) -> User:
     email = normalize_email(email)
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise AccountError("E-mail inválido.")
+        raise AccountError(_("E-mail inválido."))
     validate_password(password)
     if find_user(email) is not None:
-        raise AccountError("Já existe um usuário com este e-mail.")
+        raise AccountError(_("Já existe um usuário com este e-mail."))
     user = User(email=email, name=name or email.split("@")[0], is_super_admin=is_super_admin)
     user.set_password(password)
     db.session.add(user)
@@ -125,7 +164,7 @@ def create_client(
     """Create a client and its first CLIENT_ADMIN. Idempotent on (name, admin email)."""
     name = (name or "").strip()
     if not name:
-        raise AccountError("Informe o nome do cliente.")
+        raise AccountError(_("Informe o nome do cliente."))
     existing = db.session.scalar(sa.select(Client).where(Client.slug == slugify(name)))
     user = find_user(admin_email)
     if existing is not None and user is not None:
@@ -155,16 +194,16 @@ def add_member(
 ) -> ClientMember:
     """Add a user (created when new, with ``password``) to ``client`` with ``role``."""
     if role not in (Role.CLIENT_ADMIN, Role.CLIENT_USER):
-        raise AccountError("Papel inválido.")
+        raise AccountError(_("Papel inválido."))
     user = find_user(email)
     if user is None:
         if not password:
-            raise AccountError("Informe uma senha inicial para o novo usuário.")
+            raise AccountError(_("Informe uma senha inicial para o novo usuário."))
         user = create_user(email, password, name=name)
     membership = membership_of(client.id, user.id)
     if membership is not None:
         if membership.is_active:
-            raise AccountError("Este usuário já é membro deste cliente.")
+            raise AccountError(_("Este usuário já é membro deste cliente."))
         membership.is_active = True
         membership.role = role
     else:
@@ -175,21 +214,24 @@ def add_member(
 
 
 def _active_admins(client_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(ClientMember.id)).where(
-            ClientMember.client_id == client_id,
-            ClientMember.role == Role.CLIENT_ADMIN,
-            ClientMember.is_active.is_(True),
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(ClientMember.id)).where(
+                ClientMember.client_id == client_id,
+                ClientMember.role == Role.CLIENT_ADMIN,
+                ClientMember.is_active.is_(True),
+            )
         )
+        or 0
     )
 
 
 def change_role(membership: ClientMember, role: str) -> None:
     if role not in (Role.CLIENT_ADMIN, Role.CLIENT_USER):
-        raise AccountError("Papel inválido.")
+        raise AccountError(_("Papel inválido."))
     demoted = membership.role == Role.CLIENT_ADMIN and role != Role.CLIENT_ADMIN
     if demoted and _active_admins(membership.client_id) <= 1:
-        raise AccountError("O cliente precisa de pelo menos um administrador.")
+        raise AccountError(_("O cliente precisa de pelo menos um administrador."))
     membership.role = role
     db.session.commit()
 
@@ -197,6 +239,31 @@ def change_role(membership: ClientMember, role: str) -> None:
 def set_member_active(membership: ClientMember, active: bool) -> None:
     removes_admin = not active and membership.role == Role.CLIENT_ADMIN and membership.is_active
     if removes_admin and _active_admins(membership.client_id) <= 1:
-        raise AccountError("O cliente precisa de pelo menos um administrador.")
+        raise AccountError(_("O cliente precisa de pelo menos um administrador."))
     membership.is_active = active
+    if not active:
+        _end_member_access(membership.client_id, membership.user_id)
     db.session.commit()
+
+
+def _end_member_access(client_id: int, user_id: int) -> None:
+    """A member who leaves a client: their cookies end and their API tokens die.
+
+    The caller commits; the web layer also disconnects their open sockets
+    (``clickpro.realtime.disconnect_user``).
+    """
+    end_sessions(user_id, commit=False)
+    revoke_tokens_created_by(user_id, client_id=client_id, commit=False)
+
+
+def end_sessions(user_id: int, *, commit: bool = True) -> None:
+    """Every session cookie issued to ``user_id`` stops working (``session_version``
+    is part of the id Flask-Login keeps in the cookie)."""
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    if commit:
+        db.session.commit()

@@ -26,6 +26,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from clickpro.events import conversation_updated, send_safely
 from clickpro.extensions import db
@@ -67,10 +68,6 @@ DEFAULT_INSTRUCTIONS = (
 class Decision:
     answer: bool
     reason: str
-
-
-def _setting(name: str, default: float) -> float:
-    return float(current_app.config.get(name, default))
 
 
 # --------------------------------------------------------------------------- decision
@@ -115,11 +112,12 @@ def should_answer(
 # --------------------------------------------------------------------------- context
 
 
-def _content(message: Message) -> str:
-    body = (message.body or "").strip()
-    if message.type in TEXT_TYPES or message.type == "template":
-        return body or "…"
-    return body or f"[{message.type}]"  # the webhook stored a readable stand-in
+def _content(type_: str, body: str | None) -> str:
+    """What the assistant reads for one message of type ``type_``."""
+    text = (body or "").strip()
+    if type_ in TEXT_TYPES or type_ == "template":
+        return text or "…"
+    return text or f"[{type_}]"  # the webhook stored a readable stand-in
 
 
 def build_context(
@@ -142,7 +140,10 @@ def build_context(
         stmt = stmt.where(m.id <= upto_message_id)
     rows = db.session.execute(stmt.order_by(m.id.desc()).limit(max(1, limit))).all()
     return [
-        {"role": "user" if row.direction == Direction.IN else "assistant", "content": _content(row)}
+        {
+            "role": "user" if row.direction == Direction.IN else "assistant",
+            "content": _content(row.type, row.body),
+        }
         for row in reversed(rows)
     ]
 
@@ -172,7 +173,7 @@ def answer_conversation(
         if claim is None:
             return Outcome("skipped", "retry_not_owner")
     else:
-        max_wait = _setting("AI_DEBOUNCE_MAX_S", 30.0)
+        max_wait = current_app.config["AI_DEBOUNCE_MAX_S"]
         claim, reason = claims.claim(
             client_id, contact_id, trigger_message_id, now=clock(), max_wait_s=max_wait
         )
@@ -214,10 +215,10 @@ def _instructions(settings: AssistantSettings) -> str:
 
 def _failed(claim: Claim, settings: AssistantSettings, failure: OpenAIFailure) -> Outcome:
     claims.record_error(claim, failure.kind.value, failure.message)
-    max_attempts = int(_setting("AI_MAX_ATTEMPTS", 3))
+    max_attempts = current_app.config["AI_MAX_ATTEMPTS"]
     if failure.retryable and claim.attempt < max_attempts:
-        base = _setting("AI_RETRY_BASE_S", 2.0) * 2 ** (claim.attempt - 1)
-        delay = min(_setting("AI_RETRY_MAX_S", 60.0), max(base, failure.retry_after or 0.0))
+        base = current_app.config["AI_RETRY_BASE_S"] * 2 ** (claim.attempt - 1)
+        delay = min(current_app.config["AI_RETRY_MAX_S"], max(base, failure.retry_after or 0.0))
         log.warning(
             "AI run %s: %s; attempt %s in %.1fs", claim.id, failure, claim.attempt + 1, delay
         )
@@ -236,7 +237,7 @@ def resume_ai(client_id: int, contact_id: int) -> Contact:
     """An agent gives the conversation back to the AI (the inbox calls this)."""
     contact = get_owned(Contact, contact_id, client_id)
     if contact is None:
-        raise LookupError("Conversa não encontrada.")
+        raise LookupError(_("Conversa não encontrada."))
     if contact.ai_paused:
         contact.ai_paused = False
         db.session.commit()

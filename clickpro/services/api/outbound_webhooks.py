@@ -2,7 +2,7 @@
 
 Each event becomes one ``webhook_deliveries`` row per subscribed endpoint, committed
 before the HTTP call (so every attempt is visible in the panel), then a job on
-``QUEUE_DEFAULT`` POSTs it. The body is fixed when the row is created; every retry sends
+``QUEUE_OUTBOUND`` POSTs it. The body is fixed when the row is created; every retry sends
 the same bytes with ``X-ClickPro-Signature: sha256=<hex HMAC-SHA256(secret, body)>``.
 A non-2xx answer or a transport error schedules a retry after
 ``backoff * 2**(attempt-1)`` seconds, up to ``OUTBOUND_WEBHOOK_MAX_ATTEMPTS``; then the
@@ -31,12 +31,13 @@ from urllib.parse import urlsplit
 import httpx
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import gettext as _
 
 from clickpro.crypto import decrypt, encrypt
 from clickpro.errors import ServiceError
-from clickpro.extensions import db
-from clickpro.jobs import QUEUE_DEFAULT, enqueue
+from clickpro.extensions import db, rowcount
+from clickpro.jobs import QUEUE_OUTBOUND, enqueue
 from clickpro.models import DeliveryStatus, OutboundEvent, WebhookDelivery, WebhookEndpoint
 from clickpro.models.base import utcnow
 from clickpro.schemas import contact_shape, message_shape
@@ -46,13 +47,8 @@ log = logging.getLogger(__name__)
 
 EVENTS = tuple(e.value for e in OutboundEvent)
 SIGNATURE_HEADER = "X-ClickPro-Signature"
-DEFAULT_MAX_ATTEMPTS = 5
-DEFAULT_BACKOFF_S = 10.0
-DEFAULT_TIMEOUT_S = 5.0
 EXCERPT = 500
 MAX_ENDPOINTS = 20
-DEFAULT_FAILING_AFTER = 3  # consecutive failures before the endpoint backs off as a whole
-DEFAULT_ENDPOINT_MAX_BACKOFF_S = 3600.0
 DRAIN_BATCH = 200  # waiting deliveries re-queued at once when a failing endpoint recovers
 RESPONSE_READ_LIMIT = 4096  # bytes of the answer kept (the excerpt); the rest is not read
 
@@ -72,9 +68,9 @@ def _clean_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-        raise WebhookEndpointError("url", "Informe uma URL http(s) completa.")
-    if current_app.config.get("ENV_NAME") == "production" and parts.scheme != "https":
-        raise WebhookEndpointError("url", "Em produção a URL precisa ser https.")
+        raise WebhookEndpointError("url", gettext("Informe uma URL http(s) completa."))
+    if current_app.config["ENV_NAME"] == "production" and parts.scheme != "https":
+        raise WebhookEndpointError("url", gettext("Em produção a URL precisa ser https."))
     if parts.username or parts.password:
         raise WebhookEndpointError("url", _("A URL não pode conter usuário e senha."))
     try:
@@ -96,7 +92,7 @@ def _clean_url(url: str) -> str:
 
 
 def _allow_private() -> bool:
-    return bool(current_app.config.get("OUTBOUND_WEBHOOK_ALLOW_PRIVATE", False))
+    return bool(current_app.config["OUTBOUND_WEBHOOK_ALLOW_PRIVATE"])
 
 
 def _clean_events(events) -> list[str]:
@@ -104,7 +100,8 @@ def _clean_events(events) -> list[str]:
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown or not chosen:
         raise WebhookEndpointError(
-            "events", "Escolha ao menos um evento entre: " + ", ".join(EVENTS) + "."
+            "events",
+            gettext("Escolha ao menos um evento entre: %(events)s.", events=", ".join(EVENTS)),
         )
     return chosen
 
@@ -116,8 +113,13 @@ def create_endpoint(
     count = db.session.scalar(
         sa.select(sa.func.count()).where(WebhookEndpoint.client_id == client_id)
     )
-    if count >= MAX_ENDPOINTS:
-        raise WebhookEndpointError("url", f"No máximo {MAX_ENDPOINTS} endpoints por cliente.")
+    if (count or 0) >= MAX_ENDPOINTS:
+        raise WebhookEndpointError(
+            "url",
+            gettext(
+                "No máximo %(max_endpoints)s endpoints por cliente.", max_endpoints=MAX_ENDPOINTS
+            ),
+        )
     secret = "whsec_" + secrets.token_urlsafe(24)
     endpoint = WebhookEndpoint(
         client_id=client_id,
@@ -209,7 +211,7 @@ def publish(client_id: int, event: str, data: dict) -> list[int]:
 def _schedule(delivery_id: int, delay_s: float | None) -> None:
     try:
         enqueue(
-            "outbound_webhooks.deliver_webhook", delivery_id, queue=QUEUE_DEFAULT, delay=delay_s
+            "outbound_webhooks.deliver_webhook", delivery_id, queue=QUEUE_OUTBOUND, delay=delay_s
         )
     except Exception:  # noqa: BLE001 - Redis down: the row stays PENDING/RETRYING
         log.exception("could not enqueue webhook delivery %s", delivery_id)
@@ -221,11 +223,11 @@ def _schedule(delivery_id: int, delay_s: float | None) -> None:
 def _http_client() -> httpx.Client:
     config = current_app.config
     kwargs: dict = {
-        "timeout": float(config.get("OUTBOUND_WEBHOOK_TIMEOUT_S", DEFAULT_TIMEOUT_S)),
+        "timeout": float(config["OUTBOUND_WEBHOOK_TIMEOUT_S"]),
         "follow_redirects": False,
         "trust_env": False,
     }
-    transport = config.get("OUTBOUND_WEBHOOK_TRANSPORT")  # tests: a fake server
+    transport = config["OUTBOUND_WEBHOOK_TRANSPORT"]  # tests: a fake server
     kwargs["transport"] = (
         transport
         if transport is not None
@@ -314,18 +316,14 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> _Outcome:
 
 
 def _failing_after() -> int:
-    return max(
-        1, int(current_app.config.get("OUTBOUND_WEBHOOK_FAILING_AFTER", DEFAULT_FAILING_AFTER))
-    )
+    return max(1, int(current_app.config["OUTBOUND_WEBHOOK_FAILING_AFTER"]))
 
 
 def _endpoint_delay(failures: int) -> float:
     """Seconds the endpoint waits after its ``failures``-th consecutive failure."""
     config = current_app.config
-    backoff = float(config.get("OUTBOUND_WEBHOOK_BACKOFF_S", DEFAULT_BACKOFF_S))
-    cap = float(
-        config.get("OUTBOUND_WEBHOOK_ENDPOINT_MAX_BACKOFF_S", DEFAULT_ENDPOINT_MAX_BACKOFF_S)
-    )
+    backoff = float(config["OUTBOUND_WEBHOOK_BACKOFF_S"])
+    cap = float(config["OUTBOUND_WEBHOOK_ENDPOINT_MAX_BACKOFF_S"])
     exponent = min(failures - _failing_after(), 30)
     return min(cap, backoff * 2**exponent)
 
@@ -340,14 +338,16 @@ def _claim_attempt(endpoint: WebhookEndpoint, now: datetime) -> bool:
         return True
     if endpoint.retry_at > now:
         return False
-    timeout = float(current_app.config.get("OUTBOUND_WEBHOOK_TIMEOUT_S", DEFAULT_TIMEOUT_S))
+    timeout = float(current_app.config["OUTBOUND_WEBHOOK_TIMEOUT_S"])
     lease = now + timedelta(seconds=4 * timeout + 30)
-    claimed = db.session.execute(
-        sa.update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.retry_at <= now)
-        .values(retry_at=lease)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            sa.update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.retry_at <= now)
+            .values(retry_at=lease)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.commit()
     db.session.refresh(endpoint)
     return claimed == 1
@@ -408,7 +408,7 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
         endpoint.retry_at = now + timedelta(seconds=_endpoint_delay(endpoint.failures))
     reason = outcome.reason
     config = current_app.config
-    max_attempts = int(config.get("OUTBOUND_WEBHOOK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    max_attempts = int(config["OUTBOUND_WEBHOOK_MAX_ATTEMPTS"])
     if outcome.permanent or delivery.attempts >= max_attempts:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
@@ -423,7 +423,7 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
                 delay = max(0.0, (endpoint.retry_at - now).total_seconds())
                 _schedule(following[0], delay)
         return delivery
-    backoff = float(config.get("OUTBOUND_WEBHOOK_BACKOFF_S", DEFAULT_BACKOFF_S))
+    backoff = float(config["OUTBOUND_WEBHOOK_BACKOFF_S"])
     delay = backoff * 2 ** (delivery.attempts - 1)
     if endpoint.retry_at is not None:
         delay = max(delay, (endpoint.retry_at - now).total_seconds())

@@ -12,9 +12,10 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import ApiToken, Client
 from clickpro.models.base import utcnow
 
@@ -38,9 +39,11 @@ def create_token(client_id: int, name: str, user_id: int | None = None) -> tuple
     """Create a token; returns (row, the plaintext token — shown once, never stored)."""
     name = (name or "").strip()
     if not name:
-        raise ApiTokenError("Dê um nome ao token.")
+        raise ApiTokenError(_("Dê um nome ao token."))
     if len(name) > NAME_MAX:
-        raise ApiTokenError(f"Nome longo demais (máximo {NAME_MAX} caracteres).")
+        raise ApiTokenError(
+            _("Nome longo demais (máximo %(name_max)s caracteres).", name_max=NAME_MAX)
+        )
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         client_id=client_id,
@@ -99,7 +102,58 @@ def revoke_token(client_id: int, token_id: int) -> bool:
         .values(revoked_at=utcnow())
     )
     db.session.commit()
-    return bool(result.rowcount)
+    return bool(rowcount(result))
+
+
+def revoke_tokens_created_by(
+    user_id: int, *, client_id: int | None = None, commit: bool = True
+) -> int:
+    """Revoke the active tokens ``user_id`` created (in ``client_id``, or everywhere):
+    a member who leaves (deactivated or removed) must not keep API access through them.
+    Returns how many were revoked."""
+    conditions = [ApiToken.created_by_id == user_id, ApiToken.revoked_at.is_(None)]
+    if client_id is not None:
+        conditions.append(ApiToken.client_id == client_id)
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(*conditions)
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if commit:
+        db.session.commit()
+    return int(rowcount(result) or 0)
+
+
+def count_active_created_by(client_id: int, user_id: int) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(ApiToken.id)).where(
+                ApiToken.client_id == client_id,
+                ApiToken.created_by_id == user_id,
+                ApiToken.revoked_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def active_counts_by_creator(client_id: int) -> dict[int, int]:
+    """Active tokens of the client per creating user (the members page shows them)."""
+    stmt = (
+        sa.select(ApiToken.created_by_id, sa.func.count(ApiToken.id))
+        .where(
+            ApiToken.client_id == client_id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.created_by_id.is_not(None),
+        )
+        .group_by(ApiToken.created_by_id)
+    )
+    return {
+        int(user_id): int(count)
+        for user_id, count in db.session.execute(stmt)
+        if user_id is not None  # the query already leaves them out
+    }
 
 
 def client_by_slug(slug: str) -> Client | None:

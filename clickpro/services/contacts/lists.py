@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import Contact, ContactList, ContactListMember
 from clickpro.models.base import utcnow
 
@@ -23,9 +24,9 @@ class ListError(ServiceError, ValueError):
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ListError("Informe o nome da lista.")
+        raise ListError(_("Informe o nome da lista."))
     if len(name) > 120:
-        raise ListError("Nome da lista longo demais (máximo 120 caracteres).")
+        raise ListError(_("Nome da lista longo demais (máximo 120 caracteres)."))
     return name
 
 
@@ -43,7 +44,7 @@ def create_list(
 ) -> ContactList:
     name = _clean_name(name)
     if _name_taken(client_id, name):
-        raise ListError("Já existe uma lista com este nome.")
+        raise ListError(_("Já existe uma lista com este nome."))
     contact_list = ContactList(
         client_id=client_id, name=name, description=(description or "")[:500]
     )
@@ -76,7 +77,7 @@ def unique_list_name(client_id: int, base: str) -> str:
 def rename_list(contact_list: ContactList, name: str) -> ContactList:
     name = _clean_name(name)
     if _name_taken(contact_list.client_id, name, exclude_id=contact_list.id):
-        raise ListError("Já existe uma lista com este nome.")
+        raise ListError(_("Já existe uma lista com este nome."))
     contact_list.name = name
     db.session.commit()
     return contact_list
@@ -200,4 +201,4 @@ def remove_contact(contact_list: ContactList, contact_id: int) -> bool:
         )
     )
     db.session.commit()
-    return bool(result.rowcount)
+    return bool(rowcount(result))

@@ -15,6 +15,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.crypto import decrypt, encrypt, last4
 from clickpro.extensions import db
@@ -42,7 +43,6 @@ DEFAULT_NON_TEXT = "Por enquanto eu só consigo ler mensagens de texto. Pode esc
 NON_TEXT_POLICIES = ("fallback", "handoff")
 MODEL_RE = re.compile(r"^[A-Za-z0-9._:\-/]{1,64}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-UNREACHABLE = "Não foi possível contatar a OpenAI ({detail}). Nada foi salvo; tente de novo."
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def get_openai_credential(client_id: int) -> OpenAICredential | None:
 def assistant_settings(client_id: int) -> AssistantSettings:
     client = db.session.get(Client, client_id)
     if client is None:
-        raise NoCredentials(f"cliente {client_id} não existe")
+        raise NoCredentials(_("cliente %(client_id)s não existe", client_id=client_id))
     credential = get_openai_credential(client_id)
     if credential is None:
         return AssistantSettings(client_id=client_id, timezone=client.timezone)
@@ -151,9 +151,9 @@ def assistant_settings(client_id: int) -> AssistantSettings:
 def openai_for(client_id: int) -> tuple[OpenAICredential, OpenAIGateway]:
     credential = get_openai_credential(client_id)
     if credential is None:
-        raise NoCredentials("Este cliente ainda não configurou a chave da OpenAI.")
+        raise NoCredentials(_("Este cliente ainda não configurou a chave da OpenAI."))
     if credential.status == CredentialStatus.INVALID:
-        raise NoCredentials("A chave da OpenAI deste cliente foi recusada: atualize-a.")
+        raise NoCredentials(_("A chave da OpenAI deste cliente foi recusada: atualize-a."))
     return credential, openai_client(decrypt(credential.api_key_enc))
 
 
@@ -169,7 +169,7 @@ def _number(data: dict, key: str, cast: type, low: float, high: float, default: 
     try:
         value = cast(raw)
     except (TypeError, ValueError):
-        raise CredentialError(key, f"{label}: informe um número.") from None
+        raise CredentialError(key, _("%(label)s: informe um número.", label=label)) from None
     if not low <= value <= high:
         raise CredentialError(key, f"{label}: use um valor entre {low:g} e {high:g}.")
     return value
@@ -189,26 +189,26 @@ def _business_hours(data: dict) -> dict:
         return {"mode": "always"}
     days = sorted({int(d) for d in data.get("hours_days") or [] if str(d).isdigit()})
     if not days or any(d > 6 for d in days):
-        raise CredentialError("hours_days", "Escolha ao menos um dia de atendimento.")
+        raise CredentialError("hours_days", _("Escolha ao menos um dia de atendimento."))
     start, end = (str(data.get(k) or "").strip() for k in ("hours_start", "hours_end"))
     for key, value in (("hours_start", start), ("hours_end", end)):
         if not TIME_RE.match(value):
-            raise CredentialError(key, "Informe o horário no formato HH:MM.")
+            raise CredentialError(key, _("Informe o horário no formato HH:MM."))
     if start == end:
-        raise CredentialError("hours_end", "O fim do expediente deve ser diferente do início.")
+        raise CredentialError("hours_end", _("O fim do expediente deve ser diferente do início."))
     return {"mode": "custom", "days": days, "start": start, "end": end}
 
 
 def _assistant_fields(data: dict) -> dict:
     model = str(data.get("model") or DEFAULT_MODEL).strip()
     if not MODEL_RE.match(model):
-        raise CredentialError("model", "Nome de modelo inválido.")
+        raise CredentialError("model", _("Nome de modelo inválido."))
     policy = data.get("non_text_policy") or "fallback"
     if policy not in NON_TEXT_POLICIES:
-        raise CredentialError("non_text_policy", "Escolha uma política válida.")
+        raise CredentialError("non_text_policy", _("Escolha uma política válida."))
     instructions = str(data.get("instructions") or "").strip()
     if len(instructions) > 20000:
-        raise CredentialError("instructions", "As instruções são longas demais (máx. 20.000).")
+        raise CredentialError("instructions", _("As instruções são longas demais (máx. 20.000)."))
     return {
         "model": model,
         "instructions": instructions,
@@ -242,12 +242,20 @@ def _live_models(api_key: str) -> list[str]:
         return openai_client(api_key).list_models()
     except OpenAIFailure as failure:
         if failure.kind in (OpenAIErrorKind.TIMEOUT, OpenAIErrorKind.CONNECTION):
-            raise ServiceUnreachable(None, UNREACHABLE.format(detail=failure.message)) from None
+            raise ServiceUnreachable(
+                None,
+                _(
+                    "Não foi possível contatar a OpenAI (%(detail)s). Nada foi salvo; tente de novo.",
+                    detail=failure.message,
+                ),
+            ) from None
         if failure.kind == OpenAIErrorKind.BAD_KEY:
             raise CredentialError(
-                "api_key", f"A OpenAI recusou a chave: {failure.message}"
+                "api_key", _("A OpenAI recusou a chave: %(message)s", message=failure.message)
             ) from None
-        raise CredentialError(None, f"A OpenAI respondeu com erro: {failure.message}") from None
+        raise CredentialError(
+            None, _("A OpenAI respondeu com erro: %(message)s", message=failure.message)
+        ) from None
 
 
 def _check_model(model: str, models: list[str]) -> None:
@@ -256,8 +264,8 @@ def _check_model(model: str, models: list[str]) -> None:
     chat = sorted(m for m in models if m.startswith(("gpt-", "o")))[:12]
     raise CredentialError(
         "model",
-        f"O modelo “{model}” não existe para esta chave."
-        + (f" Disponíveis: {', '.join(chat)}." if chat else ""),
+        _("O modelo “%(model)s” não existe para esta chave.", model=model)
+        + (" " + _("Disponíveis: %(models)s.", models=", ".join(chat)) if chat else ""),
     )
 
 
@@ -309,7 +317,7 @@ def mark_openai_invalid(client_id: int, reason: str) -> None:
 def retest_openai(client: Client) -> OpenAICredential:
     credential = get_openai_credential(client.id)
     if credential is None:
-        raise NoCredentials("Este cliente ainda não configurou a chave da OpenAI.")
+        raise NoCredentials(_("Este cliente ainda não configurou a chave da OpenAI."))
     try:
         _check_model(credential.model, _live_models(decrypt(credential.api_key_enc)))
     except ServiceUnreachable as error:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 VAR_RE = re.compile(r"\{\{(\d+)\}\}")
 ANY_PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}")
 # Meta refuses parameters with new lines, tabs or more than 3 consecutive spaces.
@@ -118,22 +120,28 @@ def validate_header_media(content: bytes, header_format: str) -> str:
     """Check an uploaded header file; return its MIME type or raise ValueError (pt_BR)."""
     rule = MEDIA_RULES.get((header_format or "").upper())
     if rule is None:
-        raise ValueError("Este formato de cabeçalho não aceita arquivo de mídia.")
+        raise ValueError(_("Este formato de cabeçalho não aceita arquivo de mídia."))
     accepted, limit, expected, plural = rule
     if not content:
-        raise ValueError("O arquivo enviado está vazio.")
+        raise ValueError(_("O arquivo enviado está vazio."))
     mime = sniff_mime(content)
     if mime not in accepted:
         detected = _LABELS.get(mime or "", "tipo desconhecido")
         raise ValueError(
-            f"O arquivo não é {expected} (conteúdo detectado: {detected}). "
-            "O tipo é verificado pelo conteúdo, "
-            "não pelo nome do arquivo."
+            _(
+                "O arquivo não é %(expected)s (conteúdo detectado: %(detected)s). O tipo é verificado pelo conteúdo, não pelo nome do arquivo.",
+                expected=expected,
+                detected=detected,
+            )
         )
     if len(content) > limit:
         raise ValueError(
-            f"O arquivo tem {_format_mb(len(content))}; o limite da Meta para "
-            f"{plural} é {limit // MB} MB."
+            _(
+                "O arquivo tem %(format_mb)s; o limite da Meta para %(plural)s é %(limit_mb)s MB.",
+                format_mb=_format_mb(len(content)),
+                plural=plural,
+                limit_mb=limit // MB,
+            )
         )
     return mime
 
@@ -228,7 +236,13 @@ def variable_slots(components: list[dict]) -> dict:
 def _param_text(value, where: str, number: int) -> str:
     text = "" if value is None else str(value).strip()
     if not text:
-        raise ValueError(f"O valor da variável {{{{{number}}}}} {where} está vazio.")
+        raise ValueError(
+            _(
+                "O valor da variável {{%(number)s}} %(where)s está vazio.",
+                number=number,
+                where=where,
+            )
+        )
     # Meta refuses new lines/tabs/4+ spaces in parameters: normalise instead of failing.
     return re.sub(r" {4,}", "   ", re.sub(r"[\r\n\t]+", " ", text))
 
@@ -247,18 +261,22 @@ def _button_label(index: str) -> str:
 def _check_count(values: list, expected: int, where: str) -> None:
     if len(values) != expected:
         raise ValueError(
-            f"{where} do modelo tem {expected} variável(is), mas foram informados "
-            f"{len(values)} valor(es)."
+            _(
+                "%(where)s do modelo tem %(expected)s variável(is), mas foram informados %(count)s valor(es).",
+                where=where,
+                expected=expected,
+                count=len(values),
+            )
         )
 
 
 def _media_parameter(fmt: str, media) -> dict:
     if fmt == "LOCATION":
         if not isinstance(media, dict) or "latitude" not in media or "longitude" not in media:
-            raise ValueError("Informe a localização do cabeçalho (latitude e longitude).")
+            raise ValueError(_("Informe a localização do cabeçalho (latitude e longitude)."))
         return {"type": "location", "location": dict(media)}
     if not isinstance(media, dict) or not (media.get("id") or media.get("link")):
-        raise ValueError("Informe a mídia do cabeçalho do modelo (link ou id da mídia).")
+        raise ValueError(_("Informe a mídia do cabeçalho do modelo (link ou id da mídia)."))
     kind = fmt.lower()
     obj = {"id": str(media["id"])} if media.get("id") else {"link": str(media["link"])}
     if kind == "document" and media.get("filename"):
@@ -298,7 +316,9 @@ def build_send_components(components: list[dict], values: dict) -> list[dict]:
     given = {str(k): _as_list(v) for k, v in (values.get("buttons") or {}).items()}
     for index in given:
         if index not in slots["buttons"] and given[index]:
-            raise ValueError(f"{_button_label(index)} do modelo não tem variável.")
+            raise ValueError(
+                _("%(button_label)s do modelo não tem variável.", button_label=_button_label(index))
+            )
     buttons = _buttons_of(components)
     for index, expected in slots["buttons"].items():
         button_values = given.get(index, [])

@@ -10,7 +10,14 @@ import csv
 import io
 from pathlib import Path
 
-from clickpro.services.contacts.imports.common import CHUNK, Records, UnsupportedFile
+from flask_babel import gettext as _
+
+from clickpro.services.contacts.imports.common import (
+    CHUNK,
+    Records,
+    UnsupportedFile,
+    current_limits,
+)
 
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_RECORDS = 50
@@ -94,9 +101,30 @@ def _delimiter_score(records: list[list[str]]) -> tuple[bool, float, int]:
     return (width > 1, round(consistent, 2), width)
 
 
+def _bounded_lines(fh, max_chars: int):
+    """The file's physical lines, refusing one longer than ``max_chars`` *before* it is
+    split: a 10 MB line of commas must not become 5 million cells in memory."""
+    number = 0
+    while True:
+        line = fh.readline(max_chars + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_chars:
+            raise UnsupportedFile(
+                _(
+                    "A linha %(line)s passa de %(max)s caracteres: colunas ou células demais.",
+                    line=number,
+                    max=max_chars,
+                )  # fmt: skip
+            )
+        yield line
+
+
 def csv_records(path: Path, encoding: str, delimiter: str) -> Records:
     with path.open(encoding=encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        lines = _bounded_lines(fh, current_limits().max_line_chars)
+        reader = csv.reader(lines, delimiter=delimiter)
         start = 1
         while True:
             try:
@@ -105,8 +133,10 @@ def csv_records(path: Path, encoding: str, delimiter: str) -> Records:
                 return
             except csv.Error as exc:
                 raise UnsupportedFile(
-                    f"CSV malformado perto da linha {reader.line_num}: verifique se há aspas "
-                    "sem fechamento."
+                    _(
+                        "CSV malformado perto da linha %(line_num)s: verifique se há aspas sem fechamento.",
+                        line_num=reader.line_num,
+                    )
                 ) from exc
             yield start, [cell.strip() for cell in record]
             start = reader.line_num + 1

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from clickpro.services.contacts.service import normalize_attribute_key
 
 PHONE_HINTS = ("telefone", "celular", "whatsapp", "fone", "phone", "tel", "cel", "mobile", "zap")
@@ -44,13 +46,13 @@ class Mapping:
 def parse_mapping(data: dict, width: int) -> Mapping:
     """Validate a mapping dict (JSON keys may be strings); raise ``ValueError`` (pt_BR)."""
     if not isinstance(data, dict):
-        raise ValueError("Mapeamento inválido.")
+        raise ValueError(_("Mapeamento inválido."))
     phone = _column(data.get("phone"), width)
     if phone is None:
-        raise ValueError("Escolha a coluna do telefone.")
+        raise ValueError(_("Escolha a coluna do telefone."))
     name = _column(data.get("name"), width)
     if name == phone:
-        raise ValueError("A coluna do nome não pode ser a mesma do telefone.")
+        raise ValueError(_("A coluna do nome não pode ser a mesma do telefone."))
     attributes: dict[int, str] = {}
     used: set[str] = set()
     for raw_index, raw_key in (data.get("attributes") or {}).items():
@@ -59,7 +61,7 @@ def parse_mapping(data: dict, width: int) -> Mapping:
         if index is None or index in (phone, name) or not key:
             continue
         if key in used:
-            raise ValueError(f"Atributo “{key}” mapeado em mais de uma coluna.")
+            raise ValueError(_("Atributo “%(key)s” mapeado em mais de uma coluna.", key=key))
         used.add(key)
         attributes[index] = key
     return Mapping(phone=phone, name=name, attributes=attributes)
@@ -71,9 +73,9 @@ def _column(value, width: int) -> int | None:
     try:
         index = int(value)
     except (TypeError, ValueError):
-        raise ValueError("Coluna inválida no mapeamento.") from None
+        raise ValueError(_("Coluna inválida no mapeamento.")) from None
     if not 0 <= index < width:
-        raise ValueError("Coluna inexistente no mapeamento.")
+        raise ValueError(_("Coluna inexistente no mapeamento."))
     return index
 
 
@@ -128,7 +130,7 @@ def apply_remembered(remembered: dict | None, header: list[str]) -> dict | None:
     """The remembered mapping placed on ``header``; None unless its phone column is there."""
     if not remembered or not remembered.get("phone"):
         return None
-    positions = {}
+    positions: dict[str, int] = {}
     for index, text in enumerate(header):
         positions.setdefault(header_key(text), index)
     phone = positions.get(remembered["phone"])

@@ -10,18 +10,20 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 
+from flask_babel import lazy_gettext as _l
+
 from clickpro.services.contacts.imports.mapping import Mapping
 from clickpro.services.contacts.imports.writer import Batch
 from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
 
 MAX_NAME = 200
 MAX_VALUE = 500
-EMPTY_PHONE = "Telefone vazio"
+EMPTY_PHONE = _l("Telefone vazio")
 
 
 def rejection_reason(exc: InvalidPhone) -> str:
     if exc.reason_code == "empty":
-        return EMPTY_PHONE
+        return str(EMPTY_PHONE)
     return exc.message
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
 from clickpro import events
 from clickpro.extensions import db
@@ -54,14 +55,14 @@ def _resolve_list(client_id: int, list_id, list_name: str | None, filename: str)
         try:
             wanted = int(list_id)
         except (TypeError, ValueError):
-            raise ContactImportError("Lista não encontrada.") from None
+            raise ContactImportError(gettext("Lista não encontrada.")) from None
         found = db.session.scalar(
             sa.select(ContactList).where(
                 ContactList.id == wanted, ContactList.client_id == client_id
             )
         )
         if found is None:
-            raise ContactImportError("Lista não encontrada.")
+            raise ContactImportError(gettext("Lista não encontrada."))
         return found
     try:
         if list_name and list_name.strip():
@@ -84,7 +85,7 @@ def create_import(
     sheet: str | None = None,
 ) -> ContactImport:
     """Store and sniff an upload; the import waits for its mapping (status queued)."""
-    max_bytes = int(current_app.config.get("IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+    max_bytes = int(current_app.config["IMPORT_MAX_BYTES"])
     path = save_upload(client_id, stream_or_path, max_bytes)
     try:
         info = reader.inspect(path, sheet=sheet or None)
@@ -112,10 +113,17 @@ def create_import(
     return imp
 
 
+def _client_of(imp: ContactImport) -> Client:
+    client = db.session.get(Client, imp.client_id)
+    if client is None:  # pragma: no cover - an import is deleted with its client
+        raise LookupError(f"client {imp.client_id} of import {imp.id} is gone")
+    return client
+
+
 def _get(import_id: int) -> ContactImport:
     imp = db.session.get(ContactImport, import_id)
     if imp is None:
-        raise ContactImportError("Importação não encontrada.")
+        raise ContactImportError(gettext("Importação não encontrada."))
     return imp
 
 
@@ -125,14 +133,18 @@ def _preview(imp: ContactImport) -> tuple[reader.SheetInfo, list[str], list[list
     except reader.UnsupportedFile as exc:
         raise ContactImportError(str(exc)) from None
     except FileNotFoundError:
-        raise ContactImportError("O arquivo desta importação não está mais disponível.") from None
+        raise ContactImportError(
+            gettext("O arquivo desta importação não está mais disponível.")
+        ) from None
 
 
 def choose_sheet(import_id: int, sheet: str) -> ContactImport:
     """Switch an .xlsx import to another worksheet (before it starts)."""
     imp = _get(import_id)
     if imp.kind != "xlsx" or imp.status != ImportStatus.QUEUED or imp.rows:
-        raise ContactImportError("Só é possível trocar a aba antes de iniciar a importação.")
+        raise ContactImportError(
+            gettext("Só é possível trocar a aba antes de iniciar a importação.")
+        )
     try:
         info = reader.inspect(imp.stored_path, sheet=sheet)
     except reader.UnsupportedFile as exc:
@@ -152,12 +164,12 @@ def preview_import(import_id: int) -> tuple[list[str], list[list[str]], list[str
     imp = _get(import_id)
     info, header, rows = _preview(imp)
     if not header:
-        raise ContactImportError("A planilha não tem cabeçalho nem linhas.")
+        raise ContactImportError(gettext("A planilha não tem cabeçalho nem linhas."))
     suggested = None
     if imp.mapping.get("phone") is not None:
         suggested = {**imp.mapping, "mobile_only": bool(imp.options.get("mobile_only"))}
     if suggested is None:
-        client = db.session.get(Client, imp.client_id)
+        client = _client_of(imp)
         suggested = apply_remembered((client.settings or {}).get(SETTINGS_KEY), header)
     if suggested is None:
         suggested = {**guess_mapping(header), "mobile_only": False}
@@ -168,7 +180,9 @@ def set_mapping(import_id: int, mapping: dict, options: dict | None = None) -> C
     """Validate and store the mapping (and remember it for the client by header names)."""
     imp = _get(import_id)
     if imp.status != ImportStatus.QUEUED or imp.rows:
-        raise ContactImportError("Esta importação já começou; o mapeamento não pode mudar.")
+        raise ContactImportError(
+            gettext("Esta importação já começou; o mapeamento não pode mudar.")
+        )
     _, header, _ = _preview(imp)
     try:
         parsed = parse_mapping(mapping, len(header))
@@ -177,7 +191,7 @@ def set_mapping(import_id: int, mapping: dict, options: dict | None = None) -> C
     options = {"mobile_only": bool((options or {}).get("mobile_only"))}
     imp.mapping = {**parsed.as_json(), "header": header}
     imp.options = options
-    client = db.session.get(Client, imp.client_id)
+    client = _client_of(imp)
     settings = dict(client.settings or {})
     settings[SETTINGS_KEY] = remembered_to_json(parsed, header, options)
     client.settings = settings
@@ -191,18 +205,20 @@ def start_import(import_id: int):
     if imp.mapping.get("phone") is None:
         raise ContactImportError("Defina o mapeamento das colunas antes de iniciar.")
     if imp.status == ImportStatus.DONE:
-        raise ContactImportError("Esta importação já terminou.")
+        raise ContactImportError(gettext("Esta importação já terminou."))
     if imp.status == ImportStatus.FAILED:
         imp.status = ImportStatus.QUEUED
         imp.error = None
-        db.session.commit()
+    # Started: the sweep of never-started uploads leaves this file alone from now on.
+    imp.options = {**(imp.options or {}), "queued_at": utcnow().isoformat()}
+    db.session.commit()
     return enqueue(
         "imports.run_import_job",
         imp.id,
         queue=QUEUE_IMPORTS,
         job_id=f"contact-import-{imp.id}",
         # A million rows take about a minute; a busy database can make it many more.
-        job_timeout=int(current_app.config.get("IMPORT_JOB_TIMEOUT", 3 * 3600)),
+        job_timeout=int(current_app.config["IMPORT_JOB_TIMEOUT"]),
     )
 
 
@@ -213,7 +229,7 @@ def resume_import(import_id: int):
     """
     imp = _get(import_id)
     if not (imp.status == ImportStatus.FAILED or is_stalled(imp)):
-        raise ContactImportError("Esta importação não está parada.")
+        raise ContactImportError(gettext("Esta importação não está parada."))
     imp.status = ImportStatus.FAILED
     db.session.commit()
     return start_import(import_id)
@@ -233,7 +249,7 @@ def run_import(import_id: int, *, batch_size: int | None = None) -> ContactImpor
     imp = db.session.get(ContactImport, import_id)
     if imp is None or imp.status == ImportStatus.DONE:
         return imp
-    batch_size = batch_size or int(current_app.config.get("IMPORT_BATCH_SIZE", 5000))
+    batch_size = batch_size or int(current_app.config["IMPORT_BATCH_SIZE"])
     try:
         mapping = parse_mapping(imp.mapping, len(imp.mapping.get("header") or []))
         info = reader.inspect(imp.stored_path, sheet=imp.sheet)
@@ -245,6 +261,8 @@ def run_import(import_id: int, *, batch_size: int | None = None) -> ContactImpor
         db.session.commit()
         _progress(imp)
         counters = Counters.of(imp)
+        if imp.list_id is None:  # the list was deleted after the upload
+            raise ContactImportError(gettext("A lista desta importação foi excluída."))
         writer = make_writer(imp.client_id, imp.list_id, imp.id)
         batches = read_batches(
             reader.iter_rows(imp.stored_path, info=info),
@@ -253,7 +271,7 @@ def run_import(import_id: int, *, batch_size: int | None = None) -> ContactImpor
             after_line=imp.checkpoint_row,
             batch_size=batch_size,
         )
-        if current_app.config.get("IMPORT_PREFETCH", True):
+        if current_app.config["IMPORT_PREFETCH"]:
             batches = prefetch(batches)
         for batch in batches:
             writer.write(batch, counters)

@@ -4,28 +4,56 @@ one folder per client, random file names (never the user's), size-capped while c
 from __future__ import annotations
 
 import secrets
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
-from clickpro.models import ContactImport
+from clickpro.extensions import db
+from clickpro.models import ContactImport, ImportStatus
+from clickpro.models.base import utcnow
 from clickpro.services.contacts.imports.errors import ContactImportError
 
 _COPY_CHUNK = 1 << 20
 
 
 def upload_dir(client_id: int) -> Path:
-    root = (
-        current_app.config.get("IMPORT_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads"
-    )
+    root = current_app.config["IMPORT_UPLOAD_DIR"] or Path(current_app.instance_path) / "uploads"
     path = Path(root) / str(client_id)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
+def stored_bytes(client_id: int) -> int:
+    """Bytes of this client's uploads still on disk (waiting or being imported)."""
+    total = 0
+    for path in upload_dir(client_id).glob("*.upload"):
+        with suppress(FileNotFoundError):  # deleted meanwhile
+            total += path.stat().st_size
+    return total
+
+
+def _quota_error(quota: int) -> ContactImportError:
+    return ContactImportError(
+        _(
+            "Limite de %(megabytes)s MB de arquivos aguardando importação atingido: inicie "
+            "ou descarte as importações pendentes.",
+            megabytes=format(quota / (1024 * 1024), ".0f"),
+        )
+    )
+
+
 def save_upload(client_id: int, stream_or_path, max_bytes: int) -> Path:
-    """Copy a path, a file object or a werkzeug ``FileStorage``; refuse past ``max_bytes``."""
+    """Copy a path, a file object or a werkzeug ``FileStorage``; refuse past ``max_bytes``
+    or past the client's quota of stored uploads (``IMPORT_CLIENT_QUOTA_BYTES``)."""
+    quota = int(current_app.config["IMPORT_CLIENT_QUOTA_BYTES"])
+    room = quota - stored_bytes(client_id)
+    if room <= 0:
+        raise _quota_error(quota)
+    limit = min(max_bytes, room)
     target = upload_dir(client_id) / f"{secrets.token_hex(16)}.upload"
     too_big = False
     with ExitStack() as stack:
@@ -37,14 +65,18 @@ def save_upload(client_id: int, stream_or_path, max_bytes: int) -> Path:
         written = 0
         while chunk := source.read(_COPY_CHUNK):
             written += len(chunk)
-            if written > max_bytes:
+            if written > limit:
                 too_big = True
                 break
             out.write(chunk)
     if too_big:
         target.unlink(missing_ok=True)
+        if limit < max_bytes:
+            raise _quota_error(quota)
         megabytes = max_bytes / (1024 * 1024)
-        raise ContactImportError(f"Arquivo maior que o limite de {megabytes:.0f} MB.")
+        raise ContactImportError(
+            _("Arquivo maior que o limite de %(megabytes)s MB.", megabytes=format(megabytes, ".0f"))
+        )
     return target
 
 
@@ -52,3 +84,55 @@ def delete_upload(imp: ContactImport) -> None:
     """Remove the stored file (once imported, every row is in the database)."""
     if imp.stored_path:
         Path(imp.stored_path).unlink(missing_ok=True)
+
+
+def sweep_unstarted(now: datetime | None = None) -> dict:
+    """Delete uploads never started after ``IMPORT_UNSTARTED_TTL_H`` hours (periodic job).
+
+    An import that was never queued keeps a file no one will read; it becomes FAILED
+    with a reason (the person uploads again). Files with no import row at all (a crash
+    between saving and committing) older than the same age go too.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=float(current_app.config["IMPORT_UNSTARTED_TTL_H"]))
+    candidates = db.session.scalars(
+        sa.select(ContactImport).where(
+            ContactImport.status == ImportStatus.QUEUED,
+            ContactImport.started_at.is_(None),
+            ContactImport.created_at < cutoff,
+            ContactImport.stored_path != "",
+        )
+    ).all()
+    expired = 0
+    for imp in candidates:
+        if (imp.options or {}).get("queued_at"):
+            continue  # started by the person, waiting for a worker
+        delete_upload(imp)
+        imp.stored_path = ""
+        imp.status = ImportStatus.FAILED
+        imp.error = _("O arquivo expirou sem ser importado: envie a planilha de novo.")
+        expired += 1
+    db.session.commit()
+    root = Path(
+        current_app.config["IMPORT_UPLOAD_DIR"] or Path(current_app.instance_path) / "uploads"
+    )
+    old_files = [
+        path for path in root.glob("*/*.upload") if path.stat().st_mtime < cutoff.timestamp()
+    ]
+    known = (
+        set(
+            db.session.scalars(
+                sa.select(ContactImport.stored_path).where(
+                    ContactImport.stored_path.in_([str(p) for p in old_files])
+                )
+            )
+        )
+        if old_files
+        else set()
+    )
+    orphans = 0
+    for path in old_files:
+        if str(path) not in known:
+            path.unlink(missing_ok=True)
+            orphans += 1
+    return {"expired": expired, "orphans": orphans}

@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
+
 from clickpro.services.contacts.imports.common import (
     CHUNK,
     CONVERT_HINT,
@@ -21,6 +23,7 @@ from clickpro.services.contacts.imports.common import (
     SheetInfo,
     SheetNotFound,
     UnsupportedFile,
+    current_limits,
 )
 
 
@@ -29,12 +32,72 @@ def check_xlsx_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError):
-        raise UnsupportedFile(f"Arquivo compactado corrompido. {CONVERT_HINT}") from None
+        raise UnsupportedFile(
+            gettext("Arquivo compactado corrompido. %(convert_hint)s", convert_hint=CONVERT_HINT)
+        ) from None
     if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        _check_shared_strings(path)
         return
     if "content.xml" in names and "mimetype" in names:
-        raise UnsupportedFile(f"Planilha do LibreOffice (.ods) não é suportada. {CONVERT_HINT}")
-    raise UnsupportedFile(f"Arquivo compactado (.zip) não é uma planilha. {CONVERT_HINT}")
+        raise UnsupportedFile(
+            gettext(
+                "Planilha do LibreOffice (.ods) não é suportada. %(convert_hint)s",
+                convert_hint=CONVERT_HINT,
+            )
+        )
+    raise UnsupportedFile(
+        gettext(
+            "Arquivo compactado (.zip) não é uma planilha. %(convert_hint)s",
+            convert_hint=CONVERT_HINT,
+        )
+    )
+
+
+_SI_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
+# Excel stores each distinct text once: real shared strings cost bytes when compressed.
+# Millions of them in a few hundred KB are copies made to exhaust memory.
+_MIN_COMPRESSED_BYTES_PER_STRING = 0.5
+_RATIO_CHECK_FROM = 100_000
+_MAX_SHARED_XML_BYTES = 1 << 30
+
+
+def _check_shared_strings(path: Path) -> None:
+    """Refuse a workbook whose shared-strings table would not fit in a worker.
+
+    openpyxl loads the whole table even in read-only mode (3 M strings from a 490 KB
+    file cost 560 MB), so the ``<si>`` elements are counted first, streaming the zip
+    entry in chunks, without parsing.
+    """
+    limit = current_limits().max_shared_strings
+    with zipfile.ZipFile(path) as zf:
+        info = next(
+            (i for i in zf.infolist() if i.filename.lower() == "xl/sharedstrings.xml"), None
+        )
+        if info is None:
+            return
+        count, seen, tail = 0, 0, b""
+        with zf.open(info) as src:
+            while chunk := src.read(CHUNK):
+                seen += len(chunk)
+                data = tail + chunk
+                cut = max(0, len(data) - 8)
+                count += sum(1 for m in _SI_TAG.finditer(data) if m.start() < cut)
+                tail = data[cut:]
+                if count > limit or seen > _MAX_SHARED_XML_BYTES:
+                    break
+        count += len(_SI_TAG.findall(tail))
+    suspicious = (
+        count > _RATIO_CHECK_FROM and info.compress_size < count * _MIN_COMPRESSED_BYTES_PER_STRING
+    )
+    if count > limit or seen > _MAX_SHARED_XML_BYTES or suspicious:
+        raise UnsupportedFile(
+            gettext(
+                "A planilha tem textos demais para importar (mais de %(max)s textos "
+                "distintos, ou repetidos de forma suspeita). %(convert_hint)s",
+                max=f"{limit:,}".replace(",", "."),
+                convert_hint=CONVERT_HINT,
+            )  # fmt: skip
+        )
 
 
 @contextmanager
@@ -50,7 +113,12 @@ def _workbook(path: Path) -> Iterator[Any]:
         try:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for broken files
-            raise UnsupportedFile(f"Arquivo .xlsx corrompido ou inválido. {CONVERT_HINT}") from exc
+            raise UnsupportedFile(
+                gettext(
+                    "Arquivo .xlsx corrompido ou inválido. %(convert_hint)s",
+                    convert_hint=CONVERT_HINT,
+                )
+            ) from exc
         try:
             yield wb
         finally:
@@ -60,11 +128,17 @@ def _workbook(path: Path) -> Iterator[Any]:
 def _select_sheet(wb: Any, sheet: str | None) -> Any:
     if sheet is None:
         if not wb.worksheets:
-            raise UnsupportedFile("A planilha não tem abas.")
+            raise UnsupportedFile(gettext("A planilha não tem abas."))
         return wb.worksheets[0]
     if sheet not in wb.sheetnames:
         names = ", ".join(wb.sheetnames)
-        raise SheetNotFound(f"Aba “{sheet}” não encontrada. Abas disponíveis: {names}")
+        raise SheetNotFound(
+            gettext(
+                "Aba “%(sheet)s” não encontrada. Abas disponíveis: %(names)s",
+                sheet=sheet,
+                names=names,
+            )
+        )
     return wb[sheet]
 
 
