@@ -16,6 +16,7 @@ from flask_principal import Identity, Need, Permission, RoleNeed, UserNeed, iden
 
 from clickpro.extensions import principal
 from clickpro.models import Role
+from clickpro.services.accounts.invitations import pending_invitations_for
 from clickpro.tenancy import get_current_client, get_current_membership
 
 ClientNeed = partial(Need, "client")
@@ -75,6 +76,8 @@ def client_required(view: Callable) -> Callable:
         if client is None:
             if current_user.is_super_admin:
                 return redirect("/admin/")
+            if pending_invitations_for(current_user):
+                return redirect(url_for("auth.invitations"))
             abort(403)
         if not client_member_permission.can() or not Permission(ClientNeed(client.id)).can():
             abort(403)

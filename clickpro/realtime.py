@@ -6,14 +6,19 @@ number of processes can run; in embedded mode everything is one process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
-from flask_login import current_user
+import socketio as python_socketio
+from flask import Flask, current_app, request, session
 from flask_socketio import join_room
 
-from clickpro.extensions import socketio
+from clickpro.extensions import redis_connection, socketio
+from clickpro.socket_guard import install_guard
+from clickpro.tenancy import membership_in_use
+from clickpro.web import session_user
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/inbox"
@@ -24,21 +29,40 @@ def client_room(client_id: int) -> str:
 
 
 def init_realtime(app: Flask) -> None:
-    queue = None if app.config.get("EMBEDDED") else app.config.get("REDIS_URL")
-    # Flask-SocketIO keeps the client manager of an earlier init_app in server_options;
-    # each app (tests build many) must get the queue of its own settings.
-    socketio.server_options.pop("client_manager", None)
+    queue = None if app.config["EMBEDDED"] else app.config["REDIS_URL"]
     socketio.init_app(
         app,
-        async_mode="threading",
-        message_queue=queue,
-        # Redis pub/sub channels ignore the db number: two deployments (or test runs)
-        # sharing one Redis must not hear each other's events.
-        channel=app.config.get("SOCKETIO_CHANNEL") or "clickpro-socketio",
-        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"] or async_mode(),
+        # Passed explicitly (None: in-process) so that each app (tests build many) gets
+        # the queue of its own settings, never the one an earlier init_app left behind.
+        client_manager=_client_manager(queue, app.config["SOCKETIO_CHANNEL"]),
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"],
         manage_session=False,
     )
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", _on_disconnect, namespace=NAMESPACE)
+    install_guard(app, socketio.server)
+
+
+def _client_manager(queue: str | None, channel: str | None):
+    """The Redis message queue shared by web processes and workers, or None.
+
+    Redis pub/sub channels ignore the db number: two deployments (or test runs) sharing
+    one Redis must not hear each other's events, hence a channel of our own.
+    """
+    if not queue:
+        return None
+    return python_socketio.RedisManager(queue, channel=channel or "clickpro-socketio")
+
+
+def async_mode() -> str:
+    """``gevent`` in a gevent-patched process (the gunicorn worker of
+    ``config/gunicorn.conf.py``: an idle socket is a greenlet, not a thread), else
+    ``threading`` (embedded ``clickpro run``, tests, workers that only emit)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("socket"):
+        return "gevent"
+    return "threading"
 
 
 def user_room(client_id: int, user_id: int) -> str:
@@ -56,7 +80,7 @@ def _same_origin() -> bool:
 
 
 def app_origins() -> list[str]:
-    origins = current_app.config.get("SOCKETIO_CORS_ORIGINS") or []
+    origins = current_app.config["SOCKETIO_CORS_ORIGINS"] or []
     return [origins] if isinstance(origins, str) else list(origins)
 
 
@@ -64,29 +88,97 @@ def _on_connect(auth=None):
     """Only an active member of an active client joins, and only the rooms of the client
     in use (``client:<id>`` and its own ``client:<id>:user:<uid>``).
 
-    ``get_current_membership`` re-reads the membership from the database, so a session
-    whose membership (or client, or user) was deactivated is refused at (re)connect.
+    The user and the membership are read from the cookie and the database now (no
+    ``before_request`` runs for socket events), so a session ended by logout or
+    deactivation, or whose membership (or client, or user) was deactivated, is refused
+    at (re)connect.
     """
-    from clickpro.tenancy import get_current_membership
-    from clickpro.web import _fresh_request_state
-
-    _fresh_request_state()  # no before_request for socket events: drop cached user/client
-    if not current_user.is_authenticated or not getattr(current_user, "is_active", False):
+    user = session_user()
+    if user is None:
         return False
     if not _same_origin():
         log.warning("socket connect refused: foreign origin %s", request.headers.get("Origin"))
         return False
-    membership = get_current_membership()
+    membership = membership_in_use(user)
     if membership is None or not membership.is_active:
         return False
     join_room(client_room(membership.client_id))
-    join_room(user_room(membership.client_id, current_user.id))
+    join_room(user_room(membership.client_id, user.id))
+    join_room(person_room(user.id))
+    _remember_socket(user.id, request.sid, membership.client_id)
     return True
+
+
+# --------------------------------------------------------------------------- ending access
+
+
+def person_room(user_id: int) -> str:
+    """Every inbox socket of one user, whatever the client (logout ends them all)."""
+    return f"user:{user_id}"
+
+
+def _sockets_key(user_id: int) -> str:
+    return f"clickpro:sockets:user:{user_id}"
+
+
+def _remember_socket(user_id: int, sid: str, client_id: int) -> None:
+    """Record ``sid -> client`` in Redis, where every web process can find it: a socket
+    held by another process is disconnected through the Socket.IO message queue."""
+    try:
+        pipe = redis_connection().pipeline()
+        pipe.hset(_sockets_key(user_id), sid, client_id)
+        pipe.expire(_sockets_key(user_id), 7 * 24 * 3600)
+        pipe.execute()
+    except Exception:  # noqa: BLE001 - the local room still reaches this process's sockets
+        log.warning("could not record socket %s of user %s", sid, user_id, exc_info=True)
+
+
+def _on_disconnect(reason=None):
+    user_id = str(session.get("_user_id") or "").partition(":")[0]
+    if not user_id.isdigit():
+        return
+    try:
+        redis_connection().hdel(_sockets_key(int(user_id)), request.sid)
+    except Exception:  # noqa: BLE001
+        log.debug("could not forget socket %s", request.sid, exc_info=True)
+
+
+def disconnect_user(user_id: int, client_id: int | None = None) -> int:
+    """Disconnect at once the open inbox sockets of ``user_id`` (in ``client_id`` only,
+    or all of them): after logout, deactivation or a password change nothing they had
+    open keeps receiving events. Never raises; returns how many sockets were asked to go.
+    """
+    server = socketio.server
+    if server is None:
+        return 0
+    sids: set[str] = set()
+    try:
+        known = redis_connection().hgetall(_sockets_key(user_id))
+    except Exception:  # noqa: BLE001
+        log.warning("socket registry unavailable for user %s", user_id, exc_info=True)
+        known = {}
+    for raw_sid, raw_client in known.items():
+        sid = raw_sid.decode() if isinstance(raw_sid, bytes) else str(raw_sid)
+        owner = int(raw_client.decode() if isinstance(raw_client, bytes) else raw_client)
+        if client_id is None or owner == client_id:
+            sids.add(sid)
+    room = person_room(user_id) if client_id is None else user_room(client_id, user_id)
+    with contextlib.suppress(Exception):  # nobody in the room in this process
+        sids.update(sid for sid, _eio in server.manager.get_participants(NAMESPACE, room))
+    for sid in sids:
+        try:
+            server.disconnect(sid, namespace=NAMESPACE)
+        except Exception:  # noqa: BLE001
+            log.warning("could not disconnect socket %s", sid, exc_info=True)
+    if sids:
+        with contextlib.suppress(Exception):
+            redis_connection().hdel(_sockets_key(user_id), *sids)
+    return len(sids)
 
 
 def emit_to_client(client_id: int, event: str, data: dict) -> None:
     """Emit ``event`` to every inbox connection of ``client_id`` (never raises)."""
-    if current_app.config.get("REALTIME_DISABLED"):
+    if current_app.config["REALTIME_DISABLED"]:
         return
     try:
         socketio.emit(event, data, namespace=NAMESPACE, to=client_room(client_id))
@@ -96,7 +188,7 @@ def emit_to_client(client_id: int, event: str, data: dict) -> None:
 
 def emit_to_user(client_id: int, user_id: int, event: str, data: dict) -> None:
     """Emit ``event`` to one member's inbox connections in ``client_id`` (never raises)."""
-    if current_app.config.get("REALTIME_DISABLED"):
+    if current_app.config["REALTIME_DISABLED"]:
         return
     try:
         socketio.emit(event, data, namespace=NAMESPACE, to=user_room(client_id, user_id))

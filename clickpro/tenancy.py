@@ -15,8 +15,9 @@ from werkzeug.local import LocalProxy
 
 from clickpro.extensions import db
 from clickpro.models import Client, ClientMember
+from clickpro.models.base import Model
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Model)
 SESSION_KEY = "client_id"
 
 
@@ -37,19 +38,23 @@ def memberships_of(user) -> list[ClientMember]:
     return list(db.session.scalars(stmt))
 
 
-def _resolve_membership() -> ClientMember | None:
-    if "clickpro_membership" in g:
-        return g.clickpro_membership
-    memberships = memberships_of(current_user)
-    chosen = None
+def membership_in_use(user) -> ClientMember | None:
+    """``user``'s active membership for the client the session names (else the first)."""
+    memberships = memberships_of(user)
     wanted = session.get(SESSION_KEY)
     for membership in memberships:
         if membership.client_id == wanted:
-            chosen = membership
-            break
-    if chosen is None and memberships:
-        chosen = memberships[0]
-        session[SESSION_KEY] = chosen.client_id
+            return membership
+    if memberships:
+        session[SESSION_KEY] = memberships[0].client_id
+        return memberships[0]
+    return None
+
+
+def _resolve_membership() -> ClientMember | None:
+    if "clickpro_membership" in g:
+        return g.clickpro_membership
+    chosen = membership_in_use(current_user)
     g.clickpro_membership = chosen
     return chosen
 
@@ -98,13 +103,14 @@ def get_owned(model: type[M], row_id, client_id: int | None = None) -> M | None:
         return None
     if not 0 < row_id <= _max_id(model):
         return None  # cannot exist (and PostgreSQL would refuse the out-of-range literal)
-    return db.session.scalar(
+    # ``execute().scalar()`` is what ``session.scalar`` does; its overloads lose a TypeVar.
+    return db.session.execute(
         sa.select(model).where(model.id == row_id, model.client_id == cid)  # type: ignore[attr-defined]
-    )
+    ).scalar()
 
 
 def _max_id(model) -> int:
-    id_type = model.__table__.c.id.type  # type: ignore[attr-defined]
+    id_type = model.__table__.c.id.type
     return 2**63 - 1 if isinstance(id_type, sa.BigInteger) else 2**31 - 1
 
 

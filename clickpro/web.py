@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, g, render_template, request
+from flask import Flask, abort, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,7 @@ from clickpro.blueprints.errors import init_error_handlers
 from clickpro.extensions import db, login_manager
 from clickpro.js_catalog import js_catalog
 from clickpro.models import User
+from clickpro.sessions import init_sessions
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -63,18 +64,34 @@ def nav_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader. The id is ``"<user id>:<session_version>"``
+    (``User.get_id``); a cookie issued before a logout, password change or deactivation
+    carries an old version and is refused."""
+    user_id, _sep, version = (session_id or "").partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def session_user() -> User | None:
+    """The user of the request's session cookie, read now (Socket.IO handlers, which
+    have no ``before_request`` and may share a context across events)."""
+    return load_user(str(session.get("_user_id") or ""))
+
+
 def init_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Entre para continuar.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    login_manager.user_loader(load_user)
 
-    # First of all before_request hooks (Flask-Principal's reads the user).
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
+    init_sessions(app)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     app.register_error_handler(HTTPException, _http_error)
@@ -82,16 +99,7 @@ def init_web(app: Flask) -> None:
     init_error_handlers(app)  # ServiceError on HTML pages (JSON edges have their own)
 
 
-# Per-request caches that extensions keep on ``g`` (Flask-Login's user, Flask-Babel's
-# locale, our membership). ``g`` lives on the app context, and a test (or a job, or a
-# CLI command) that keeps one app context pushed across several requests would
-# otherwise see the previous request's user, locale or client.
-_PER_REQUEST_G = ("_login_user", "_flask_babel", "clickpro_membership")
-
-
-def _fresh_request_state() -> None:
-    for name in _PER_REQUEST_G:
-        g.pop(name, None)
+def _refuse_nul_bytes() -> None:
     if _has_nul_byte():
         abort(400, description=_l("Caracteres inválidos na requisição."))
 
@@ -112,7 +120,7 @@ def _has_nul_byte() -> bool:
 def _security_headers(response):
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
@@ -121,6 +129,7 @@ def _security_headers(response):
 
 def _template_globals() -> dict:
     from clickpro.guards import is_client_admin
+    from clickpro.services.accounts.invitations import pending_invitations_for
     from clickpro.services.accounts.notifications import unread_count
     from clickpro.tenancy import get_current_client, memberships_of
 
@@ -149,6 +158,7 @@ def _template_globals() -> dict:
         "user_memberships": lambda: memberships_of(current_user),
         "unread_notifications": unread_notifications,
         "is_client_admin": is_client_admin,
+        "pending_invitation_count": lambda: len(pending_invitations_for(current_user)),
         "js_catalog": js_catalog,
     }
 

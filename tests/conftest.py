@@ -3,11 +3,14 @@ TEST_DATABASE_URL / TEST_REDIS_URL are set (CI sets them), plus factory fixtures
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from clickpro import create_app
 from clickpro.config import normalize_database_url
@@ -52,6 +55,27 @@ def database_url(tmp_path_factory) -> str:
         ensure_postgres_database(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as in production.
+
+    The test keeps an app context pushed for its own direct database calls (like
+    flaskr's tests, but for the whole test). A request must not share it: each one runs
+    in a fresh ``contextvars`` context, so Flask pushes an app context of its own (its
+    own ``g``, its own database session) exactly as under gunicorn. The test's session
+    is committed before (the request sees what the test wrote) and expired after (the
+    test reads what the request wrote).
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            _db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            if has_app_context():
+                _db.session.expire_all()
 
 
 def base_test_config(database_url: str) -> dict:
@@ -124,6 +148,7 @@ def make_app(database_url):
         config = base_test_config(database_url)
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = IsolatedClient
         apps.append(app)
         return app
 
@@ -253,7 +278,7 @@ def login_as(client):
     def _login(user: User, tenant: Client | None = None):
         with client.session_transaction() as session:
             session.clear()
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
             if tenant is not None:
                 session["client_id"] = tenant.id

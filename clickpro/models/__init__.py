@@ -1,6 +1,6 @@
 """Every model, imported once so that mappers and Alembic see all tables."""
 
-from clickpro.models.accounts import Client, ClientMember, Role, User
+from clickpro.models.accounts import Client, ClientMember, MemberInvitation, Role, User
 from clickpro.models.ai import AIOutcome, AIReplyRun, AIRunStatus
 from clickpro.models.api import (
     ApiToken,
@@ -57,6 +57,7 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "IdempotencyKey",
+    "MemberInvitation",
     "ImportStatus",
     "Label",
     "Message",

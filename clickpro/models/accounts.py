@@ -32,6 +32,9 @@ class User(UserMixin, TimestampMixin, Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    # Part of the id kept in the session cookie (``get_id``): bumping it (logout, password
+    # change, deactivation) makes every cookie issued before stop working, server-side.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
 
     memberships: Mapped[list[ClientMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -39,6 +42,15 @@ class User(UserMixin, TimestampMixin, Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Invalidate every session cookie of this user (they carry the old version)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """``"<id>:<session_version>"``: Flask-Login stores this in the session."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -92,3 +104,42 @@ class ClientMember(TimestampMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.CLIENT_ADMIN
+
+
+class MemberInvitation(TimestampMixin, Model):
+    """An invitation to join ``client`` with ``role``, waiting for the invitee to accept.
+
+    Adding an e-mail on the members page never moves or attaches an existing account by
+    itself: it creates one of these, shown to the invitee after sign-in. Only the SHA-256
+    of the token is stored, so e-mailed links (signed with it) can be added on top.
+    A row is pending while ``accepted_at``, ``declined_at`` and ``revoked_at`` are NULL
+    and ``expires_at`` is in the future.
+    """
+
+    __tablename__ = "member_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    email: Mapped[str] = mapped_column(sa.String(254), index=True, nullable=False)
+    role: Mapped[str] = mapped_column(sa.String(20), nullable=False, default=Role.CLIENT_USER)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    def is_pending(self, now: datetime | None = None) -> bool:
+        return (
+            self.accepted_at is None
+            and self.declined_at is None
+            and self.revoked_at is None
+            and self.expires_at > (now or utcnow())
+        )

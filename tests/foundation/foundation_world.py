@@ -29,6 +29,7 @@ from clickpro.models import (
     ContactImportRejection,
     ContactList,
     ContactListMember,
+    MemberInvitation,
     Message,
     Notification,
     OpenAICredential,
@@ -214,6 +215,24 @@ def _openai_credential(w: World):
     )
 
 
+def _member_invitation(w: World):
+    from datetime import timedelta
+
+    from clickpro.models.base import utcnow
+
+    return _add(
+        MemberInvitation(
+            id=7971,
+            client_id=w.a.id,
+            email=f"{MARKER.lower()}-convidada@example.com",
+            role=Role.CLIENT_USER,
+            invited_by_id=w.a_admin.id,
+            token_sha256=sha256(f"{MARKER}-convite".encode()).hexdigest(),
+            expires_at=utcnow() + timedelta(days=7),
+        )
+    )
+
+
 # Built in this order; a factory may use the rows built before it (``world.rows``).
 WORLD_FACTORIES: dict[str, Callable[[World], object]] = {
     "contact": _contact,
@@ -227,6 +246,7 @@ WORLD_FACTORIES: dict[str, Callable[[World], object]] = {
     "webhook_event": _webhook_event,
     "whatsapp_credential": _whatsapp_credential,
     "openai_credential": _openai_credential,
+    "member_invitation": _member_invitation,
 }
 
 

@@ -206,7 +206,7 @@ def test_admin_forms_carry_the_app_csrf_token(make_app, create_user):
     root = create_user("root2@example.com", is_super_admin=True)
     http = app.test_client()
     with http.session_transaction() as session:
-        session["_user_id"] = str(root.id)
+        session["_user_id"] = root.get_id()
         session["_fresh"] = True
     page = http.get("/admin/admin_clients/new/").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]

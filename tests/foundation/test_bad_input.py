@@ -84,7 +84,7 @@ def test_unhandled_error_renders_the_500_page(make_app, create_client):
     tenant = create_client()
     http = app.test_client()
     with http.session_transaction() as session:
-        session["_user_id"] = str(tenant.admin.id)
+        session["_user_id"] = tenant.admin.get_id()
     response = http.get("/_boom")
     assert response.status_code == 500
     text = response.get_data(as_text=True)

@@ -53,6 +53,7 @@ ARGUMENT_ROWS: dict[str, str] = {
     "member_id": "membership",
     "webhook_id": "webhook_endpoints",
     "membership_id": "membership",
+    "invitation_id": "member_invitation",
 }
 SPECIAL_ARGUMENTS = {
     "client_id": lambda w: [w.a.id],

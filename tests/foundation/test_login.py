@@ -43,11 +43,15 @@ def test_right_password_logs_in(client, create_client):
     assert "Mercadinho" in client.get("/").get_data(as_text=True)
 
 
-def test_lockout_after_five_failures_then_unlocks(client, create_client, db, monkeypatch):
+def test_lockout_after_max_failures_then_unlocks(make_app, create_client, db, monkeypatch):
+    """The account-wide lock (throttle off here: see test_signin_attacks for it)."""
+    app = make_app(LOGIN_THROTTLE_PER_ACCOUNT=100, LOGIN_MAX_FAILURES=5)
+    client = app.test_client()
     tenant = create_client()
     email = tenant.admin.email
     for _ in range(5):
         assert _login(client, email, "errada-123").status_code == 401
+    db.session.expire_all()
     user = db.session.get(User, tenant.admin.id)
     assert user.locked_until is not None
     # Locked: even the right password is refused, with the same message.

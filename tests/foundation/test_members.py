@@ -1,10 +1,12 @@
-"""Members page (CLIENT_ADMIN): add existing/new users, change roles, (de)activate."""
+"""Members page (CLIENT_ADMIN): invite by e-mail, change roles, (de)activate."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
-from clickpro.models import ClientMember, Role, User
+from clickpro.models import ClientMember, MemberInvitation, Role, User
 from clickpro.services.accounts.service import authenticate, membership_of
 
 
@@ -22,47 +24,80 @@ def test_page_lists_members(login_as, create_client, create_member):
     assert tenant.admin.email in text and agent.email in text
 
 
-def test_add_existing_user_by_email(login_as, create_client, create_user, db):
+def _invite(http, email, role="CLIENT_USER", password="senha-inicial-1", name="", **kwargs):
+    data = {"email": email, "role": role, "password": password, "name": name}
+    return http.post("/members", data=data, **kwargs)
+
+
+def test_adding_an_existing_user_invites_and_never_attaches(
+    login_as, create_client, create_user, db
+):
+    """Before: the e-mail of another client's user made them a member silently."""
     tenant = create_client()
-    other = create_user("existente@example.com")
+    other_client = create_client("Outra Loja")
+    stranger = other_client.admin
     http = login_as(tenant.admin, tenant)
-    response = http.post("/members", data={"email": "EXISTENTE@example.com", "role": "CLIENT_USER"})
+    response = _invite(http, stranger.email.upper())
     assert response.status_code == 302
-    membership = _membership(db, tenant, other)
-    assert membership is not None and membership.role == Role.CLIENT_USER
-    # Adding again is a clear error, not a duplicate.
-    again = http.post("/members", data={"email": other.email, "role": "CLIENT_USER"})
-    assert again.status_code == 400
-    assert "já é membro" in again.get_data(as_text=True)
+    assert _membership(db, tenant, stranger) is None  # only an invitation
+    invitations = db.session.scalars(sa.select(MemberInvitation)).all()
+    assert [(i.client_id, i.email, i.role) for i in invitations] == [
+        (tenant.id, stranger.email, Role.CLIENT_USER)
+    ]
+    # The stranger's password is untouched by the "initial password" typed by the admin.
+    assert authenticate(stranger.email, "senha-segura-123").id == stranger.id
 
 
-def test_add_new_user_with_initial_password(login_as, create_client, db):
+def test_the_answer_is_the_same_whether_the_email_exists_or_not(
+    login_as, create_client, create_user, db
+):
+    tenant = create_client()
+    create_user("existente@example.com")
+    http = login_as(tenant.admin, tenant)
+
+    def answer(email):
+        response = _invite(http, email, follow_redirects=True)
+        text = response.get_data(as_text=True)
+        flash = re.search(r"alert-success[^>]*>\s*([^<]*)", text)[1].replace(email, "<e>")
+        return response.status_code, flash
+
+    existing = answer("existente@example.com")
+    unknown = answer("nova@example.com")
+    assert existing == unknown
+    # Without a password both are refused the same way too.
+    refused = [
+        _invite(http, email, password="").status_code
+        for email in ("existente@example.com", "outra-nova@example.com")
+    ]
+    assert refused == [400, 400]
+
+
+def test_a_new_email_gets_an_account_waiting_for_the_invitation(login_as, create_client, db):
     tenant = create_client()
     http = login_as(tenant.admin, tenant)
-    response = http.post(
-        "/members",
-        data={
-            "email": "nova@example.com",
-            "name": "Nova Pessoa",
-            "password": "senha-inicial-1",
-            "role": "CLIENT_ADMIN",
-        },
-    )
+    response = _invite(http, "nova@example.com", role="CLIENT_ADMIN", name="Nova Pessoa")
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "nova@example.com"))
     assert user.name == "Nova Pessoa"
     assert authenticate("nova@example.com", "senha-inicial-1").id == user.id
-    assert _membership(db, tenant, user).role == Role.CLIENT_ADMIN
+    assert _membership(db, tenant, user) is None
+    assert db.session.scalar(sa.select(MemberInvitation.role)) == Role.CLIENT_ADMIN
 
 
-def test_new_user_without_password_is_refused(login_as, create_client, db):
+def test_an_active_member_is_refused_and_a_former_one_reactivated(
+    login_as, create_client, create_member, db
+):
     tenant = create_client()
-    response = login_as(tenant.admin, tenant).post(
-        "/members", data={"email": "sem-senha@example.com", "role": "CLIENT_USER"}
-    )
-    assert response.status_code == 400
-    assert "senha inicial" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(User).where(User.email == "sem-senha@example.com")) is None
+    agent = create_member(tenant, Role.CLIENT_USER)
+    http = login_as(tenant.admin, tenant)
+    again = _invite(http, agent.email)
+    assert again.status_code == 400 and "já é membro" in again.get_data(as_text=True)
+    membership = _membership(db, tenant, agent)
+    membership.is_active = False
+    db.session.commit()
+    assert _invite(http, agent.email, role="CLIENT_ADMIN").status_code == 302
+    membership = _membership(db, tenant, agent)
+    assert membership.is_active and membership.role == Role.CLIENT_ADMIN
 
 
 def test_bad_role_and_bad_email_are_400(login_as, create_client):

@@ -22,7 +22,7 @@ def _socket_client(app, user=None, tenant=None, headers=None):
     http = app.test_client()
     if user is not None:
         with http.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
             if tenant is not None:
                 session["client_id"] = tenant.id

@@ -1,7 +1,7 @@
 """Who is calling /api/v1: the Bearer token, its client, its rate limit, no cookies.
 
-API requests never use the browser session: the session is swapped for a null one
-before any view runs, so a session cookie neither authenticates nor gets (re)set, and
+API requests never use the browser session: ``clickpro.sessions`` opens a throw-away
+one for ``/api/v1``, so a session cookie neither authenticates nor gets (re)set, and
 a token never logs anybody into the HTML pages (they only read the session).
 """
 
@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 from flask import current_app, g, request
-from flask.sessions import NullSession
 from flask_babel import gettext
 
 from clickpro.blueprints.errors import RequestError
@@ -39,28 +38,6 @@ class Caller:
     client: Client
 
 
-class _ApiSession(NullSession):
-    """An empty session that accepts writes (Flask-Login may try) and is never saved."""
-
-    __setitem__ = dict.__setitem__
-    __delitem__ = dict.__delitem__
-    clear = dict.clear
-    pop = dict.pop
-    popitem = dict.popitem
-    update = dict.update
-    setdefault = dict.setdefault
-
-
-def drop_session_for_api() -> None:
-    """``before_request`` (app-wide, first): API requests get a throw-away session."""
-    if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
-        from flask.globals import request_ctx
-
-        # Flask 3.1 keeps the opened session in ``_session`` (``session`` is a property).
-        attribute = "_session" if hasattr(request_ctx, "_session") else "session"
-        setattr(request_ctx, attribute, _ApiSession())
-
-
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -72,7 +49,8 @@ def _bearer() -> str | None:
 def authenticate() -> Caller:
     raw = _bearer()
     token: ApiToken | None = api_tokens.authenticate(raw) if raw else None
-    if token is None:
+    client = db.session.get(Client, token.client_id) if token is not None else None
+    if token is None or client is None:
         raise ApiError(
             401,
             "unauthorized",
@@ -81,7 +59,6 @@ def authenticate() -> Caller:
             ),
             headers={"WWW-Authenticate": 'Bearer realm="clickpro-api"'},
         )
-    client = db.session.get(Client, token.client_id)
     caller = Caller(token_id=token.id, client_id=token.client_id, client=client)
     g.api_caller = caller
     return caller
@@ -92,8 +69,8 @@ def check_rate_limit(caller: Caller) -> None:
     from clickpro.extensions import redis_connection
     from clickpro.integrations.ratelimit import RateLimiter
 
-    rate = float(current_app.config.get("API_RATE_PER_S", 10))
-    burst = int(current_app.config.get("API_RATE_BURST", 20))
+    rate = float(current_app.config["API_RATE_PER_S"])
+    burst = int(current_app.config["API_RATE_BURST"])
     if rate <= 0:
         return
     limiter = current_app.extensions.get("clickpro.api_ratelimiter")

@@ -18,7 +18,7 @@ from clickpro.blueprints.api import (  # noqa: F401 - each module registers its 
     routes_templates,
     routes_webhooks,
 )
-from clickpro.blueprints.api.auth import ApiError, drop_session_for_api
+from clickpro.blueprints.api.auth import ApiError
 from clickpro.blueprints.api.forms import CsrfForm, TokenForm, WebhookForm
 from clickpro.blueprints.api.openapi import build_document
 from clickpro.blueprints.api.registry import OPERATIONS, v1
@@ -68,11 +68,6 @@ def docs():
 
 csrf.exempt(v1)
 bp.register_blueprint(v1)
-
-
-@bp.record_once
-def _install_session_guard(state) -> None:
-    state.app.before_request_funcs.setdefault(None, []).insert(0, drop_session_for_api)
 
 
 # --------------------------------------------------------------------------- panel: tokens

@@ -15,10 +15,13 @@ def role_choices() -> list[tuple[str, str]]:
 
 class AddMemberForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Nome (novo usuário)"), validators=[Optional(), Length(max=120)])
+    name = StringField(_l("Nome"), validators=[Optional(), Length(max=120)])
+    # Always asked (never "only for a new user"): the form must not reveal whether the
+    # e-mail already has an account. It is used only if the account does not exist yet.
     password = PasswordField(
-        _l("Senha inicial (só para um novo usuário)"),
-        validators=[Optional(), Length(min=8, max=256)],
+        _l("Senha inicial"),
+        validators=[DataRequired(), Length(min=8, max=256)],
+        description=_l("Usada só se a pessoa ainda não tiver conta no ClickPro."),
     )
     role = SelectField(_l("Papel"), choices=role_choices, validators=[DataRequired()])
 

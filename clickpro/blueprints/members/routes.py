@@ -1,4 +1,4 @@
-"""Members page: add (existing user or new one), change role, deactivate/reactivate.
+"""Members page: invite by e-mail, change role, deactivate/reactivate.
 
 The rules (valid roles, never leave a client without an admin) live in
 ``clickpro.services.accounts.service``; this module only parses and renders.
@@ -13,13 +13,15 @@ from flask_login import current_user
 from clickpro.blueprints.members.forms import ActiveForm, AddMemberForm, RoleForm, role_choices
 from clickpro.extensions import db
 from clickpro.guards import admin_required
-from clickpro.models import ClientMember, User
+from clickpro.models import ClientMember, MemberInvitation, User
+from clickpro.realtime import disconnect_user
+from clickpro.services.accounts.invitations import invite, pending_for_client, revoke
 from clickpro.services.accounts.service import (
     AccountError,
-    add_member,
     change_role,
     set_member_active,
 )
+from clickpro.services.api.tokens import active_counts_by_creator, count_active_created_by
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("members", __name__, template_folder="templates")
@@ -41,6 +43,8 @@ def _render(form: AddMemberForm | None = None, status: int = 200):
             "members/index.html",
             client=client,
             members=_members(client.id),
+            invitations=pending_for_client(client.id),
+            token_counts=active_counts_by_creator(client.id),
             form=form or AddMemberForm(),
             role_choices=role_choices(),
             me=current_user.id,
@@ -62,10 +66,11 @@ def add():
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        membership = add_member(
+        invitation, _token = invite(
             require_client(),
-            form.email.data,
+            form.email.data or "",
             form.role.data,
+            invited_by=current_user._get_current_object(),
             name=(form.name.data or "").strip(),
             password=form.password.data or None,
         )
@@ -73,7 +78,32 @@ def add():
         db.session.rollback()
         flash(str(exc), "danger")
         return _render(form, 400)
-    flash(_("%(email)s agora é membro.", email=membership.user.email), "success")
+    if invitation is None:  # a former member of this client (listed on this page)
+        flash(_("Membro reativado."), "success")
+    else:
+        # The same answer whether the e-mail already had an account or not.
+        flash(
+            _(
+                "Convite criado para %(email)s. A pessoa entra na equipe depois de aceitar "
+                "o convite, que aparece quando ela entra no ClickPro (com a conta que já "
+                "tem ou com a senha inicial informada).",
+                email=invitation.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("members.index"))
+
+
+@bp.route("/members/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@admin_required
+def revoke_invitation(invitation_id: int):
+    get_owned_or_404(MemberInvitation, invitation_id)
+    if not ActiveForm().validate_on_submit():
+        flash(_("Formulário expirado. Tente novamente."), "danger")
+    elif revoke(require_client().id, invitation_id):
+        flash(_("Convite cancelado."), "success")
+    else:
+        flash(_("Este convite não está mais disponível."), "warning")
     return redirect(url_for("members.index"))
 
 
@@ -101,12 +131,24 @@ def _set_active(member_id: int, active: bool):
         flash(_("Formulário expirado. Tente novamente."), "danger")
         return redirect(url_for("members.index"))
     try:
+        revoked = 0 if active else count_active_created_by(membership.client_id, membership.user_id)
         set_member_active(membership, active)
     except AccountError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
-        flash(_("Membro reativado.") if active else _("Membro desativado."), "success")
+        if active:
+            flash(_("Membro reativado."), "success")
+        else:
+            disconnect_user(membership.user_id, membership.client_id)
+            flash(
+                _(
+                    "Membro desativado: a sessão foi encerrada e %(count)s token(s) de API "
+                    "criados por este membro foram revogados.",
+                    count=revoked,
+                ),
+                "success",
+            )
     return redirect(url_for("members.index"))
 
 
