@@ -1,17 +1,21 @@
 """Domain signals (blinker). Features react to each other through these, never by calls.
 
-Every signal is sent with ``sender=None`` and keyword arguments only, *after* the
-database change it announces is committed, inside an app context. Receivers are
-connected explicitly by the factory or by a plugin's ``init_app`` (see
-``clickpro.plugins.api.connect``). A receiver must not raise: one that does is logged and
-the others still run (see ``send_safely``).
+Every signal is sent by :func:`send_safely` with ``sender=current_app`` (the app object)
+and keyword arguments only, *after* the database change it announces is committed,
+inside an app context. Receivers are connected per app, with ``sender=app``, by the
+factory (``clickpro.receivers``) or by a plugin's ``init_app`` (see
+``clickpro.plugins.api.connect``), so two apps in one process (tests, a script next to a
+server) each run only their own receivers: an app built with ``PLUGINS=()`` really has
+no plugin. A receiver connected without a sender (a test's spy) hears every app. A
+receiver must not raise: one that does is logged and the others still run.
 """
 
 from __future__ import annotations
 
 import logging
 
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
+from flask import current_app
 
 log = logging.getLogger(__name__)
 _signals = Namespace()
@@ -65,14 +69,15 @@ import_progress = _signals.signal(
 )
 
 
-def send_safely(signal, **kwargs) -> None:
-    """Send ``signal``; a failing receiver is logged, never propagated to the sender.
+def send_safely(signal: NamedSignal, **kwargs) -> None:
+    """Send ``signal`` from the current app; a failing receiver is logged, never propagated.
 
     The sender has already committed its change; a broken subscriber (say, the inbox
     emitter while Redis is down) must not turn a stored webhook into a 500.
     """
-    for receiver in signal.receivers_for(None):
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for receiver in signal.receivers_for(app):
         try:
-            receiver(None, **kwargs)
+            receiver(app, **kwargs)
         except Exception:
             log.exception("receiver %r of %s failed", receiver, signal.name)

@@ -5,7 +5,7 @@ Nothing here opens a connection at import time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import redis
 from flask import Flask, current_app
@@ -17,6 +17,7 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, Table
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names so migrations stay identical on SQLite and PostgreSQL.
@@ -42,6 +43,27 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE, DELETE or INSERT matched.
+
+    ``Session.execute`` is typed as returning a plain ``Result``; for a DML statement it is
+    a ``CursorResult``, the one that carries the count.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count (not a DML statement?)")
+    return result.rowcount
+
+
+def current_app_object() -> Flask:
+    """The application behind the ``current_app`` proxy (a signal's sender, a thread's app).
+
+    Flask types the proxy as ``Flask`` itself, so the proxy method is unknown to mypy.
+    """
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # proxy method
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 principal = Principal(use_sessions=False)
@@ -55,7 +77,7 @@ _REDIS_KEY = "clickpro.redis"
 
 def init_redis(app: Flask) -> None:
     """Bind the app's Redis connection (queues, limiter, control keys); connects on first use."""
-    url = app.config.get("REDIS_URL")
+    url = app.config["REDIS_URL"]
     if url:
         app.extensions[_REDIS_KEY] = redis.Redis.from_url(
             url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30

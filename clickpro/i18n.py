@@ -7,17 +7,17 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    supported = current_app.config.get("LANGUAGES", ("pt_BR", "en"))
+    supported = current_app.config["LANGUAGES"]
     if has_request_context():
         wanted = request.args.get("lang")
-        if wanted in supported:
+        if wanted is not None and wanted in supported:
             session["lang"] = wanted
             return wanted
         if session.get("lang") in supported:
             return session["lang"]
         if current_user and current_user.is_authenticated and current_user.locale in supported:
             return current_user.locale
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "pt_BR")
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:
@@ -27,4 +27,4 @@ def select_timezone() -> str:
         client = get_current_client()
         if client is not None:
             return client.timezone
-    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "America/Sao_Paulo")
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]

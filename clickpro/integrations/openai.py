@@ -120,7 +120,7 @@ def parse_retry_after(headers: Any) -> float | None:
 def _error_message(exc: openai_sdk.APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        inner = found if isinstance(found := body.get("error"), dict) else body
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
     return str(exc.message or f"HTTP {exc.status_code}")
@@ -176,7 +176,9 @@ class OpenAIGateway:
             base_url=base_url,
             timeout=timeout,
             max_retries=0,
-            http_client=http_client or httpx.Client(timeout=timeout),
+            # openai accepts an httpx.Client at run time (is_legacy_httpx_sync_client) but
+            # annotates only its own httpx2.Client; respx and our pooled clients are httpx.
+            http_client=http_client or httpx.Client(timeout=timeout),  # type: ignore[arg-type]
         )
 
     def __repr__(self) -> str:
@@ -236,7 +238,7 @@ def shared_http_client(app: Flask | None = None) -> httpx.Client:
 
     def options() -> dict[str, Any]:
         return {
-            "timeout": float(app.config.get("OPENAI_TIMEOUT", DEFAULT_TIMEOUT)),
+            "timeout": float(app.config["OPENAI_TIMEOUT"]),
             "limits": httpx.Limits(max_connections=100, max_keepalive_connections=50),
         }
 
@@ -248,7 +250,7 @@ def openai_client(api_key: str, app: Flask | None = None) -> OpenAIGateway:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     return OpenAIGateway(
         api_key,
-        base_url=app.config.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
-        timeout=float(app.config.get("OPENAI_TIMEOUT", DEFAULT_TIMEOUT)),
+        base_url=app.config["OPENAI_BASE_URL"] or DEFAULT_BASE_URL,
+        timeout=float(app.config["OPENAI_TIMEOUT"]),
         http_client=shared_http_client(app),
     )

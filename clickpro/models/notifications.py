@@ -19,5 +19,15 @@ class Notification(TenantMixin, TimestampMixin, Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     text: Mapped[str] = mapped_column(sa.String(500), nullable=False)
-    link: Mapped[str | None] = mapped_column(sa.String(500))
+    # What it is about; the web layer builds the link from kind + ids with url_for
+    # (``clickpro.blueprints.notifications.links``), so services never spell URLs.
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("templates.id", ondelete="CASCADE"), index=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

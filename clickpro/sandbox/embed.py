@@ -35,5 +35,8 @@ def attach_sandbox(app: Flask) -> Flask:
         OPENAI_HTTP_TRANSPORT=transport,
     )
     app.extensions["clickpro.sandbox"] = sandbox
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/_sandbox": sandbox})
+    # Flask's documented way to wrap the app in WSGI middleware (mypy sees a method).
+    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {"/_sandbox": sandbox}
+    )
     return sandbox

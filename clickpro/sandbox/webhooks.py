@@ -24,6 +24,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -225,7 +226,7 @@ class Dispatcher:
             event.attempts += 1
             if event.attempts < max_attempts:
                 self.counts["retried"] += 1
-                self.scheduler.call_later(delay, lambda e=event: self._enqueue([e]))
+                self.scheduler.call_later(delay, partial(self._enqueue, [event]))
             else:
                 self.counts["dropped"] += 1
 

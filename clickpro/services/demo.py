@@ -9,7 +9,6 @@ templates are re-created *in the sandbox* (not in the database) to keep sends wo
 from __future__ import annotations
 
 import logging
-import os
 import random
 import struct
 import time
@@ -80,11 +79,7 @@ class DemoInfo:
 
 def demo_enabled() -> bool:
     app = current_app
-    return (
-        app.extensions.get("clickpro.sandbox") is not None
-        or os.environ.get("CLICKPRO_DEMO") == "1"
-        or bool(app.config.get("CLICKPRO_DEMO"))
-    )
+    return app.extensions.get("clickpro.sandbox") is not None or app.config["DEMO"]
 
 
 def seed_demo() -> DemoInfo | None:
@@ -267,7 +262,8 @@ def _approve(graph, waba_id: str, name: str, remote_id: str, wait_s: float = 10.
 def demo_people(count: int = CONTACTS) -> list[tuple[str, str, str]]:
     """(name, +55 11 9xxxx-xxxx, city), always the same list."""
     rng = random.Random(2026)
-    people, phones = [], set()
+    people: list[tuple[str, str, str]] = []
+    phones: set[str] = set()
     while len(people) < count:
         phone = f"+55119{rng.randint(6, 9)}{rng.randint(0, 9_999_999):07d}"
         if phone in phones:

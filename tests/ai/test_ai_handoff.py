@@ -33,7 +33,7 @@ def test_handoff_keyword_pauses_notifies_and_answers_once(shop, db):
     assert polite.body == DEFAULT_HANDOFF_TEXT and polite.ai_usage["kind"] == "handoff_keyword"
     [note] = _notifications(db)
     assert note.client_id == shop.tenant.id
-    assert note.link == f"/inbox/?contact={contact.id}"
+    assert note.contact_id == contact.id and note.kind == "handoff"
     assert "Maria Cliente" in note.text
 
     shop.say("alô?")  # handed off: the AI stays quiet

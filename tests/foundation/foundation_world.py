@@ -166,7 +166,7 @@ def _contact_import(w: World):
 
 def _notification(w: World):
     return _add(
-        Notification(id=7801, client_id=w.a.id, kind="test", text=f"{MARKER}-notificacao", link="/")
+        Notification(id=7801, client_id=w.a.id, kind="test", text=f"{MARKER}-notificacao")
     )
 
 

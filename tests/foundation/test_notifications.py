@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from clickpro.models import Notification, Role
+import re
+from pathlib import Path
+
+from clickpro.models import Contact, Notification, Role
 from clickpro.services.accounts.notifications import notify
 
 
@@ -18,24 +21,45 @@ def test_list_and_unread_json(login_as, create_client):
     assert 'id="bell-count">2<' in http.get("/").get_data(as_text=True)
 
 
-def test_mark_one_read_follows_local_link(login_as, create_client, db):
+def test_mark_one_read_opens_what_it_is_about(login_as, create_client, db):
     tenant = create_client()
-    note = notify(tenant.id, "x", "Abra a equipe", link="/members")
+    contact = Contact(client_id=tenant.id, phone_e164="+5511987650001", wa_id="5511987650001")
+    db.session.add(contact)
+    db.session.commit()
+    note = notify(tenant.id, "handoff", "Maria precisa de um atendente", contact_id=contact.id)
     other = notify(tenant.id, "x", "Outra")
     http = login_as(tenant.admin, tenant)
+    page = http.get("/notifications").get_data(as_text=True)
+    assert page.count("Abrir") == 1  # only the one with a target has a link
     response = http.post(f"/notifications/{note.id}/read")
-    assert response.status_code == 302 and response.headers["Location"] == "/members"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/inbox/?contact={contact.id}"
     db.session.expire_all()
     assert db.session.get(Notification, note.id).read_at is not None
     assert db.session.get(Notification, other.id).read_at is None
     assert http.get("/notifications/unread.json").json == {"unread": 1}
 
 
-def test_external_link_is_not_followed(login_as, create_client):
+def test_links_come_from_kind_and_ids_via_url_for(login_as, create_client):
     tenant = create_client()
-    note = notify(tenant.id, "x", "Externo", link="https://evil.example.com/")
-    response = login_as(tenant.admin, tenant).post(f"/notifications/{note.id}/read")
-    assert response.headers["Location"] == "/notifications"
+    http = login_as(tenant.admin, tenant)
+    plain = notify(tenant.id, "x", "Sem destino")
+    assert http.post(f"/notifications/{plain.id}/read").headers["Location"] == "/notifications"
+    key = notify(tenant.id, "credentials", "A Meta recusou o token")
+    assert http.post(f"/notifications/{key.id}/read").headers["Location"] == "/credentials"
+
+
+def test_services_spell_no_urls():
+    """Links are the web layer's job: no service builds a panel path by hand."""
+    root = Path(__file__).resolve().parents[2] / "clickpro" / "services"
+    spelled = re.compile(r"""["'](/inbox|/campaigns|/templates|/credentials|/contacts)\b|f["']/""")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if spelled.search(line)
+    ]
+    assert offenders == []
 
 
 def test_mark_all_read(login_as, create_client):

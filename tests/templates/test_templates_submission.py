@@ -53,7 +53,7 @@ def test_submit_pending_then_approved_by_sync(
     notes = _notes(db)
     assert len(notes) == 2 and {n.user_id for n in notes} == {tenant.admin.id, notes[1].user_id}
     assert notes[0].client_id == tenant.id
-    assert "pedido_enviado" in notes[0].text and notes[0].link == f"/templates/{template.id}"
+    assert "pedido_enviado" in notes[0].text and notes[0].template_id == template.id
     # the detail page shows the change once in the status history
     detail = _page(admin_web.get(f"/templates/{template.id}"))
     history = detail.split('data-testid="history"')[1].split("</ul>")[0]

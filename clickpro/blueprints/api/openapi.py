@@ -7,7 +7,7 @@ and answers all come from the ``@operation`` records and the models the views us
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -67,15 +67,19 @@ def _query_parameters(model: type[BaseModel], defs: dict) -> list[dict]:
     ]
 
 
-def _models() -> list[tuple[type[BaseModel], str]]:
-    seen: dict[tuple[type[BaseModel], str], None] = {(ErrorResponse, "serialization"): None}
+Mode = Literal["validation", "serialization"]
+
+
+def _models() -> list[tuple[type[BaseModel], Mode]]:
+    seen: dict[tuple[type[BaseModel], Mode], None] = {(ErrorResponse, "serialization"): None}
     for op in OPERATIONS:
-        for model, mode in (
+        pairs: tuple[tuple[type[BaseModel] | None, Mode], ...] = (
             (op.body, "validation"),
             (op.multipart, "validation"),
             (op.response, "serialization"),
             *((m, "serialization") for m in op.extra_statuses.values()),
-        ):
+        )
+        for model, mode in pairs:
             if model is not None:
                 seen[(model, mode)] = None
     return list(seen)
@@ -134,8 +138,9 @@ def _operation(op: Operation, defs: dict) -> dict:
         )
     if op.body is not None:
         content = _json(op.body)
-        examples = (op.body.model_config.get("json_schema_extra") or {}).get("examples")
-        if examples:
+        extra = op.body.model_config.get("json_schema_extra")
+        examples = extra.get("examples") if isinstance(extra, dict) else None
+        if isinstance(examples, list) and examples:
             content["application/json"]["example"] = examples[0]
         doc["requestBody"] = {"required": True, "content": content}
     if op.multipart is not None:

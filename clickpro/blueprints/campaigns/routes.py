@@ -6,6 +6,9 @@ cancelling and retrying need CLIENT_ADMIN. Every rule is in ``services.campaigns
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -44,7 +47,8 @@ from clickpro.tenancy import get_owned_or_404, require_client, scoped
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 bp_json(bp)
 
-ACTIONS = {
+# action -> (service call with (client_id, campaign_id), flash message)
+ACTIONS: dict[str, tuple[Callable[[int, int], object], Any]] = {
     "start": (svc.start_campaign, _l("Campanha iniciada.")),
     "pause": (svc.pause_campaign, _l("Campanha pausada.")),
     "resume": (svc.resume_campaign, _l("Campanha retomada.")),

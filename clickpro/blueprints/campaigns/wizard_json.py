@@ -51,8 +51,8 @@ def audience():
     )
     include = [i for i in include if i in owned]
     exclude = [i for i in exclude if i in owned]
-    policy = data.get("policy") if data.get("policy") in ("skip", "fallback") else "skip"
-    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    policy = "fallback" if data.get("policy") == "fallback" else "skip"
+    variables = found if isinstance(found := data.get("variables"), dict) else {}
     count = count_audience(client.id, include, exclude, variables, policy)
     missing_any = count_audience(client.id, include, exclude, variables, "skip").missing
     return jsonify(**count.as_dict(), missing_values=missing_any,

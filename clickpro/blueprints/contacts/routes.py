@@ -7,6 +7,7 @@ Lists, opt-outs and imports live in sibling modules that register on this ``bp``
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -61,7 +62,7 @@ def index():
     filters = _filters()
     cursor = int_arg("cursor")
     page = search_contacts(client.id, filters, cursor=cursor)
-    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor" and v}
     next_url = (
         url_for("contacts.index", cursor=page.next_cursor, **args) if page.next_cursor else None
     )
@@ -97,9 +98,11 @@ def new():
     if form.validate_on_submit():
         try:
             attributes = _attributes_from_form()
-            contact = create_contact(client.id, form.phone.data, form.name.data or "", attributes)
+            contact = create_contact(
+                client.id, form.phone.data or "", form.name.data or "", attributes
+            )
         except ContactError as exc:
-            form.phone.errors.append(str(exc))
+            form.phone.errors = [*form.phone.errors, str(exc)]
         else:
             flash(_("Contato criado."), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
@@ -136,10 +139,13 @@ def edit(contact_id: int):
         try:
             attributes = _attributes_from_form()
             update_contact(
-                contact, phone=form.phone.data, name=form.name.data or "", attributes=attributes
+                contact,
+                phone=form.phone.data or "",
+                name=form.name.data or "",
+                attributes=attributes,
             )
         except ContactError as exc:
-            form.phone.errors.append(str(exc))
+            form.phone.errors = [*form.phone.errors, str(exc)]
         else:
             flash(_("Contato atualizado."), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))

@@ -48,15 +48,16 @@ def import_new():
     client = require_client()
     form = _upload_form()
     if request.method == "GET":
-        list_id = request.args.get("list", "")
-        if list_id.isdigit():
-            form.list_id.data = list_id
+        wanted = request.args.get("list", "")
+        if wanted.isdigit():
+            form.list_id.data = wanted
         return render_template("contacts/import_new.html", form=form)
     if not form.validate_on_submit():
         return render_template("contacts/import_new.html", form=form), 400
-    list_id = form.list_id.data or None
-    if list_id is not None:
-        list_id = get_owned_or_404(ContactList, list_id, client.id).id
+    chosen = form.list_id.data or None
+    list_id: int | None = None
+    if chosen is not None:
+        list_id = get_owned_or_404(ContactList, chosen, client.id).id
     upload = form.file.data
     try:
         imp = service.create_import(

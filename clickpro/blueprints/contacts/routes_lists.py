@@ -23,9 +23,9 @@ def lists():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                created = contact_lists.create_list(client.id, form.name.data)
+                created = contact_lists.create_list(client.id, form.name.data or "")
             except ListError as exc:
-                form.name.errors.append(str(exc))
+                form.name.errors = [*form.name.errors, str(exc)]
             else:
                 flash(_("Lista criada."), "success")
                 return redirect(url_for("contacts.list_detail", list_id=created.id))
@@ -72,7 +72,7 @@ def list_rename(list_id: int):
     form = ListForm()
     if form.validate_on_submit():
         try:
-            contact_lists.rename_list(contact_list, form.name.data)
+            contact_lists.rename_list(contact_list, form.name.data or "")
         except ListError as exc:
             flash(str(exc), "danger")
         else:
@@ -111,7 +111,7 @@ def list_add(list_id: int):
     if not form.validate_on_submit():
         flash(_("Informe ao menos um telefone."), "danger")
         return redirect(url_for("contacts.list_detail", list_id=list_id))
-    added, missing = contact_lists.add_phones(contact_list, form.phones.data.splitlines())
+    added, missing = contact_lists.add_phones(contact_list, (form.phones.data or "").splitlines())
     flash(_("%(n)d contato(s) adicionado(s).", n=added), "success")
     if missing:
         shown = ", ".join(missing[:10])

@@ -5,6 +5,8 @@ The rules (canonical phones, both Brazilian forms, signals) are in ``services.op
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -25,7 +27,7 @@ def _render(form=None, import_form=None, status: int = 200):
     q = request.args.get("q", "")[:40]
     cursor = int_arg("cursor")
     rows, next_cursor = search_opt_outs(client.id, q, cursor=cursor)
-    args = {"q": q} if q else {}
+    args: dict[str, Any] = {"q": q} if q else {}
     return (
         render_template(
             "contacts/optouts.html",
@@ -57,9 +59,12 @@ def optout_add():
     if not form.validate_on_submit():
         return _render(form, status=400)
     try:
-        phone = normalize_phone(form.phone.data, "BR")
+        phone = normalize_phone(form.phone.data or "", "BR")
     except InvalidPhone as exc:
-        form.phone.errors.append(_("Telefone inválido: %(reason)s", reason=exc.message))
+        form.phone.errors = [
+            *form.phone.errors,
+            _("Telefone inválido: %(reason)s", reason=exc.message),
+        ]
         return _render(form, status=400)
     if optout.add_opt_out(client.id, phone, OptOutSource.MANUAL, form.reason.data or ""):
         flash(_("%(phone)s descadastrado: não receberá campanhas.", phone=phone), "success")

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clickpro.blueprints.notifications.forms import MarkReadForm
+from clickpro.blueprints.notifications.links import notification_link
 from clickpro.guards import client_required
 from clickpro.models import Notification
 from clickpro.services.accounts.notifications import mark_read, recent, unread_count
@@ -21,6 +22,7 @@ def index():
     client = require_client()
     return render_template(
         "notifications/index.html",
+        link_of=notification_link,
         notifications=recent(client.id, current_user.id, limit=100),
         unread=unread_count(client.id, current_user.id),
     )
@@ -35,17 +37,14 @@ def unread():
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @client_required
 def read_one(notification_id: int):
-    """Mark one notification read, then follow its link (a local path) if it has one."""
+    """Mark one notification read, then open what it is about (if anything)."""
     note = get_owned_or_404(Notification, notification_id)
     if note.user_id not in (None, current_user.id):
         abort(404)  # another member's notification: as if it did not exist
     if not MarkReadForm().validate_on_submit():
         abort(400)
     mark_read(note.client_id, current_user.id, note.id)
-    link = note.link or ""
-    if link.startswith("/") and not link.startswith("//"):
-        return redirect(link)
-    return redirect(url_for("notifications.index"))
+    return redirect(notification_link(note) or url_for("notifications.index"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

@@ -8,8 +8,9 @@ same :func:`receive` as the Flask view, which still serves the endpoint when the
 shortcut is off (``WEBHOOK_FASTPATH = False``).
 
 Limits come first, before any secret lookup: the body is read with a cap (Content-Length
-or chunked alike, see :func:`~clickpro.services.webhook.limits.read_capped`), then its
-JSON nesting depth is checked without parsing; only then is the signature verified.
+or chunked alike, see :func:`~clickpro.services.webhook.limits.read_capped`); the global
+secret decides with one HMAC when it can, and the JSON nesting depth is checked without
+parsing before any client secret is looked up (see ``ingest.verify_delivery``).
 """
 
 from __future__ import annotations
@@ -37,11 +38,9 @@ _BODIES = {200: b"EVENT_RECEIVED", 400: b"Bad request", 413: b"Request too large
 
 def acknowledge(raw: bytes, signature: str | None) -> int:
     """Limit, verify, store (one INSERT), hand off (one enqueue); the HTTP status for Meta."""
-    if not webhook_ingest.body_limits_ok(raw):
-        return 400
-    signer = webhook_ingest.signer_of(raw, signature)
-    if signer is None:
-        return 403
+    signer = webhook_ingest.verify_delivery(raw, signature)
+    if isinstance(signer, int):
+        return signer
     inline = processes_inline()
     event_id = webhook_ingest.store_event(raw, signer=signer, claimed=inline)
     if event_id is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.events import notification_created, send_safely
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import Notification
 from clickpro.models.base import utcnow
 
@@ -15,13 +15,24 @@ def notify(
     kind: str,
     text: str,
     *,
-    link: str | None = None,
+    contact_id: int | None = None,
+    template_id: int | None = None,
+    campaign_id: int | None = None,
     user_id: int | None = None,
     commit: bool = True,
 ) -> Notification:
-    """Store a notification for the client's members (or one user) and announce it."""
+    """Store a notification for the client's members (or one user) and announce it.
+
+    The ids say what it is about; the web layer turns kind + ids into a link.
+    """
     notification = Notification(
-        client_id=client_id, kind=kind, text=text[:500], link=link, user_id=user_id
+        client_id=client_id,
+        kind=kind,
+        text=text[:500],
+        contact_id=contact_id,
+        template_id=template_id,
+        campaign_id=campaign_id,
+        user_id=user_id,
     )
     db.session.add(notification)
     if commit:
@@ -70,4 +81,4 @@ def mark_read(client_id: int, user_id: int, notification_id: int | None = None) 
         stmt = stmt.where(Notification.id == notification_id)
     result = db.session.execute(stmt)
     db.session.commit()
-    return result.rowcount or 0
+    return rowcount(result) or 0

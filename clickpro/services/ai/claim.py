@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import AIReplyRun, AIRunStatus, Author, Direction, Message
 from clickpro.models.base import utcnow
 from clickpro.services.webhook.sql import insert_ignoring
@@ -171,7 +171,7 @@ def take_send_slot(claim: Claim, **values) -> bool:
         .values(status=AIRunStatus.SENDING, updated_at=utcnow(), **values)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def finish(claim: Claim, **values) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from clickpro.events import conversation_updated, send_safely
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.integrations.openai import OpenAIErrorKind, OpenAIFailure, Reply
 from clickpro.models import (
     AIOutcome,
@@ -70,10 +70,6 @@ def assistant_version(settings: AssistantSettings) -> str:
         settings.max_output_tokens,
     ]
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
-
-
-def inbox_link(contact_id: int) -> str:
-    return f"/inbox/?contact={contact_id}"
 
 
 # --------------------------------------------------------------------------- OpenAI
@@ -197,7 +193,7 @@ def pause_conversation(client_id: int, contact_id: int) -> bool:
         .values(ai_paused=True, updated_at=utcnow())
     )
     db.session.commit()
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 _HANDOFF_REASONS = {
@@ -231,7 +227,7 @@ def handoff(
         claim.client_id,
         "handoff",
         _("%(who)s precisa de um atendente: %(why)s.", who=who, why=_HANDOFF_REASONS[outcome]),
-        link=inbox_link(claim.contact_id),
+        contact_id=claim.contact_id,
     )
     if fallback:
         body = settings.fallback_text
@@ -266,7 +262,6 @@ def disable_ai(client_id: int, failure: OpenAIFailure) -> None:
             "A OpenAI recusou a chave da API: as respostas automáticas foram desligadas. "
             "Atualize a chave em Credenciais."
         ),  # fmt: skip
-        link="/credentials",
     )
 
 
@@ -279,4 +274,4 @@ def notify_failure(client_id: int, failure: OpenAIFailure, contact_id: int) -> N
     else:
         text = _("A OpenAI não respondeu após várias tentativas: a conversa foi passada a "
                  "um atendente.")  # fmt: skip
-    notify(client_id, "ai_error", text, link=inbox_link(contact_id))
+    notify(client_id, "ai_error", text, contact_id=contact_id)

@@ -49,6 +49,11 @@ def db_status(campaign_id: int) -> str | None:
     return db.session.scalar(sa.select(Campaign.status).where(Campaign.id == campaign_id))
 
 
+def _text(raw: bytes | str) -> str:
+    """A Redis reply as text (this connection answers bytes)."""
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
 class ControlView:
     """Thread-safe, cached view of one campaign's control state.
 
@@ -74,7 +79,7 @@ class ControlView:
                 return self._value
             try:
                 raw = self._redis.get(self._key)
-                value = raw.decode() if raw is not None else self._db_value
+                value = _text(raw) if raw is not None else self._db_value
             except redis.RedisError:
                 value = self._db_value
             self._value = value
@@ -91,7 +96,7 @@ class ControlView:
         try:
             if not self._redis.set(self._key, status, nx=True):
                 raw = self._redis.get(self._key)
-                if raw is not None and raw.decode() != status and status != "RUNNING":
+                if raw is not None and _text(raw) != status and status != "RUNNING":
                     # The DB says stop but Redis says run (stale key): the DB wins.
                     self._redis.set(self._key, status)
         except redis.RedisError:
@@ -117,7 +122,7 @@ class SlotLease:
     def refresh(self) -> None:
         try:
             held = self._redis.get(self.key)
-            if held is None or held.decode() == self.token:
+            if held is None or _text(held) == self.token:
                 self._redis.set(self.key, self.token, px=LEASE_MS)
         except redis.RedisError:
             pass
@@ -125,7 +130,7 @@ class SlotLease:
     def release(self) -> None:
         try:
             held = self._redis.get(self.key)
-            if held is not None and held.decode() == self.token:
+            if held is not None and _text(held) == self.token:
                 self._redis.delete(self.key)
         except redis.RedisError:
             pass

@@ -12,7 +12,7 @@ import logging
 import sqlalchemy as sa
 
 from clickpro.events import campaign_finished, campaign_progress, send_safely
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import Campaign, CampaignStatus, Message, MessageStatus
 from clickpro.models.base import utcnow
 from clickpro.services.campaigns import control
@@ -67,11 +67,11 @@ def finish_if_done(campaign_id: int) -> bool:
     )
     if pending:
         return False
-    done = db.session.execute(
+    done = rowcount(db.session.execute(
         sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == S.RUNNING)
         .values(status=S.COMPLETED, finished_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
+    ))  # fmt: skip
     db.session.commit()
     if done:
         control.set_state(campaign_id, S.COMPLETED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from clickpro.integrations.meta import GraphError, GraphErrorKind
 
@@ -58,19 +59,19 @@ def classify(
 ) -> Outcome:
     """The outcome of a send that raised ``error``."""
     title = (error.details or error.title or "")[:480]
-    base = {"message_id": message_id, "at": at, "error_code": error.code}
+    outcome_of = partial(Outcome, message_id=message_id, at=at, error_code=error.code)
     if error.kind in PAUSING_KINDS:
-        return Outcome(kind="release", action=PAUSING_KINDS[error.kind], error_title=title, **base)
+        return outcome_of(kind="release", action=PAUSING_KINDS[error.kind], error_title=title)
     if error.kind in RETRY_DELAYS:
         if attempts >= MAX_ATTEMPTS:
-            return Outcome(kind="failed", error_title=f"Limite de tentativas: {title}", **base)
+            return outcome_of(kind="failed", error_title=f"Limite de tentativas: {title}")
         delay = RETRY_DELAYS[error.kind] * min(4, max(1, attempts))
-        return Outcome(kind="retry", delay_s=delay, error_title=title, **base)
+        return outcome_of(kind="retry", delay_s=delay, error_title=title)
     if error.kind == K.NETWORK:
         if error.status_code is None and any(n in error.title for n in _NOT_SENT_NETWORK):
-            return Outcome(kind="retry", delay_s=2.0, error_title=title, **base)
-        return Outcome(kind="unknown", error_title=f"Resultado desconhecido: {title}", **base)
-    outcome = Outcome(kind="failed", error_title=title or str(error), **base)
+            return outcome_of(kind="retry", delay_s=2.0, error_title=title)
+        return outcome_of(kind="unknown", error_title=f"Resultado desconhecido: {title}")
+    outcome = outcome_of(kind="failed", error_title=title or str(error))
     if error.kind == K.USER_STOPPED_MARKETING:
         outcome.opt_out_phone = phone
     return outcome

@@ -120,8 +120,8 @@ def record(client_id: int, campaign_id: int, outcomes: list[Outcome]) -> None:
         by_kind.setdefault(o.kind, []).append(params)
     statements = {"sent": _SENT, "retry": _RETRY, "release": _RELEASE, "failed": _FAILED,
                   "unknown": _UNKNOWN, "skipped": _SKIPPED}  # fmt: skip
-    for kind, params in by_kind.items():
-        db.session.execute(statements[kind], params)
+    for kind, rows in by_kind.items():
+        db.session.execute(statements[kind], rows)
     db.session.commit()
     sent = [(p["mid"], p["wamid"]) for p in by_kind.get("sent", [])]
     if sent:
@@ -201,7 +201,7 @@ def notify_pause(client_id: int, campaign_id: int, reason: str) -> None:
     try:
         name = db.session.scalar(sa.select(Campaign.name).where(Campaign.id == campaign_id)) or ""
         notify(client_id, "campaign_paused", _("Campanha \u201c%(name)s\u201d pausada: %(reason)s",
-               name=name, reason=reason), link=f"/campaigns/{campaign_id}")  # fmt: skip
+               name=name, reason=reason), campaign_id=campaign_id)  # fmt: skip
     except Exception:  # noqa: BLE001
         db.session.rollback()
         log.exception("could not notify the pause of campaign %s", campaign_id)

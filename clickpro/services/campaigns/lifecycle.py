@@ -1,4 +1,7 @@
-"""A campaign's life: start (or schedule), pause, resume, cancel, and the dispatcher jobs.
+"""A campaign's life: start (or schedule), pause, resume, cancel.
+
+DRAFT → (SCHEDULED →) PREPARING → RUNNING ⇄ PAUSED → COMPLETED, or CANCELLED from any
+of them. PREPARING = the preparation job (:mod:`.preparation`) is inserting the rows.
 
 Every refusal is a :class:`CampaignError` with a pt_BR message.
 """
@@ -11,14 +14,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from rq import Worker
 
 from clickpro.events import campaign_finished, send_safely
-from clickpro.extensions import db, redis_connection, rowcount
-from clickpro.jobs import QUEUE_CAMPAIGNS, enqueue, get_queue
-from clickpro.models import Campaign, Message, MessageStatus, Template, TemplateStatus
+from clickpro.extensions import db, rowcount
+from clickpro.jobs import QUEUE_CAMPAIGNS, enqueue
+from clickpro.models import Campaign, Template, TemplateStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns import audience, control
+from clickpro.services.campaigns import control, dispatchers, preparation
 from clickpro.services.campaigns.counters import _announce, refresh_counters
 from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.queries import (
@@ -71,7 +73,12 @@ def readiness_errors(campaign: Campaign, now: datetime) -> list[str]:
 def start_campaign(
     client_id: int, campaign_id: int, *, now: datetime | None = None, scheduled: bool = False
 ) -> Campaign:
-    """Start now (materialize + dispatch) or schedule; ``scheduled`` = the due job."""
+    """Start now or schedule; ``scheduled`` = the due job.
+
+    Starting only claims the start (PREPARING) and enqueues the preparation job, which
+    materializes the rows and hands over to the dispatchers (:mod:`.preparation`): the
+    request answers at once whatever the audience size.
+    """
     now = now or utcnow()
     campaign = get_campaign(client_id, campaign_id)
     allowed = (S.SCHEDULED,) if scheduled else (S.DRAFT,)
@@ -97,7 +104,7 @@ def start_campaign(
             sa.update(Campaign)
             .where(Campaign.id == campaign.id, Campaign.status.in_(allowed))
             .values(
-                status=S.RUNNING,
+                status=S.PREPARING,
                 started_at=now,
                 paused_by=None,
                 pause_reason=None,
@@ -109,16 +116,12 @@ def start_campaign(
     if not claimed:
         db.session.rollback()
         return get_campaign(client_id, campaign_id)
-    audience.materialize(campaign, now)
-    db.session.execute(
-        sa.update(Campaign).where(Campaign.id == campaign.id).values(materialized_at=now)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
     db.session.commit()
+    control.set_state(campaign.id, S.PREPARING)
     db.session.refresh(campaign)
-    control.set_state(campaign.id, S.RUNNING)
-    refresh_counters(campaign.id)
-    enqueue_dispatchers(campaign.id)
+    _announce(campaign)
+    preparation.enqueue_preparation(campaign.id)
+    db.session.refresh(campaign)  # RQ_ASYNC off (tests): the job has already run
     return campaign
 
 
@@ -132,32 +135,6 @@ def _late_errors(campaign: Campaign) -> list[str]:
     return []
 
 
-def dispatcher_count() -> int:
-    """One dispatcher job per worker listening on the campaigns queue (bounded)."""
-    limit = int(current_app.config["CAMPAIGN_MAX_DISPATCHERS"])
-    if not current_app.config["RQ_ASYNC"]:
-        return 1
-    try:
-        workers = Worker.all(connection=redis_connection(), queue=get_queue(QUEUE_CAMPAIGNS))
-        return max(1, min(limit, len(workers)))
-    except Exception:  # noqa: BLE001 - Redis down: one job, the watchdog adds more later
-        return 1
-
-
-def enqueue_dispatchers(campaign_id: int) -> None:
-    slice_s = int(current_app.config["CAMPAIGN_DISPATCH_SLICE_S"])
-    for slot in range(dispatcher_count()):
-        # A fresh job id each time (never reuse the id of a job that may still be running);
-        # the slot's Redis lease makes extra jobs for a busy slot exit at once.
-        enqueue(
-            "campaigns.dispatch",
-            campaign_id,
-            slot,
-            queue=QUEUE_CAMPAIGNS,
-            job_timeout=slice_s + 300,
-        )
-
-
 # ---------------------------------------------------------------- pause / resume / cancel
 def pause_campaign(
     client_id: int, campaign_id: int, reason: str | None = None, *, by: str = "user"
@@ -165,10 +142,12 @@ def pause_campaign(
     campaign = get_campaign(client_id, campaign_id)
     if campaign.status == S.PAUSED:
         return campaign
-    if campaign.status != S.RUNNING:
+    if campaign.status not in (S.RUNNING, S.PREPARING):
         raise CampaignError(_("Só uma campanha em andamento pode ser pausada."))
+    # PREPARING too: the preparation job finishes inserting the rows and leaves them QUEUED.
     db.session.execute(
-        sa.update(Campaign).where(Campaign.id == campaign.id, Campaign.status == S.RUNNING)
+        sa.update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status.in_((S.RUNNING, S.PREPARING)))
         .values(status=S.PAUSED, pause_reason=(reason or "")[:500] or None, paused_by=by)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
@@ -181,7 +160,7 @@ def pause_campaign(
 
 def resume_campaign(client_id: int, campaign_id: int, *, by: str = "user") -> Campaign:
     campaign = get_campaign(client_id, campaign_id)
-    if campaign.status == S.RUNNING:
+    if campaign.status in (S.RUNNING, S.PREPARING):
         return campaign
     if campaign.status != S.PAUSED:
         raise CampaignError(_("Só uma campanha pausada pode ser retomada."))
@@ -189,16 +168,22 @@ def resume_campaign(client_id: int, campaign_id: int, *, by: str = "user") -> Ca
         errors = _late_errors(campaign)
         if errors:
             raise CampaignError(" ".join(errors))
+    # Paused while its rows were being prepared: prepare them (again, idempotent) first.
+    status = S.RUNNING if campaign.materialized_at is not None else S.PREPARING
     db.session.execute(
         sa.update(Campaign).where(Campaign.id == campaign.id, Campaign.status == S.PAUSED)
-        .values(status=S.RUNNING, pause_reason=None, paused_by=None, heartbeat_at=None)
+        .values(status=status, pause_reason=None, paused_by=None, heartbeat_at=None)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     db.session.commit()
-    control.set_state(campaign.id, S.RUNNING)
+    control.set_state(campaign.id, status)
     db.session.refresh(campaign)
     _announce(campaign)
-    enqueue_dispatchers(campaign.id)
+    if status == S.PREPARING:
+        preparation.enqueue_preparation(campaign.id)
+        db.session.refresh(campaign)
+    else:
+        dispatchers.enqueue_dispatchers(campaign.id)
     return campaign
 
 
@@ -215,21 +200,8 @@ def cancel_campaign(client_id: int, campaign_id: int) -> Campaign:
     )  # fmt: skip
     db.session.commit()
     control.set_state(campaign.id, S.CANCELLED)
-    cancel_queued_rows(campaign.id)
+    dispatchers.cancel_queued_rows(campaign.id)
     db.session.refresh(campaign)
     refresh_counters(campaign.id)
     send_safely(campaign_finished, client_id=client_id, campaign_id=campaign.id, status=S.CANCELLED)
     return campaign
-
-
-def cancel_queued_rows(campaign_id: int) -> int:
-    count = rowcount(
-        db.session.execute(
-            sa.update(Message)
-            .where(Message.campaign_id == campaign_id, Message.status == MessageStatus.QUEUED)
-            .values(status=MessageStatus.CANCELLED, claimed_at=None)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    db.session.commit()
-    return count

@@ -15,7 +15,7 @@ from clickpro.tenancy import get_owned
 
 S = CampaignStatus
 EDITABLE = (S.DRAFT, S.SCHEDULED)
-ACTIVE = (S.SCHEDULED, S.RUNNING, S.PAUSED)
+ACTIVE = (S.SCHEDULED, S.PREPARING, S.RUNNING, S.PAUSED)
 TIER_LIMITS = {"TIER_250": 250, "TIER_1K": 1000, "TIER_10K": 10_000, "TIER_100K": 100_000}
 
 
@@ -28,7 +28,8 @@ def get_campaign(client_id: int, campaign_id: int) -> Campaign:
 
 def status_label(status: str) -> str:
     labels: dict[str, str] = {
-        S.DRAFT: _("rascunho"), S.SCHEDULED: _("agendada"), S.RUNNING: _("em andamento"),
+        S.DRAFT: _("rascunho"), S.SCHEDULED: _("agendada"), S.PREPARING: _("em preparação"),
+        S.RUNNING: _("em andamento"),
         S.PAUSED: _("pausada"), S.CANCELLED: _("cancelada"), S.COMPLETED: _("concluída"),
         S.FAILED: _("com falha"),
     }  # fmt: skip

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from clickpro.extensions import db, rowcount
 from clickpro.models import Campaign, Message, MessageStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns import control, lifecycle
+from clickpro.services.campaigns import control, dispatchers
 from clickpro.services.campaigns.counters import refresh_counters
 from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.queries import S, get_campaign, status_label
@@ -44,7 +44,7 @@ def requeue_rows(campaign: Campaign, where: list, *, mark_retried: bool = False)
     db.session.refresh(campaign)
     if campaign.status == S.RUNNING:
         control.set_state(campaign.id, S.RUNNING)
-        lifecycle.enqueue_dispatchers(campaign.id)
+        dispatchers.enqueue_dispatchers(campaign.id)
     refresh_counters(campaign.id)
     return len(ids)
 

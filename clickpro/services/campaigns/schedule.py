@@ -5,6 +5,7 @@
   "window"``) and resumes when the window opens again;
 * dispatchers whose heartbeat expired are enqueued again (their slot leases make a
   duplicate job exit at once);
+* a PREPARING campaign whose preparation job died (its lease expired) is prepared again;
 * rows left SENDING longer than ``CAMPAIGN_UNKNOWN_AFTER_S`` (a worker died between the
   claim and the record) become UNKNOWN — never re-sent blindly; the admin decides.
 
@@ -20,9 +21,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import Campaign, CampaignStatus, Message, MessageStatus
 from clickpro.models.base import utcnow
+from clickpro.services.campaigns import dispatchers, preparation
 
 log = logging.getLogger(__name__)
 S = CampaignStatus
@@ -51,6 +53,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         "window_paused": 0,
         "window_resumed": 0,
         "restarted": 0,
+        "prepare_restarted": 0,
         "unknown": 0,
     }
     for cid, client_id in _rows(S.SCHEDULED, Campaign.scheduled_at <= now):
@@ -74,32 +77,36 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             done["window_resumed"] += 1
     done["unknown"] = expire_sending(now)
     done["auto_retried"] = auto_retry_ecosystem(now)
-    timeout = timedelta(seconds=float(current_app.config.get("CAMPAIGN_HEARTBEAT_TIMEOUT_S", 20)))
+    timeout = timedelta(seconds=float(current_app.config["CAMPAIGN_HEARTBEAT_TIMEOUT_S"]))
     stale = sa.or_(Campaign.heartbeat_at.is_(None), Campaign.heartbeat_at < now - timeout)
     stale_ids = {cid for cid, _ in _rows(S.RUNNING, stale)}
     for cid, _client_id in _rows(S.RUNNING):
         if not service.finish_if_done(cid) and cid in stale_ids:
-            service.enqueue_dispatchers(cid)
+            dispatchers.enqueue_dispatchers(cid)
             done["restarted"] += 1
+    for cid, _client_id in _rows(S.PREPARING):
+        done["prepare_restarted"] += preparation.resume_stalled(cid)
     return done
 
 
 def expire_sending(now: datetime) -> int:
     """SENDING rows older than the timeout → UNKNOWN (outcome unknown, never re-sent)."""
-    after = float(current_app.config.get("CAMPAIGN_UNKNOWN_AFTER_S", 600))
-    count = db.session.execute(
-        sa.update(Message)
-        .where(
-            Message.campaign_id.is_not(None),
-            Message.status == MessageStatus.SENDING,
-            Message.claimed_at < now - timedelta(seconds=after),
+    after = float(current_app.config["CAMPAIGN_UNKNOWN_AFTER_S"])
+    count = rowcount(
+        db.session.execute(
+            sa.update(Message)
+            .where(
+                Message.campaign_id.is_not(None),
+                Message.status == MessageStatus.SENDING,
+                Message.claimed_at < now - timedelta(seconds=after),
+            )
+            .values(
+                status=MessageStatus.UNKNOWN,
+                error_title="Resultado desconhecido: o envio foi interrompido (worker parou)",
+            )  # fmt: skip
+            .execution_options(synchronize_session=False)
         )
-        .values(
-            status=MessageStatus.UNKNOWN,
-            error_title="Resultado desconhecido: o envio foi interrompido (worker parou)",
-        )  # fmt: skip
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     if count:
         log.warning("%s campaign messages left SENDING became UNKNOWN", count)
@@ -110,7 +117,7 @@ def auto_retry_ecosystem(now: datetime) -> int:
     """Optional (``CAMPAIGN_AUTO_RETRY_131049_H``): re-queue 131049 failures once, after
     Meta's "healthy ecosystem" hold (24 h by default) — the same once-only rule as the
     "retry failed" action."""
-    hours = current_app.config.get("CAMPAIGN_AUTO_RETRY_131049_H")
+    hours = current_app.config["CAMPAIGN_AUTO_RETRY_131049_H"]
     if not hours:
         return 0
     from clickpro.services.campaigns import service
@@ -153,4 +160,5 @@ def _fail_scheduled(campaign_id: int, reason: str) -> None:
     )  # fmt: skip
     db.session.commit()
     client_id = db.session.scalar(sa.select(Campaign.client_id).where(Campaign.id == campaign_id))
-    notify_pause(client_id, campaign_id, reason)
+    if client_id is not None:  # the campaign may have been deleted meanwhile
+        notify_pause(client_id, campaign_id, reason)

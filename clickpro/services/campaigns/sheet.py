@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 
 from clickpro.extensions import db
 from clickpro.models import Campaign, ContactImport, ImportStatus, Template
-from clickpro.services.campaigns import service
 from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.saving import save_campaign
 from clickpro.services.templates.rules import variable_slots
 
 
@@ -83,7 +83,7 @@ def campaign_from_spreadsheet(
     }
     if rate_mps is not None:
         data["rate_mps"] = rate_mps
-    campaign = service.save_campaign(client_id, data, user_id=user_id)
+    campaign = save_campaign(client_id, data, user_id=user_id)
     start_import(imp.id)
     return campaign
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clickpro.events import contact_opted_in, contact_opted_out, send_safely
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import Client, Contact, OptOut, OptOutSource
 from clickpro.models.base import utcnow
 from clickpro.services.contacts.phones import brazil_variants
@@ -155,11 +155,14 @@ def add_opt_out(
 
 def remove_opt_out(client_id: int, phone_e164: str, source: str = OptOutSource.MANUAL) -> bool:
     """Remove the opt-out (either form); True if there was one. Sends ``contact_opted_in``."""
-    removed = db.session.execute(
-        sa.delete(_opt_outs).where(
-            _opt_outs.c.client_id == client_id, _opt_outs.c.phone_e164.in_(_variants(phone_e164))
+    removed = rowcount(
+        db.session.execute(
+            sa.delete(_opt_outs).where(
+                _opt_outs.c.client_id == client_id,
+                _opt_outs.c.phone_e164.in_(_variants(phone_e164)),
+            )
         )
-    ).rowcount
+    )
     db.session.commit()
     if removed:
         send_safely(

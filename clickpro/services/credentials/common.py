@@ -99,4 +99,4 @@ def mark_invalid(
     credential.status = CredentialStatus.INVALID
     credential.last_error = reason[:1000]
     db.session.commit()
-    notify(client_id, "credentials", message, link="/credentials")
+    notify(client_id, "credentials", message)  # the web layer links it to Credentials

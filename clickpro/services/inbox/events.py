@@ -79,7 +79,9 @@ def on_notification_created(
         "id": notification.id,
         "kind": notification.kind,
         "text": notification.text,
-        "link": notification.link,
+        "contact_id": notification.contact_id,
+        "template_id": notification.template_id,
+        "campaign_id": notification.campaign_id,
         "user_id": notification.user_id,
     }
     if notification.user_id:

@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clickpro.events import message_status_changed, send_safely
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.models import Direction, Message, MessageStatus, PendingStatus
 from clickpro.models.base import utcnow
 from clickpro.services.webhook.sql import earliest, insert_ignoring
@@ -206,11 +206,13 @@ def _find_by_callback(client_id: int, wamid: str, callback_data: str | None):
     if row is None:
         return None
     if row.wamid is None:
-        claimed = db.session.execute(
-            sa.update(_messages)
-            .where(_messages.c.id == row.id, _messages.c.wamid.is_(None))
-            .values(wamid=wamid)
-        ).rowcount
+        claimed = rowcount(
+            db.session.execute(
+                sa.update(_messages)
+                .where(_messages.c.id == row.id, _messages.c.wamid.is_(None))
+                .values(wamid=wamid)
+            )
+        )
         if not claimed:  # the sender stored it meanwhile: re-read
             return _find_by_wamid(client_id, wamid)
         return replace(row, wamid=wamid)
@@ -224,7 +226,7 @@ def _error_values(status: str, errors: list | None) -> dict:
     code = first.get("code")
     title = first.get("title") or first.get("message") or ""
     return {
-        "error_code": int(code) if str(code).lstrip("-").isdigit() else None,
+        "error_code": int(str(code)) if str(code).lstrip("-").isdigit() else None,
         "error_title": str(title)[:500] or None,
     }
 
@@ -247,9 +249,13 @@ def _apply_to_row(
     # try an UPDATE that turns out to be a no-op, never skip a needed one.
     moved = 0
     if STATUS_RANK.get(row.status, 0) < rank:
-        moved = db.session.execute(
-            sa.update(_messages).where(c.id == row.id, _rank_of(c.status) < rank).values(**values)
-        ).rowcount
+        moved = rowcount(
+            db.session.execute(
+                sa.update(_messages)
+                .where(c.id == row.id, _rank_of(c.status) < rank)
+                .values(**values)
+            )
+        )
     if moved:
         _remember(replace(row, status=status, **_filled(row, status, at)))
         return StatusChange(

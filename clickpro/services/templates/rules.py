@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 # Send side and media live in template_media (size limit); re-exported so callers only
 # need ``clickpro.services.templates.rules``.
@@ -315,7 +315,7 @@ def _button_payload(button: ButtonDraft) -> dict:
     text = (button.text or "").strip()
     if button.type == "URL":
         url = button.url.strip()
-        payload = {"type": "URL", "text": text, "url": url}
+        payload: dict[str, Any] = {"type": "URL", "text": text, "url": url}
         if VAR_RE.search(url):
             payload["example"] = [_full_url_example(button)]
         return payload

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from clickpro.errors import ServiceError
-from clickpro.extensions import db
+from clickpro.extensions import db, rowcount
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Client, Notification, Template, TemplateStatus
 from clickpro.models.base import utcnow
@@ -194,9 +194,10 @@ def _store_created(
     except IntegrityError:
         # The sync (or a second tab) stored it meanwhile: keep that row, refresh its data.
         db.session.rollback()
-        template = find_template(client_id, draft.name, draft.language)
-        if template is None:  # pragma: no cover - the constraint said it exists
+        stored = find_template(client_id, draft.name, draft.language)
+        if stored is None:  # pragma: no cover - the constraint said it exists
             raise
+        template = stored
         template.meta_template_id = template.meta_template_id or str(response.get("id") or "")
         template.components = components
         db.session.commit()
@@ -243,8 +244,8 @@ def delete_template(client: Client, template: Template) -> int:
         sa.delete(Template).where(Template.client_id == client.id, Template.name == name)
     )
     db.session.commit()
-    log.info("template %s deleted for client %s (%s rows)", name, client.id, result.rowcount)
-    return result.rowcount or 0
+    log.info("template %s deleted for client %s (%s rows)", name, client.id, rowcount(result))
+    return rowcount(result) or 0
 
 
 def _is_not_found(error: GraphError) -> bool:
@@ -264,7 +265,7 @@ def status_history(template: Template, limit: int = 50) -> list[Notification]:
         .where(
             Notification.client_id == template.client_id,
             Notification.kind == "template_status",
-            Notification.link == f"/templates/{template.id}",
+            Notification.template_id == template.id,
         )
         .order_by(Notification.id)
         .limit(limit * 10)

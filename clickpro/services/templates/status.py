@@ -7,9 +7,7 @@ sync job, so a status change always produces the same notification and signal.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from clickpro.events import notification_created, send_safely, template_status_changed
 from clickpro.extensions import db
@@ -21,11 +19,10 @@ __all__ = ["apply_template_update", "status_label"]
 
 # Reasons Meta sends when there is nothing to say.
 _EMPTY_REASONS = frozenset({"", "NONE", "NULL"})
-_DETAIL_ENDPOINTS = ("templates.detail", "templates.view", "templates.show", "templates.edit")
 
 
 def status_label(status: str) -> str:
-    labels = {
+    labels: dict[str, str] = {
         TemplateStatus.DRAFT: _("Rascunho"),
         TemplateStatus.PENDING: _("Em análise"),
         TemplateStatus.APPROVED: _("Aprovado"),
@@ -57,18 +54,6 @@ def _find(client_id: int, meta_template_id, name, language) -> list[Template]:
     return list(db.session.scalars(stmt))
 
 
-def _template_link(template_id: int) -> str:
-    """``/templates/<id>`` when the templates blueprint has a detail page, else the list."""
-    adapter = current_app.url_map.bind("localhost")
-    for endpoint in _DETAIL_ENDPOINTS:
-        for arg in ("template_id", "id"):
-            try:
-                return adapter.build(endpoint, {arg: template_id})
-            except BuildError:
-                continue
-    return "/templates"
-
-
 def _notify_admins(template: Template, status: str, reason: str | None) -> list[Notification]:
     text = _(
         'O modelo "%(name)s" (%(language)s) agora está: %(status)s.',
@@ -78,7 +63,6 @@ def _notify_admins(template: Template, status: str, reason: str | None) -> list[
     )
     if reason:
         text += " " + _("Motivo informado pela Meta: %(reason)s.", reason=reason)
-    link = _template_link(template.id)
     admins = db.session.scalars(
         sa.select(ClientMember.user_id).where(
             ClientMember.client_id == template.client_id,
@@ -86,11 +70,17 @@ def _notify_admins(template: Template, status: str, reason: str | None) -> list[
             ClientMember.is_active.is_(True),
         )
     ).all()
+    recipients: list[int | None] = [*admins] or [None]  # no admin: one client-wide notice
     return [
         notify(
-            template.client_id, "template_status", text, link=link, user_id=user_id, commit=False
+            template.client_id,
+            "template_status",
+            text,
+            template_id=template.id,
+            user_id=user_id,
+            commit=False,
         )
-        for user_id in admins or [None]
+        for user_id in recipients
     ]
 
 

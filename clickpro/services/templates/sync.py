@@ -29,8 +29,6 @@ from clickpro.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIME_BUDGET_S = 120.0
-DEFAULT_MAX_TEMPLATES = 5000
 INSERT_BATCH = 200
 # Statuses that no longer exist on Meta's side: a vanished row is marked DELETED once.
 _GONE = ("DELETED", "DRAFT")
@@ -81,8 +79,8 @@ def sync_templates(
     from clickpro.services.credentials import NoCredentials, whatsapp_for
 
     config = current_app.config
-    budget = float(time_budget_s or config.get("TEMPLATE_SYNC_BUDGET_S", DEFAULT_TIME_BUDGET_S))
-    limit = int(max_templates or config.get("TEMPLATE_SYNC_MAX", DEFAULT_MAX_TEMPLATES))
+    budget = float(time_budget_s or config["TEMPLATE_SYNC_BUDGET_S"])
+    limit = int(max_templates or config["TEMPLATE_SYNC_MAX"])
     result = SyncResult()
     try:
         credential, graph = whatsapp_for(client_id)
@@ -142,7 +140,9 @@ class _ReconcileIndex:
         rows = db.session.scalars(sa.select(Template).where(Template.client_id == client_id))
         self.rows = list(rows)
         self.by_meta = {r.meta_template_id: r for r in self.rows if r.meta_template_id}
-        self.by_key = {(r.name, r.language): r for r in self.rows}
+        self.by_key: dict[tuple[object, object], Template] = {
+            (r.name, r.language): r for r in self.rows
+        }
         self.new_rows: list[Template] = []
 
     def find(self, remote: dict) -> Template | None:
@@ -293,5 +293,4 @@ def _notify_imported(client_id: int, result: SyncResult) -> None:
         client_id,
         "templates_imported",
         _("%(count)s modelo(s) importado(s) da Meta.", count=result.created),
-        link="/templates",
     )

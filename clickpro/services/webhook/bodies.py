@@ -56,10 +56,10 @@ def _location(msg: dict) -> str:
 def _one_contact(card: dict) -> str:
     name = _dict(card.get("name"))
     label = name.get("formatted_name") or _join(name.get("first_name"), name.get("last_name"))
-    phones = [
+    numbers = [
         p.get("phone") or p.get("wa_id") for p in card.get("phones") or [] if isinstance(p, dict)
     ]
-    phones = [str(p) for p in phones if p]
+    phones = [str(p) for p in numbers if p]
     return _join(label or "sem nome", f"({', '.join(phones)})" if phones else None)
 
 

@@ -33,7 +33,13 @@ from clickpro.services.messaging.delivery import prefetched, reconcile_pending
 from clickpro.services.webhook.inbound import PayloadError
 from clickpro.services.webhook.limits import json_depth_ok
 from clickpro.services.webhook.route import Outcome, process_payload, status_wamids
-from clickpro.services.webhook.signer import PLATFORM, signer_of
+from clickpro.services.webhook.signer import (
+    PLATFORM,
+    client_signer,
+    own_secrets_exist,
+    platform_signed,
+    signer_of,
+)
 from clickpro.services.webhook.signer import clear_secret_cache as clear_secret_cache
 from clickpro.services.webhook.sql import insert_ignoring
 
@@ -61,6 +67,23 @@ def subscription_ok(mode: str | None, token: str | None) -> bool:
 def signature_ok(raw: bytes, header: str | None) -> bool:
     """``X-Hub-Signature-256`` over the raw body matches the global or a client's secret."""
     return signer_of(raw, header) is not None
+
+
+def verify_delivery(raw: bytes, header: str | None) -> str | int:
+    """The signing app's key, or the HTTP status refusing the delivery (400 or 403).
+
+    Cheapest first: the global secret is one HMAC; when it does not match and no client
+    has an own secret, the answer is 403 with nothing else done. The nesting depth is
+    checked before any secret is looked up in the database (and before storing).
+    """
+    signer: str | None = PLATFORM if platform_signed(raw, header) else None
+    if signer is None and not own_secrets_exist():
+        return 403
+    if not body_limits_ok(raw):
+        return 400
+    if signer is None:
+        signer = client_signer(raw, header)
+    return signer if signer is not None else 403
 
 
 def body_limits_ok(raw: bytes) -> bool:
@@ -237,8 +260,8 @@ def process_claimed(event_id: int, body: str, attempt: int, signer: str | None =
     try:
         try:
             data = json.loads(body)
-        except ValueError as exc:  # kept with the error; a retry cannot fix the body
-            return _dead_letter(event_id, f"JSON inválido: {exc}")
+        except (ValueError, RecursionError) as exc:  # a retry cannot fix the body
+            return _dead_letter(event_id, f"JSON inválido: {_error_text(exc)}")
         outcome = process_payload(data, signer)
         _finish(event_id, outcome=outcome)
         db.session.commit()

@@ -4,12 +4,13 @@
   the cap, whether the request has a Content-Length or is chunked — memory stays bounded
   by the cap, never by what the client sends.
 * Nesting depth: checked without recursion and without parsing (strings are blanked, the
-  brackets left, and the innermost ``[]``/``{}`` pairs peeled off once per level), so a
+  brackets kept, one linear regex match of balanced groups at most N deep), so a
   1,000-deep body never reaches ``json.loads`` nor a worker.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import IO
 
@@ -19,8 +20,9 @@ _CHUNK = 64 * 1024
 
 # A JSON string (escapes included), unrolled so it never backtracks.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
-_PAIRS = bytes.maketrans(b"[]{}", b"()()")
+# Keep only the brackets, as "(" and ")" (C-speed ``bytes.translate``).
+_PARENS = bytes.maketrans(b"[]{}", b"()()")
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 class BodyTooLarge(Exception):
@@ -50,20 +52,30 @@ def read_capped(stream: IO[bytes], limit: int, length: int | None = None) -> byt
     return b"".join(parts)
 
 
+@functools.lru_cache(maxsize=8)
+def _balanced(limit: int) -> re.Pattern[bytes]:
+    """A sequence of balanced ``()`` groups nested at most ``limit`` deep.
+
+    Built level by level (``G1 = ()``, ``Gn = \\((?:Gn-1)*+\\)``) with possessive
+    quantifiers: bracket groups parse one way only, so the match never backtracks and
+    one anchored ``fullmatch`` is linear in the text.
+    """
+    group = rb"\(\)"
+    for _ in range(limit - 1):
+        group = rb"\((?:" + group + rb")*+\)"
+    return re.compile(rb"(?:" + group + rb")*+")
+
+
 def json_depth_ok(raw: bytes, limit: int = DEFAULT_MAX_DEPTH) -> bool:
     """True if the JSON text nests at most ``limit`` arrays/objects (and brackets balance).
 
-    Linear in the body per level peeled; no recursion, no parse. A text with unbalanced
-    brackets (outside strings) is refused too: it is not JSON Meta sends.
+    No recursion, no parse: strings are blanked, the brackets kept, and one linear regex
+    match checks the nesting. A text with unbalanced brackets (outside strings) is
+    refused too: it is not JSON Meta sends.
     """
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return True  # cannot be deeper than it has openers
-    brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", raw)).translate(_PAIRS)
-    for _ in range(limit):
-        if not brackets:
-            return True
-        peeled = brackets.replace(b"()", b"")
-        if len(peeled) == len(brackets):
-            return False  # unbalanced: nothing left to peel
-        brackets = peeled
-    return not brackets
+    if limit < 1:
+        return False
+    brackets = _STRING.sub(b"", raw).translate(_PARENS, _NOT_BRACKETS)
+    return _balanced(limit).fullmatch(brackets) is not None

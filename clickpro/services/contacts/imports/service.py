@@ -203,7 +203,7 @@ def start_import(import_id: int):
     """Queue the import job (idempotent while it waits)."""
     imp = _get(import_id)
     if imp.mapping.get("phone") is None:
-        raise ContactImportError("Defina o mapeamento das colunas antes de iniciar.")
+        raise ContactImportError(gettext("Defina o mapeamento das colunas antes de iniciar."))
     if imp.status == ImportStatus.DONE:
         raise ContactImportError(gettext("Esta importação já terminou."))
     if imp.status == ImportStatus.FAILED:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -138,13 +139,14 @@ class BatchWriter:
             }
             for phone, (name, attributes) in contacts.items()
         ]
-        stmt = self._insert(_contacts)
-        excluded = stmt.excluded
+        insert = self._insert(_contacts)
+        excluded = insert.excluded
+        merged: sa.ColumnElement[Any]
         if self.dialect == "postgresql":
             merged = sa.literal_column("contacts.attributes || excluded.attributes")
         else:
             merged = sa.func.json_patch(_contacts.c.attributes, excluded.attributes)
-        stmt = stmt.on_conflict_do_update(
+        stmt = insert.on_conflict_do_update(
             index_elements=["client_id", "phone_e164"],
             set_={
                 "name": sa.case((excluded.name != "", excluded.name), else_=_contacts.c.name),
