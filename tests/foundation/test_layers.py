@@ -289,17 +289,8 @@ def test_layer_rule_holds(edges):
     assert not violations, "forbidden imports:\n" + "\n".join(violations)
 
 
-# TEMPORARY (issue 13, this hour): the campaigns front door is being split into
-# lifecycle/retry/saving modules; sheet.py <-> service.py closes once that lands.
-_PENDING = "clickpro.services.campaigns.sheet"
-
-
 def test_import_graph_has_no_cycle(edges):
-    cycles = [
-        c
-        for c in find_cycles(runtime_graph(edges))
-        if not (_PENDING in c and all(m.startswith("clickpro.services.campaigns.") for m in c))
-    ]
+    cycles = find_cycles(runtime_graph(edges))
     assert not cycles, "import cycles (function-level imports count):\n" + "\n\n".join(
         _describe(component, edges) for component in cycles
     )
