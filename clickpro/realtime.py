@@ -36,7 +36,9 @@ def init_realtime(app: Flask) -> None:
         # Passed explicitly (None: in-process) so that each app (tests build many) gets
         # the queue of its own settings, never the one an earlier init_app left behind.
         client_manager=_client_manager(queue, app.config["SOCKETIO_CHANNEL"]),
-        cors_allowed_origins=app.config["SOCKETIO_CORS_ORIGINS"],
+        # A list: an empty one leaves the origin check to _same_origin (a tuple would
+        # make Engine.IO refuse every origin).
+        cors_allowed_origins=list(app.config["SOCKETIO_CORS_ORIGINS"] or []),
         manage_session=False,
     )
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)

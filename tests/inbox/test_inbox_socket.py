@@ -147,3 +147,46 @@ def test_two_real_clients_through_the_redis_queue(
         finally:
             client_a.close()
             client_b.close()
+
+
+def test_deactivation_and_logout_disconnect_open_sockets_at_once(
+    make_app, create_client, create_member, db
+):
+    """Before: a deactivated member's open socket kept receiving the client's events."""
+    from clickpro.models import Role
+
+    server_app = make_app()
+    tenant = create_client()
+    member = create_member(tenant, Role.CLIENT_USER)
+    other = create_member(tenant, Role.CLIENT_USER)
+    member_email, other_email, admin_email = member.email, other.email, tenant.admin.email
+    membership_id = (
+        db.session.query(ClientMember.id).filter_by(user_id=member.id).scalar()
+    )
+    with ServerThread(server_app) as server:
+        member_http = login(server.url, member_email, PASSWORD)
+        member_sock = LiveClient(server.url, member_http)
+        other_http = login(server.url, other_email, PASSWORD)
+        other_sock = LiveClient(server.url, other_http)
+        try:
+            assert member_sock.sio.connected and other_sock.sio.connected
+            admin_http = login(server.url, admin_email, PASSWORD)
+            done = admin_http.post(f"{server.url}/members/{membership_id}/deactivate")
+            assert done.status_code == 200
+            deadline = time.monotonic() + 5
+            while member_sock.sio.connected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not member_sock.sio.connected, "the deactivated member's socket stayed open"
+            assert other_sock.sio.connected  # nobody else is touched
+            # Reconnecting with the saved cookie is refused.
+            with pytest.raises(sio_pkg.exceptions.ConnectionError):
+                LiveClient(server.url, member_http)
+            # Logout ends the user's open sockets too.
+            other_http.post(f"{server.url}/logout")
+            deadline = time.monotonic() + 5
+            while other_sock.sio.connected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not other_sock.sio.connected
+        finally:
+            member_sock.close()
+            other_sock.close()
