@@ -44,6 +44,58 @@ JS_MESSAGES = {
     "inbox.today": _l("Hoje"),
     "inbox.yesterday": _l("Ontem"),
     "inbox.optOutStatus": _l("Descadastro"),
+    # campaign wizard (static/js/campaign_form.js)
+    "campaign.header": _l("Cabeçalho {{%(n)s}}"),
+    "campaign.body": _l("Corpo {{%(n)s}}"),
+    "campaign.button": _l("Botão %(button)s {{%(n)s}}"),
+    "campaign.mediaLink": _l("Link da mídia do cabeçalho (%(format)s)"),
+    "campaign.noVariables": _l("Este modelo não tem variáveis."),
+    "campaign.audience": _l(
+        "%(eligible)s contato(s) vão receber · %(opted_out)s descadastrado(s) · "
+        "%(missing)s sem valor para alguma variável"
+    ),
+    "campaign.audienceSkip": _l("(serão pulados)"),
+    "campaign.audienceDefault": _l("(usarão o valor padrão)"),
+    "campaign.pickList": _l("Escolha ao menos uma lista."),
+    "campaign.sampleFor": _l("Exemplo para %(name)s (%(phone)s)"),
+    "campaign.missing": _l("Sem valor: %(names)s"),
+    # template form and preview (static/js/template_form.js, template_preview.js)
+    "template.example": _l("Exemplo {{%(n)s}}"),
+    "template.exampleLabel": _l("Exemplo da variável %(n)s"),
+    "template.examplePlaceholder": _l("Valor de exemplo para {{%(n)s}}"),
+    "template.image": _l("Imagem"),
+    "template.video": _l("Vídeo"),
+    "template.document": _l("Documento"),
+    "template.location": _l("Localização"),
+    "template.quickReply": _l("Resposta rápida"),
+    "template.visitSite": _l("Acessar site"),
+    "template.call": _l("Ligar"),
+    "template.copyCode": _l("Copiar código"),
+    "template.button": _l("Botão"),
+    "template.preview": _l("Pré-visualização"),
+    "template.typeBody": _l("Digite o texto da mensagem…"),
+    "template.read": _l("lida"),
+    "template.allOptions": _l("Ver todas as opções"),
+    "template.missingVar": _l("falta {{%(n)s}}"),
+    "template.varBefore": _l("{{%(n)s}} aparece antes de {{%(m)s}}"),
+    "template.badName": _l("O nome deve ter apenas letras minúsculas, números e _."),
+    "template.bodyOrder": _l("Variáveis do corpo fora de ordem: %(problem)s."),
+    "template.noExample": _l("Falta o exemplo da variável {{%(n)s}}."),
+    "template.exampleBreaks": _l(
+        "O exemplo de {{%(n)s}} não pode ter quebras de linha nem tabulações."
+    ),
+    "template.bodyEdges": _l("O corpo não pode começar nem terminar com uma variável."),
+    "template.headerOneVar": _l("O cabeçalho pode ter no máximo uma variável: {{1}}."),
+    "template.headerNoExample": _l("Falta o exemplo da variável {{1}} do cabeçalho."),
+    "template.footerVars": _l("O rodapé não pode ter variáveis."),
+    "template.headerTooLong": _l("O cabeçalho passou de %(max)s caracteres."),
+    "template.bodyTooLong": _l("O corpo passou de %(max)s caracteres."),
+    "template.footerTooLong": _l("O rodapé passou de %(max)s caracteres."),
+    "template.tooManyButtons": _l("No máximo %(max)s botões."),
+    "template.groupQuickReplies": _l(
+        "Agrupe as respostas rápidas: todas antes ou todas depois dos outros botões."
+    ),
+    "template.buttonTooLong": _l("O texto do botão %(n)s passou de %(max)s caracteres."),
 }
 
 

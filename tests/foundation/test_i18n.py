@@ -47,11 +47,16 @@ def test_error_pages_are_translated(client):
     assert "Page not found" in client.get("/nope?lang=en").get_data(as_text=True)
 
 
+def _key(value):
+    """Plural entries: read_po gives tuples, read_mo lists."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def test_compiled_catalog_matches_the_po():
     """messages.mo is committed; it must be compiled from the current messages.po."""
     with open(CATALOG / "messages.po", "rb") as fh:
-        po = {m.id: m.string for m in read_po(fh) if m.id and m.string and not m.fuzzy}
+        po = {_key(m.id): _key(m.string) for m in read_po(fh) if m.id and m.string and not m.fuzzy}
     with open(CATALOG / "messages.mo", "rb") as fh:
-        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        mo = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
     assert po, "empty English catalog"
     assert mo == po, "run scripts/update_translations.sh to recompile messages.mo"

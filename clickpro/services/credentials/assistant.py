@@ -171,7 +171,15 @@ def _number(data: dict, key: str, cast: type, low: float, high: float, default: 
     except (TypeError, ValueError):
         raise CredentialError(key, _("%(label)s: informe um número.", label=label)) from None
     if not low <= value <= high:
-        raise CredentialError(key, f"{label}: use um valor entre {low:g} e {high:g}.")
+        raise CredentialError(
+            key,
+            _(
+                "%(label)s: use um valor entre %(low)s e %(high)s.",
+                label=label,
+                low=format(low, "g"),
+                high=format(high, "g"),
+            ),
+        )
     return value
 
 
@@ -212,16 +220,18 @@ def _assistant_fields(data: dict) -> dict:
     return {
         "model": model,
         "instructions": instructions,
-        "temperature": _number(data, "temperature", float, 0, 2, 0.3, "Temperatura"),
-        "context_messages": _number(data, "context_messages", int, 1, 50, 12, "Contexto"),
+        "temperature": _number(data, "temperature", float, 0, 2, 0.3, _("Temperatura")),
+        "context_messages": _number(data, "context_messages", int, 1, 50, 12, _("Contexto")),
         "max_output_tokens": _number(
-            data, "max_output_tokens", int, 16, 4096, 400, "Máximo de tokens"
+            data, "max_output_tokens", int, 16, 4096, 400, _("Máximo de tokens")
         ),
         "handoff_keywords": _keywords(data.get("handoff_keywords")),
         "fallback_text": (str(data.get("fallback_text") or "").strip() or DEFAULT_FALLBACK)[:1000],
         "options": {
             "business_hours": _business_hours(data),
-            "daily_reply_cap": _number(data, "daily_reply_cap", int, 0, 100000, 0, "Limite diário")
+            "daily_reply_cap": _number(
+                data, "daily_reply_cap", int, 0, 100000, 0, _("Limite diário")
+            )
             or None,
             "non_text_policy": policy,
             "non_text_text": (str(data.get("non_text_text") or "").strip() or DEFAULT_NON_TEXT)[
@@ -278,7 +288,9 @@ def save_openai_credentials(client: Client, data: dict) -> OpenAICredential:
     handoff_text (what the assistant says when it calls a person).
     """
     existing = get_openai_credential(client.id)
-    key = clean_secret(data.get("api_key"), "api_key", "a chave da API", required=existing is None)
+    key = clean_secret(
+        data.get("api_key"), "api_key", _("a chave da API"), required=existing is None
+    )
     fields = _assistant_fields(data)
     if key is None:
         assert existing is not None

@@ -159,14 +159,16 @@ def save_whatsapp_credentials(client: Client, data: dict) -> WhatsAppCredential:
     """
     existing = get_whatsapp_credential(client.id)
     token = clean_secret(
-        data.get("access_token"), "access_token", "o token de acesso", required=existing is None
+        data.get("access_token"), "access_token", _("o token de acesso"), required=existing is None
     )
     waba_id = clean_id(data.get("waba_id"), "waba_id", "WABA id")
     phone_number_id = clean_id(data.get("phone_number_id"), "phone_number_id", "phone number id")
     app_id = clean_id(data.get("app_id"), "app_id", "app id", required=False)
-    app_secret = clean_secret(data.get("app_secret"), "app_secret", "o app secret", required=False)
+    app_secret = clean_secret(
+        data.get("app_secret"), "app_secret", _("o app secret"), required=False
+    )
     verify_token = clean_secret(
-        data.get("verify_token"), "verify_token", "o token de verificação", required=False
+        data.get("verify_token"), "verify_token", _("o token de verificação"), required=False
     )
     assert waba_id is not None and phone_number_id is not None
     if token is None:

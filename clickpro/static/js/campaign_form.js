@@ -1,5 +1,6 @@
 // Campaign wizard: template slots → variable inputs, live audience count, sample preview.
 import { postJSON } from "./app.js";
+import { t } from "./i18n.js";
 
 function main() {
   const form = document.getElementById("campaign-wizard");
@@ -58,19 +59,19 @@ function main() {
   function buildFields(slots) {
     fieldsBox.replaceChildren(suggestionList());
     const fromSaved = function (part, i) { return (saved[part] || [])[i] || (part === "body" && i === 0 ? "{{contact.name}}" : ""); };
-    for (let i = 0; i < slots.header; i++) addInput("Cabeçalho {{" + (i + 1) + "}}", "var-header-" + i, "header", i, fromSaved("header", i));
-    for (let i = 0; i < slots.body; i++) addInput("Corpo {{" + (i + 1) + "}}", "var-body-" + i, "body", i, fromSaved("body", i));
+    for (let i = 0; i < slots.header; i++) addInput(t("campaign.header", { n: i + 1 }), "var-header-" + i, "header", i, fromSaved("header", i));
+    for (let i = 0; i < slots.body; i++) addInput(t("campaign.body", { n: i + 1 }), "var-body-" + i, "body", i, fromSaved("body", i));
     Object.keys(slots.buttons).forEach(function (b) {
       for (let i = 0; i < slots.buttons[b]; i++) {
         const value = ((saved.buttons || {})[b] || [])[i] || "";
-        addInput("Botão " + (Number(b) + 1) + " {{" + (i + 1) + "}}", "var-button-" + b + "-" + i, "button", i, value, { "data-button": b });
+        addInput(t("campaign.button", { button: Number(b) + 1, n: i + 1 }), "var-button-" + b + "-" + i, "button", i, value, { "data-button": b });
       }
     });
     if (slots.header_media && slots.header_media !== "LOCATION") {
-      addInput("Link da mídia do cabeçalho (" + slots.header_media + ")", "header_media_link", "media", 0,
+      addInput(t("campaign.mediaLink", { format: slots.header_media }), "header_media_link", "media", 0,
         (saved.header_media || {}).link || "", { type: "url", list: "" });
     }
-    if (!fieldsBox.querySelector("input")) fieldsBox.appendChild(el("p", { class: "text-muted small" }, "Este modelo não tem variáveis."));
+    if (!fieldsBox.querySelector("input")) fieldsBox.appendChild(el("p", { class: "text-muted small" }, t("campaign.noVariables")));
   }
 
   function showPreview(box, data) {
@@ -103,14 +104,14 @@ function main() {
       const response = await postJSON(form.dataset.audienceUrl, payload);
       if (response.ok) {
         const c = await response.json();
-        box.textContent = c.eligible + " contato(s) vão receber · " + c.opted_out + " descadastrado(s) · " +
-          c.missing_values + " sem valor para alguma variável" + (policy === "skip" ? " (serão pulados)" : " (usarão o valor padrão)");
+        box.textContent = t("campaign.audience", { eligible: c.eligible, opted_out: c.opted_out, missing: c.missing_values }) +
+          " " + t(policy === "skip" ? "campaign.audienceSkip" : "campaign.audienceDefault");
         box.dataset.eligible = c.eligible;
         box.className = "alert mt-3 mb-0 " + (c.tier_warning ? "alert-warning" : "alert-info");
         if (c.tier_warning) box.appendChild(el("div", { class: "mt-1" }, c.tier_warning));
       }
     } else {
-      box.textContent = "Escolha ao menos uma lista.";
+      box.textContent = t("campaign.pickList");
     }
     if (templateSelect.value) {
       const response = await postJSON(form.dataset.previewUrl, payload);
@@ -118,8 +119,8 @@ function main() {
         const p = await response.json();
         const box2 = document.getElementById("sample-preview");
         showPreview(box2, p);
-        if (p.contact) box2.prepend(el("div", { class: "text-muted mb-1" }, "Exemplo para " + p.contact.name + " (" + p.contact.phone + ")"));
-        if (p.missing && p.missing.length) box2.appendChild(el("div", { class: "text-danger mt-1" }, "Sem valor: " + p.missing.join(", ")));
+        if (p.contact) box2.prepend(el("div", { class: "text-muted mb-1" }, t("campaign.sampleFor", { name: p.contact.name, phone: p.contact.phone })));
+        if (p.missing && p.missing.length) box2.appendChild(el("div", { class: "text-danger mt-1" }, t("campaign.missing", { names: p.missing.join(", ") })));
       }
     }
   }

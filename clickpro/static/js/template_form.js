@@ -12,6 +12,8 @@
  * The live preview itself is template_preview.js (it watches the same inputs).
  * The server (validate_draft) stays the reference for every rule.
  */
+import { t } from "./i18n.js";
+
 function main() {
   let NAME_RE = /^[a-z0-9_]+$/;
   let VAR_RE = /\{\{(\d+)\}\}/g;
@@ -39,13 +41,13 @@ function main() {
       row.setAttribute("data-var", String(n));
       let label = document.createElement("span");
       label.className = "input-group-text";
-      label.textContent = "Exemplo {{" + n + "}}";
+      label.textContent = t("template.example", { n: n });
       let input = document.createElement("input");
       input.name = "body_example";
       input.className = "form-control";
       input.setAttribute("data-preview", "body_example");
-      input.setAttribute("aria-label", "Exemplo da variável " + n);
-      input.placeholder = "Valor de exemplo para {{" + n + "}}";
+      input.setAttribute("aria-label", t("template.exampleLabel", { n: n }));
+      input.placeholder = t("template.examplePlaceholder", { n: n });
       row.appendChild(label);
       row.appendChild(input);
       box.appendChild(row);

@@ -19,13 +19,15 @@
  *            body_examples: [..], footer_text, buttons: [{type, text}]}
  * Styles: static/css/whatsapp.css (.wa-chat, .wa-bubble…).
  */
+import { t } from "./i18n.js";
+
 function main() {
   let LIMITS = { header_text: 60, body_text: 1024, footer_text: 60, button_text: 25 };
   let MEDIA = {
-    IMAGE: { icon: "\uD83D\uDDBC\uFE0F", label: "Imagem" },
-    VIDEO: { icon: "\u25B6\uFE0F", label: "Vídeo" },
-    DOCUMENT: { icon: "\uD83D\uDCC4", label: "Documento" },
-    LOCATION: { icon: "\uD83D\uDCCD", label: "Localização" },
+    IMAGE: { icon: "\uD83D\uDDBC\uFE0F", label: t("template.image") },
+    VIDEO: { icon: "\u25B6\uFE0F", label: t("template.video") },
+    DOCUMENT: { icon: "\uD83D\uDCC4", label: t("template.document") },
+    LOCATION: { icon: "\uD83D\uDCCD", label: t("template.location") },
   };
   let BUTTON_ICONS = {
     QUICK_REPLY: "\u21A9\uFE0E",
@@ -34,10 +36,10 @@ function main() {
     COPY_CODE: "\u2398",
   };
   let BUTTON_DEFAULT_TEXT = {
-    QUICK_REPLY: "Resposta rápida",
-    URL: "Acessar site",
-    PHONE_NUMBER: "Ligar",
-    COPY_CODE: "Copiar código",
+    QUICK_REPLY: t("template.quickReply"),
+    URL: t("template.visitSite"),
+    PHONE_NUMBER: t("template.call"),
+    COPY_CODE: t("template.copyCode"),
   };
   let VAR_RE = /\{\{(\d+)\}\}/g;
 
@@ -107,7 +109,7 @@ function main() {
     return (
       '<div class="wa-button wa-button-' + escapeHtml(type.toLowerCase()) + '">' +
       '<span class="wa-button-icon" aria-hidden="true">' + (BUTTON_ICONS[type] || "") + "</span>" +
-      escapeHtml(text || BUTTON_DEFAULT_TEXT[type] || "Botão") +
+      escapeHtml(text || BUTTON_DEFAULT_TEXT[type] || t("template.button")) +
       "</div>"
     );
   }
@@ -117,7 +119,7 @@ function main() {
     let s = normalizeState(rawState);
     let parts = ['<div class="wa-chat">', '<div class="wa-chat-bar">'];
     parts.push('<span class="wa-avatar" aria-hidden="true"></span>');
-    parts.push('<span class="wa-chat-title">' + escapeHtml(s.name || "Pré-visualização") + "</span>");
+    parts.push('<span class="wa-chat-title">' + escapeHtml(s.name || t("template.preview")) + "</span>");
     parts.push("</div>", '<div class="wa-chat-body">', '<div class="wa-message wa-message-out">');
     parts.push('<div class="wa-bubble wa-bubble-out">');
     if (s.header_format === "TEXT" && s.header_text.trim()) {
@@ -127,19 +129,19 @@ function main() {
       parts.push(
         '<div class="wa-media wa-media-' + s.header_format.toLowerCase() + '">' +
         '<span class="wa-media-icon" aria-hidden="true">' + media.icon + "</span>" +
-        '<span class="wa-media-label">' + media.label + "</span></div>"
+        '<span class="wa-media-label">' + escapeHtml(media.label) + "</span></div>"
       );
     }
     let body = s.body_text.trim()
       ? formatText(s.body_text, s.body_examples)
-      : '<span class="wa-placeholder">Digite o texto da mensagem…</span>';
+      : '<span class="wa-placeholder">' + escapeHtml(t("template.typeBody")) + "</span>";
     parts.push('<div class="wa-body">' + body + "</div>");
     if (s.footer_text.trim()) {
       parts.push('<div class="wa-footer">' + escapeHtml(s.footer_text) + "</div>");
     }
     parts.push(
       '<div class="wa-meta"><span class="wa-time">12:00</span>' +
-      '<span class="wa-ticks read" aria-label="lida">\u2713\u2713</span></div>'
+      '<span class="wa-ticks read" aria-label="' + escapeHtml(t("template.read")) + '">\u2713\u2713</span></div>'
     );
     parts.push("</div>");
     if (s.buttons.length) {
@@ -151,7 +153,7 @@ function main() {
       if (s.buttons.length > 3) {
         parts.push(
           '<div class="wa-button wa-button-more"><span class="wa-button-icon" aria-hidden="true">' +
-          "\u2630</span>Ver todas as opções</div>"
+          "\u2630</span>" + escapeHtml(t("template.allOptions")) + "</div>"
         );
       }
       parts.push("</div>");
@@ -166,10 +168,10 @@ function main() {
         let sorted = numbers.slice().sort(function (a, b) { return a - b; });
         if (sorted.join() === numbers.join()) {
           for (let m = 1; m <= numbers[numbers.length - 1]; m++) {
-            if (numbers.indexOf(m) < 0) return "falta {{" + m + "}}";
+            if (numbers.indexOf(m) < 0) return t("template.missingVar", { n: m });
           }
         }
-        return "{{" + numbers[i] + "}} aparece antes de {{" + (i + 1) + "}}";
+        return t("template.varBefore", { n: numbers[i], m: i + 1 });
       }
     }
     return null;
@@ -180,43 +182,43 @@ function main() {
     let s = normalizeState(rawState);
     let list = [];
     if (s.name && !/^[a-z0-9_]+$/.test(s.name)) {
-      list.push("O nome deve ter apenas letras minúsculas, números e _.");
+      list.push(t("template.badName"));
     }
     let body = variablesIn(s.body_text);
     let problem = orderProblem(body);
-    if (problem) list.push("Variáveis do corpo fora de ordem: " + problem + ".");
+    if (problem) list.push(t("template.bodyOrder", { problem: problem }));
     body.forEach(function (n) {
       let ex = s.body_examples[n - 1];
-      if (ex == null || String(ex).trim() === "") list.push("Falta o exemplo da variável {{" + n + "}}.");
-      else if (/[\n\t]| {4,}/.test(ex)) list.push("O exemplo de {{" + n + "}} não pode ter quebras de linha nem tabulações.");
+      if (ex == null || String(ex).trim() === "") list.push(t("template.noExample", { n: n }));
+      else if (/[\n\t]| {4,}/.test(ex)) list.push(t("template.exampleBreaks", { n: n }));
     });
     let trimmed = s.body_text.trim();
     if (body.length && (/^\{\{\d+\}\}/.test(trimmed) || /\{\{\d+\}\}$/.test(trimmed))) {
-      list.push("O corpo não pode começar nem terminar com uma variável.");
+      list.push(t("template.bodyEdges"));
     }
     if (s.header_format === "TEXT") {
       let header = variablesIn(s.header_text);
       if (header.length > 1 || (header.length === 1 && header[0] !== 1)) {
-        list.push("O cabeçalho pode ter no máximo uma variável: {{1}}.");
+        list.push(t("template.headerOneVar"));
       } else if (header.length === 1 && !s.header_example.trim()) {
-        list.push("Falta o exemplo da variável {{1}} do cabeçalho.");
+        list.push(t("template.headerNoExample"));
       }
     }
-    if (/\{\{.*?\}\}/.test(s.footer_text)) list.push("O rodapé não pode ter variáveis.");
-    [["header_text", "O cabeçalho"], ["body_text", "O corpo"], ["footer_text", "O rodapé"]].forEach(
+    if (/\{\{.*?\}\}/.test(s.footer_text)) list.push(t("template.footerVars"));
+    [["header_text", "template.headerTooLong"], ["body_text", "template.bodyTooLong"], ["footer_text", "template.footerTooLong"]].forEach(
       function (pair) {
         let len = pair[0] === "header_text" && s.header_format !== "TEXT" ? 0 : s[pair[0]].length;
-        if (len > LIMITS[pair[0]]) list.push(pair[1] + " passou de " + LIMITS[pair[0]] + " caracteres.");
+        if (len > LIMITS[pair[0]]) list.push(t(pair[1], { max: LIMITS[pair[0]] }));
       }
     );
-    if (s.buttons.length > 10) list.push("No máximo 10 botões.");
+    if (s.buttons.length > 10) list.push(t("template.tooManyButtons", { max: 10 }));
     let kinds = s.buttons.map(function (b) { return b.type === "QUICK_REPLY" ? "Q" : "C"; }).join("");
     if (/Q+C+Q|C+Q+C/.test(kinds)) {
-      list.push("Agrupe as respostas rápidas: todas antes ou todas depois dos outros botões.");
+      list.push(t("template.groupQuickReplies"));
     }
     s.buttons.forEach(function (b, i) {
       if (b.type !== "COPY_CODE" && b.text.length > LIMITS.button_text) {
-        list.push("O texto do botão " + (i + 1) + " passou de 25 caracteres.");
+        list.push(t("template.buttonTooLong", { n: i + 1, max: LIMITS.button_text }));
       }
     });
     return list;

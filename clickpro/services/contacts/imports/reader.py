@@ -16,6 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from clickpro.services.contacts.imports.common import (
     CHUNK,
     CONVERT_HINT,
@@ -52,20 +56,20 @@ __all__ = [
 ]
 
 # Magic numbers of binaries people upload by mistake, with a pt_BR description.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
+_MAGIC: tuple[tuple[bytes, LazyString], ...] = (
     (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "Planilha do Excel antigo (.xls) ou arquivo protegido por senha não é suportada.",
+        _l("Planilha do Excel antigo (.xls) ou arquivo protegido por senha não é suportada."),
     ),
-    (b"MZ", "Arquivo executável não é uma planilha."),
-    (b"\x7fELF", "Arquivo executável não é uma planilha."),
-    (b"\x89PNG", "Imagem PNG não é uma planilha."),
-    (b"\xff\xd8\xff", "Imagem JPEG não é uma planilha."),
-    (b"GIF8", "Imagem GIF não é uma planilha."),
-    (b"%PDF", "Arquivo PDF não é uma planilha."),
-    (b"Rar!", "Arquivo compactado (.rar) não é uma planilha."),
-    (b"7z\xbc\xaf", "Arquivo compactado (.7z) não é uma planilha."),
-    (b"\x1f\x8b", "Arquivo compactado (.gz) não é uma planilha."),
+    (b"MZ", _l("Arquivo executável não é uma planilha.")),
+    (b"\x7fELF", _l("Arquivo executável não é uma planilha.")),
+    (b"\x89PNG", _l("Imagem PNG não é uma planilha.")),
+    (b"\xff\xd8\xff", _l("Imagem JPEG não é uma planilha.")),
+    (b"GIF8", _l("Imagem GIF não é uma planilha.")),
+    (b"%PDF", _l("Arquivo PDF não é uma planilha.")),
+    (b"Rar!", _l("Arquivo compactado (.rar) não é uma planilha.")),
+    (b"7z\xbc\xaf", _l("Arquivo compactado (.7z) não é uma planilha.")),
+    (b"\x1f\x8b", _l("Arquivo compactado (.gz) não é uma planilha.")),
 )
 
 
@@ -146,15 +150,19 @@ def _detect_kind(path: Path) -> Literal["csv", "xlsx"]:
         head = fh.read(8192)
     blank_start = not head.removeprefix(codecs.BOM_UTF8).strip()
     if blank_start and (len(head) < 8192 or not _has_content(path)):
-        raise UnsupportedFile("Arquivo vazio")
+        raise UnsupportedFile(gettext("Arquivo vazio"))
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         check_xlsx_zip(path)
         return "xlsx"
     for magic, message in _MAGIC:
         if head.startswith(magic):
-            raise UnsupportedFile(f"{message} {CONVERT_HINT}")
+            raise UnsupportedFile(f"{message} {CONVERT_HINT}")  # both lazy: translated here
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnsupportedFile(f"Arquivo binário não é uma planilha. {CONVERT_HINT}")
+        raise UnsupportedFile(
+            gettext(
+                "Arquivo binário não é uma planilha. %(convert_hint)s", convert_hint=CONVERT_HINT
+            )
+        )
     return "csv"
 
 
