@@ -8,3 +8,10 @@ def run_import_job(import_id: int) -> None:
     from clickpro.services.contacts.imports.service import run_import
 
     run_import(import_id)
+
+
+def sweep_uploads() -> dict:
+    """Periodic: delete uploads never started (``IMPORT_UNSTARTED_TTL_H``) and orphans."""
+    from clickpro.services.contacts.imports.uploads import sweep_unstarted
+
+    return sweep_unstarted()
