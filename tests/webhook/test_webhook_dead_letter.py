@@ -53,14 +53,38 @@ def test_recursion_error_in_a_drained_batch_costs_only_that_event(client, shop, 
     assert good1.processed_at and good2.processed_at
     assert good1.attempts == good2.attempts == 1
     assert deep.processed_at is None and deep.attempts == 1 and "RecursionError" in deep.error
-    assert deep.dead_at is None  # one more attempt left
-    # The periodic retry runs it again (does not crash), then dead-letters it.
-    assert retry_unprocessed(now=utcnow() + timedelta(hours=3)) == 0
-    (deep,) = [e for e in _events() if e.id == deep_id]
-    assert deep.attempts == 2 and deep.dead_at is not None
+    assert deep.dead_at is not None  # an unparsable body: no retry can fix it
     assert dead_letter_count() == 1
-    assert retry_unprocessed(now=utcnow() + timedelta(days=3)) == 0  # left alone now
-    assert _events()[1].attempts == 2
+    assert retry_unprocessed(now=utcnow() + timedelta(days=3)) == 0  # never crashes
+    assert _events()[1].attempts == 1  # and leaves the dead letter alone
+
+
+def test_recursion_error_while_processing_is_retried_then_dead_lettered(
+    client, shop, app, monkeypatch
+):
+    app.config["WEBHOOK_MAX_ATTEMPTS"] = 2
+    real = route.process_payload
+
+    def deep_bug(data, signer=None):
+        if data.get("poison"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(data, signer)
+
+    monkeypatch.setattr(ingest, "process_payload", deep_bug)
+    payload = inbound("5511987654321")
+    payload["poison"] = True
+    bad = store_event(encode(payload))
+    good = store_event(encode(inbound("5511987654322")))
+    assert process_events([bad, good]) == 1
+    event = db.session.get(WebhookEvent, bad)
+    db.session.refresh(event)
+    assert event.attempts == 1 and event.dead_at is None and "RecursionError" in event.error
+    assert retry_unprocessed(now=utcnow() + timedelta(hours=3)) == 0
+    db.session.refresh(event)
+    assert event.attempts == 2 and event.dead_at is not None
+    assert retry_unprocessed(now=utcnow() + timedelta(days=3)) == 0
+    db.session.refresh(event)
+    assert event.attempts == 2 and _messages() == 1
 
 
 def test_any_exception_type_counts_on_its_event_alone(client, shop, app, monkeypatch):

@@ -24,6 +24,7 @@ import time
 import sqlalchemy as sa
 from flask import current_app
 
+from clickpro.crypto import decrypt
 from clickpro.extensions import db
 from clickpro.models import WhatsAppCredential
 
@@ -54,20 +55,33 @@ def _given(header: str | None) -> bytes | None:
     return header[7:].strip().lower().encode("utf-8", "replace")
 
 
-def signer_of(raw: bytes, header: str | None) -> str | None:
-    """The app key of the app whose secret signed ``raw``; None when no secret matches."""
+def platform_signed(raw: bytes, header: str | None) -> bool:
+    """Signed with the platform's ``META_APP_SECRET`` (one HMAC; no parse, no database)."""
     given = _given(header)
-    if given is None:
-        return None
     secret = current_app.config["META_APP_SECRET"]
-    if secret and _digest_ok(secret, raw, given):
-        return PLATFORM
-    if not _own_secrets_exist():
-        return None  # the global secret decides: nothing else to try, nothing parsed
+    return given is not None and bool(secret) and _digest_ok(str(secret), raw, given)
+
+
+def client_signer(raw: bytes, header: str | None) -> str | None:
+    """The app key of a client's own app whose secret signed ``raw``, or None.
+
+    Looks up only the secrets of credentials whose number/WABA the body names (found by a
+    regex scan, not a JSON parse); at most :data:`MAX_CANDIDATE_SECRETS` HMACs.
+    """
+    given = _given(header)
+    if given is None or not own_secrets_exist():
+        return None
     for own in _candidate_secrets(raw):
         if _digest_ok(own, raw, given):
             return app_fingerprint(own)
     return None
+
+
+def signer_of(raw: bytes, header: str | None) -> str | None:
+    """The app key of the app whose secret signed ``raw``; None when no secret matches."""
+    if platform_signed(raw, header):
+        return PLATFORM
+    return client_signer(raw, header)
 
 
 def credential_app_key(app_secret_enc: str | None) -> str | None:
@@ -88,8 +102,6 @@ def credential_app_key(app_secret_enc: str | None) -> str | None:
 
 
 def _decrypt(token: str) -> str | None:
-    from clickpro.crypto import decrypt
-
     try:
         return decrypt(token)
     except Exception:  # a secret under a removed key: that client cannot verify
@@ -107,7 +119,8 @@ def clear_secret_cache() -> None:
     _cache().clear()
 
 
-def _own_secrets_exist() -> bool:
+def own_secrets_exist() -> bool:
+    """Whether any credential has its own app secret (cached per process for a minute)."""
     cache = _cache()
     cached = cache.get("__any__")
     if cached and cached[0] > time.monotonic():
