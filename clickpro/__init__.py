@@ -16,7 +16,10 @@ from clickpro.config import (
     CONFIGS,
     DEFAULT_ENCRYPTION_KEY,
     DEFAULT_SECRET_KEY,
+    SettingError,
+    coerce_all,
     env_overrides,
+    normalize_database_url,
     selected_config_name,
 )
 
@@ -48,7 +51,7 @@ def create_app(config: str | dict | type | None = None) -> Flask:
 
     init_plugins(app)
     connect_receivers(app)
-    if app.config.get("SANDBOX_ENABLED") and app.config.get("EMBEDDED"):
+    if app.config["SANDBOX_ENABLED"] and app.config["EMBEDDED"]:
         from clickpro.sandbox.embed import attach_sandbox
 
         attach_sandbox(app)
@@ -56,7 +59,9 @@ def create_app(config: str | dict | type | None = None) -> Flask:
 
 
 def load_config(app: Flask, config: str | dict | type | None) -> None:
-    """Settings class, then the env contract (set variables win), then explicit overrides."""
+    """The settings table's defaults and the environment class, then the environment (the
+    env contract, then ``CLICKPRO_<NAME>``), then explicit overrides; every declared value
+    coerced to its type (see :mod:`clickpro.config`)."""
     overrides: dict = {}
     if isinstance(config, dict):
         overrides = dict(config)
@@ -64,19 +69,26 @@ def load_config(app: Flask, config: str | dict | type | None) -> None:
     if config is None or isinstance(config, str):
         config = CONFIGS[(config or selected_config_name()).lower()]
     app.config.from_object(config)
-    app.config.update(env_overrides())
-    app.config.update(overrides)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    try:
+        app.config.update(env_overrides())
+        app.config.update(overrides)
+        coerce_all(app.config)
+    except SettingError as exc:
+        raise ConfigurationError(f"bad setting: {exc}") from None
+    if app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+            app.config["SQLALCHEMY_DATABASE_URI"]
+        )
+    else:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'clickpro.db'}"
         )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    if app.config.get("EMBEDDED"):
-        app.config.setdefault("META_APP_SECRET", None)
+    if app.config["EMBEDDED"]:
         app.config["META_APP_SECRET"] = app.config["META_APP_SECRET"] or "sandbox-app-secret"
         app.config["META_VERIFY_TOKEN"] = app.config["META_VERIFY_TOKEN"] or "clickpro-dev-verify"
 
@@ -84,24 +96,24 @@ def load_config(app: Flask, config: str | dict | type | None) -> None:
 def check_config(app: Flask) -> None:
     from clickpro.crypto import EncryptionConfigError, parse_keys
 
-    if app.config.get("ENV_NAME") == "production":
+    if app.config["ENV_NAME"] == "production":
         problems = []
-        secret = app.config.get("SECRET_KEY") or ""
+        secret = app.config["SECRET_KEY"] or ""
         if secret == DEFAULT_SECRET_KEY or secret.startswith("change-me") or len(secret) < 16:
             problems.append(
                 "SECRET_KEY is unset, the development default, a placeholder or shorter "
                 "than 16 characters"
             )
-        if app.config.get("CLICKPRO_ENCRYPTION_KEYS") in (None, "", DEFAULT_ENCRYPTION_KEY):
+        if app.config["CLICKPRO_ENCRYPTION_KEYS"] in (None, "", DEFAULT_ENCRYPTION_KEY):
             problems.append("CLICKPRO_ENCRYPTION_KEYS is unset or the development default")
-        if not app.config.get("REDIS_URL"):
+        if not app.config["REDIS_URL"]:
             problems.append("REDIS_URL is unset (production needs a real Redis)")
         if problems:
             raise ConfigurationError(
                 "refusing to start in production: " + "; ".join(problems) + "."
             )
     try:
-        parse_keys(app.config.get("CLICKPRO_ENCRYPTION_KEYS"))
+        parse_keys(app.config["CLICKPRO_ENCRYPTION_KEYS"])
     except EncryptionConfigError as exc:
         raise ConfigurationError(str(exc)) from exc
 

@@ -37,7 +37,7 @@ def parse_keys(raw: str | None) -> MultiFernet:
 
 
 def init_crypto(app: Flask) -> None:
-    app.extensions[_EXT_KEY] = parse_keys(app.config.get("CLICKPRO_ENCRYPTION_KEYS"))
+    app.extensions[_EXT_KEY] = parse_keys(app.config["CLICKPRO_ENCRYPTION_KEYS"])
 
 
 def _fernet() -> MultiFernet:

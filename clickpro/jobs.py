@@ -37,8 +37,8 @@ def get_queue(name: str = QUEUE_DEFAULT, app: Flask | None = None) -> Queue:
     return Queue(
         name,
         connection=redis_connection(app),
-        is_async=app.config.get("RQ_ASYNC", True),
-        default_timeout=app.config.get("RQ_DEFAULT_TIMEOUT", 600),
+        is_async=app.config["RQ_ASYNC"],
+        default_timeout=app.config["RQ_DEFAULT_TIMEOUT"],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import socketio as python_socketio
@@ -22,6 +23,16 @@ from clickpro.web import session_user
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/inbox"
+
+
+def engine() -> Any:
+    """The python-socketio server behind Flask-SocketIO (None before ``init_app``)."""
+    return socketio.server  # type: ignore[attr-defined]  # set by init_app; stubs omit it
+
+
+def current_sid() -> str:
+    """The Socket.IO session id of the event being handled."""
+    return request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets it per event
 
 
 def client_room(client_id: int) -> str:
@@ -43,7 +54,7 @@ def init_realtime(app: Flask) -> None:
     )
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", _on_disconnect, namespace=NAMESPACE)
-    install_guard(app, socketio.server)
+    install_guard(app, engine())
 
 
 def _client_manager(queue: str | None, channel: str | None):
@@ -57,7 +68,10 @@ def _client_manager(queue: str | None, channel: str | None):
     return python_socketio.RedisManager(queue, channel=channel or "clickpro-socketio")
 
 
-def async_mode() -> str:
+AsyncMode = Literal["threading", "eventlet", "gevent", "gevent_uwsgi"]
+
+
+def async_mode() -> AsyncMode:
     """``gevent`` in a gevent-patched process (the gunicorn worker of
     ``config/gunicorn.conf.py``: an idle socket is a greenlet, not a thread), else
     ``threading`` (embedded ``clickpro run``, tests, workers that only emit)."""
@@ -107,7 +121,7 @@ def _on_connect(auth=None):
     join_room(client_room(membership.client_id))
     join_room(user_room(membership.client_id, user.id))
     join_room(person_room(user.id))
-    _remember_socket(user.id, request.sid, membership.client_id)
+    _remember_socket(user.id, current_sid(), membership.client_id)
     return True
 
 
@@ -140,9 +154,9 @@ def _on_disconnect(reason=None):
     if not user_id.isdigit():
         return
     try:
-        redis_connection().hdel(_sockets_key(int(user_id)), request.sid)
+        redis_connection().hdel(_sockets_key(int(user_id)), current_sid())
     except Exception:  # noqa: BLE001
-        log.debug("could not forget socket %s", request.sid, exc_info=True)
+        log.debug("could not forget socket %s", current_sid(), exc_info=True)
 
 
 def disconnect_user(user_id: int, client_id: int | None = None) -> int:
@@ -150,7 +164,7 @@ def disconnect_user(user_id: int, client_id: int | None = None) -> int:
     or all of them): after logout, deactivation or a password change nothing they had
     open keeps receiving events. Never raises; returns how many sockets were asked to go.
     """
-    server = socketio.server
+    server = engine()
     if server is None:
         return 0
     sids: set[str] = set()

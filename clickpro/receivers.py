@@ -1,7 +1,8 @@
 """Core signal receivers, connected explicitly when the app is created.
 
 One list, so a reader sees who reacts to which domain event (plugins add their own
-receivers in their ``init_app``).
+receivers in their ``init_app``). Each receiver is connected for this app only
+(``sender=app``): signals are sent by the app that made the change.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     ("notification_created", "clickpro.services.inbox.events:on_notification_created"),
     ("campaign_progress", "clickpro.services.inbox.events:on_campaign_progress"),
     ("campaign_finished", "clickpro.services.inbox.events:on_campaign_finished"),
-    # Outbound webhooks: the client's own URLs (signed, retried on QUEUE_DEFAULT).
+    # Outbound webhooks: the client's own URLs (signed, retried on QUEUE_OUTBOUND).
     ("message_received", "clickpro.services.api.outbound_webhooks:on_message_received"),
     ("message_status_changed", "clickpro.services.api.outbound_webhooks:on_message_status_changed"),
     ("campaign_finished", "clickpro.services.api.outbound_webhooks:on_campaign_finished"),
@@ -34,4 +35,4 @@ def connect_receivers(app: Flask) -> None:
     for signal_name, target in CORE_RECEIVERS:
         module_name, func_name = target.split(":")
         receiver = getattr(importlib.import_module(module_name), func_name)
-        getattr(events, signal_name).connect(receiver, weak=False)
+        getattr(events, signal_name).connect(receiver, sender=app, weak=False)

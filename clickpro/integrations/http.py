@@ -29,7 +29,7 @@ def app_pooled_client(
         client = app.extensions.get(key)
         if client is None:
             kwargs = options()
-            transport = app.config.get(transport_setting)
+            transport = app.config[transport_setting]
             if transport is not None:
                 kwargs["transport"] = transport
             client = httpx.Client(**kwargs)

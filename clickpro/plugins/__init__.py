@@ -25,7 +25,7 @@ def _load_module(name: str):
 
 def init_plugins(app: Flask) -> None:
     loaded = []
-    for name in app.config.get("PLUGINS", ()):
+    for name in app.config["PLUGINS"]:
         try:
             module = _load_module(name)
         except ModuleNotFoundError:

@@ -22,9 +22,13 @@ def register_blueprint(app: Flask, blueprint: Blueprint, **options) -> None:
     app.register_blueprint(blueprint, **options)
 
 
-def connect(signal: Signal, receiver: Callable) -> None:
-    """Connect ``receiver`` strongly (module functions; connecting twice is a no-op)."""
-    signal.connect(receiver, weak=False)
+def connect(app: Flask, signal: Signal, receiver: Callable) -> None:
+    """Connect ``receiver`` to ``signal`` as sent by ``app`` only (see ``clickpro.events``).
+
+    Strong reference (module functions; connecting twice is a no-op). Another app in the
+    same process, say one built with ``PLUGINS=()``, never runs this receiver.
+    """
+    signal.connect(receiver, sender=app, weak=False)
 
 
 def register_periodic_job(app: Flask, job: PeriodicJob) -> None:

@@ -1,6 +1,7 @@
 """AI-reply jobs (queue ``QUEUE_AI``).
 
 Debounce: every inbound message the AI should handle schedules ``reply_job`` for itself
+(:func:`clickpro.services.ai.trigger.schedule_reply`)
 ``AI_DEBOUNCE_S`` later (job id ``ai-reply-<message id>``: a re-delivered signal does
 not queue it twice). When a job runs and a newer inbound message of the same contact
 exists, it steps aside: the newest message's job answers the whole burst at once. The
@@ -16,30 +17,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
 from clickpro.services.ai import reply as ai_reply
+from clickpro.services.ai.trigger import reply_job_id as job_id
 from clickpro.tasks import QUEUE_AI, enqueue
 
 log = logging.getLogger(__name__)
-
-
-def job_id(message_id: int, attempt: int = 1) -> str:
-    return f"ai-reply-{message_id}" if attempt == 1 else f"ai-reply-{message_id}-{attempt}"
-
-
-def schedule_reply(client_id: int, contact_id: int, message_id: int) -> None:
-    """Enqueue the debounced reply job for one inbound message."""
-    delay = float(current_app.config.get("AI_DEBOUNCE_S", 4.0))
-    enqueue(
-        reply_job,
-        client_id,
-        contact_id,
-        message_id,
-        queue=QUEUE_AI,
-        job_id=job_id(message_id),
-        delay=delay if delay > 0 else None,
-    )
 
 
 def reply_job(client_id: int, contact_id: int, message_id: int, attempt: int = 1) -> dict:

@@ -14,7 +14,7 @@ def deliver_webhook(delivery_id: int) -> None:
 
 def sweep() -> dict[str, int]:
     """Periodic: re-enqueue deliveries whose job was lost; purge old Idempotency-Keys."""
-    max_age = float(current_app.config.get("API_IDEMPOTENCY_TTL_S", 24 * 3600))
+    max_age = float(current_app.config["API_IDEMPOTENCY_TTL_S"])
     return {
         "requeued": outbound_webhooks.requeue_lost(),
         "idempotency_purged": idempotency.purge_expired(max_age),

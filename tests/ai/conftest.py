@@ -120,12 +120,20 @@ def shop(app, sandbox, openai_spy, create_client, create_whatsapp_credential,
 @pytest.fixture
 def queued_jobs(monkeypatch):
     """Record the reply jobs instead of running them (to run them later, in order)."""
+    import importlib
+
+    import clickpro.services.ai.trigger as ai_trigger
     import clickpro.tasks.ai as ai_tasks
+    from clickpro.jobs import job_path
 
     jobs: list[tuple] = []
 
     def _record(func, *args, **kwargs):
+        if isinstance(func, str):  # a job enqueued by name: the function RQ would import
+            module, _, name = job_path(func).rpartition(".")
+            func = getattr(importlib.import_module(module), name)
         jobs.append((func, args, kwargs))
 
     monkeypatch.setattr(ai_tasks, "enqueue", _record)
+    monkeypatch.setattr(ai_trigger, "enqueue", _record)
     return jobs

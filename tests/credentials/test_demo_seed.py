@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from clickpro.extensions import db as _db
@@ -105,9 +104,8 @@ def test_no_demo_without_the_sandbox(app, monkeypatch):
     assert _db.session.scalar(sa.select(sa.func.count(Client.id))) == 0
 
 
-@pytest.mark.parametrize("flag", ["1"])
-def test_clickpro_demo_forces_the_seed(app, sandbox, monkeypatch, flag):
-    monkeypatch.setenv("CLICKPRO_DEMO", flag)
+def test_clickpro_demo_forces_the_seed(app, sandbox):
+    app.config["DEMO"] = True  # CLICKPRO_DEMO=1 (tests/foundation/test_settings.py)
     info = seed_demo()
     assert info is not None
     assert _db.session.scalar(sa.select(WhatsAppCredential.status)) == CredentialStatus.VALID

@@ -8,8 +8,7 @@ from webhook_helpers import inbound, post
 
 from clickpro.extensions import db
 from clickpro.models import Message, OptOut
-from clickpro.plugins import optout as plugin
-from clickpro.services.contacts import optout
+from clickpro.services.contacts import optout, optout_rules
 
 SANDBOX_ACCOUNT = {
     "access_token": "sandbox-token",
@@ -56,7 +55,7 @@ def test_stop_keyword_opts_out_and_confirms_once(client, shop, confirmations, wo
     row = db.session.scalar(sa.select(OptOut))
     assert row.source == "keyword"
     assert len(confirmations) == 1
-    assert confirmations[0][2] == plugin.STOP_CONFIRMATION and confirmations[0][3] == "SYSTEM"
+    assert confirmations[0][2] == optout_rules.STOP_CONFIRMATION and confirmations[0][3] == "SYSTEM"
     post(client, inbound("5511987654321", _text("SAIR")), secret="sandbox-app-secret")
     assert len(confirmations) == 1  # a second SAIR confirms nothing
 
@@ -73,8 +72,8 @@ def test_resubscribe_removes_and_confirms(client, shop, confirmations):
     post(client, inbound("5511987654321", _text("VOLTAR")), secret="sandbox-app-secret")
     assert not optout.is_opted_out(shop.id, PHONE)
     assert [c[2] for c in confirmations] == [
-        plugin.STOP_CONFIRMATION,
-        plugin.RESUBSCRIBE_CONFIRMATION,
+        optout_rules.STOP_CONFIRMATION,
+        optout_rules.RESUBSCRIBE_CONFIRMATION,
     ]
     post(client, inbound("5511987654321", _text("voltar")), secret="sandbox-app-secret")
     assert len(confirmations) == 2
@@ -124,7 +123,7 @@ def test_end_to_end_with_sandbox_sends_one_confirmation(sandbox, shop):
     assert optout.is_opted_out(shop.id, PHONE)
     sends = [s for s in sandbox.list_sends("100000000000011") if s["to"] == "5511987654321"]
     assert len(sends) == 1 and len(confirmations()) == 1
-    assert confirmations()[0].body == plugin.STOP_CONFIRMATION
+    assert confirmations()[0].body == optout_rules.STOP_CONFIRMATION
     say("SAIR")
     assert len(sandbox.list_sends("100000000000011")) == 1
     say("VOLTAR")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 # pytest puts this file's folder on sys.path (no tests/__init__.py).
 from sandbox_fixtures import APP_ID, PNID, TOKEN, WABA, template_payload
 
+from clickpro.config import BaseConfig
 from clickpro.integrations.meta import (
     GraphClient,
     GraphError,
@@ -352,6 +353,7 @@ def test_scrubbed_errors_never_contain_the_token(token, before, after, code, sta
 def test_graph_client_from_app_config_and_shared_pool(sandbox) -> None:
     state, transport = sandbox
     app = Flask("t")
+    app.config.from_object(BaseConfig)  # the settings table's defaults
     app.config.update(META_GRAPH_URL="http://sandbox/graph", META_HTTP_TRANSPORT=transport)
     assert "clickpro.meta_http" not in app.extensions  # lazy
     with app.app_context():
@@ -364,5 +366,6 @@ def test_graph_client_from_app_config_and_shared_pool(sandbox) -> None:
 
 def test_graph_client_defaults_to_meta() -> None:
     app = Flask("t")
+    app.config.from_object(BaseConfig)  # the settings table's defaults
     client = graph_client("tok", app=app)
     assert repr(client) == "GraphClient(root='https://graph.facebook.com/v23.0')"

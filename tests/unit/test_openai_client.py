@@ -9,6 +9,7 @@ import pytest
 import respx
 from flask import Flask
 
+from clickpro.config import BaseConfig
 from clickpro.integrations.openai import (
     OpenAIErrorKind,
     OpenAIFailure,
@@ -34,6 +35,7 @@ RESPX_BASE = "https://api.openai.test/v1"
 def sandbox_app():
     sandbox = create_sandbox_app()
     app = Flask("t")
+    app.config.from_object(BaseConfig)  # the settings table's defaults
     app.config.update(
         OPENAI_BASE_URL="http://sandbox/openai/v1",
         OPENAI_HTTP_TRANSPORT=httpx.WSGITransport(app=sandbox),

@@ -1,122 +1,20 @@
 """Opt-out plugin: stop keywords and "Parar promoções" quick replies opt a contact out.
 
-Listens to ``message_received`` only (the webhook does not know this plugin exists).
-An inbound text that *is* a stop keyword (whole message, case- and accent-insensitive,
-per-client lists in ``clients.settings["stop_keywords"]`` / ``["resubscribe_keywords"]``)
-adds an opt-out and sends one confirmation; a re-subscribe keyword removes it. The
-confirmation is a separate job: if sending fails, the opt-out still stands. A send that
-Meta refuses with 131050 (the user stopped marketing messages in WhatsApp) is recorded
-as an opt-out too.
+It only connects: the rules (keywords, the confirmation job, Meta's 131050) live in
+:mod:`clickpro.services.contacts.optout_rules`. Listens to ``message_received`` and
+``message_status_changed`` of this app only (the webhook does not know this plugin
+exists; an app built with ``PLUGINS=()`` has no opt-out by keyword).
 """
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from clickpro import events
-from clickpro.extensions import db
-from clickpro.models import Client, Contact, Direction, Message, MessageStatus, OptOutSource
 from clickpro.plugins.api import connect
-from clickpro.services.contacts import optout
-
-log = logging.getLogger(__name__)
-
-STOP_CONFIRMATION = (
-    "Pronto! Você não receberá mais mensagens promocionais. Para voltar, responda VOLTAR."
-)
-RESUBSCRIBE_CONFIRMATION = (
-    "Pronto! Você voltará a receber nossas mensagens promocionais. Para sair, responda SAIR."
-)
-META_MARKETING_OPT_OUT = 131050  # "user has stopped marketing messages" (Meta)
+from clickpro.services.contacts import optout_rules
 
 
 def init_app(app: Flask) -> None:
-    connect(events.message_received, on_message_received)
-    connect(events.message_status_changed, on_message_status_changed)
-
-
-def keyword_text(message: Message) -> str | None:
-    """What the contact 'said': a text, a template quick reply or an interactive reply."""
-    payload = message.payload or {}
-    if message.type == "text":
-        return (payload.get("text") or {}).get("body") or message.body
-    if message.type == "button":
-        button = payload.get("button") or {}
-        return button.get("text") or button.get("payload")
-    if message.type == "interactive":
-        inter = payload.get("interactive") or {}
-        reply = inter.get("button_reply") or inter.get("list_reply") or {}
-        return reply.get("title") or reply.get("id")
-    return None
-
-
-def _action(client_id: int, message: Message) -> str | None:
-    action = optout.keyword_action(client_id, keyword_text(message))
-    if action is None and message.type == "button":  # payload and text may differ
-        action = optout.keyword_action(
-            client_id, (message.payload.get("button") or {}).get("payload")
-        )
-    return action
-
-
-def on_message_received(sender, *, client_id: int, message_id: int, contact_id: int, **_) -> None:
-    message = db.session.get(Message, message_id)
-    if message is None or message.client_id != client_id or message.direction != Direction.IN:
-        return
-    action = _action(client_id, message)
-    if action is None:
-        return
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.client_id != client_id:
-        return
-    if action == "stop":
-        changed = optout.add_opt_out(
-            client_id, contact.phone_e164, OptOutSource.KEYWORD, reason=message.body[:500]
-        )
-    else:
-        changed = optout.remove_opt_out(client_id, contact.phone_e164, OptOutSource.KEYWORD)
-    if changed:  # a repeated SAIR confirms nothing twice
-        _enqueue_confirmation(client_id, contact_id, action)
-
-
-def _enqueue_confirmation(client_id: int, contact_id: int, action: str) -> None:
-    from clickpro.tasks import QUEUE_DEFAULT, enqueue
-
-    try:
-        enqueue(send_confirmation, client_id, contact_id, action, queue=QUEUE_DEFAULT)
-    except Exception:
-        log.exception("could not enqueue the opt-out confirmation for contact %s", contact_id)
-
-
-def send_confirmation(client_id: int, contact_id: int, action: str) -> bool:
-    """Job: one confirmation text (author SYSTEM). Failure is logged; the opt-out stands."""
-    client = db.session.get(Client, client_id)
-    settings = (client.settings or {}) if client is not None else {}
-    if action == "stop":
-        body = settings.get("optout_confirmation") or STOP_CONFIRMATION
-    else:
-        body = settings.get("resubscribe_confirmation") or RESUBSCRIBE_CONFIRMATION
-    try:
-        from clickpro.services.messaging.outbound import send_text
-
-        send_text(client_id, contact_id, body, author="SYSTEM")
-    except Exception:
-        db.session.rollback()
-        log.exception("opt-out confirmation to contact %s failed (opt-out kept)", contact_id)
-        return False
-    return True
-
-
-def on_message_status_changed(sender, *, client_id: int, message_id: int, status: str, **_) -> None:
-    if status != MessageStatus.FAILED:
-        return
-    message = db.session.get(Message, message_id)
-    if message is None or message.client_id != client_id:
-        return
-    if message.error_code != META_MARKETING_OPT_OUT:
-        return
-    contact = db.session.get(Contact, message.contact_id)
-    if contact is not None:
-        optout.add_opt_out(client_id, contact.phone_e164, OptOutSource.META, reason="131050")
+    connect(app, events.message_received, optout_rules.on_message_received)
+    connect(app, events.message_status_changed, optout_rules.on_message_status_changed)

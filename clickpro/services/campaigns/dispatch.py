@@ -71,10 +71,10 @@ class Dispatcher:
         cfg = current_app.config
         self.campaign_id = campaign_id
         self.slot = slot
-        self.slice_s = float(cfg.get("CAMPAIGN_DISPATCH_SLICE_S", 300))
-        self.max_threads = int(cfg.get("CAMPAIGN_SEND_THREADS", 32))
-        self.fail_window = int(cfg.get("CAMPAIGN_FAILURE_WINDOW", 50))
-        self.fail_share = float(cfg.get("CAMPAIGN_FAILURE_SHARE", 0.5))
+        self.slice_s = float(cfg["CAMPAIGN_DISPATCH_SLICE_S"])
+        self.max_threads = int(cfg["CAMPAIGN_SEND_THREADS"])
+        self.fail_window = int(cfg["CAMPAIGN_FAILURE_WINDOW"])
+        self.fail_share = float(cfg["CAMPAIGN_FAILURE_SHARE"])
         self.redis = redis_connection()
         self.limiter = RateLimiter(self.redis)
         self.results: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
@@ -100,7 +100,7 @@ class Dispatcher:
             reason = self._run(lease)
         finally:
             lease.release()
-        if reason == "slice" and current_app.config.get("RQ_ASYNC", True):
+        if reason == "slice" and current_app.config["RQ_ASYNC"]:
             # Give the worker back, then continue in a fresh job (inline RQ: the caller loops).
             enqueue(
                 "campaigns.dispatch",
@@ -149,7 +149,7 @@ class Dispatcher:
         self.limiter_key = f"phone:{credential.phone_number_id}"
         # Slots are spaced for a little under the rate: a send that leaves a few ms late
         # (GIL, scheduling) then cannot push any 1-second window at Meta over the rate.
-        headroom = float(current_app.config.get("CAMPAIGN_RATE_HEADROOM", 0.02))
+        headroom = float(current_app.config["CAMPAIGN_RATE_HEADROOM"])
         self.rate = float(min(campaign.rate_mps or 1, credential.throughput_mps)) * (1 - headroom)
         # Plain values: ORM objects expire on commit and send threads have no session.
         self.template_id = template.id

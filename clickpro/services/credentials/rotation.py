@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _primary_key() -> Fernet:
-    raw = current_app.config.get("CLICKPRO_ENCRYPTION_KEYS") or ""
+    raw = current_app.config["CLICKPRO_ENCRYPTION_KEYS"] or ""
     return Fernet(next(k.strip() for k in raw.split(",") if k.strip()))
 
 

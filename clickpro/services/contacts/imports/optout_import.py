@@ -32,7 +32,7 @@ class OptOutImportResult:
 
 
 def import_opt_outs(client_id: int, stream_or_path, reason: str = "") -> OptOutImportResult:
-    max_bytes = int(current_app.config.get("IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+    max_bytes = int(current_app.config["IMPORT_MAX_BYTES"])
     path = save_upload(client_id, stream_or_path, max_bytes)
     try:
         return _import(client_id, path, reason)

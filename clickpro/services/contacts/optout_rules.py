@@ -1,0 +1,112 @@
+"""Opt-out rules that react to messages (connected by the ``optout`` plugin).
+
+An inbound text that *is* a stop keyword (whole message, case- and accent-insensitive,
+per-client lists in ``clients.settings["stop_keywords"]`` / ``["resubscribe_keywords"]``)
+adds an opt-out and sends one confirmation; a re-subscribe keyword removes it. The
+confirmation is a separate job (``optout.send_confirmation``): if sending fails, the
+opt-out still stands. A send that Meta refuses with 131050 (the user stopped marketing
+messages in WhatsApp) is recorded as an opt-out too.
+
+Receives ``message_received`` and ``message_status_changed``; sends nothing itself
+(:mod:`clickpro.services.contacts.optout` sends ``contact_opted_out``/``_in``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from clickpro.extensions import db
+from clickpro.jobs import QUEUE_DEFAULT, enqueue
+from clickpro.models import Client, Contact, Direction, Message, MessageStatus, OptOutSource
+from clickpro.services.contacts import optout
+from clickpro.services.messaging import outbound
+
+log = logging.getLogger(__name__)
+
+STOP_CONFIRMATION = (
+    "Pronto! Você não receberá mais mensagens promocionais. Para voltar, responda VOLTAR."
+)
+RESUBSCRIBE_CONFIRMATION = (
+    "Pronto! Você voltará a receber nossas mensagens promocionais. Para sair, responda SAIR."
+)
+META_MARKETING_OPT_OUT = 131050  # "user has stopped marketing messages" (Meta)
+CONFIRMATION_JOB = "optout.send_confirmation"
+
+
+def keyword_text(message: Message) -> str | None:
+    """What the contact 'said': a text, a template quick reply or an interactive reply."""
+    payload = message.payload or {}
+    if message.type == "text":
+        return (payload.get("text") or {}).get("body") or message.body
+    if message.type == "button":
+        button = payload.get("button") or {}
+        return button.get("text") or button.get("payload")
+    if message.type == "interactive":
+        inter = payload.get("interactive") or {}
+        reply = inter.get("button_reply") or inter.get("list_reply") or {}
+        return reply.get("title") or reply.get("id")
+    return None
+
+
+def _action(client_id: int, message: Message) -> str | None:
+    action = optout.keyword_action(client_id, keyword_text(message))
+    if action is None and message.type == "button":  # payload and text may differ
+        action = optout.keyword_action(
+            client_id, (message.payload.get("button") or {}).get("payload")
+        )
+    return action
+
+
+def on_message_received(sender, *, client_id: int, message_id: int, contact_id: int, **_) -> None:
+    """A stop/resubscribe keyword changes the opt-out and queues one confirmation."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.client_id != client_id or message.direction != Direction.IN:
+        return
+    action = _action(client_id, message)
+    if action is None:
+        return
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.client_id != client_id:
+        return
+    if action == "stop":
+        changed = optout.add_opt_out(
+            client_id, contact.phone_e164, OptOutSource.KEYWORD, reason=message.body[:500]
+        )
+    else:
+        changed = optout.remove_opt_out(client_id, contact.phone_e164, OptOutSource.KEYWORD)
+    if changed:  # a repeated SAIR confirms nothing twice
+        try:
+            enqueue(CONFIRMATION_JOB, client_id, contact_id, action, queue=QUEUE_DEFAULT)
+        except Exception:
+            log.exception("could not enqueue the opt-out confirmation for contact %s", contact_id)
+
+
+def send_confirmation(client_id: int, contact_id: int, action: str) -> bool:
+    """One confirmation text (author SYSTEM). Failure is logged; the opt-out stands."""
+    client = db.session.get(Client, client_id)
+    settings = (client.settings or {}) if client is not None else {}
+    if action == "stop":
+        body = settings.get("optout_confirmation") or STOP_CONFIRMATION
+    else:
+        body = settings.get("resubscribe_confirmation") or RESUBSCRIBE_CONFIRMATION
+    try:
+        outbound.send_text(client_id, contact_id, body, author="SYSTEM")
+    except Exception:
+        db.session.rollback()
+        log.exception("opt-out confirmation to contact %s failed (opt-out kept)", contact_id)
+        return False
+    return True
+
+
+def on_message_status_changed(sender, *, client_id: int, message_id: int, status: str, **_) -> None:
+    """Meta's 131050 on a failed send: the user stopped marketing messages → opt-out."""
+    if status != MessageStatus.FAILED:
+        return
+    message = db.session.get(Message, message_id)
+    if message is None or message.client_id != client_id:
+        return
+    if message.error_code != META_MARKETING_OPT_OUT:
+        return
+    contact = db.session.get(Contact, message.contact_id)
+    if contact is not None:
+        optout.add_opt_out(client_id, contact.phone_e164, OptOutSource.META, reason="131050")
