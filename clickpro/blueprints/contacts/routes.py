@@ -13,6 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from clickpro.blueprints.contacts.forms import ContactForm, CsrfForm
+from clickpro.blueprints.errors import form_error
 from clickpro.guards import client_required
 from clickpro.models import Contact, ContactList
 from clickpro.services.contacts import lists as contact_lists
@@ -101,8 +102,8 @@ def new():
             contact = create_contact(
                 client.id, form.phone.data or "", form.name.data or "", attributes
             )
-        except ContactError as exc:
-            form.phone.errors = [*form.phone.errors, str(exc)]
+        except ContactError as exc:  # under its field (phone), else flashed (attributes)
+            form_error(form, exc)
         else:
             flash(_("Contato criado."), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
@@ -144,8 +145,8 @@ def edit(contact_id: int):
                 name=form.name.data or "",
                 attributes=attributes,
             )
-        except ContactError as exc:
-            form.phone.errors = [*form.phone.errors, str(exc)]
+        except ContactError as exc:  # under its field (phone), else flashed (attributes)
+            form_error(form, exc)
         else:
             flash(_("Contato atualizado."), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))

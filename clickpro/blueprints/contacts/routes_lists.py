@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from clickpro.blueprints.contacts.forms import AddToListForm, CsrfForm, ListForm
 from clickpro.blueprints.contacts.routes import bp, int_arg
+from clickpro.blueprints.errors import form_error
 from clickpro.guards import client_required
 from clickpro.models import Contact, ContactList
 from clickpro.services.contacts import lists as contact_lists
@@ -25,7 +26,7 @@ def lists():
             try:
                 created = contact_lists.create_list(client.id, form.name.data or "")
             except ListError as exc:
-                form.name.errors = [*form.name.errors, str(exc)]
+                form_error(form, exc)
             else:
                 flash(_("Lista criada."), "success")
                 return redirect(url_for("contacts.list_detail", list_id=created.id))
