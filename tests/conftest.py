@@ -71,8 +71,12 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             _db.session.commit()
+        context = contextvars.Context()
         try:
-            return contextvars.Context().run(super().open, *args, **kwargs)
+            response = context.run(super().open, *args, **kwargs)
+            if response.is_streamed:  # stream_with_context: read it where it was pushed
+                context.run(response.make_sequence)
+            return response
         finally:
             if has_app_context():
                 _db.session.expire_all()

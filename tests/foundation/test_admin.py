@@ -224,3 +224,31 @@ def test_admin_forms_carry_the_app_csrf_token(make_app, create_user):
         "/admin/admin_clients/new/", data={"name": "Sem token", "slug": "sem-token"}
     )
     assert refused.status_code == 400
+
+
+def test_deactivating_a_user_or_removing_a_membership_revokes_their_tokens(
+    root_http, app, create_client, create_member, db
+):
+    from clickpro.models import ApiToken
+    from clickpro.services.api.tokens import create_token
+
+    tenant = create_client()
+    member = create_member(tenant, Role.CLIENT_USER)
+    leaver = create_member(tenant, Role.CLIENT_USER)
+    create_token(tenant.id, "do membro", user_id=member.id)
+    create_token(tenant.id, "de quem sai", user_id=leaver.id)
+    saved = app.test_client()
+    with saved.session_transaction() as session:
+        session["_user_id"] = member.get_id()
+    response = root_http.post(
+        f"/admin/admin_users/edit/?id={member.id}",
+        data={"email": member.email, "name": member.name},  # is_active unchecked
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    membership = db.session.scalar(sa.select(ClientMember).where(ClientMember.user_id == leaver.id))
+    deleted = root_http.post("/admin/admin_members/delete/", data={"id": membership.id})
+    assert deleted.status_code == 302
+    db.session.expire_all()
+    tokens = db.session.scalars(sa.select(ApiToken)).all()
+    assert all(token.revoked_at is not None for token in tokens), tokens
+    assert saved.get("/").status_code == 302  # the deactivated user's cookie is dead

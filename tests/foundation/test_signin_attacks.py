@@ -139,7 +139,7 @@ def test_one_address_is_throttled_on_an_account_and_told_when_to_retry(client, c
     retry_after = int(throttled.headers["Retry-After"])
     assert 14 * 60 < retry_after <= 15 * 60
     text = throttled.get_data(as_text=True)
-    assert "Tente de novo em 15 minuto(s)" in text
+    assert "Tente de novo em 15 minutos." in text
     # The failure message states the settings' numbers.
     failed = _attempt(client, "someone@example.com", WRONG, ip="192.0.2.99")
     assert "Após 5 tentativas erradas" in failed.get_data(as_text=True)
@@ -256,7 +256,7 @@ def test_a_deactivated_member_cookie_is_dead_and_tokens_revoked(
 
     admin = _signed_in(app, tenant.admin.email)
     page = admin.get("/members").get_data(as_text=True)
-    assert "1 token de API será revogado" in page
+    assert "Ao desativar, 1 token de API será revogado" in page
     membership = db.session.query(ClientMember).filter_by(user_id=member.id).one()
     done = admin.post(f"/members/{membership.id}/deactivate", follow_redirects=True)
     assert "1 token(s) de API" in done.get_data(as_text=True)

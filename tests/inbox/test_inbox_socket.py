@@ -160,9 +160,7 @@ def test_deactivation_and_logout_disconnect_open_sockets_at_once(
     member = create_member(tenant, Role.CLIENT_USER)
     other = create_member(tenant, Role.CLIENT_USER)
     member_email, other_email, admin_email = member.email, other.email, tenant.admin.email
-    membership_id = (
-        db.session.query(ClientMember.id).filter_by(user_id=member.id).scalar()
-    )
+    membership_id = db.session.query(ClientMember.id).filter_by(user_id=member.id).scalar()
     with ServerThread(server_app) as server:
         member_http = login(server.url, member_email, PASSWORD)
         member_sock = LiveClient(server.url, member_http)

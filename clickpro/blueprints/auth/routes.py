@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from clickpro.blueprints.auth import throttle
@@ -65,9 +66,10 @@ def login():
         throttled = throttle.reserve_attempt(form.email.data or "")
         if throttled is not None:
             flash(
-                _(
-                    "Muitas tentativas de entrada. Tente de novo em %(minutes)s minuto(s).",
-                    minutes=throttled.minutes,
+                ngettext(
+                    "Muitas tentativas de entrada. Tente de novo em %(num)s minuto.",
+                    "Muitas tentativas de entrada. Tente de novo em %(num)s minutos.",
+                    throttled.minutes,
                 ),
                 "danger",
             )
