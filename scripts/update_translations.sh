@@ -29,7 +29,7 @@ from babel.messages.pofile import read_po
 
 with open(sys.argv[1], "rb") as fh:
     catalog = read_po(fh)
-todo = [m for m in catalog if m.id and (not m.string or m.fuzzy)]
+todo = [m for m in catalog if m.id and (m.fuzzy or not all(m.string if isinstance(m.string, tuple) else [m.string]))]
 total = sum(1 for m in catalog if m.id)
 print(f"{total - len(todo)}/{total} strings translated")
 for message in todo:

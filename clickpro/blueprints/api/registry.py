@@ -18,6 +18,7 @@ from functools import partial, wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from pydantic import BaseModel
 
 from clickpro.blueprints.api.auth import ApiError, Caller, authenticate, check_rate_limit
@@ -182,7 +183,7 @@ def int_cursor(cursor: str | None) -> int | None:
     if cursor in (None, ""):
         return None
     if not cursor.isdigit() or len(cursor) > 18:
-        raise invalid({"cursor": ["Cursor inválido: use o next_cursor da página anterior."]})
+        raise invalid({"cursor": [_("Cursor inválido: use o next_cursor da página anterior.")]})
     return int(cursor)
 
 
@@ -198,4 +199,4 @@ def id_desc_page(model, stmt: sa.Select, cursor: str | None, limit: int) -> tupl
 
 
 def not_found(what: str = "Recurso") -> ApiError:
-    return ApiError(404, "not_found", f"{what} não encontrado.")
+    return ApiError(404, "not_found", _("%(what)s não encontrado.", what=what))

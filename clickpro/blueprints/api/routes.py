@@ -22,7 +22,7 @@ from clickpro.blueprints.api.auth import ApiError
 from clickpro.blueprints.api.forms import CsrfForm, TokenForm, WebhookForm
 from clickpro.blueprints.api.openapi import build_document
 from clickpro.blueprints.api.registry import OPERATIONS, v1
-from clickpro.blueprints.errors import from_http, json_error
+from clickpro.blueprints.errors import form_error, from_http, json_error
 from clickpro.errors import ServiceError
 from clickpro.extensions import csrf, db
 from clickpro.guards import admin_required
@@ -52,7 +52,7 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     current_app.logger.error("API error", exc_info=exc)
     db.session.rollback()
-    return _api_error(ApiError(500, "internal_error", "Erro interno. Tente de novo."))
+    return _api_error(ApiError(500, "internal_error", _("Erro interno. Tente de novo.")))
 
 
 @v1.route("/openapi.json")
@@ -87,7 +87,7 @@ def tokens():
             flash(_("Token criado. Copie agora: ele não será mostrado de novo."), "success")
             form = TokenForm(formdata=None)
         except api_tokens.ApiTokenError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
+            form_error(form, exc)
     return render_template(
         "api/tokens.html",
         form=form,
@@ -128,8 +128,7 @@ def webhooks():
                   "success")  # fmt: skip
             form = WebhookForm(formdata=None)
         except hooks.WebhookEndpointError as exc:
-            field = getattr(form, exc.field or "url")
-            field.errors = [*field.errors, exc.message]
+            form_error(form, exc)
     return render_template(
         "api/webhooks.html",
         form=form,

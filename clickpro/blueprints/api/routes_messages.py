@@ -67,7 +67,7 @@ def send_message(caller: Caller, body: SendMessageIn):
             if optout.is_opted_out(caller.client_id, contact.phone_e164):
                 raise ApiError(
                     422, "opted_out", _("Este número pediu para não receber mensagens."),
-                    {"phone": ["Número em opt-out."]},
+                    {"phone": [_("Número em opt-out.")]},
                 )  # fmt: skip
             values = body.variables.model_dump(exclude_none=True)
             message = outbound.send_template(

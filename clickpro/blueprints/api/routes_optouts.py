@@ -135,7 +135,7 @@ def _form_int(name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) > 2**31 - 1:
-        raise invalid({name: ["Informe um número inteiro."]})
+        raise invalid({name: [gettext("Informe um número inteiro.")]})
     return int(raw)
 
 
@@ -146,7 +146,7 @@ def _mapping(import_id: int) -> tuple[dict, dict]:
         try:
             mapping = json.loads(raw)
         except ValueError:
-            raise invalid({"mapping": ["JSON inválido."]}) from None
+            raise invalid({"mapping": [gettext("JSON inválido.")]}) from None
         return mapping, options
     _, _, _, suggested = imports.preview_import(import_id)
     suggested = dict(suggested)
@@ -163,7 +163,7 @@ def create_import(caller: Caller):
     if upload is None or not upload.filename:
         if not request.mimetype.startswith("multipart/"):
             raise ApiError(415, "unsupported_media_type", "Envie multipart/form-data.")
-        raise invalid({"file": ["Envie a planilha no campo file."]})
+        raise invalid({"file": [gettext("Envie a planilha no campo file.")]})
     list_id = _form_int("list_id")
     try:
         imp = imports.create_import(

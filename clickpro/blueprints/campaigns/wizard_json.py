@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
+from clickpro.blueprints.errors import json_error
+from clickpro.errors import NotFoundError
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import Contact, ContactList, ContactListMember, Template
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns.audience import count_audience
-from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.vars import ContactData, normalize, preview
 from clickpro.services.templates.rules import render_text, variable_slots
 from clickpro.tenancy import get_owned_or_404, require_client
@@ -66,7 +68,7 @@ def sample_preview():
     template = db.session.scalar(sa.select(Template).where(
         Template.client_id == client.id, Template.id == (_ids([data.get("template_id")]) or [0])[0]))  # fmt: skip
     if template is None:
-        return jsonify(error=str(CampaignError("Modelo não encontrado."))), 404
+        return json_error(NotFoundError(_("Modelo não encontrado."), field="template_id"))
     variables = normalize(
         template.components,
         data.get("variables") if isinstance(data.get("variables"), dict) else {},

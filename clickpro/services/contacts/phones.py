@@ -221,8 +221,8 @@ def _drop_trunk_zero(national: str) -> str:
 
 def _length_error(n: int) -> InvalidPhone:
     if n < 10:
-        return _invalid("too_short", "Número curto demais")
-    return _invalid("too_long", "Número longo demais")
+        return _invalid("too_short", _("Número curto demais"))
+    return _invalid("too_long", _("Número longo demais"))
 
 
 def _international_after_00(rest: str, mobile_only: bool) -> str:

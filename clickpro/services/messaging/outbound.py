@@ -71,8 +71,10 @@ class WindowClosed(OutboundError):
     def __init__(self, row: Message | None = None) -> None:
         self.row = row
         super().__init__(
-            "A janela de 24 horas desta conversa está fechada: o contato não escreve há "
-            "mais de 24 horas. Envie um modelo aprovado."
+            _(
+                "A janela de 24 horas desta conversa está fechada: o contato não escreve há "
+                "mais de 24 horas. Envie um modelo aprovado."
+            )
         )
 
 

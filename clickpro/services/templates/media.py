@@ -13,6 +13,13 @@ import re
 
 from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
+
+
+class TemplateInputError(ServiceError, ValueError):
+    """A header file or a variable value the template cannot take (message translated)."""
+
+
 VAR_RE = re.compile(r"\{\{(\d+)\}\}")
 ANY_PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}")
 # Meta refuses parameters with new lines, tabs or more than 3 consecutive spaces.
@@ -117,17 +124,17 @@ def _format_mb(size: int) -> str:
 
 
 def validate_header_media(content: bytes, header_format: str) -> str:
-    """Check an uploaded header file; return its MIME type or raise ValueError (pt_BR)."""
+    """Check an uploaded header file; return its MIME type or raise TemplateInputError."""
     rule = MEDIA_RULES.get((header_format or "").upper())
     if rule is None:
-        raise ValueError(_("Este formato de cabeçalho não aceita arquivo de mídia."))
+        raise TemplateInputError(_("Este formato de cabeçalho não aceita arquivo de mídia."))
     accepted, limit, expected, plural = rule
     if not content:
-        raise ValueError(_("O arquivo enviado está vazio."))
+        raise TemplateInputError(_("O arquivo enviado está vazio."))
     mime = sniff_mime(content)
     if mime not in accepted:
-        detected = _LABELS.get(mime or "", "tipo desconhecido")
-        raise ValueError(
+        detected = _LABELS.get(mime or "", _("tipo desconhecido"))
+        raise TemplateInputError(
             _(
                 "O arquivo não é %(expected)s (conteúdo detectado: %(detected)s). O tipo é verificado pelo conteúdo, não pelo nome do arquivo.",
                 expected=expected,
@@ -135,7 +142,7 @@ def validate_header_media(content: bytes, header_format: str) -> str:
             )
         )
     if len(content) > limit:
-        raise ValueError(
+        raise TemplateInputError(
             _(
                 "O arquivo tem %(format_mb)s; o limite da Meta para %(plural)s é %(limit_mb)s MB.",
                 format_mb=_format_mb(len(content)),
@@ -163,21 +170,29 @@ def variable_errors(text: str) -> list[str]:
     errors = []
     for inner in ANY_PLACEHOLDER_RE.findall(text or ""):
         if not inner.isdigit():
-            errors.append(f"Variável inválida {{{{{inner}}}}}: use apenas números, como {{{{1}}}}.")
+            errors.append(
+                _("Variável inválida {{%(inner)s}}: use apenas números, como {{1}}.", inner=inner)
+            )
     numbers = variables_in(text)
     if any(n == 0 for n in numbers):
-        errors.append("As variáveis começam em {{1}}; {{0}} não é permitido.")
+        errors.append(_("As variáveis começam em {{1}}; {{0}} não é permitido."))
     elif numbers != list(range(1, len(numbers) + 1)):
         if numbers == sorted(numbers):
             missing = next(i for i in range(1, numbers[-1] + 1) if i not in numbers)
             errors.append(
-                f"As variáveis devem ser sequenciais, sem pular números: falta {{{{{missing}}}}}."
+                _(
+                    "As variáveis devem ser sequenciais, sem pular números: falta {{%(missing)s}}.",
+                    missing=missing,
+                )
             )
         else:
             first_bad = next(n for i, n in enumerate(numbers) if n != i + 1)
             errors.append(
-                "As variáveis devem aparecer em ordem ({{1}}, {{2}}, {{3}}…): "
-                f"{{{{{first_bad}}}}} aparece antes de {{{{{numbers.index(first_bad) + 1}}}}}."
+                _(
+                    "As variáveis devem aparecer em ordem ({{1}}, {{2}}, {{3}}…): {{%(first_bad)s}} aparece antes de {{%(value)s}}.",
+                    first_bad=first_bad,
+                    value=numbers.index(first_bad) + 1,
+                )
             )
     return errors
 
@@ -188,11 +203,20 @@ def example_errors(examples: list[str], count: int, where: str) -> list[str]:
     for i in range(count):
         value = examples[i] if i < len(examples) else ""
         if not (value or "").strip():
-            errors.append(f"Informe um exemplo para a variável {{{{{i + 1}}}}} {where}.")
+            errors.append(
+                _(
+                    "Informe um exemplo para a variável {{%(value)s}} %(where)s.",
+                    value=i + 1,
+                    where=where,
+                )
+            )
         elif BAD_PARAM_RE.search(value):
             errors.append(
-                f"O exemplo da variável {{{{{i + 1}}}}} {where} não pode ter quebras de linha, "
-                "tabulações nem 4 ou mais espaços seguidos."
+                _(
+                    "O exemplo da variável {{%(value)s}} %(where)s não pode ter quebras de linha, tabulações nem 4 ou mais espaços seguidos.",
+                    value=i + 1,
+                    where=where,
+                )
             )
     return errors
 
@@ -236,7 +260,7 @@ def variable_slots(components: list[dict]) -> dict:
 def _param_text(value, where: str, number: int) -> str:
     text = "" if value is None else str(value).strip()
     if not text:
-        raise ValueError(
+        raise TemplateInputError(
             _(
                 "O valor da variável {{%(number)s}} %(where)s está vazio.",
                 number=number,
@@ -255,12 +279,16 @@ def _as_list(value) -> list:
 
 
 def _button_label(index: str) -> str:
-    return f"O botão {int(index) + 1}" if index.isdigit() else f"O botão {index!r}"
+    return (
+        _("O botão %(value)s", value=int(index) + 1)
+        if index.isdigit()
+        else _("O botão %(index)r", index=index)
+    )
 
 
 def _check_count(values: list, expected: int, where: str) -> None:
     if len(values) != expected:
-        raise ValueError(
+        raise TemplateInputError(
             _(
                 "%(where)s do modelo tem %(expected)s variável(is), mas foram informados %(count)s valor(es).",
                 where=where,
@@ -273,10 +301,12 @@ def _check_count(values: list, expected: int, where: str) -> None:
 def _media_parameter(fmt: str, media) -> dict:
     if fmt == "LOCATION":
         if not isinstance(media, dict) or "latitude" not in media or "longitude" not in media:
-            raise ValueError(_("Informe a localização do cabeçalho (latitude e longitude)."))
+            raise TemplateInputError(
+                _("Informe a localização do cabeçalho (latitude e longitude).")
+            )
         return {"type": "location", "location": dict(media)}
     if not isinstance(media, dict) or not (media.get("id") or media.get("link")):
-        raise ValueError(_("Informe a mídia do cabeçalho do modelo (link ou id da mídia)."))
+        raise TemplateInputError(_("Informe a mídia do cabeçalho do modelo (link ou id da mídia)."))
     kind = fmt.lower()
     obj = {"id": str(media["id"])} if media.get("id") else {"link": str(media["link"])}
     if kind == "document" and media.get("filename"):
@@ -296,34 +326,35 @@ def build_send_components(components: list[dict], values: dict) -> list[dict]:
     slots = variable_slots(components)
     result: list[dict] = []
     header = _as_list(values.get("header"))
-    _check_count(header, slots["header"], "O cabeçalho")
+    _check_count(header, slots["header"], _("O cabeçalho"))
     if slots["header_media"]:
         parameter = _media_parameter(slots["header_media"], values.get("header_media"))
         result.append({"type": "header", "parameters": [parameter]})
     elif header:
         params = [
-            {"type": "text", "text": _param_text(v, "do cabeçalho", i + 1)}
+            {"type": "text", "text": _param_text(v, _("do cabeçalho"), i + 1)}
             for i, v in enumerate(header)
         ]
         result.append({"type": "header", "parameters": params})
     body = _as_list(values.get("body"))
-    _check_count(body, slots["body"], "O corpo")
+    _check_count(body, slots["body"], _("O corpo"))
     if body:
         params = [
-            {"type": "text", "text": _param_text(v, "do corpo", i + 1)} for i, v in enumerate(body)
+            {"type": "text", "text": _param_text(v, _("do corpo"), i + 1)}
+            for i, v in enumerate(body)
         ]
         result.append({"type": "body", "parameters": params})
     given = {str(k): _as_list(v) for k, v in (values.get("buttons") or {}).items()}
     for index in given:
         if index not in slots["buttons"] and given[index]:
-            raise ValueError(
+            raise TemplateInputError(
                 _("%(button_label)s do modelo não tem variável.", button_label=_button_label(index))
             )
     buttons = _buttons_of(components)
     for index, expected in slots["buttons"].items():
         button_values = given.get(index, [])
         _check_count(button_values, expected, _button_label(index))
-        text = _param_text(button_values[0], f"do botão {int(index) + 1}", 1)
+        text = _param_text(button_values[0], _("do botão %(value)s", value=int(index) + 1), 1)
         if _upper(buttons[int(index)]) == "COPY_CODE":
             sub_type, parameter = "copy_code", {"type": "coupon_code", "coupon_code": text}
         else:  # URL suffix, or the code of an OTP (authentication) button

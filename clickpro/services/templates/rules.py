@@ -1,7 +1,8 @@
 """WhatsApp message template rules: validation and Meta's create payload (and its inverse).
 
-Pure domain logic (no Flask, no DB). Mirrors Meta's creation rules so most rejections are
-caught before submission; every user-facing message is in Brazilian Portuguese.
+Pure domain logic (no DB; flask_babel's gettext only, which also works outside an app).
+Mirrors Meta's creation rules so most rejections are caught before submission; every
+user-facing message goes through gettext (pt_BR source, English catalog).
 
 AUTHENTICATION category: *refused* by ``validate_draft`` (Meta imposes a fixed text and an
 OTP button that this editor does not build). Imported AUTHENTICATION templates are still
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from flask_babel import gettext
 
 # Send side and media live in template_media (size limit); re-exported so callers only
 # need ``clickpro.services.templates.rules``.
@@ -115,33 +118,49 @@ def validate_draft(draft: TemplateDraft) -> dict[str, list[str]]:
 
     name = draft.name or ""
     if not name.strip():
-        add("name", "O nome é obrigatório.")
+        add("name", gettext("O nome é obrigatório."))
     else:
         if len(name) > NAME_MAX:
-            add("name", f"O nome deve ter no máximo {NAME_MAX} caracteres.")
+            add(
+                "name",
+                gettext("O nome deve ter no máximo %(name_max)s caracteres.", name_max=NAME_MAX),
+            )
         if not NAME_RE.match(name):
             add(
                 "name",
-                "O nome deve ter apenas letras minúsculas, números e _ (sem espaços nem acentos).",
+                gettext(
+                    "O nome deve ter apenas letras minúsculas, números e _ (sem espaços nem acentos)."
+                ),
             )
     if draft.language not in LANGUAGE_CODES:
-        add("language", "Idioma não suportado.")
+        add("language", gettext("Idioma não suportado."))
     if draft.category not in CATEGORIES:
-        add("category", "Categoria inválida: escolha Marketing, Utilidade ou Autenticação.")
+        add(
+            "category", gettext("Categoria inválida: escolha Marketing, Utilidade ou Autenticação.")
+        )
     elif draft.category == "AUTHENTICATION":
         add(
             "category",
-            "Modelos de Autenticação (código de verificação) usam um texto fixo da Meta e "
-            "ainda não podem ser criados pelo ClickPro. Crie-os no WhatsApp Manager e "
-            "importe-os, ou use a categoria Utilidade.",
+            gettext(
+                "Modelos de Autenticação (código de verificação) usam um texto fixo da Meta e "
+                "ainda não podem ser criados pelo ClickPro. Crie-os no WhatsApp Manager e "
+                "importe-os, ou use a categoria Utilidade."
+            ),
         )
     _validate_header(draft, add)
     _validate_body(draft, add)
     footer = (draft.footer_text or "").strip()
     if len(footer) > FOOTER_MAX:
-        add("footer_text", f"O rodapé deve ter no máximo {FOOTER_MAX} caracteres ({len(footer)}).")
+        add(
+            "footer_text",
+            gettext(
+                "O rodapé deve ter no máximo %(footer_max)s caracteres (%(count)s).",
+                footer_max=FOOTER_MAX,
+                count=len(footer),
+            ),
+        )
     if ANY_PLACEHOLDER_RE.search(footer):
-        add("footer_text", "O rodapé não pode ter variáveis.")
+        add("footer_text", gettext("O rodapé não pode ter variáveis."))
     _validate_buttons(draft.buttons, add)
     return errors
 
@@ -149,39 +168,55 @@ def validate_draft(draft: TemplateDraft) -> dict[str, list[str]]:
 def _validate_header(draft: TemplateDraft, add) -> None:
     fmt = draft.header_format or "NONE"
     if fmt not in HEADER_FORMATS:
-        add("header_format", "Formato de cabeçalho inválido.")
+        add("header_format", gettext("Formato de cabeçalho inválido."))
         return
     if fmt == "TEXT":
         text = (draft.header_text or "").strip()
         if not text:
-            add("header_text", "Informe o texto do cabeçalho ou escolha “Nenhum”.")
+            add("header_text", gettext("Informe o texto do cabeçalho ou escolha “Nenhum”."))
             return
         if len(text) > HEADER_MAX:
             add(
                 "header_text",
-                f"O cabeçalho deve ter no máximo {HEADER_MAX} caracteres ({len(text)}).",
+                gettext(
+                    "O cabeçalho deve ter no máximo %(header_max)s caracteres (%(count)s).",
+                    header_max=HEADER_MAX,
+                    count=len(text),
+                ),
             )
         if "\n" in text or "\t" in text:
-            add("header_text", "O cabeçalho não pode ter quebras de linha nem tabulações.")
+            add("header_text", gettext("O cabeçalho não pode ter quebras de linha nem tabulações."))
         if len(VAR_RE.findall(text)) > 1 or variables_in(text) not in ([], [1]):
-            add("header_text", "O cabeçalho pode ter no máximo uma variável, e ela deve ser {{1}}.")
+            add(
+                "header_text",
+                gettext("O cabeçalho pode ter no máximo uma variável, e ela deve ser {{1}}."),
+            )
         else:
             for message in variable_errors(text):
                 add("header_text", message)
         if variables_in(text):
-            for message in example_errors([draft.header_example], 1, "do cabeçalho"):
+            for message in example_errors([draft.header_example], 1, gettext("do cabeçalho")):
                 add("header_example", message)
     elif fmt in MEDIA_FORMATS and not (draft.header_handle or "").strip():
-        add("header_handle", "Envie o arquivo de mídia do cabeçalho (exemplo para a Meta).")
+        add(
+            "header_handle", gettext("Envie o arquivo de mídia do cabeçalho (exemplo para a Meta).")
+        )
 
 
 def _validate_body(draft: TemplateDraft, add) -> None:
     text = (draft.body_text or "").strip()
     if not text:
-        add("body_text", "O corpo da mensagem é obrigatório.")
+        add("body_text", gettext("O corpo da mensagem é obrigatório."))
         return
     if len(text) > BODY_MAX:
-        add("body_text", f"O corpo deve ter no máximo {BODY_MAX} caracteres ({len(text)}).")
+        add(
+            "body_text",
+            gettext(
+                "O corpo deve ter no máximo %(body_max)s caracteres (%(count)s).",
+                body_max=BODY_MAX,
+                count=len(text),
+            ),
+        )
     var_errors = variable_errors(text)
     for message in var_errors:
         add("body_text", message)
@@ -189,15 +224,17 @@ def _validate_body(draft: TemplateDraft, add) -> None:
     if not numbers:
         return
     if re.match(r"^\{\{\d+\}\}", text) or re.search(r"\{\{\d+\}\}$", text):
-        add("body_text", "O corpo não pode começar nem terminar com uma variável.")
+        add("body_text", gettext("O corpo não pode começar nem terminar com uma variável."))
     if len(numbers) * WORDS_PER_VARIABLE > _word_count(text):
         add(
             "body_text",
-            "Há variáveis demais para o tamanho do texto: use no máximo uma variável a cada "
-            f"{WORDS_PER_VARIABLE} palavras ou escreva uma mensagem mais longa.",
+            gettext(
+                "Há variáveis demais para o tamanho do texto: use no máximo uma variável a cada %(words_per_variable)s palavras ou escreva uma mensagem mais longa.",
+                words_per_variable=WORDS_PER_VARIABLE,
+            ),
         )
     if not var_errors:
-        for message in example_errors(draft.body_examples or [], len(numbers), "do corpo"):
+        for message in example_errors(draft.body_examples or [], len(numbers), gettext("do corpo")):
             add("body_examples", message)
 
 
@@ -205,35 +242,62 @@ def _validate_buttons(buttons: list[ButtonDraft], add) -> None:
     if not buttons:
         return
     if len(buttons) > BUTTONS_MAX:
-        add("buttons", f"No máximo {BUTTONS_MAX} botões no total ({len(buttons)}).")
-    labels = {"URL": "de link", "PHONE_NUMBER": "de telefone", "COPY_CODE": "de copiar código"}
+        add(
+            "buttons",
+            gettext(
+                "No máximo %(buttons_max)s botões no total (%(count)s).",
+                buttons_max=BUTTONS_MAX,
+                count=len(buttons),
+            ),
+        )
+    labels = {
+        "URL": gettext("de link"),
+        "PHONE_NUMBER": gettext("de telefone"),
+        "COPY_CODE": gettext("de copiar código"),
+    }
     for btype, limit in MAX_PER_TYPE.items():
         count = sum(1 for b in buttons if b.type == btype)
         if count > limit:
-            add("buttons", f"No máximo {limit} botão(ões) {labels[btype]} ({count}).")
+            add(
+                "buttons",
+                gettext(
+                    "No máximo %(limit)s botão(ões) %(labels)s (%(count)s).",
+                    limit=limit,
+                    labels=labels[btype],
+                    count=count,
+                ),
+            )
     kinds = "".join("Q" if b.type == "QUICK_REPLY" else "C" for b in buttons)
     if "QCQ" in _squeeze(kinds) or "CQC" in _squeeze(kinds):
         add(
             "buttons",
-            "Agrupe os botões de resposta rápida: todos antes ou todos depois dos botões "
-            "de ação (link, telefone, copiar código).",
+            gettext(
+                "Agrupe os botões de resposta rápida: todos antes ou todos depois dos botões "
+                "de ação (link, telefone, copiar código)."
+            ),
         )
     seen_texts: set[str] = set()
     for i, button in enumerate(buttons):
         key = f"buttons.{i}"
         if button.type not in BUTTON_TYPES:
-            add(key, f"Tipo de botão não suportado: {button.type}.")
+            add(key, gettext("Tipo de botão não suportado: %(type)s.", type=button.type))
             continue
         text = (button.text or "").strip()
         if button.type != "COPY_CODE":
             if not text:
-                add(key, "Informe o texto do botão.")
+                add(key, gettext("Informe o texto do botão."))
             elif len(text) > BUTTON_TEXT_MAX:
-                add(key, f"O texto do botão deve ter no máximo {BUTTON_TEXT_MAX} caracteres.")
+                add(
+                    key,
+                    gettext(
+                        "O texto do botão deve ter no máximo %(button_text_max)s caracteres.",
+                        button_text_max=BUTTON_TEXT_MAX,
+                    ),
+                )
             if ANY_PLACEHOLDER_RE.search(text):
-                add(key, "O texto do botão não pode ter variáveis.")
+                add(key, gettext("O texto do botão não pode ter variáveis."))
             if text and text.lower() in seen_texts:
-                add(key, "Dois botões não podem ter o mesmo texto.")
+                add(key, gettext("Dois botões não podem ter o mesmo texto."))
             seen_texts.add(text.lower())
         if button.type == "URL":
             _validate_url_button(button, key, add)
@@ -242,14 +306,22 @@ def _validate_buttons(buttons: list[ButtonDraft], add) -> None:
         ):
             add(
                 key,
-                "Informe o telefone no formato internacional, com + e DDI (ex.: +5511999990000).",
+                gettext(
+                    "Informe o telefone no formato internacional, com + e DDI (ex.: +5511999990000)."
+                ),
             )
         elif button.type == "COPY_CODE":
             code = (button.example or "").strip()
             if not code:
-                add(key, "Informe um exemplo de código para o botão de copiar código.")
+                add(key, gettext("Informe um exemplo de código para o botão de copiar código."))
             elif len(code) > COPY_CODE_MAX or not code.isalnum():
-                add(key, f"O código de exemplo deve ter até {COPY_CODE_MAX} letras ou números.")
+                add(
+                    key,
+                    gettext(
+                        "O código de exemplo deve ter até %(copy_code_max)s letras ou números.",
+                        copy_code_max=COPY_CODE_MAX,
+                    ),
+                )
 
 
 def _squeeze(kinds: str) -> str:
@@ -259,23 +331,25 @@ def _squeeze(kinds: str) -> str:
 def _validate_url_button(button: ButtonDraft, key: str, add) -> None:
     url = (button.url or "").strip()
     if not url:
-        add(key, "Informe o endereço (URL) do botão.")
+        add(key, gettext("Informe o endereço (URL) do botão."))
         return
     if not URL_RE.match(url):
-        add(key, "O endereço deve começar com http:// ou https:// e ter um domínio válido.")
+        add(
+            key, gettext("O endereço deve começar com http:// ou https:// e ter um domínio válido.")
+        )
     if len(url) > URL_MAX:
-        add(key, f"O endereço deve ter no máximo {URL_MAX} caracteres.")
+        add(key, gettext("O endereço deve ter no máximo %(url_max)s caracteres.", url_max=URL_MAX))
     placeholders = ANY_PLACEHOLDER_RE.findall(url)
     if not placeholders:
         return
     if len(placeholders) > 1 or placeholders != ["1"]:
-        add(key, "O endereço pode ter no máximo uma variável, e ela deve ser {{1}}.")
+        add(key, gettext("O endereço pode ter no máximo uma variável, e ela deve ser {{1}}."))
     elif not url.endswith("{{1}}"):
-        add(key, "A variável {{1}} deve ficar no final do endereço.")
+        add(key, gettext("A variável {{1}} deve ficar no final do endereço."))
     elif not (button.url_example or "").strip():
-        add(key, "Informe um exemplo de endereço completo para a variável do botão.")
+        add(key, gettext("Informe um exemplo de endereço completo para a variável do botão."))
     elif BAD_PARAM_RE.search(button.url_example) or " " in button.url_example.strip():
-        add(key, "O exemplo do endereço não pode ter espaços nem quebras de linha.")
+        add(key, gettext("O exemplo do endereço não pode ter espaços nem quebras de linha."))
 
 
 # --------------------------------------------------------------------------- Meta payloads
