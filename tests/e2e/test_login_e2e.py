@@ -65,3 +65,63 @@ def test_english_login_page(live_server, browser_page):
 
     browser_page.goto(f"{live_server}/login?lang=en")
     expect(browser_page.locator("button[type=submit]")).to_have_text("Sign in")
+
+
+def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
+    live_server, browser_page, create_client, db
+):
+    """An admin invites another client's user; that user signs in, sees the invitation
+    and accepts; deactivating them asks first and says their tokens are revoked."""
+    from playwright.sync_api import expect
+
+    from clickpro.services.api.tokens import create_token
+
+    inviting = create_client("Mercadinho Bom Preço")
+    invitee = create_client("Farmácia Central").admin
+    invitee_email = invitee.email
+    page = browser_page
+
+    _login(page, live_server, inviting.admin.email, PASSWORD)
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/members")
+    page.fill("input[name=email]", invitee_email)
+    page.fill("input[name=password]", "qualquer-senha-1")
+    page.select_option("select[name=role]", "CLIENT_ADMIN")
+    page.click("form[action$='/members'] button")
+    expect(page.locator(".alert-success")).to_contain_text("Convite criado para")
+    expect(page.locator("[data-testid=invitations]")).to_contain_text(invitee_email)
+    expect(page.locator("[data-testid=members]")).not_to_contain_text(invitee_email)
+    page.click("nav .dropdown-toggle")
+    page.click("[data-testid=logout]")
+    page.wait_for_url(f"{live_server}/login")
+
+    _login(page, live_server, invitee_email, PASSWORD)
+    page.wait_for_url(f"{live_server}/invitations")
+    expect(page.locator("[data-testid=pending-invitations]")).to_contain_text(
+        "Mercadinho Bom Preço"
+    )
+    page.click("[data-testid=accept]")
+    page.wait_for_url(f"{live_server}/")
+    expect(page.locator("h1")).to_have_text("Mercadinho Bom Preço")
+    invitee_id = invitee.id
+    create_token(inviting.id, "integração", user_id=invitee_id)
+    page.click("nav .dropdown-toggle")
+    page.click("[data-testid=logout]")
+
+    _login(page, live_server, inviting.admin.email, PASSWORD)
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/members")
+    row = page.locator("tr", has_text=invitee_email)
+    expect(row.locator("[data-testid=member-tokens]")).to_contain_text("1 token de API")
+    messages = []
+
+    def answer(dialog):
+        messages.append(dialog.message)
+        dialog.dismiss() if len(messages) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    row.locator("[data-testid=deactivate]").click()  # dismissed: nothing happens
+    expect(row.locator(".badge.text-bg-success")).to_be_visible()
+    row.locator("[data-testid=deactivate]").click()  # accepted
+    expect(page.locator(".alert-success")).to_contain_text("1 token(s) de API")
+    assert "revogados" in messages[0] and invitee_email in messages[0]
