@@ -292,3 +292,28 @@ def test_failed_answers_never_reveal_a_locked_or_existing_account(client, create
         return re.search(r"E-mail ou senha inválidos[^<]*", response.get_data(as_text=True))[0]
 
     assert message(locked) == message(unknown)
+
+
+def test_behind_the_proxy_each_visitor_has_its_own_window(client, create_client, monkeypatch):
+    """Behind the reverse proxy every request comes from its address: without reading
+    its X-Forwarded-For hop, one attacker would throttle everybody."""
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
+    tenant = create_client()
+    email = tenant.admin.email
+
+    def via_proxy(password, visitor, peer="10.0.0.2"):
+        return client.post(
+            "/login",
+            data={"email": email, "password": password},
+            environ_base={"REMOTE_ADDR": peer},
+            headers={"X-Forwarded-For": f"{visitor}"},
+        )
+
+    for _ in range(5):
+        via_proxy(WRONG, "198.51.100.7")
+    assert via_proxy(WRONG, "198.51.100.7").status_code == 429
+    assert via_proxy(PASSWORD, "203.0.113.8").status_code == 302
+    # A forged header from a peer that is not the proxy is ignored: the peer counts.
+    for n in range(6):
+        last = via_proxy(WRONG, f"192.0.2.{n + 1}", peer="198.51.100.50")
+    assert last.status_code == 429

@@ -26,12 +26,13 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerMinute
 
 from clickpro.services.accounts.service import normalize_email
+from clickpro.socket_guard import client_address
 
 log = logging.getLogger(__name__)
 _KEY = "clickpro.login_limiter"
@@ -66,7 +67,10 @@ def _items() -> tuple[RateLimitItemPerMinute, RateLimitItemPerMinute]:
 
 
 def _ip() -> str:
-    return get_remote_address() or "unknown"
+    """The client's address: behind the reverse proxy named by ``FORWARDED_ALLOW_IPS``
+    the hop it added to ``X-Forwarded-For`` (else every visitor would share the proxy's
+    address and one attacker could throttle everybody), otherwise the peer."""
+    return client_address(request.environ) or get_remote_address() or "unknown"
 
 
 def _account_key(email: str) -> str:
