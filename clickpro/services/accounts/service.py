@@ -112,9 +112,14 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - a lazily computed constant
     return _dummy_hash_cache[0]
 
 
+PASSWORD_MIN = 8  # also the members form's Length(min=…)
+
+
 def validate_password(password: str) -> None:
-    if len(password or "") < 8:
-        raise AccountError(_("A senha precisa ter pelo menos 8 caracteres."))
+    if len(password or "") < PASSWORD_MIN:
+        raise AccountError(
+            _("A senha precisa ter pelo menos %(min)s caracteres.", min=PASSWORD_MIN)
+        )
 
 
 def create_user(email: str, password: str, *, name: str = "", is_super_admin: bool = False) -> User:

@@ -11,8 +11,11 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db, rowcount
 from clickpro.models import Contact, ContactList, ContactListMember
 from clickpro.models.base import utcnow
+from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
 
 PAGE_SIZE = 50
+
+LIST_NAME_MAX = 120  # the column's length
 
 
 class ListError(ServiceError, ValueError):
@@ -25,8 +28,10 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ListError(_("Informe o nome da lista."))
-    if len(name) > 120:
-        raise ListError(_("Nome da lista longo demais (máximo 120 caracteres)."))
+    if len(name) > LIST_NAME_MAX:
+        raise ListError(
+            _("Nome da lista longo demais (máximo %(max)s caracteres).", max=LIST_NAME_MAX)
+        )
     return name
 
 
@@ -170,8 +175,6 @@ def add_contacts(contact_list: ContactList, contact_ids: list[int]) -> int:
 
 def add_phones(contact_list: ContactList, phones: list[str]) -> tuple[int, list[str]]:
     """Add existing contacts by phone (E.164 after normalising); returns (added, not found)."""
-    from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
-
     wanted: dict[str, str] = {}
     missing: list[str] = []
     for raw in phones:

@@ -15,6 +15,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from clickpro.crypto import decrypt, encrypt, last4
@@ -36,6 +37,7 @@ from clickpro.services.credentials.common import (
 )
 
 DEFAULT_MODEL = "gpt-4.1-mini"
+INSTRUCTIONS_MAX = 20_000
 DEFAULT_HANDOFF_KEYWORDS = ("atendente", "humano", "falar com alguém", "pessoa")
 DEFAULT_FALLBACK = "Um atendente vai te responder em breve."
 DEFAULT_HANDOFF_TEXT = "Certo! Vou chamar um atendente para continuar com você. Só um instante."
@@ -215,8 +217,14 @@ def _assistant_fields(data: dict) -> dict:
     if policy not in NON_TEXT_POLICIES:
         raise CredentialError("non_text_policy", _("Escolha uma política válida."))
     instructions = str(data.get("instructions") or "").strip()
-    if len(instructions) > 20000:
-        raise CredentialError("instructions", _("As instruções são longas demais (máx. 20.000)."))
+    if len(instructions) > INSTRUCTIONS_MAX:
+        raise CredentialError(
+            "instructions",
+            _(
+                "As instruções são longas demais (máx. %(max)s caracteres).",
+                max=format_number(INSTRUCTIONS_MAX),
+            ),
+        )
     return {
         "model": model,
         "instructions": instructions,
