@@ -102,14 +102,33 @@ def generate_key_command() -> None:
     click.echo(generate_key())
 
 
+def parse_queues(values: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
+    """``-q webhooks,ai -q imports`` → ("webhooks", "ai", "imports"); an unknown name stops
+    the worker (a typo would otherwise leave it listening on a queue nobody fills)."""
+    names = tuple(dict.fromkeys(n.strip() for v in values for n in v.split(",") if n.strip()))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(known)}",
+            param_hint="--queues",
+        )
+    return names
+
+
 @click.command("worker")
-@click.option("--queues", "-q", multiple=True, help="Queues to listen on (default: all).")
+@click.option(
+    "--queues",
+    "-q",
+    multiple=True,
+    help="Queues to listen on, comma-separated or repeated (default: all, by priority).",
+)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker against REDIS_URL."""
     from clickpro.tasks import ALL_QUEUES, make_worker
 
+    queues = parse_queues(queues, ALL_QUEUES)
     app = current_app_object()
     if not app.config["REDIS_URL"]:
         raise click.ClickException(

@@ -17,12 +17,26 @@ from rq.job import Job
 
 from clickpro.extensions import redis_connection
 
-QUEUE_DEFAULT = "default"
-QUEUE_WEBHOOKS = "webhooks"
-QUEUE_CAMPAIGNS = "campaigns"
-QUEUE_AI = "ai"
-QUEUE_IMPORTS = "imports"
-ALL_QUEUES = (QUEUE_WEBHOOKS, QUEUE_AI, QUEUE_CAMPAIGNS, QUEUE_IMPORTS, QUEUE_DEFAULT)
+# One queue per kind of work, so one tenant's heavy work (a 1M-row import, a 100k
+# campaign) never waits in front of another tenant's inbound messages: a deployment runs
+# separate workers per queue (README, "Production"). A worker started without ``-q``
+# listens to all of them, in this order of priority.
+QUEUE_WEBHOOKS = "webhooks"  # inbound Meta webhook events (messages, statuses, templates)
+QUEUE_AI = "ai"  # AI replies to inbound messages
+QUEUE_CAMPAIGNS = "campaigns"  # campaign preparation (materialization) and dispatchers
+QUEUE_IMPORTS = "imports"  # contact imports (CSV / xlsx)
+QUEUE_OUTBOUND = "outbound"  # deliveries to the clients' own webhook URLs
+QUEUE_PERIODIC = "periodic"  # periodic jobs (template sync, watchdog, retries, sweeps)
+QUEUE_DEFAULT = "default"  # small one-off jobs (opt-out confirmations)
+ALL_QUEUES = (
+    QUEUE_WEBHOOKS,
+    QUEUE_AI,
+    QUEUE_PERIODIC,
+    QUEUE_OUTBOUND,
+    QUEUE_DEFAULT,
+    QUEUE_CAMPAIGNS,
+    QUEUE_IMPORTS,
+)
 
 TASKS_PACKAGE = "clickpro.tasks"
 

@@ -14,6 +14,7 @@ from clickpro.models.base import JSONType, Model, TenantMixin, TimestampMixin, U
 class CampaignStatus(StrEnum):
     DRAFT = "DRAFT"
     SCHEDULED = "SCHEDULED"
+    PREPARING = "PREPARING"  # started: its rows are being materialized by a job
     RUNNING = "RUNNING"
     PAUSED = "PAUSED"
     CANCELLED = "CANCELLED"

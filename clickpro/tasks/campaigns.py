@@ -1,4 +1,5 @@
-"""Campaign jobs (queue ``campaigns``): the dispatcher, the scheduled start, the watchdog."""
+"""Campaign jobs (queue ``campaigns``): the preparation, the dispatcher, the scheduled start;
+the watchdog (queue ``periodic``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ def dispatch(campaign_id: int, slot: int = 0) -> str:
     reason = run_dispatcher(int(campaign_id), int(slot))
     log.info("campaign %s slot %s dispatcher exit: %s", campaign_id, slot, reason)
     return reason
+
+
+def prepare(campaign_id: int) -> str:
+    """Materialize a started campaign's rows, then hand over to the dispatchers."""
+    from clickpro.services.campaigns.preparation import prepare_campaign
+
+    outcome = prepare_campaign(int(campaign_id))
+    log.info("campaign %s preparation: %s", campaign_id, outcome)
+    return outcome
 
 
 def start_scheduled(campaign_id: int) -> None:

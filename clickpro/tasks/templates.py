@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from clickpro.extensions import db
 from clickpro.models import Client, WhatsAppCredential
 from clickpro.services.templates.service import sync_templates
-from clickpro.tasks import QUEUE_DEFAULT, enqueue
+from clickpro.tasks import QUEUE_PERIODIC, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def sync_all_clients() -> int:
         enqueue(
             sync_client_templates,
             client_id,
-            queue=QUEUE_DEFAULT,
+            queue=QUEUE_PERIODIC,
             job_id=client_job_id(client_id),
             result_ttl=3600,
         )

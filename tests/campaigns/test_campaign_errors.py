@@ -13,7 +13,7 @@ from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Campaign, Contact, Message, Notification, OptOut, WhatsAppCredential
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns import lifecycle
+from clickpro.services.campaigns import dispatchers
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns.dispatch_outcome import classify
 from clickpro.services.campaigns.schedule import expire_sending, in_window, tick
@@ -165,7 +165,7 @@ def test_template_paused_at_meta_pauses_campaign(setup):
 
 def no_dispatchers(monkeypatch) -> None:
     """Dispatcher jobs are not enqueued (the test drives ``dispatch`` itself)."""
-    for module in (lifecycle, svc):
+    for module in (dispatchers, svc):
         monkeypatch.setattr(module, "enqueue_dispatchers", lambda campaign_id: None)
 
 

@@ -170,7 +170,7 @@ def test_sync_all_clients_runs_one_job_per_client(
 
 def test_a_client_is_never_queued_twice(app, tenant):
     app.config["RQ_ASYNC"] = True  # only queue (no worker runs in this test)
-    queue = get_queue("default")
+    queue = get_queue("periodic")
     queue.empty()
     sync_all_clients()
     sync_all_clients()
@@ -185,12 +185,12 @@ def test_periodic_job_runs_through_scheduler_and_worker(app, tenant, db, create_
 
     create_on_meta("via_agendador")
     app.config["RQ_ASYNC"] = True
-    get_queue("default").empty()
+    get_queue("periodic").empty()
     scheduler = make_scheduler(app)
     reconcile(app, scheduler)
     assert "periodic-templates-sync_all" in {job.id for job in scheduler.get_jobs()}
     scheduler.enqueue_jobs()  # due now
-    worker = make_worker(app, ("default",), embedded=True)
+    worker = make_worker(app, ("periodic",), embedded=True)
     worker.work(burst=True)  # runs sync_all_clients, then the client's job it enqueued
     db.session.expire_all()
     names = set(db.session.scalars(sa.select(Template.name).where(Template.client_id == tenant.id)))

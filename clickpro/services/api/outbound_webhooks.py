@@ -38,7 +38,15 @@ from clickpro.crypto import decrypt, encrypt
 from clickpro.errors import ServiceError
 from clickpro.extensions import db, rowcount
 from clickpro.jobs import QUEUE_OUTBOUND, enqueue
-from clickpro.models import DeliveryStatus, OutboundEvent, WebhookDelivery, WebhookEndpoint
+from clickpro.models import (
+    Campaign,
+    Contact,
+    DeliveryStatus,
+    Message,
+    OutboundEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from clickpro.models.base import utcnow
 from clickpro.schemas import contact_shape, message_shape
 from clickpro.services.api import url_guard
@@ -447,8 +455,6 @@ def _iso(value) -> str | None:
 def _message_data(message_id: int) -> dict | None:
     """``{"message", "contact"}``: the shared shapes of ``clickpro.schemas`` (the same JSON
     as ``GET /api/v1/messages/<id>`` and ``/api/v1/contacts/<id>``)."""
-    from clickpro.models import Contact, Message
-
     message = db.session.get(Message, message_id)
     if message is None:
         return None
@@ -489,7 +495,6 @@ def on_message_status_changed(
 def on_campaign_finished(sender=None, *, client_id: int, campaign_id: int, status=None, **_):
     if not _has_endpoints(client_id):
         return
-    from clickpro.models import Campaign
 
     campaign = db.session.get(Campaign, campaign_id)
     data = {

@@ -108,6 +108,20 @@ def count_audience(
     return AudienceCount(total, opted_n, missing_n, total - opted_n - missing_n)
 
 
+def any_eligible(
+    client_id: int, include: list[int], exclude: list[int], variables: dict, policy: str
+) -> bool:
+    """Does at least one contact qualify? (Stops at the first: the start of a campaign of a
+    million contacts must not count them all.)"""
+    if not include:
+        return False
+    where = [*_base_where(client_id, include, exclude), sa.not_(_opted_out(client_id))]
+    if policy == POLICY_SKIP:
+        where.append(sa.not_(_missing(variables)))
+    first = sa.select(sa.literal(1)).select_from(Contact).where(*where).limit(1)
+    return db.session.scalar(first) is not None
+
+
 def _insert(dialect: str):
     table = Message.__table__
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)

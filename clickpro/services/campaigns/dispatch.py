@@ -44,8 +44,10 @@ from clickpro.services.campaigns import dispatch_store as store
 from clickpro.services.campaigns import service
 from clickpro.services.campaigns.control import ControlView, SlotLease, db_status
 from clickpro.services.campaigns.dispatch_outcome import Outcome, classify
+from clickpro.services.campaigns.form import client_zone
 from clickpro.services.campaigns.schedule import in_window
 from clickpro.services.campaigns.vars import ContactData, send_components
+from clickpro.services.credentials import NoCredentials, whatsapp_for
 
 log = logging.getLogger(__name__)
 S = CampaignStatus
@@ -135,8 +137,6 @@ class Dispatcher:
 
     def _load(self, campaign: Campaign) -> str | None:
         """Credentials, template and rate; a reason to pause when something is missing."""
-        from clickpro.services.credentials import NoCredentials, whatsapp_for
-
         try:
             credential, client = whatsapp_for(campaign.client_id)
         except NoCredentials as exc:
@@ -166,7 +166,6 @@ class Dispatcher:
         self.window = campaign.send_window
         self.batch_size = campaign.batch_size or 0
         self.batch_interval = float(campaign.batch_interval_s or 0)
-        from clickpro.services.campaigns.form import client_zone
 
         self.zone = client_zone(campaign.client_id)
         return None

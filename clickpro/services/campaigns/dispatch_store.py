@@ -24,7 +24,11 @@ from clickpro.models import (
     Template,
 )
 from clickpro.models.base import utcnow
+from clickpro.services.accounts.notifications import notify
 from clickpro.services.campaigns.dispatch_outcome import Outcome
+from clickpro.services.contacts.optout import add_opt_out
+from clickpro.services.credentials import get_whatsapp_credential
+from clickpro.services.messaging.delivery import apply_pending_statuses
 
 log = logging.getLogger(__name__)
 M = MessageStatus
@@ -142,7 +146,6 @@ def _apply_early_statuses(sent: list[tuple[int, str]]) -> None:
     db.session.commit()
     if not found:
         return
-    from clickpro.services.messaging.delivery import apply_pending_statuses
 
     for wamid in found:
         try:
@@ -153,8 +156,6 @@ def _apply_early_statuses(sent: list[tuple[int, str]]) -> None:
 
 
 def _opt_out(client_id: int, phone: str) -> None:
-    from clickpro.services.contacts.optout import add_opt_out
-
     try:
         add_opt_out(
             client_id, phone, source="meta", reason="131050: o contato parou de receber marketing"
@@ -166,8 +167,6 @@ def _opt_out(client_id: int, phone: str) -> None:
 
 def setup_problem(client_id: int, template_id: int) -> str | None:
     """Credentials removed/refused or template no longer approved (checked each 0.5 s)."""
-    from clickpro.services.credentials import get_whatsapp_credential
-
     credential = get_whatsapp_credential(client_id)
     status = db.session.scalar(sa.select(Template.status).where(Template.id == template_id))
     db.session.commit()
@@ -196,8 +195,6 @@ def failure_share_reason(share: float, n: int) -> str:
 
 
 def notify_pause(client_id: int, campaign_id: int, reason: str) -> None:
-    from clickpro.services.accounts.notifications import notify
-
     try:
         name = db.session.scalar(sa.select(Campaign.name).where(Campaign.id == campaign_id)) or ""
         notify(client_id, "campaign_paused", _("Campanha \u201c%(name)s\u201d pausada: %(reason)s",

@@ -20,17 +20,17 @@ from clickpro.extensions import db, rowcount
 from clickpro.jobs import QUEUE_CAMPAIGNS, enqueue
 from clickpro.models import Campaign, Template, TemplateStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns import control, dispatchers, preparation
+from clickpro.services.campaigns import audience, control, dispatchers, preparation
 from clickpro.services.campaigns.counters import _announce, refresh_counters
 from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.queries import (
     ACTIVE,
     EDITABLE,
     S,
-    audience_of,
     get_campaign,
     status_label,
 )
+from clickpro.services.campaigns.sheet import pending_import
 from clickpro.services.campaigns.vars import mapping_errors
 from clickpro.services.credentials import get_whatsapp_credential
 
@@ -61,11 +61,10 @@ def readiness_errors(campaign: Campaign, now: datetime) -> list[str]:
         and campaign.status == S.DRAFT
     ):
         errors.append(_("A data de início já passou."))
-    from clickpro.services.campaigns.sheet import pending_import
 
     if campaign.id and pending_import(campaign.id) is not None:
         errors.append(_("A importação da planilha ainda não terminou."))
-    if not errors and audience_of(campaign).eligible == 0:
+    if not errors and not _has_audience(campaign):
         errors.append(_("O público está vazio: nenhum contato elegível nas listas escolhidas."))
     return errors
 
@@ -123,6 +122,14 @@ def start_campaign(
     preparation.enqueue_preparation(campaign.id)
     db.session.refresh(campaign)  # RQ_ASYNC off (tests): the job has already run
     return campaign
+
+
+def _has_audience(campaign: Campaign) -> bool:
+    include, exclude = audience.list_ids(campaign.id)
+    return audience.any_eligible(
+        campaign.client_id, include, exclude, campaign.variables or {},
+        campaign.missing_value_policy,
+    )  # fmt: skip
 
 
 def _late_errors(campaign: Campaign) -> list[str]:

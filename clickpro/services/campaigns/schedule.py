@@ -24,7 +24,9 @@ from flask import current_app
 from clickpro.extensions import db, rowcount
 from clickpro.models import Campaign, CampaignStatus, Message, MessageStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns import dispatchers, preparation
+from clickpro.services.campaigns import dispatchers, preparation, service
+from clickpro.services.campaigns.dispatch_store import notify_pause
+from clickpro.services.campaigns.form import client_zone
 
 log = logging.getLogger(__name__)
 S = CampaignStatus
@@ -43,9 +45,6 @@ def in_window(window: dict | None, zone: ZoneInfo, now: datetime) -> bool:
 
 def tick(now: datetime | None = None) -> dict[str, int]:
     """One watchdog pass over every client's campaigns; counts of what it did."""
-    from clickpro.services.campaigns import service
-    from clickpro.services.campaigns.form import client_zone
-
     now = now or utcnow()
     done = {
         "auto_retried": 0,
@@ -120,7 +119,6 @@ def auto_retry_ecosystem(now: datetime) -> int:
     hours = current_app.config["CAMPAIGN_AUTO_RETRY_131049_H"]
     if not hours:
         return 0
-    from clickpro.services.campaigns import service
 
     due = Message.failed_at < now - timedelta(hours=float(hours))
     rows = db.session.execute(
@@ -151,8 +149,6 @@ def _campaigns(*where) -> list[Campaign]:
 
 
 def _fail_scheduled(campaign_id: int, reason: str) -> None:
-    from clickpro.services.campaigns.dispatch_store import notify_pause
-
     db.session.execute(
         sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == S.SCHEDULED)
         .values(status=S.DRAFT, pause_reason=reason[:500])

@@ -3,8 +3,9 @@ UI, the REST API and Flask-Admin call, so they all get the same answers. Every r
 :class:`CampaignError` with a pt_BR message.
 
 The rules live by responsibility: lookups and labels in :mod:`.queries`, saving in
-:mod:`.saving`, start/pause/resume/cancel and the dispatcher jobs in :mod:`.lifecycle`,
-sending rows again in :mod:`.retry`. Sending itself is :mod:`.dispatch`; the audience and
+:mod:`.saving`, start/pause/resume/cancel in :mod:`.lifecycle`, the preparation job that
+materializes a started campaign's rows in :mod:`.preparation`, the dispatcher jobs in
+:mod:`.dispatchers`, sending rows again in :mod:`.retry`. Sending itself is :mod:`.dispatch`; the audience and
 the materialized rows are :mod:`.audience`; windows, scheduled starts and the watchdog are
 :mod:`.schedule`.
 """
@@ -17,12 +18,14 @@ from clickpro.services.campaigns.counters import (
     refresh_counters,
     status_counts,
 )
-from clickpro.services.campaigns.form import CampaignError
-from clickpro.services.campaigns.lifecycle import (
-    cancel_campaign,
+from clickpro.services.campaigns.dispatchers import (
     cancel_queued_rows,
     dispatcher_count,
     enqueue_dispatchers,
+)
+from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.lifecycle import (
+    cancel_campaign,
     pause_campaign,
     readiness_errors,
     resume_campaign,

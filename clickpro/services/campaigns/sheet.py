@@ -14,8 +14,16 @@ from flask_babel import gettext as _
 
 from clickpro.extensions import db
 from clickpro.models import Campaign, ContactImport, ImportStatus, Template
+from clickpro.services.campaigns.audience import list_ids
 from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.saving import save_campaign
+from clickpro.services.contacts.imports.errors import ContactImportError
+from clickpro.services.contacts.imports.service import (
+    create_import,
+    preview_import,
+    set_mapping,
+    start_import,
+)
 from clickpro.services.templates.rules import variable_slots
 
 
@@ -49,14 +57,6 @@ def campaign_from_spreadsheet(
     variables: dict | None = None,
 ) -> Campaign:
     """Import the sheet into a new list and save a DRAFT campaign targeting it."""
-    from clickpro.services.contacts.imports.errors import ContactImportError
-    from clickpro.services.contacts.imports.service import (
-        create_import,
-        preview_import,
-        set_mapping,
-        start_import,
-    )
-
     template = db.session.scalar(
         sa.select(Template).where(Template.client_id == client_id, Template.id == template_id)
     )
@@ -90,8 +90,6 @@ def campaign_from_spreadsheet(
 
 def pending_import(campaign_id: int) -> ContactImport | None:
     """An unfinished import that is still filling one of the campaign's lists."""
-    from clickpro.services.campaigns.audience import list_ids
-
     include, _exclude = list_ids(campaign_id)
     if not include:
         return None

@@ -11,7 +11,7 @@ function main() {
   });
   if (!root) return;
   const FINAL = ["COMPLETED", "CANCELLED", "FAILED"];
-  const COLORS = { RUNNING: "primary", PAUSED: "warning", COMPLETED: "success", CANCELLED: "secondary", SCHEDULED: "info", FAILED: "danger", DRAFT: "secondary" };
+  const COLORS = { PREPARING: "info", RUNNING: "primary", PAUSED: "warning", COMPLETED: "success", CANCELLED: "secondary", SCHEDULED: "info", FAILED: "danger", DRAFT: "secondary" };
 
   function text(el, value) { if (el) el.textContent = value; }
 
