@@ -31,10 +31,12 @@ def _clean_env(monkeypatch, **env):
         monkeypatch.setenv(name, value)
 
 
-def test_gunicorn_uses_one_gthread_worker(gunicorn_conf):
-    assert gunicorn_conf["worker_class"] == "gthread"
+def test_gunicorn_uses_one_gevent_worker_with_room_for_idle_sockets(gunicorn_conf):
+    # gevent: an idle Socket.IO connection is a greenlet, never one of a few threads
+    assert gunicorn_conf["worker_class"] == "gevent"
     assert gunicorn_conf["workers"] == 1
-    assert gunicorn_conf["threads"] >= 2
+    assert gunicorn_conf["worker_connections"] >= 2000
+    assert "threads" not in gunicorn_conf
 
 
 def test_gunicorn_stops_with_one_line_when_database_is_down(gunicorn_conf, monkeypatch, capsys):
