@@ -32,9 +32,11 @@ from clickpro.blueprints.campaigns.forms import (
     campaign_data_from_form,
 )
 from clickpro.blueprints.campaigns.wizard_json import bp_json
+from clickpro.blueprints.errors import json_error
 from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
 from clickpro.models import Campaign, Template
+from clickpro.params import BadParameter, parse_id
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns import stats
 from clickpro.services.campaigns.audience import list_ids
@@ -187,7 +189,7 @@ def act(campaign_id: int, action: str):
     except svc.CampaignError as exc:
         db.session.rollback()
         if wants_json:
-            return jsonify(ok=False, error=str(exc)), 400
+            return json_error(exc)  # {"error": {"code", "message", "details"}}
         flash(str(exc), "danger")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
     text = str(message) % {"n": result} if isinstance(result, int) else str(message)
@@ -213,9 +215,9 @@ def from_sheet():
                 raise svc.CampaignError(_("Escolha a planilha (.csv ou .xlsx)."))
             campaign = campaign_from_spreadsheet(
                 client.id, current_user.id, stream=upload.stream, filename=upload.filename,
-                name=request.form.get("name", ""), template_id=int(request.form.get("template_id") or 0),
+                name=request.form.get("name", ""), template_id=parse_id(request.form.get("template_id"), "template_id") or 0,
             )  # fmt: skip
-        except svc.CampaignError as exc:
+        except (svc.CampaignError, BadParameter) as exc:
             db.session.rollback()
             error = str(exc)
         else:

@@ -11,6 +11,7 @@ from clickpro.errors import NotFoundError
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import Contact, ContactList, ContactListMember, Template
+from clickpro.params import BadParameter, parse_id
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns.audience import count_audience
 from clickpro.services.campaigns.vars import ContactData, normalize, preview
@@ -18,11 +19,14 @@ from clickpro.services.templates.rules import render_text, variable_slots
 from clickpro.tenancy import get_owned_or_404, require_client
 
 
-def _ids(values) -> list[int]:
-    try:
-        return sorted({int(v) for v in values or [] if str(v).strip()})
-    except (TypeError, ValueError):
+def _ids(values, name: str = "list_ids") -> list[int]:
+    """Range-checked ids of a JSON list (a float, a 20-digit id or a non-list is a 400)."""
+    if values in (None, ""):
         return []
+    if not isinstance(values, list):
+        raise BadParameter(name, _("%(name)s precisa ser uma lista de ids.", name=name))
+    ids = (parse_id(v, name) for v in values[:1000])
+    return sorted({i for i in ids if i is not None})
 
 
 def _attribute_keys(client_id: int) -> list[str]:
@@ -47,7 +51,8 @@ def audience():
     """Live count: ``{list_ids, exclude_list_ids, variables, policy}`` → counts + warning."""
     client = require_client()
     data = request.get_json(silent=True) or {}
-    include, exclude = _ids(data.get("list_ids")), _ids(data.get("exclude_list_ids"))
+    include = _ids(data.get("list_ids"))
+    exclude = _ids(data.get("exclude_list_ids"), "exclude_list_ids")
     owned = set(
         db.session.scalars(sa.select(ContactList.id).where(ContactList.client_id == client.id))
     )
@@ -66,7 +71,7 @@ def sample_preview():
     client = require_client()
     data = request.get_json(silent=True) or {}
     template = db.session.scalar(sa.select(Template).where(
-        Template.client_id == client.id, Template.id == (_ids([data.get("template_id")]) or [0])[0]))  # fmt: skip
+        Template.client_id == client.id, Template.id == (parse_id(data.get("template_id"), "template_id") or 0)))  # fmt: skip
     if template is None:
         return json_error(NotFoundError(_("Modelo não encontrado."), field="template_id"))
     variables = normalize(

@@ -17,6 +17,7 @@ import time
 from clickpro.extensions import db
 from clickpro.models import Contact, Message, Notification
 from clickpro.realtime import emit_to_client, emit_to_user
+from clickpro.schemas import MessageStatusOut
 from clickpro.services.inbox import serialize as ser
 
 
@@ -57,7 +58,9 @@ def on_message_created(sender, *, client_id: int, message_id: int, **_) -> None:
 def on_message_status_changed(
     sender, *, client_id: int, message_id: int, contact_id: int, status: str, **_
 ) -> None:
-    data = {"id": message_id, "contact_id": contact_id, "status": status}
+    data = MessageStatusOut(id=message_id, contact_id=contact_id, status=status).model_dump(
+        mode="json"
+    )
     if status == "FAILED":
         message = db.session.get(Message, message_id)
         if message is not None and message.client_id == client_id:

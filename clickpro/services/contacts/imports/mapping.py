@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.services.contacts.service import normalize_attribute_key
 
 PHONE_HINTS = ("telefone", "celular", "whatsapp", "fone", "phone", "tel", "cel", "mobile", "zap")
@@ -27,6 +28,12 @@ def header_key(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text or "")
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
     return _WORD.sub(" ", folded).strip()
+
+
+class MappingError(ServiceError, ValueError):
+    """The column mapping of an import is refused (message translated)."""
+
+    field = "mapping"
 
 
 @dataclass
@@ -46,13 +53,13 @@ class Mapping:
 def parse_mapping(data: dict, width: int) -> Mapping:
     """Validate a mapping dict (JSON keys may be strings); raise ``ValueError`` (pt_BR)."""
     if not isinstance(data, dict):
-        raise ValueError(_("Mapeamento inválido."))
+        raise MappingError(_("Mapeamento inválido."))
     phone = _column(data.get("phone"), width)
     if phone is None:
-        raise ValueError(_("Escolha a coluna do telefone."))
+        raise MappingError(_("Escolha a coluna do telefone."))
     name = _column(data.get("name"), width)
     if name == phone:
-        raise ValueError(_("A coluna do nome não pode ser a mesma do telefone."))
+        raise MappingError(_("A coluna do nome não pode ser a mesma do telefone."))
     attributes: dict[int, str] = {}
     used: set[str] = set()
     for raw_index, raw_key in (data.get("attributes") or {}).items():
@@ -61,7 +68,7 @@ def parse_mapping(data: dict, width: int) -> Mapping:
         if index is None or index in (phone, name) or not key:
             continue
         if key in used:
-            raise ValueError(_("Atributo “%(key)s” mapeado em mais de uma coluna.", key=key))
+            raise MappingError(_("Atributo “%(key)s” mapeado em mais de uma coluna.", key=key))
         used.add(key)
         attributes[index] = key
     return Mapping(phone=phone, name=name, attributes=attributes)
@@ -73,9 +80,9 @@ def _column(value, width: int) -> int | None:
     try:
         index = int(value)
     except (TypeError, ValueError):
-        raise ValueError(_("Coluna inválida no mapeamento.")) from None
+        raise MappingError(_("Coluna inválida no mapeamento.")) from None
     if not 0 <= index < width:
-        raise ValueError(_("Coluna inexistente no mapeamento."))
+        raise MappingError(_("Coluna inexistente no mapeamento."))
     return index
 
 
