@@ -5,7 +5,8 @@ Usage:  .venv/bin/python bench/idle_sockets.py [--sockets 2000] [--webhooks 1000
 
 What it does (loopback only, bounded in count and time):
 1. recreates the PostgreSQL database ``clickpro_h8_bench_idle`` (create_all), flushes the
-   Redis bench db, seeds one client with a credential and one logged-in-able member;
+   Redis bench db, seeds the client whose number receives the webhooks and, in another
+   client, the member whose session holds the idle sockets;
 2. starts the production web process exactly as README says
    (``gunicorn -c config/gunicorn.conf.py wsgi:app``, CLICKPRO_ENV=production) and one
    ``clickpro worker -q webhooks``;
@@ -125,11 +126,16 @@ def prepare_database(env: dict) -> None:
                 status="VALID",
             )
         )
+        # The idle sockets belong to another client: they stay idle (an inbound message of
+        # "Bench" is emitted to Bench's room only; 2,000 sockets in that room would be a
+        # fan-out benchmark, not an idle one).
+        idle = Client(name="Idle", slug="idle")
+        db.session.add(idle)
         user = User(email=EMAIL, name="Idle")
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.flush()
-        db.session.add(ClientMember(client_id=client.id, user_id=user.id, role=Role.CLIENT_ADMIN))
+        db.session.add(ClientMember(client_id=idle.id, user_id=user.id, role=Role.CLIENT_ADMIN))
         db.session.commit()
     import redis
 
