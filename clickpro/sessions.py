@@ -9,21 +9,14 @@ token never logs anybody into the HTML pages (they only read the session).
 from __future__ import annotations
 
 from flask import Flask, Request
-from flask.sessions import NullSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 STATELESS_PREFIXES = ("/api/v1", "/webhook")
 
 
-class ThrowAwaySession(NullSession):
-    """Empty, accepts writes (Flask-Login may try), never saved (a null session)."""
-
-    __setitem__ = dict.__setitem__
-    __delitem__ = dict.__delitem__
-    clear = dict.clear
-    pop = dict.pop
-    popitem = dict.popitem
-    update = dict.update
-    setdefault = dict.setdefault
+class ThrowAwaySession(SecureCookieSession):
+    """Empty, accepts writes (Flask-Login may try), never saved: the interface counts it
+    as a null session, and Flask saves no null session."""
 
 
 def is_stateless_path(path: str) -> bool:
@@ -32,6 +25,9 @@ def is_stateless_path(path: str) -> bool:
 
 class ClickProSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions, except on the stateless paths."""
+
+    def is_null_session(self, obj: object) -> bool:
+        return isinstance(obj, ThrowAwaySession) or super().is_null_session(obj)
 
     def open_session(self, app: Flask, request: Request):
         if is_stateless_path(request.path):

@@ -20,7 +20,7 @@ from flask import current_app
 
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
-from clickpro.models import Client, Role, TemplateStatus
+from clickpro.models import Client, Contact, Role, TemplateStatus
 from clickpro.services.accounts import service as accounts
 from clickpro.services.contacts.lists import add_contacts, get_or_create_list
 from clickpro.services.contacts.service import ContactError, create_contact
@@ -34,6 +34,13 @@ from clickpro.services.credentials import (
     whatsapp_for,
 )
 from clickpro.services.templates.rules import ButtonDraft, TemplateDraft
+from clickpro.services.templates.service import (
+    HeaderFile,
+    TemplateError,
+    create_template,
+    find_template,
+    sync_templates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +209,6 @@ def _sandbox_state():
 
 
 def _ensure_templates(client: Client) -> None:
-    from clickpro.services.templates.service import (
-        HeaderFile,
-        TemplateError,
-        create_template,
-        find_template,
-        sync_templates,
-    )
-
     try:
         credential, graph = whatsapp_for(client.id)
     except NoCredentials:
@@ -275,8 +274,6 @@ def demo_people(count: int = CONTACTS) -> list[tuple[str, str, str]]:
 
 
 def _ensure_contacts(client: Client) -> None:
-    from clickpro.models import Contact
-
     contact_list = get_or_create_list(client.id, LIST_NAME)
     existing = dict(
         db.session.execute(

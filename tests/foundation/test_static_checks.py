@@ -55,3 +55,26 @@ def test_mypy_is_clean():
     result = _run(_tool("mypy"), "clickpro", timeout=900)
     assert result.returncode == 0, _findings(result)
     assert "Success" in result.stdout, _findings(result)
+
+
+def test_mypy_settings_catch_none_misuse(tmp_path):
+    """The project's settings reject using an Optional as if it were set (self-check)."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "def first(names: list[str]) -> str | None:\n"
+        "    return names[0] if names else None\n\n\n"
+        "def shout(names):\n"  # untyped def: checked because of check_untyped_defs
+        "    return first(names).upper()\n",
+        encoding="utf-8",
+    )
+    result = _run(
+        _tool("mypy"),
+        "--config-file",
+        str(ROOT / "pyproject.toml"),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        str(sample),
+        timeout=300,
+    )
+    assert result.returncode == 1, _findings(result)
+    assert "[union-attr]" in result.stdout, _findings(result)

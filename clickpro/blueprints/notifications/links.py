@@ -7,6 +7,8 @@ campaign, then a template, then the page of the kind (``KIND_PAGES``), else none
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from werkzeug.routing import BuildError
 
@@ -20,7 +22,7 @@ KIND_PAGES = {
 }
 
 
-def _url(endpoint: str, **values: object) -> str | None:
+def _url(endpoint: str, **values: Any) -> str | None:
     try:
         return url_for(endpoint, **values)
     except BuildError:  # that feature is not installed in this app

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import CredentialStatus, OpenAICredential, WhatsAppCredential
+from clickpro.services.accounts.notifications import notify
 
 _DIGITS = re.compile(r"^\d{5,32}$")
 
@@ -92,8 +93,6 @@ def mark_invalid(
 
     Nothing happens when there is no credential or it is already INVALID.
     """
-    from clickpro.services.accounts.notifications import notify
-
     if credential is None or credential.status == CredentialStatus.INVALID:
         return
     credential.status = CredentialStatus.INVALID

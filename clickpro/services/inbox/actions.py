@@ -25,8 +25,10 @@ from clickpro.models import (
     Label,
     Message,
     MessageStatus,
+    User,
 )
 from clickpro.models.base import utcnow
+from clickpro.services.inbox.events import publish_message
 from clickpro.services.inbox.service import last_inbound
 from clickpro.services.messaging import outbound
 from clickpro.tenancy import get_owned
@@ -158,7 +160,6 @@ def add_note(client_id: int, contact_id: int, user_id: int, body: str) -> Messag
     )
     db.session.add(note)
     db.session.commit()
-    from clickpro.services.inbox.events import publish_message
 
     publish_message(client_id, note.id)
     return note
@@ -221,8 +222,6 @@ def set_ai_paused(client_id: int, contact_id: int, paused: bool) -> Contact:
 
 def team(client_id: int) -> list[dict]:
     """Active members, for the assignment menu."""
-    from clickpro.models import User
-
     rows = db.session.execute(
         sa.select(User.id, User.name, User.email)
         .join(ClientMember, ClientMember.user_id == User.id)

@@ -21,6 +21,7 @@ from clickpro.extensions import db, rowcount
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Client, Notification, Template, TemplateStatus
 from clickpro.models.base import utcnow
+from clickpro.services.credentials import NoCredentials, whatsapp_for
 from clickpro.services.templates.rules import (
     TemplateDraft,
     build_components,
@@ -139,8 +140,6 @@ def create_template(
 
     Raises ``TemplateError`` (pt_BR messages per field, ``meta`` set when Meta refused).
     """
-    from clickpro.services.credentials import NoCredentials, whatsapp_for
-
     errors, mime = check_draft(client.id, draft, header_file)
     if errors:
         raise TemplateError(errors)
@@ -224,8 +223,6 @@ def delete_template(client: Client, template: Template) -> int:
     A name Meta no longer knows is removed locally anyway. Returns the rows removed.
     Raises ``TemplateError`` when Meta refuses (the local rows are kept).
     """
-    from clickpro.services.credentials import NoCredentials, whatsapp_for
-
     if template.client_id != client.id:
         raise TemplateError({"meta": [_("Modelo não encontrado.")]})
     name = template.name

@@ -26,6 +26,9 @@ from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Template
 from clickpro.models.base import utcnow
+from clickpro.services.accounts.notifications import notify
+from clickpro.services.credentials import NoCredentials, whatsapp_for
+from clickpro.services.templates.status import apply_template_update
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +79,6 @@ def sync_templates(
     client_id: int, *, time_budget_s: float | None = None, max_templates: int | None = None
 ) -> SyncResult:
     """Reconcile the client's templates with Meta's list (see module docstring)."""
-    from clickpro.services.credentials import NoCredentials, whatsapp_for
-
     config = current_app.config
     budget = float(time_budget_s or config["TEMPLATE_SYNC_BUDGET_S"])
     limit = int(max_templates or config["TEMPLATE_SYNC_MAX"])
@@ -159,8 +160,6 @@ class _ReconcileIndex:
 def _apply_remote(
     client_id: int, remote: dict, index: _ReconcileIndex, seen: set[int], result: SyncResult
 ) -> None:
-    from clickpro.services.templates.status import apply_template_update
-
     row = index.find(remote)
     meta_id = str(remote.get("id") or "") or None
     if row is None:
@@ -269,8 +268,6 @@ def _mark_vanished(
     client_id: int, index: _ReconcileIndex, seen: set[int], result: SyncResult
 ) -> None:
     """Rows Meta once knew (they have a Meta id) that its full list no longer has."""
-    from clickpro.services.templates.status import apply_template_update
-
     for row in index.rows:
         if row.id in seen or not row.meta_template_id or row.status in _GONE:
             continue
@@ -287,7 +284,6 @@ def _mark_vanished(
 def _notify_imported(client_id: int, result: SyncResult) -> None:
     if not result.created:
         return
-    from clickpro.services.accounts.notifications import notify
 
     notify(
         client_id,
