@@ -97,6 +97,40 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _internal_error)
     init_error_handlers(app)  # ServiceError on HTML pages (JSON edges have their own)
+    _forms_read_json_as_text()
+
+
+def _forms_read_json_as_text() -> None:
+    """Flask-WTF feeds a JSON body to forms as is: ``{"name": 1e23}`` reached a Length
+    validator as a float (TypeError, 500) and a JSON list broke the form's constructor.
+    Forms get what a browser would send instead: text values (lists of text), objects
+    dropped, anything but a JSON object read as no data."""
+    from flask_wtf import FlaskForm
+    from flask_wtf.form import _Auto, _is_submitted
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    original = FlaskForm.Meta.wrap_formdata
+    if getattr(original, "clickpro_text_json", False):
+        return  # installed by an earlier app of this process
+
+    def as_text(value) -> str:
+        if isinstance(value, bool):
+            return "y" if value else ""
+        return "" if value is None else str(value)
+
+    def wrap_formdata(self, form, formdata):
+        plain_json = request.is_json and not (request.files or request.form)
+        if formdata is _Auto and plain_json and _is_submitted():
+            data = request.get_json(silent=True)
+            pairs = []
+            for key, value in data.items() if isinstance(data, dict) else ():
+                values = value if isinstance(value, list) else [value]
+                pairs += [(key, as_text(v)) for v in values if not isinstance(v, dict | list)]
+            return ImmutableMultiDict(pairs)
+        return original(self, form, formdata)
+
+    wrap_formdata.clickpro_text_json = True  # type: ignore[attr-defined]
+    FlaskForm.Meta.wrap_formdata = wrap_formdata
 
 
 def _refuse_nul_bytes() -> None:

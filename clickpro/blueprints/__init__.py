@@ -23,6 +23,11 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
+    from clickpro.params import BoundedIntConverter
+
+    # ``<int:id>`` routes match only ids the database can hold: a 20-digit id is a 404,
+    # never an OverflowError (500) when it reaches ``db.session.get``.
+    app.url_map.converters["int"] = BoundedIntConverter
     for path in BLUEPRINTS:
         module = importlib.import_module(path)
         app.register_blueprint(module.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
@@ -95,12 +97,31 @@ def sample_preview():
     return jsonify(result)
 
 
+def _json_errors(view):
+    """A bad id in the wizard's JSON is a JSON 400, not the HTML pages' redirect."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except BadParameter as exc:
+            return json_error(exc)
+
+    return wrapped
+
+
 def bp_json(bp: Blueprint) -> None:
     bp.add_url_rule("/campaigns/templates/<int:template_id>.json", "template_info",
                     admin_required(template_info))  # fmt: skip
     bp.add_url_rule(
-        "/campaigns/audience.json", "audience", admin_required(audience), methods=["POST"]
+        "/campaigns/audience.json",
+        "audience",
+        admin_required(_json_errors(audience)),
+        methods=["POST"],
     )
     bp.add_url_rule(
-        "/campaigns/preview.json", "preview", admin_required(sample_preview), methods=["POST"]
+        "/campaigns/preview.json",
+        "preview",
+        admin_required(_json_errors(sample_preview)),
+        methods=["POST"],
     )

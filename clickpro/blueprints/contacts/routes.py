@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from clickpro import params
 from clickpro.blueprints.contacts.forms import ContactForm, CsrfForm
 from clickpro.blueprints.errors import form_error
 from clickpro.guards import client_required
@@ -35,8 +36,8 @@ bp = Blueprint("contacts", __name__, template_folder="templates")
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    """A range-checked id from the query string (a bad one is a 400 with the reason)."""
+    return params.arg_int(name, maximum=params.MAX_ID)
 
 
 def tri_arg(name: str) -> bool | None:

@@ -10,12 +10,13 @@ stored FAILED message in ``details.message``; bad JSON 400, wrong fields 422.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from clickpro import params
 from clickpro.blueprints.errors import error_body, html_error, json_error
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
@@ -50,25 +51,12 @@ def _service_error(exc: ServiceError):
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise inbox.InboxQueryError(_("Parâmetro %(n)s inválido.", n=name), field=name) from None
+    """A range-checked id or count from the query string (400 when out of range)."""
+    return params.arg_int(name, maximum=params.MAX_ID)
 
 
 def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise inbox.InboxQueryError(
-            _("Data inválida em %(n)s (use AAAA-MM-DD).", n=name), field=name
-        ) from None
+    return params.arg_date(name)
 
 
 # --------------------------------------------------------------------------- page
@@ -164,12 +152,7 @@ def search():
 def updates():
     """Reconnect catch-up: what happened after ``since_id`` (and ``since``, ISO time)."""
     client = require_client()
-    since = None
-    if request.args.get("since"):
-        try:
-            since = datetime.fromisoformat(request.args["since"].replace("Z", "+00:00"))
-        except ValueError:
-            raise inbox.InboxQueryError(_("Parâmetro since inválido."), field="since") from None
+    since = params.arg_datetime("since")
     now = utcnow()
     result = inbox.updates_since(client.id, _int_arg("since_id") or 0, since)
     return jsonify(

@@ -21,6 +21,7 @@ from clickpro.blueprints.templates.forms import (
 from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
 from clickpro.models import Template, TemplateStatus
+from clickpro.params import parse_id
 from clickpro.services.credentials import get_whatsapp_credential
 from clickpro.services.templates.rules import (
     BUTTONS_MAX,
@@ -114,7 +115,7 @@ def sync():
         )
         for error in result.errors[:5]:
             flash(error, "danger")
-    template_id = request.form.get("template_id", type=int)
+    template_id = parse_id(request.form.get("template_id"), "template_id")
     if template_id:
         row = db.session.scalar(scoped(Template, client.id).where(Template.id == template_id))
         if row is not None:

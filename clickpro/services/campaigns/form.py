@@ -19,6 +19,7 @@ from clickpro.models import (
     TemplateStatus,
     WhatsAppCredential,
 )
+from clickpro.params import BadParameter, parse_id
 from clickpro.services.campaigns.vars import POLICIES, normalize
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -106,9 +107,13 @@ def parse_window(raw) -> dict | None:
 
 
 def _template(client_id: int, raw) -> Template:
+    try:
+        wanted = parse_id(raw, "template_id")
+    except BadParameter:
+        wanted = None
     template = db.session.scalar(
-        sa.select(Template).where(Template.client_id == client_id, Template.id == int(raw))
-    ) if str(raw).isdigit() else None  # fmt: skip
+        sa.select(Template).where(Template.client_id == client_id, Template.id == wanted)
+    ) if wanted else None  # fmt: skip
     if template is None:
         raise CampaignError(_("Modelo não encontrado."))
     if template.status != TemplateStatus.APPROVED:

@@ -24,6 +24,7 @@ from flask_babel import gettext
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Author, Contact, ContactLabel, Direction, Message, OptOut
+from clickpro.params import parse_datetime, parse_id
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
@@ -79,12 +80,17 @@ def encode_cursor(contact: Contact) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """``"<iso>|<id>"`` → (moment, id), both range-checked (a year-1 moment or a 30-digit
+    id is a clear 400, not an overflow in the database driver)."""
     try:
         stamp, _, ident = cursor.rpartition("|")
-        moment = datetime.fromisoformat(stamp)
-        return moment, int(ident)
+        moment = parse_datetime(stamp, "cursor")
+        contact_id = parse_id(ident, "cursor")
+        if moment is None or contact_id is None:
+            raise ValueError
+        return moment, contact_id
     except (ValueError, AttributeError):
-        raise InboxQueryError(gettext("Cursor de paginação inválido.")) from None
+        raise InboxQueryError(gettext("Cursor de paginação inválido."), field="cursor") from None
 
 
 def _clamp(limit: int | None) -> int:
