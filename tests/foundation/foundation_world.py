@@ -165,9 +165,7 @@ def _contact_import(w: World):
 
 
 def _notification(w: World):
-    return _add(
-        Notification(id=7801, client_id=w.a.id, kind="test", text=f"{MARKER}-notificacao")
-    )
+    return _add(Notification(id=7801, client_id=w.a.id, kind="test", text=f"{MARKER}-notificacao"))
 
 
 def _webhook_event(w: World):
