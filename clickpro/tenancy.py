@@ -101,7 +101,7 @@ def get_owned(model: type[M], row_id, client_id: int | None = None) -> M | None:
         row_id = int(row_id)
     except (TypeError, ValueError):
         return None
-    if not 0 < row_id <= _max_id(model):
+    if not id_in_range(model, row_id):
         return None  # cannot exist (and PostgreSQL would refuse the out-of-range literal)
     # ``execute().scalar()`` is what ``session.scalar`` does; its overloads lose a TypeVar.
     return db.session.execute(
@@ -109,9 +109,11 @@ def get_owned(model: type[M], row_id, client_id: int | None = None) -> M | None:
     ).scalar()
 
 
-def _max_id(model) -> int:
+def id_in_range(model, row_id: int) -> bool:
+    """Whether ``row_id`` fits ``model``'s id column: an id beyond it cannot exist, and
+    PostgreSQL refuses the out-of-range literal (a 500 instead of a 404)."""
     id_type = model.__table__.c.id.type
-    return 2**63 - 1 if isinstance(id_type, sa.BigInteger) else 2**31 - 1
+    return 0 < row_id <= (2**63 - 1 if isinstance(id_type, sa.BigInteger) else 2**31 - 1)
 
 
 def get_owned_or_404(model: type[M], row_id, client_id: int | None = None) -> M:

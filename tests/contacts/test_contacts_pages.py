@@ -164,16 +164,18 @@ def test_lgpd_delete_erases_messages_and_memberships_keeps_opt_out(
     db.session.add(ContactLabel(contact_id=contact.id, label_id=label.id))
     db.session.commit()
     login_as(tenant.admin, tenant)
-    page = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    # Ids read before the delete: the request expires the test's objects.
+    contact_id, keep_id, list_id = contact.id, keep.id, lst.id
+    page = client.get(f"/contacts/{contact_id}").get_data(as_text=True)
     assert "descadastro é mantido" in page  # the UI says the opt-out stays
-    response = client.post(f"/contacts/{contact.id}/delete")
+    response = client.post(f"/contacts/{contact_id}/delete")
     assert response.status_code == 302
-    assert db.session.get(Contact, contact.id) is None
-    assert db.session.scalars(sa.select(Message.contact_id)).all() == [keep.id]
+    assert db.session.get(Contact, contact_id) is None
+    assert db.session.scalars(sa.select(Message.contact_id)).all() == [keep_id]
     members = db.session.scalars(
-        sa.select(ContactListMember.contact_id).where(ContactListMember.list_id == lst.id)
+        sa.select(ContactListMember.contact_id).where(ContactListMember.list_id == list_id)
     )
-    assert list(members) == [keep.id]
+    assert list(members) == [keep_id]
     assert db.session.scalar(sa.select(OptOut.phone_e164)) == "+5511987654321"
     assert db.session.scalars(sa.select(ContactLabel)).all() == []  # every trace goes
 

@@ -104,7 +104,18 @@ def test_failing_confirmation_keeps_the_opt_out(client, shop, monkeypatch):
     assert optout.is_opted_out(shop.id, PHONE)
 
 
-def test_end_to_end_with_sandbox_sends_one_confirmation(sandbox, shop):
+@pytest.fixture
+def platform_shop(create_client, create_whatsapp_credential):
+    """The shop on the platform's Meta app (no app secret of its own), as the sandbox
+    signs with the platform's secret: a delivery reaches only the app that signed it."""
+    tenant = create_client("Loja Opt-out")
+    account = {k: v for k, v in SANDBOX_ACCOUNT.items() if k != "app_secret"}
+    create_whatsapp_credential(tenant, account)
+    return tenant
+
+
+def test_end_to_end_with_sandbox_sends_one_confirmation(sandbox, platform_shop):
+    shop = platform_shop
     control = sandbox.app.test_client()
 
     def say(text: str) -> None:

@@ -146,10 +146,10 @@ def test_delete_removes_every_language(admin_web, meta_calls, db, sandbox):
 
 
 def test_delete_of_a_name_meta_no_longer_has(admin_web, db, tenant, create_template, sandbox):
-    template = create_template(tenant, name="sumiu_da_meta", meta_template_id="123")
-    response = admin_web.post(f"/templates/{template.id}/delete")
+    template_id = create_template(tenant, name="sumiu_da_meta", meta_template_id="123").id
+    response = admin_web.post(f"/templates/{template_id}/delete")
     assert response.status_code == 302
-    assert db.session.get(Template, template.id) is None
+    assert db.session.get(Template, template_id) is None
 
 
 def test_status_filter(admin_web, tenant, create_template):

@@ -34,6 +34,7 @@ from clickpro.services.accounts.service import (
     normalize_email,
     validate_password,
 )
+from clickpro.tenancy import id_in_range
 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -140,6 +141,8 @@ def pending_invitations_for(user) -> list[MemberInvitation]:
 
 def addressed_to(invitation_id: int, user: User) -> MemberInvitation | None:
     """The invitation if it was sent to ``user``'s e-mail (in any state), else None."""
+    if not id_in_range(MemberInvitation, invitation_id):
+        return None
     return db.session.scalar(
         sa.select(MemberInvitation).where(
             MemberInvitation.id == invitation_id,

@@ -18,6 +18,7 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db, rowcount
 from clickpro.models import ApiToken, Client
 from clickpro.models.base import utcnow
+from clickpro.tenancy import id_in_range
 
 PREFIX = "cpk_"
 NAME_MAX = 120
@@ -92,6 +93,8 @@ def list_tokens(client_id: int) -> list[ApiToken]:
 
 def revoke_token(client_id: int, token_id: int) -> bool:
     """Revoke the client's token; False when it is not the client's (or already revoked)."""
+    if not id_in_range(ApiToken, token_id):
+        return False
     result = db.session.execute(
         sa.update(ApiToken)
         .where(
