@@ -6,3 +6,28 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "webhook"))
+
+import pytest  # noqa: E402
+from optout_helpers import SANDBOX_ACCOUNT  # noqa: E402
+
+
+@pytest.fixture
+def shop(create_client, create_whatsapp_credential):
+    """A client on its own Meta app (the sandbox account with its app secret)."""
+    tenant = create_client("Loja Opt-out")
+    create_whatsapp_credential(tenant, SANDBOX_ACCOUNT)
+    return tenant
+
+
+@pytest.fixture
+def confirmations(monkeypatch):
+    """Record the confirmation texts instead of sending them."""
+    sent = []
+
+    def fake_send_text(client_id, contact_id, body, *, author, **kwargs):
+        sent.append((client_id, contact_id, body, author))
+
+    import clickpro.services.messaging.outbound as outbound
+
+    monkeypatch.setattr(outbound, "send_text", fake_send_text)
+    return sent

@@ -6,43 +6,14 @@ still ran the first app's opt-out receiver, because blinker signals are module g
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
+from optout_helpers import PHONE
 from webhook_helpers import inbound, post
 
 from clickpro import events
 from clickpro.extensions import db
 from clickpro.models import Contact, Message, OptOut
 from clickpro.services.contacts import optout, optout_rules
-
-SANDBOX_ACCOUNT = {
-    "access_token": "sandbox-token",
-    "waba_id": "100000000000001",
-    "phone_number_id": "100000000000011",
-    "app_id": "100000000000021",
-    "app_secret": "sandbox-app-secret",
-}
-PHONE = "+5511987654321"
-
-
-@pytest.fixture
-def shop(create_client, create_whatsapp_credential):
-    tenant = create_client("Loja Duas Apps")
-    create_whatsapp_credential(tenant, SANDBOX_ACCOUNT)
-    return tenant
-
-
-@pytest.fixture
-def confirmations(monkeypatch):
-    sent = []
-
-    def fake_send_text(client_id, contact_id, body, *, author, **kwargs):
-        sent.append((client_id, contact_id, body, author))
-
-    import clickpro.services.messaging.outbound as outbound
-
-    monkeypatch.setattr(outbound, "send_text", fake_send_text)
-    return sent
 
 
 def _sair(app, wamid: str):
