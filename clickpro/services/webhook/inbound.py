@@ -26,6 +26,8 @@ from clickpro.services.webhook.sql import insert_ignoring, latest
 _contacts = Contact.__table__
 _messages = Message.__table__
 PREVIEW_LENGTH = 200
+CONVERSATION_OPEN = "OPEN"
+CONVERSATION_RESOLVED = "RESOLVED"
 
 
 class PayloadError(ServiceError, ValueError):
@@ -124,15 +126,25 @@ def insert_message(client_id: int, contact_id: int, msg: dict) -> int | None:
 
 
 def touch_conversation(contact_id: int, at: datetime, preview: str) -> None:
-    """Unread +1 and last-message fields, atomically; an older message keeps the preview."""
+    """Unread +1 and last-message fields, atomically; an older message keeps the preview.
+
+    The contact wrote, so the conversation is open: a RESOLVED one reopens (back in
+    "Abertas", unread) and is assigned as a new conversation is, i.e. it goes back to the
+    team queue (no assignee: a first conversation starts unassigned too) rather than to
+    whoever resolved it, who may no longer be on duty. One conditional UPDATE, so two
+    messages arriving at once reopen it once.
+    """
     c = _contacts.c
     is_newest = sa.or_(
         c.last_message_at.is_(None), c.last_message_at <= sa.literal(at, c.last_message_at.type)
     )
+    was_resolved = c.conversation_status == CONVERSATION_RESOLVED
     db.session.execute(
         sa.update(_contacts)
         .where(c.id == contact_id)
         .values(
+            conversation_status=CONVERSATION_OPEN,
+            assigned_user_id=sa.case((was_resolved, sa.null()), else_=c.assigned_user_id),
             unread_count=c.unread_count + 1,
             last_inbound_at=latest(c.last_inbound_at, at),
             last_message_at=latest(c.last_message_at, at),
