@@ -41,6 +41,12 @@ from clickpro.models import (
 )
 from clickpro.realtime import disconnect_user
 from clickpro.services.accounts.service import end_sessions
+from clickpro.services.accounts.validation import (
+    InvalidValue,
+    validate_name,
+    validate_slug,
+    validate_timezone,
+)
 from clickpro.services.api.tokens import revoke_tokens_created_by
 
 EXTENSION_KEY = "clickpro.admin"
@@ -132,12 +138,49 @@ def _turned_off(model) -> bool:
     return bool(history.deleted) and history.deleted[0] is True and model.is_active is False
 
 
+def _rule(check):
+    """A WTForms validator from a ``clickpro.services.accounts.validation`` function: the
+    field keeps the cleaned value, a refusal is shown under the field with the rule."""
+
+    def validator(form, field) -> None:
+        try:
+            field.data = check(field.data)
+        except InvalidValue as exc:
+            raise ValidationError(exc.message) from None
+
+    return validator
+
+
 class ClientView(SecureModelView):
     column_list = ("id", "name", "slug", "timezone", "is_active", "ai_enabled", "created_at")
     column_searchable_list = ("name", "slug")
     column_filters = ("is_active", "ai_enabled")
     form_columns = ("name", "slug", "timezone", "is_active", "ai_enabled")
     column_details_exclude_list = ("settings",)
+    form_args = {
+        "name": {"validators": [_rule(validate_name)]},
+        "slug": {"validators": [_rule(validate_slug)]},
+        "timezone": {
+            "validators": [_rule(validate_timezone)],
+            "description": _l("Nome IANA, ex.: America/Sao_Paulo, America/Recife."),
+        },
+    }
+
+    def on_model_change(self, form, model: Client, is_created: bool) -> None:
+        """The same rules again on the model (a form without a field still passes here),
+        and a clear message for a slug taken by another client (not an IntegrityError)."""
+        try:
+            model.name = validate_name(model.name)
+            model.slug = validate_slug(model.slug)
+            model.timezone = validate_timezone(model.timezone)
+        except InvalidValue as exc:
+            raise ValidationError(exc.message) from None
+        with db.session.no_autoflush:
+            taken = db.session.scalar(
+                sa.select(Client.id).where(Client.slug == model.slug, Client.id != (model.id or 0))
+            )
+        if taken is not None:
+            raise ValidationError(_("O slug “%(slug)s” já é de outro cliente.", slug=model.slug))
 
 
 class UserView(SecureModelView):

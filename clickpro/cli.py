@@ -63,14 +63,27 @@ def create_superadmin(email: str, password: str) -> None:
 @click.option("--name", required=True)
 @click.option("--admin-email", required=True)
 @click.option("--admin-password", required=True)
-@click.option("--timezone", default="America/Sao_Paulo", show_default=True)
+@click.option(
+    "--timezone", default="America/Sao_Paulo", show_default=True, help="An IANA time zone name."
+)
+@click.option("--slug", default=None, help="2-80 of a-z, 0-9 and '-' (default: from the name).")
 @with_appcontext
-def create_client_command(name: str, admin_email: str, admin_password: str, timezone: str) -> None:
-    """Create a client and its first CLIENT_ADMIN (idempotent); prints the slug."""
+def create_client_command(
+    name: str, admin_email: str, admin_password: str, timezone: str, slug: str | None
+) -> None:
+    """Create a client and its first CLIENT_ADMIN (idempotent); prints the slug.
+
+    Name, slug and time zone obey the same rules as Flask-Admin
+    (``clickpro.services.accounts.validation``)."""
     from clickpro.services.accounts.service import AccountError, create_client
+    from clickpro.services.accounts.validation import InvalidValue
 
     try:
-        client, _created = create_client(name, admin_email, admin_password, timezone=timezone)
+        client, _created = create_client(
+            name, admin_email, admin_password, timezone=timezone, slug=slug
+        )
+    except InvalidValue as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(client.slug)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,6 +19,7 @@ from clickpro.models import (
     WhatsAppCredential,
 )
 from clickpro.models.base import utcnow
+from clickpro.services.accounts.validation import safe_zone
 
 
 @dataclass
@@ -34,7 +34,7 @@ class DashboardFigures:
 
 
 def start_of_today(client: Client) -> datetime:
-    tz = ZoneInfo(client.timezone or "America/Sao_Paulo")
+    tz = safe_zone(client.timezone)  # a bad stored zone: São Paulo, logged
     local = utcnow().astimezone(tz)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 

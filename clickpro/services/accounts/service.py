@@ -14,6 +14,8 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Client, ClientMember, Role, User
 from clickpro.models.base import utcnow
+from clickpro.services.accounts.passwords import password_problem
+from clickpro.services.accounts.validation import validate_name, validate_slug, validate_timezone
 from clickpro.services.api.tokens import revoke_tokens_created_by
 
 
@@ -112,14 +114,11 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - a lazily computed constant
     return _dummy_hash_cache[0]
 
 
-PASSWORD_MIN = 8  # also the members form's Length(min=…)
-
-
 def validate_password(password: str) -> None:
-    if len(password or "") < PASSWORD_MIN:
-        raise AccountError(
-            _("A senha precisa ter pelo menos %(min)s caracteres.", min=PASSWORD_MIN)
-        )
+    """The password rules (``passwords.password_problem``) as an ``AccountError``."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def create_user(email: str, password: str, *, name: str = "", is_super_admin: bool = False) -> User:
@@ -152,7 +151,8 @@ def ensure_super_admin(email: str, password: str) -> tuple[User, bool]:
 def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:60] or "cliente"
+    slug = slug[:60].strip("-")
+    return slug if len(slug) >= 2 else f"cliente-{slug}".strip("-")  # validation.SLUG_MIN
 
 
 def unique_slug(name: str) -> str:
@@ -164,13 +164,25 @@ def unique_slug(name: str) -> str:
 
 
 def create_client(
-    name: str, admin_email: str, admin_password: str, *, timezone: str = "America/Sao_Paulo"
+    name: str,
+    admin_email: str,
+    admin_password: str,
+    *,
+    timezone: str = "America/Sao_Paulo",
+    slug: str | None = None,
 ) -> tuple[Client, bool]:
-    """Create a client and its first CLIENT_ADMIN. Idempotent on (name, admin email)."""
+    """Create a client and its first CLIENT_ADMIN. Idempotent on (name, admin email).
+
+    Name, time zone and an explicit ``slug`` obey ``validation`` (the admin's rules)."""
     name = (name or "").strip()
     if not name:
         raise AccountError(_("Informe o nome do cliente."))
-    existing = db.session.scalar(sa.select(Client).where(Client.slug == slugify(name)))
+    name = validate_name(name)
+    timezone = validate_timezone(timezone)
+    slug = validate_slug(slug) if slug else None
+    existing = db.session.scalar(sa.select(Client).where(Client.slug == (slug or slugify(name))))
+    if existing is not None and slug and existing.name != name:
+        raise AccountError(_("O slug “%(slug)s” já é de outro cliente.", slug=slug))
     user = find_user(admin_email)
     if existing is not None and user is not None:
         membership = membership_of(existing.id, user.id)
@@ -178,7 +190,7 @@ def create_client(
             return existing, False
     if user is None:
         user = create_user(admin_email, admin_password)
-    client = existing or Client(name=name, slug=unique_slug(name), timezone=timezone)
+    client = existing or Client(name=name, slug=slug or unique_slug(name), timezone=timezone)
     db.session.add(client)
     db.session.flush()
     db.session.add(ClientMember(client_id=client.id, user_id=user.id, role=Role.CLIENT_ADMIN))

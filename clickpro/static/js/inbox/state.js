@@ -5,7 +5,16 @@ const root = document.getElementById("inbox");
 export const present = Boolean(root);
 export const API = root ? root.dataset.api : "";
 export const MEDIA = root ? root.dataset.media : "";
-export const TZ = (root && root.dataset.timezone) || "America/Sao_Paulo";
+/** A zone the browser can load (a bad stored one falls back, as on the server). */
+function loadableZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return "America/Sao_Paulo";
+  }
+}
+export const TZ = loadableZone((root && root.dataset.timezone) || "America/Sao_Paulo");
 
 export const state = {
   current: null, // open conversation (dict)
