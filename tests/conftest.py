@@ -27,6 +27,30 @@ from clickpro.models import (
     User,
 )
 
+
+def _per_xdist_worker(environ: dict) -> None:
+    """Give each pytest-xdist worker its own PostgreSQL database and Redis db.
+
+    Runs at import, before any test module reads ``TEST_DATABASE_URL``/``TEST_REDIS_URL``
+    (several do, for live servers and workers): worker ``gwK`` uses ``<db>_gwK`` and Redis
+    db ``base + K``. Without xdist nothing changes.
+    """
+    worker = environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    index = int(worker[2:])
+    if environ.get("TEST_DATABASE_URL", "").startswith("postgres"):
+        url = sa.engine.make_url(environ["TEST_DATABASE_URL"])
+        environ["TEST_DATABASE_URL"] = url.set(
+            database=f"{url.database}_{worker}"
+        ).render_as_string(hide_password=False)
+    if environ.get("TEST_REDIS_URL"):
+        base, _, db_index = environ["TEST_REDIS_URL"].rpartition("/")
+        number = (int(db_index) if db_index.isdigit() else 0) + index
+        environ["TEST_REDIS_URL"] = f"{base}/{number % 16}"
+
+
+_per_xdist_worker(os.environ)  # type: ignore[arg-type]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWNsaWNrcHJvLWtleS0zMi1ieXRlcyE="
@@ -128,6 +152,7 @@ def reset_database(app) -> None:
             if url.startswith("postgresql"):
                 with _db.engine.begin() as conn:
                     conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+                    conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS unaccent"))
             _db.create_all()
             _schema_ready.add(url)
             return
