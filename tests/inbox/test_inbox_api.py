@@ -165,7 +165,10 @@ def test_quick_replies_admin_page_and_rendering(wired, conversation, login_as):
     dup = http.post("/inbox/quick-replies", data={"shortcut": "oi", "body": "x"})
     assert dup.status_code == 200 and "já existe" in dup.get_data(as_text=True)
     items = http.get(f"/inbox/api/quick-replies?contact_id={contact.id}").get_json()["items"]
-    assert [(i["shortcut"], i["text"]) for i in items] == [("oi", "Olá Ana, de Recife? ")]
+    # a variable the contact has no value for stays, listed in "missing" (the composer asks)
+    assert [(i["shortcut"], i["text"], i["missing"]) for i in items] == [
+        ("oi", "Olá Ana, de Recife? {{nada}}", ["nada"])
+    ]
 
 
 def test_media_download_streams_from_meta_tenant_checked(

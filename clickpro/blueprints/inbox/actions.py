@@ -27,12 +27,14 @@ from clickpro.services.inbox import serialize as ser
 from clickpro.services.inbox.quick_replies import (
     QuickReplyError,
     delete_quick_reply,
+    ensure_filled,
     quick_replies,
     save_quick_reply,
 )
 from clickpro.tenancy import get_owned_or_404, require_client
 
-UPLOAD_MAX = 100 * 1024 * 1024
+MB = 1024 * 1024
+UPLOAD_MAX = 100 * MB  # the largest kind (documents); each kind's limit is checked after
 
 
 def _sent(message):
@@ -43,6 +45,7 @@ def _sent(message):
 @client_required
 def send_text(contact_id: int):
     data: TextIn = parse_json_body(TextIn)
+    ensure_filled(data.body)  # a quick reply's {{variable}} never goes out empty or raw
     message = inbox_actions.reply_text(require_client().id, contact_id, current_user.id, data.body)
     return _sent(message)
 
@@ -55,7 +58,9 @@ def send_media(contact_id: int):
         raise inbox_actions.InboxError(_("Escolha um arquivo."))
     content = upload.read(UPLOAD_MAX + 1)
     if len(content) > UPLOAD_MAX:
-        raise inbox_actions.InboxError(_("Arquivo grande demais."))
+        raise inbox_actions.InboxError(
+            _("Arquivo grande demais: o limite do WhatsApp é %(mb)s MB.", mb=UPLOAD_MAX // MB)
+        )
     message = inbox_actions.reply_media(
         require_client().id,
         contact_id,
@@ -73,7 +78,11 @@ def send_media(contact_id: int):
 def send_template(contact_id: int):
     data: TemplateSendIn = parse_json_body(TemplateSendIn)
     message = inbox_actions.reply_template(
-        require_client().id, contact_id, current_user.id, data.template_id, data.values
+        require_client().id,
+        contact_id,
+        current_user.id,
+        data.template_id,
+        data.values.model_dump(exclude_none=True),
     )
     return _sent(message)
 

@@ -26,7 +26,12 @@ from clickpro.models.base import utcnow
 from clickpro.services.inbox import actions as inbox_actions
 from clickpro.services.inbox import serialize as ser
 from clickpro.services.inbox import service as inbox
-from clickpro.services.inbox.quick_replies import quick_replies, render_quick_reply
+from clickpro.services.inbox.media import ACCEPT_ATTRIBUTE
+from clickpro.services.inbox.quick_replies import (
+    missing_variables,
+    quick_replies,
+    render_quick_reply,
+)
 from clickpro.services.messaging.outbound import SendFailed, WindowClosed
 from clickpro.tenancy import get_owned_or_404, require_client
 
@@ -72,6 +77,7 @@ def index():
         labels=inbox_actions.labels(client.id),
         team=inbox_actions.team(client.id),
         is_admin=is_client_admin(),
+        media_accept=ACCEPT_ATTRIBUTE,
     )
 
 
@@ -182,7 +188,15 @@ def quick_replies_json():
     items = []
     for reply in quick_replies(client.id):
         text = render_quick_reply(reply.body, contact) if contact else reply.body
-        items.append({"id": reply.id, "shortcut": reply.shortcut, "body": reply.body, "text": text})
+        items.append(
+            {
+                "id": reply.id,
+                "shortcut": reply.shortcut,
+                "body": reply.body,
+                "text": text,
+                "missing": missing_variables(text),
+            }
+        )
     return jsonify(items=items)
 
 

@@ -6,13 +6,16 @@ type or a missing field a 422 with ``details`` per field, in the /api/v1 error b
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, StrictBool
 
 from clickpro.blueprints.api.schemas import Id, Strict
-
-TEXT_MAX = 4096
+from clickpro.blueprints.api.schemas_messaging import Variables
+from clickpro.blueprints.limits import column_max
+from clickpro.models import Label
+from clickpro.services.inbox.actions import NOTE_MAX
+from clickpro.services.messaging.outbound import TEXT_MAX  # Meta's text body limit
 
 
 class TextIn(Strict):
@@ -20,12 +23,12 @@ class TextIn(Strict):
 
 
 class NoteIn(Strict):
-    body: str = Field(max_length=TEXT_MAX)
+    body: str = Field(max_length=NOTE_MAX)
 
 
 class TemplateSendIn(Strict):
     template_id: Id
-    values: dict[str, Any] = Field(default_factory=dict)
+    values: Variables = Field(default_factory=Variables)
 
 
 class AssignIn(Strict):
@@ -39,7 +42,7 @@ class LabelsIn(Strict):
 
 
 class StatusIn(Strict):
-    status: str = Field(max_length=20, description="OPEN or RESOLVED.")
+    status: str = Field(max_length=12, description="OPEN or RESOLVED.")
 
 
 class AiPauseIn(Strict):
@@ -47,5 +50,5 @@ class AiPauseIn(Strict):
 
 
 class LabelIn(Strict):
-    name: str = Field(max_length=200)
-    color: str = Field(default="secondary", max_length=20)
+    name: str = Field(max_length=column_max(Label.name))
+    color: str = Field(default="secondary", max_length=column_max(Label.color))

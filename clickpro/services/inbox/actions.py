@@ -29,6 +29,7 @@ from clickpro.models import (
 )
 from clickpro.models.base import utcnow
 from clickpro.services.inbox.events import publish_message
+from clickpro.services.inbox.media import check_outbound_media
 from clickpro.services.inbox.service import last_inbound
 from clickpro.services.messaging import outbound
 from clickpro.tenancy import get_owned
@@ -103,7 +104,10 @@ def reply_media(
     filename: str,
     caption: str | None = None,
 ) -> Message:
+    """An agent's file: only a type WhatsApp accepts (content and extension; ``mime_type``,
+    the browser's claim, is replaced by the detected type), else ``MediaRefused``."""
     get_contact(client_id, contact_id)
+    mime_type = check_outbound_media(content, filename).mime_type
     try:
         message = outbound.send_media(
             client_id,

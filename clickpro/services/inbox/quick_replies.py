@@ -1,7 +1,10 @@
 """Quick replies: canned answers per client, typed as ``/shortcut`` in the composer.
 
 Variables are filled from the contact: ``{{first_name}}``, ``{{name}}``, ``{{phone}}``
-and any contact attribute key (``{{cidade}}``). An unknown variable becomes empty text.
+and any contact attribute key (``{{cidade}}``). A variable the contact has no value for
+stays in the text as ``{{cidade}}`` and is listed in ``missing``: the composer asks the
+agent for it, and :func:`ensure_filled` refuses a reply that still carries one (so
+"Você é de ?" never goes out).
 """
 
 from __future__ import annotations
@@ -51,9 +54,12 @@ def save_quick_reply(
     shortcut = clean_shortcut(shortcut)
     body = (body or "").strip()
     if not body:
-        raise QuickReplyError("body", "Escreva o texto da resposta.")
+        raise QuickReplyError("body", _("Escreva o texto da resposta."))
     if len(body) > BODY_MAX:
-        raise QuickReplyError("body", f"O texto passa de {BODY_MAX} caracteres.")
+        raise QuickReplyError(
+            "body",
+            _("O texto tem no máximo %(max)s caracteres (tem %(n)s).", max=BODY_MAX, n=len(body)),
+        )
     clash = db.session.scalar(
         sa.select(QuickReply.id).where(
             QuickReply.client_id == client_id,
@@ -99,5 +105,32 @@ def contact_variables(contact: Contact) -> dict[str, str]:
 
 
 def render_quick_reply(body: str, contact: Contact) -> str:
-    values = contact_variables(contact)
-    return VARIABLE_RE.sub(lambda m: values.get(m.group(1), ""), body or "")
+    """``body`` with every variable the contact has a (non-blank) value for filled in."""
+    values = {k: v for k, v in contact_variables(contact).items() if v.strip()}
+    return VARIABLE_RE.sub(lambda m: values.get(m.group(1), m.group(0)), body or "")
+
+
+def missing_variables(text: str) -> list[str]:
+    """The variable names still unfilled in ``text``, in order, without repeats."""
+    return list(dict.fromkeys(m.group(1) for m in VARIABLE_RE.finditer(text or "")))
+
+
+class UnfilledVariables(ServiceError):
+    """A reply that still has ``{{variable}}`` placeholders (from a quick reply)."""
+
+    code = "unfilled_variables"
+    http_status = 422
+
+
+def ensure_filled(text: str) -> None:
+    """Refuse a reply that still has a quick reply's placeholder in it."""
+    names = missing_variables(text)
+    if names:
+        raise UnfilledVariables(
+            _(
+                "Preencha antes de enviar: a mensagem ainda tem %(names)s sem valor.",
+                names=", ".join("{{" + n + "}}" for n in names),
+            ),
+            field="body",
+            details={"missing": names},
+        )
