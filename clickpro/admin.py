@@ -524,5 +524,10 @@ def init_admin(app: Flask) -> Admin:
         admin.add_view(
             view_class(model, db.session, name=name, endpoint=endpoint, category=category)
         )
+    from clickpro.blueprints.costs.admin_view import RateCardAdmin  # h6: rate cards (CSV)
+
+    admin.add_view(
+        RateCardAdmin(name=_l("Cartões de preços"), endpoint="admin_rate_cards", category=messages)
+    )
     app.extensions[EXTENSION_KEY] = admin
     return admin

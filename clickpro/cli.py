@@ -260,6 +260,8 @@ def config_command() -> None:
         click.echo(line)
 
 
+from clickpro.blueprints.costs.commands import rates_group  # noqa: E402
+
 COMMANDS = [
     create_superadmin,
     create_client_command,
@@ -271,4 +273,5 @@ COMMANDS = [
     rotate_keys_command,
     sandbox_command,
     config_command,
+    rates_group,
 ]

@@ -48,6 +48,7 @@ NAV = (
     NavItem("contacts.index", _l("Contatos"), "person-lines-fill"),
     NavItem("campaigns.index", _l("Campanhas"), "megaphone", admin_only=True),
     NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
+    NavItem("costs.index", _l("Custos"), "cash-coin"),
     NavItem("credentials.index", _l("Credenciais"), "key", admin_only=True),
     NavItem("members.index", _l("Equipe"), "people", admin_only=True),
     NavItem("api.tokens", _l("API"), "code-slash", admin_only=True),

@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.contacts",
     "clickpro.blueprints.campaigns",
     "clickpro.blueprints.inbox",
+    "clickpro.blueprints.costs",
     "clickpro.blueprints.api",
 )
 

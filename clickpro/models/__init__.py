@@ -21,6 +21,7 @@ from clickpro.models.contacts import (
     OptOut,
     OptOutSource,
 )
+from clickpro.models.costs import CampaignCostEstimate, RateCard, RateCardRate
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
 from clickpro.models.inbox import ContactLabel, Label, QuickReply
 from clickpro.models.messaging import (
@@ -42,6 +43,7 @@ __all__ = [
     "ApiToken",
     "Author",
     "Campaign",
+    "CampaignCostEstimate",
     "CampaignList",
     "CampaignStatus",
     "Client",
@@ -69,6 +71,8 @@ __all__ = [
     "OutboundEvent",
     "PendingStatus",
     "QuickReply",
+    "RateCard",
+    "RateCardRate",
     "Role",
     "Template",
     "TemplateStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 
 import sqlalchemy as sa
@@ -61,6 +62,14 @@ class Message(TenantMixin, TimestampMixin, Model):
         sa.Index("ix_messages_client_created", "client_id", "created_at"),
         # Inbox: reconnect catch-up (status changes since a time) and full-text search.
         sa.Index("ix_messages_client_updated", "client_id", "updated_at"),
+        # Cost reports: priced messages of a client by delivery time (h6).
+        sa.Index(
+            "ix_messages_client_priced",
+            "client_id",
+            "delivered_at",
+            postgresql_where=sa.text("pricing_category IS NOT NULL"),
+            sqlite_where=sa.text("pricing_category IS NOT NULL"),
+        ),
         sa.Index(
             "ix_messages_body_trgm",
             "body",
@@ -106,6 +115,25 @@ class Message(TenantMixin, TimestampMixin, Model):
     retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # AI replies: tokens and latency; inbound: the AI job that answered it.
     ai_usage: Mapped[dict | None] = mapped_column(JSONType)
+    # Cost ledger (h6): the status webhook's ``pricing`` (first one wins) and the cost
+    # derived from the rate card valid at that time; never recomputed afterwards.
+    pricing_model: Mapped[str | None] = mapped_column(sa.String(8))
+    pricing_category: Mapped[str | None] = mapped_column(sa.String(40))
+    pricing_type: Mapped[str | None] = mapped_column(sa.String(32))
+    billable: Mapped[bool | None] = mapped_column()
+    cost: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 6))
+    cost_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    rate_card_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rate_cards.id", ondelete="SET NULL")
+    )
+    # The business number (phone_number_id) the pricing was reported for.
+    pricing_number: Mapped[str | None] = mapped_column(sa.String(64))
+    # Meta held it for a template quality check (pacing): "em análise pela Meta".
+    held_for_quality: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=sa.false()
+    )
+    # Which endpoint sent it: "messages" or "marketing_messages".
+    sent_via: Mapped[str | None] = mapped_column(sa.String(20))
 
 
 class WebhookEvent(Model):

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from clickpro.blueprints.api import (  # noqa: F401 - each module registers its routes on v1
     routes_campaigns,
     routes_contacts,
+    routes_costs,
     routes_messages,
     routes_optouts,
     routes_templates,

@@ -10,6 +10,7 @@ from clickpro.blueprints.api.registry import id_desc_page, int_cursor, not_found
 from clickpro.blueprints.api.routes_messages import message_page
 from clickpro.blueprints.api.schemas import PageQuery
 from clickpro.blueprints.api.schemas_messaging import (
+    CampaignCostOut,
     CampaignIn,
     CampaignOut,
     CampaignPage,
@@ -21,6 +22,7 @@ from clickpro.extensions import db
 from clickpro.models import Campaign, CampaignList, Message
 from clickpro.services.campaigns import service as campaigns
 from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.costs.reports import campaign_cost
 from clickpro.tenancy import get_owned
 
 T = "campaigns"
@@ -56,6 +58,7 @@ def campaign_out(row: Campaign, counts: dict | None = None) -> CampaignOut:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        cost=CampaignCostOut(**campaign_cost(row).as_api()),
     )
 
 

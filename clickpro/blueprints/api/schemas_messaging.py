@@ -78,6 +78,21 @@ class Counters(BaseModel):
     total: int = 0
 
 
+class CampaignCostOut(BaseModel):
+    """What a campaign costs (h6): estimate, and the charged (delivered) messages so far."""
+
+    currency: str | None = Field(description="The rate card's currency (e.g. BRL, USD).")
+    estimated: float | None = Field(description="Template category × audience markets × card.")
+    actual: float | None = Field(description="Cost of the delivered messages so far.")
+    by_category: dict[str, float | None] = Field(description="Actual cost per pricing category.")
+    per_delivered: float | None = None
+    per_read: float | None = None
+    free_messages: int = 0
+    unpriced_messages: int = 0
+    held_for_quality: int = Field(default=0, description="Held by Meta for a quality check.")
+    marketing_limit_131049: int = Field(default=0, description="Recipients Meta capped (131049).")
+
+
 class CampaignOut(BaseModel):
     id: int
     name: str
@@ -98,6 +113,7 @@ class CampaignOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    cost: CampaignCostOut | None = None
 
 
 class CampaignPage(BaseModel):

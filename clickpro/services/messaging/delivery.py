@@ -31,6 +31,7 @@ from clickpro.events import message_status_changed, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.models import Direction, Message, MessageStatus, PendingStatus
 from clickpro.models.base import utcnow
+from clickpro.services.costs.ledger import record_pricing
 from clickpro.services.webhook.sql import earliest, insert_ignoring
 
 __all__ = [
@@ -293,11 +294,16 @@ def record_status(
     *,
     callback_data: str | None = None,
     errors: list | None = None,
+    pricing: dict | None = None,
+    recipient: dict | None = None,
+    phone_number_id: str | None = None,
 ) -> tuple[StatusChange | None, bool]:
     """Apply one status in the current transaction (no commit, no signal).
 
     Returns ``(change, pending)``: ``change`` when the status moved, ``pending`` when the
-    message is unknown and the status was kept for later.
+    message is unknown and the status was kept for later. ``pricing`` (the status's
+    ``pricing`` object) goes to the cost ledger whether or not the status moved;
+    ``recipient`` holds the status's recipient ids (for the market).
     """
     normalized = normalize_status(status)
     if normalized is None or not wamid:
@@ -305,8 +311,20 @@ def record_status(
     at = to_datetime(timestamp)
     row = _find_by_wamid(client_id, wamid) or _find_by_callback(client_id, wamid, callback_data)
     if row is not None:
-        return _apply_to_row(row, normalized, at, errors), False
-    payload = {"timestamp": at.isoformat(), "errors": errors or [], "callback_data": callback_data}
+        change = _apply_to_row(row, normalized, at, errors)
+        if pricing:
+            record_pricing(
+                client_id, row.id, row.contact_id, pricing, at,
+                status=recipient, phone_number_id=phone_number_id,
+            )  # fmt: skip
+        return change, False
+    payload: dict[str, Any] = {
+        "timestamp": at.isoformat(),
+        "errors": errors or [],
+        "callback_data": callback_data,
+    }
+    if pricing:
+        payload.update(pricing=pricing, recipient=recipient, phone_number_id=phone_number_id)
     db.session.execute(
         insert_ignoring(_pending, "wamid", "status").values(
             client_id=client_id,
@@ -380,6 +398,11 @@ def _apply_pending(row: _Target) -> int:
         payload = item.payload or {}
         at = to_datetime(_parse_iso(payload.get("timestamp")))
         change = _apply_to_row(current, item.status, at, payload.get("errors"))
+        if payload.get("pricing"):
+            record_pricing(
+                row.client_id, row.id, row.contact_id, payload["pricing"], at,
+                status=payload.get("recipient"), phone_number_id=payload.get("phone_number_id"),
+            )  # fmt: skip
         if change is not None:
             changes.append(change)
             current = replace(current, status=item.status)

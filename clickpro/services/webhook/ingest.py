@@ -29,6 +29,7 @@ from clickpro.events import message_received, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.models import WebhookEvent, WhatsAppCredential
 from clickpro.models.base import utcnow
+from clickpro.services.costs.sending_rules import opt_out_marketing_stopped
 from clickpro.services.messaging.delivery import prefetched, reconcile_pending
 from clickpro.services.webhook.inbound import PayloadError
 from clickpro.services.webhook.limits import json_depth_ok
@@ -352,6 +353,8 @@ def _announce(outcome: Outcome) -> None:
         )
     for change in outcome.changes:
         change.send_signal()
+    for client_id, wamid in outcome.marketing_stopped:
+        opt_out_marketing_stopped(client_id, wamid)
     for client_id, wamid in outcome.pending:
         try:
             reconcile_pending(client_id, wamid)

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from clickpro.extensions import db
 from clickpro.models import WhatsAppCredential
 from clickpro.models.base import utcnow
+from clickpro.services.costs.sending_rules import marketing_stopped, recipient_ids
 from clickpro.services.messaging.delivery import StatusChange, record_status
 from clickpro.services.templates.status import apply_template_update
 from clickpro.services.webhook.inbound import PayloadError, Received, ingest_messages
@@ -52,6 +53,8 @@ class Outcome:
     ignored_fields: list[str] = field(default_factory=list)
     signer: str = PLATFORM
     dropped: int = 0
+    # (client, wamid) of failed statuses with Meta's 131050: opted out after commit.
+    marketing_stopped: list[tuple[int, str]] = field(default_factory=list)
 
     def allows(self, app_key: str | None, field_name: str, target: object) -> bool:
         """Whether a credential of ``app_key`` may receive a change of this delivery."""
@@ -143,9 +146,14 @@ def _messages_change(entry: dict, value: dict, outcome: Outcome) -> None:
             status.get("timestamp"),
             callback_data=status.get("biz_opaque_callback_data"),
             errors=status.get("errors") if isinstance(status.get("errors"), list) else None,
+            pricing=status.get("pricing") if isinstance(status.get("pricing"), dict) else None,
+            recipient=recipient_ids(status),
+            phone_number_id=str(phone_number_id),
         )
         if change is not None:
             outcome.changes.append(change)
+        if marketing_stopped(status):  # 131050, even when the FAILED moves nothing (late)
+            outcome.marketing_stopped.append((client_id, str(status.get("id") or "")))
         if pending:
             outcome.pending.append((client_id, str(status.get("id"))))
     for error in value.get("errors") or []:

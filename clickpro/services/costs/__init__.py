@@ -1,0 +1,1 @@
+"""What messages cost: rate cards, the per-message ledger, estimates and reports."""
