@@ -147,9 +147,42 @@ SETTINGS: tuple[Setting, ...] = (
     S("RATELIMIT_STRATEGY", str, "moving-window", "Flask-Limiter strategy"),
     S("RATELIMIT_KEY_PREFIX", str, "clickpro", "Flask-Limiter key prefix"),
     S("MEMBER_INVITATION_DAYS", int, 7, "a pending member invitation expires after this"),
+    # Passwords, reset links and outgoing e-mail (clickpro/services/accounts/passwords.py,
+    # clickpro/services/mail/): SMTP_URL unset sends nothing, except in embedded mode where
+    # mails are written to MAIL_DIR and listed on /_dev/mail.
+    S("PASSWORD_MIN_LENGTH", int, 8, "shortest password accepted anywhere one is set"),
+    S("PASSWORD_RESET_MINUTES", int, 60, "a password reset link expires after this"),
+    S("PASSWORD_RESET_THROTTLE_WINDOW_MINUTES", int, 60, "reset requests window, minutes"),
+    S("PASSWORD_RESET_THROTTLE_PER_IP", int, 10, "reset requests per window from one address"),
+    S("PASSWORD_RESET_THROTTLE_PER_ACCOUNT", int, 3,
+      "reset requests per window for one e-mail from one address"),
+    S("PUBLIC_URL", str, None,
+      "base URL of links in e-mails, e.g. https://clickpro.example.com (unset: the request's"
+      " host, outside production)", nullable=True),
+    S("SMTP_URL", str, None,
+      "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; unset: no SMTP", "url",
+      nullable=True),
+    S("SMTP_TIMEOUT_S", float, 15.0, "seconds per SMTP connection and command"),
+    S("MAIL_FROM", str, "ClickPro <no-reply@clickpro.local>", "sender of outgoing e-mail"),
+    S("MAIL_DIR", str, None, "embedded mode writes mails here (unset: instance/mail)",
+      nullable=True),
+    S("MAIL_SUPPRESS", bool, False, "render mails but send none (the testing class)"),
+    S("MAIL_MAX_ATTEMPTS", int, 5, "delivery attempts of one e-mail"),
+    S("MAIL_RETRY_BASE_S", int, 30, "first e-mail retry delay, seconds (doubles)"),
     S("API_RATE_PER_S", float, 10.0, "REST API requests per second and token"),
     S("API_RATE_BURST", int, 20, "REST API burst per token"),
     S("API_IDEMPOTENCY_TTL_S", int, 24 * 3600, "Idempotency-Key answers kept, seconds"),
+    # Two-factor sign-in (clickpro/blueprints/auth/two_factor.py); off for super admins in
+    # the development (demo) and testing classes only, so the demo logins work at once.
+    S("TWO_FACTOR_REQUIRED_FOR_SUPER_ADMIN", bool, True,
+      "super admins must enroll TOTP before anything else (development/testing: off)"),
+    S("TWO_FACTOR_ISSUER", str, "ClickPro", "issuer name shown by authenticator apps"),
+    S("TWO_FACTOR_PENDING_SECONDS", int, 300,
+      "time to type the code after the password, seconds"),
+    S("TWO_FACTOR_MAX_ATTEMPTS", int, 5,
+      "wrong codes per account per LOGIN_THROTTLE_WINDOW_MINUTES before a pause"),
+    S("AUDIT_PAGE_SIZE", int, 50, "audit log entries per page"),
+    S("AUDIT_EXPORT_MAX_ROWS", int, 100_000, "rows of one audit log CSV export"),
     # --- live inbox (Socket.IO)
     S("SOCKETIO_MESSAGE_QUEUE", str, None, "Socket.IO message queue URL (unset: REDIS_URL)",
       "url", nullable=True),
@@ -169,11 +202,15 @@ SETTINGS: tuple[Setting, ...] = (
     S("CAMPAIGN_FAILURE_WINDOW", int, 50, "last sends looked at by the failure auto-pause"),
     S("CAMPAIGN_FAILURE_SHARE", float, 0.5, "failed share of that window that pauses"),
     S("CAMPAIGN_HEARTBEAT_TIMEOUT_S", int, 20, "watchdog restarts a dispatcher silent longer"),
-    S("CAMPAIGN_UNKNOWN_AFTER_S", int, 600, "rows left SENDING by a dead worker become UNKNOWN"),
+    S("CAMPAIGN_UNKNOWN_GRACE_S", int, 60,
+      "a row left SENDING by a dead dispatcher becomes UNKNOWN this long after its lease "
+      "expired without a status webhook, seconds"),
     S("CAMPAIGN_PREPARE_TIMEOUT_S", int, 3600,
       "longest run of the job that materializes a started campaign's rows, seconds"),
     S("CAMPAIGN_AUTO_RETRY_131049_H", float, None,
-      "re-queue 131049 failures once after this many hours (unset: off)", nullable=True),
+      "the watchdog re-queues 131049 failures by itself once Meta's back-off (12 h, then "
+      "24 h) has passed and they are at least this many hours old (unset: off)",
+      nullable=True),
     # --- webhooks from Meta
     S("WEBHOOK_FASTPATH", bool, True, "plain-WSGI ack of POST /webhook"),
     S("WEBHOOK_DRAIN_JOBS", int, 2, "parallel webhook processing jobs"),
@@ -197,9 +234,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("IMPORT_JOB_TIMEOUT", int, 3 * 3600, "seconds an import job may run"),
     S("IMPORT_CLIENT_QUOTA_BYTES", int, 500 * MB, "stored, not yet imported uploads per client"),
     S("IMPORT_UNSTARTED_TTL_H", int, 6, "uploads never started are deleted after this, hours"),
+    S("IMPORT_ABANDONED_AFTER_S", int, 24 * 3600,
+      "an upload never mapped is deleted with its empty list after this, seconds"),
     S("IMPORT_PREVIEW_MAX_COLUMNS", int, 200, "the mapping screen reads at most this many"),
     S("IMPORT_MAX_CELL_CHARS", int, 4096, "a longer cell refuses the file"),
     S("IMPORT_XLSX_MAX_SHARED_STRINGS", int, 2_000_000, "openpyxl loads them all, even read-only"),
+    # --- contacts (the web form and the API refuse more, with the limit in the message)
+    S("CONTACT_ATTRIBUTE_MAX_CHARS", int, 1000, "longest value of one contact attribute"),
+    S("CONTACT_MAX_ATTRIBUTES", int, 50, "most custom attributes one contact may have"),
     # --- outbound webhooks (the clients' own URLs)
     S("OUTBOUND_WEBHOOK_ALLOW_PRIVATE", bool, False,
       "outbound webhooks may reach loopback/private networks (an n8n or ERP on the LAN)"),
@@ -273,11 +315,12 @@ class ProductionConfig(BaseConfig):
 
 
 for _cls, _changes in (
-    (DevelopmentConfig, _defaults()),
+    (DevelopmentConfig, _defaults(TWO_FACTOR_REQUIRED_FOR_SUPER_ADMIN=False)),
     (
         TestingConfig,
         _defaults(ENV_NAME="testing", TESTING=True, WTF_CSRF_ENABLED=False,
-                  SANDBOX_ENABLED=False, RQ_ASYNC=False, SQLALCHEMY_ENGINE_OPTIONS={}),
+                  SANDBOX_ENABLED=False, RQ_ASYNC=False, SQLALCHEMY_ENGINE_OPTIONS={},
+                  MAIL_SUPPRESS=True, TWO_FACTOR_REQUIRED_FOR_SUPER_ADMIN=False),
     ),
     (
         ProductionConfig,

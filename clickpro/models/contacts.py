@@ -128,6 +128,9 @@ class ContactImport(TenantMixin, TimestampMixin, Model):
     updated: Mapped[int] = mapped_column(nullable=False, default=0)
     duplicates: Mapped[int] = mapped_column(nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Rows of the file whose number was already on an earlier row (same number in another
+    # shape): not imported again, listed in the report with the line that was kept.
+    merged: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
     # Rows committed so far: a re-run after a crash resumes after this row.
     checkpoint_row: Mapped[int] = mapped_column(nullable=False, default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
@@ -135,7 +138,14 @@ class ContactImport(TenantMixin, TimestampMixin, Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class RejectionKind(StrEnum):
+    REJECTED = "rejected"  # the row was not imported (invalid phone…)
+    MERGED = "merged"  # same number as an earlier row of the file: that row was kept
+
+
 class ContactImportRejection(Model):
+    """A row of an import that did not become a contact of its own (see ``kind``)."""
+
     __tablename__ = "contact_import_rejections"
     __table_args__ = (sa.UniqueConstraint("import_id", "line_number"),)
 
@@ -146,3 +156,29 @@ class ContactImportRejection(Model):
     line_number: Mapped[int] = mapped_column(nullable=False)
     raw: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     reason: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    kind: Mapped[str] = mapped_column(
+        sa.String(10), nullable=False, default=RejectionKind.REJECTED, server_default="rejected"
+    )
+    # MERGED: the line of the file whose values were kept for the contact.
+    kept_line: Mapped[int | None] = mapped_column()
+
+
+class CampaignRecipientValues(Model):
+    """A spreadsheet row's own values for one recipient of a campaign made from it.
+
+    Frozen when the sheet is imported: the campaign fills its variables from these (over
+    the contact's attributes), so a row's ``cupom`` reaches that person even when the
+    master contact keeps another value (imports never overwrite it by default).
+    """
+
+    __tablename__ = "campaign_recipient_values"
+
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    line_number: Mapped[int] = mapped_column(nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    attributes: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)

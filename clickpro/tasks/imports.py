@@ -11,7 +11,8 @@ def run_import_job(import_id: int) -> None:
 
 
 def sweep_uploads() -> dict:
-    """Periodic: delete uploads never started (``IMPORT_UNSTARTED_TTL_H``) and orphans."""
+    """Periodic: delete uploads never started (``IMPORT_UNSTARTED_TTL_H``), orphans, and
+    imports abandoned at the mapping step with their empty list (``IMPORT_ABANDONED_AFTER_S``)."""
     from clickpro.services.contacts.imports.uploads import sweep_unstarted
 
     return sweep_unstarted()

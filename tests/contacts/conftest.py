@@ -54,12 +54,22 @@ def run_file(app):
     """create_import → preview → set_mapping (suggested or given) → run_import."""
     from clickpro.services.contacts.imports import service
 
-    def _run(tenant, path: Path, *, mapping=None, mobile_only=False, batch_size=None, **kwargs):
+    def _run(
+        tenant,
+        path: Path,
+        *,
+        mapping=None,
+        mobile_only=False,
+        update_existing=False,
+        batch_size=None,
+        **kwargs,
+    ):
         imp = service.create_import(
             tenant.id, tenant.admin.id, stream_or_path=path, filename=path.name, **kwargs
         )
         _, _, _, suggested = service.preview_import(imp.id)
-        service.set_mapping(imp.id, mapping or suggested, {"mobile_only": mobile_only})
+        options = {"mobile_only": mobile_only, "update_existing": update_existing}
+        service.set_mapping(imp.id, mapping or suggested, options)
         service.run_import(imp.id, batch_size=batch_size)
         db.session.expire_all()
         return db.session.get(ContactImport, imp.id)

@@ -85,10 +85,10 @@ def test_xlsx_numbers_as_float_and_text_are_one_contact(
     )
     imp = run_file(tenant, path)
     assert imp.kind == "xlsx" and imp.sheet == "Contatos"
-    assert (imp.rows, imp.imported, imp.duplicates, imp.rejected) == (3, 2, 1, 0)
+    assert (imp.rows, imp.imported, imp.duplicates, imp.rejected, imp.merged) == (3, 2, 0, 0, 1)
     contacts = contacts_of(tenant)
     assert set(contacts) == {"+5511987654321", "+5511977776666"}
-    assert contacts["+5511987654321"].name == "Texto"  # the later non-empty name wins
+    assert contacts["+5511987654321"].name == "Float"  # the first row of a number wins
 
 
 def test_xlsx_chosen_sheet(create_client, write_xlsx, run_file, contacts_of):
@@ -139,9 +139,9 @@ def test_same_phone_in_three_formats_is_one_contact(
         ]
     )
     imp = run_file(tenant, path)
-    assert (imp.imported, imp.duplicates, imp.rejected) == (1, 2, 0)
+    assert (imp.imported, imp.duplicates, imp.rejected, imp.merged) == (1, 0, 0, 2)
     contact = contacts_of(tenant)["+5511987654321"]
-    assert contact.name == "Ana Maria" and contact.attributes == {"cidade": "SP"}
+    assert contact.name == "Ana" and contact.attributes == {"cidade": "SP"}  # line 2 kept
 
 
 @pytest.mark.parametrize(
@@ -209,7 +209,7 @@ def test_interrupted_import_resumes_without_duplicates(
     service.run_import(imp.id, batch_size=5)  # the re-run (writer works again: call 4+)
     db.session.expire_all()
     done = db.session.get(ContactImport, imp.id)
-    assert (done.status, done.rows, done.imported, done.duplicates, done.rejected) == (
+    assert (done.status, done.rows, done.imported, done.merged, done.rejected) == (
         "done",
         24,
         22,
@@ -218,10 +218,10 @@ def test_interrupted_import_resumes_without_duplicates(
     )
     assert _count(Contact, client_id=tenant.id) == 22
     assert _count(ContactListMember, list_id=done.list_id) == 22
-    assert len(rejected_report(done.id)) == 2
+    assert len(rejected_report(done.id)) == 3  # header, the rejected row, the merged one
 
 
-def test_reimport_updates_names_and_merges_attributes(
+def test_reimport_with_update_existing_updates_names_and_merges_attributes(
     create_client, write_csv, run_file, contacts_of
 ):
     tenant = create_client()
@@ -242,7 +242,7 @@ def test_reimport_updates_names_and_merges_attributes(
         ],
         name="2.csv",
     )
-    imp = run_file(tenant, second)
+    imp = run_file(tenant, second, update_existing=True)
     assert (imp.imported, imp.updated, imp.duplicates) == (0, 2, 0)
     contacts = contacts_of(tenant)
     assert len(contacts) == 2

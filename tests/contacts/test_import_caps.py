@@ -145,14 +145,14 @@ def test_uploads_never_started_are_swept(app, create_client, write_csv):
     orphan.write_bytes(b"x")
     old = time.time() - 8 * 3600
     os.utime(orphan, (old, old))
-    assert uploads.sweep_unstarted() == {"expired": 1, "orphans": 1}
+    assert uploads.sweep_unstarted() == {"expired": 1, "orphans": 1, "abandoned": 0}
     db.session.refresh(forgotten)
     assert forgotten.status == ImportStatus.FAILED and "expirou" in forgotten.error
     assert forgotten.stored_path == "" and not orphan.exists()
     for kept in (started, fresh):
         db.session.refresh(kept)
         assert kept.status == ImportStatus.QUEUED and Path(kept.stored_path).exists()
-    assert uploads.sweep_unstarted() == {"expired": 0, "orphans": 0}
+    assert uploads.sweep_unstarted() == {"expired": 0, "orphans": 0, "abandoned": 0}
     total = db.session.scalar(sa.select(sa.func.count()).select_from(ContactImport))
     assert total == 3
 

@@ -19,12 +19,16 @@ from clickpro.blueprints.contacts.forms import CsrfForm, UploadForm
 from clickpro.blueprints.contacts.routes import bp
 from clickpro.guards import client_required
 from clickpro.models import ContactImport, ContactList, ImportStatus
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import lists as contact_lists
 from clickpro.services.contacts.imports import service
+from clickpro.services.contacts.imports.report import report_rows
 from clickpro.services.contacts.imports.service import ContactImportError
 from clickpro.tenancy import get_owned_or_404, require_client
 
 HISTORY_SIZE = 30
+REPORT_ROWS = 100
 
 
 def _upload_form() -> UploadForm:
@@ -87,7 +91,11 @@ def _mapping_from_form(width: int) -> tuple[dict, dict]:
         "name": request.form.get("name", ""),
         "attributes": attributes,
     }
-    return mapping, {"mobile_only": bool(request.form.get("mobile_only"))}
+    options = {
+        "mobile_only": bool(request.form.get("mobile_only")),
+        "update_existing": bool(request.form.get("update_existing")),
+    }
+    return mapping, options
 
 
 @bp.route("/contacts/imports/<int:import_id>/mapping", methods=["GET", "POST"])
@@ -153,6 +161,8 @@ def import_detail(import_id: int):
         imp=imp,
         contact_list=contact_list,
         progress=service.progress_json(imp),
+        report=report_rows(imp, REPORT_ROWS),
+        report_rows_max=REPORT_ROWS,
         csrf_form=CsrfForm(),
     )
 
@@ -183,6 +193,7 @@ def import_resume(import_id: int):
 def import_rejected(import_id: int):
     imp = get_owned_or_404(ContactImport, import_id)
     lines = service.rejected_rows_csv(imp.id)
+    audit_record(Action.EXPORT_DOWNLOADED, imp, export="import_rejected_csv")
     body = stream_with_context(line.encode("utf-8") for line in lines)
     return Response(
         body,

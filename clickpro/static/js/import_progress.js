@@ -15,6 +15,7 @@ function main() {
     setText("import-updated", p.updated);
     setText("import-duplicates", p.duplicates);
     setText("import-rejected", p.rejected);
+    setText("import-merged", p.merged);
     const bar = document.getElementById("import-bar");
     bar.style.width = p.percent + "%";
     bar.textContent = p.percent + "%";
@@ -34,7 +35,11 @@ function main() {
     error.textContent = p.error || "";
     error.classList.toggle("d-none", !p.error);
     document.getElementById("import-summary").classList.toggle("d-none", p.status !== "done");
-    document.getElementById("rejected-link").classList.toggle("d-none", !p.rejected);
+    document.getElementById("rejected-link").classList.toggle("d-none", !(p.rejected || p.merged));
+    if (finished && !box.dataset.reloaded && (p.rejected || p.merged) && !document.querySelector("[data-testid=import-report]")) {
+      box.dataset.reloaded = "1";
+      window.location.reload(); // the report table is rendered by the server
+    }
     document.getElementById("import-resume").classList.toggle("d-none", !(p.status === "failed" || p.stalled));
     return finished;
   }

@@ -157,6 +157,25 @@ def _detect_kind(path: Path) -> Literal["csv", "xlsx"]:
     for magic, message in _MAGIC:
         if head.startswith(magic):
             raise UnsupportedFile(f"{message} {CONVERT_HINT}")  # both lazy: translated here
+    text_start = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if _looks_like_json(text_start):
+        raise UnsupportedFile(
+            gettext("Arquivo JSON não é uma planilha. %(convert_hint)s", convert_hint=CONVERT_HINT)
+        )
+    if text_start.startswith(b"<"):
+        raise UnsupportedFile(
+            gettext(
+                "Arquivo HTML ou XML não é uma planilha. %(convert_hint)s",
+                convert_hint=CONVERT_HINT,
+            )
+        )
+    if text_start.startswith(b"{\\rtf"):
+        raise UnsupportedFile(
+            gettext(
+                "Documento de texto (.rtf) não é uma planilha. %(convert_hint)s",
+                convert_hint=CONVERT_HINT,
+            )
+        )
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnsupportedFile(
             gettext(
@@ -164,6 +183,17 @@ def _detect_kind(path: Path) -> Literal["csv", "xlsx"]:
             )
         )
     return "csv"
+
+
+def _looks_like_json(start: bytes) -> bool:
+    """``{`` or ``[`` followed by what JSON puts there (a key, a value, a nested array):
+    no spreadsheet header starts like that."""
+    if start[:1] not in (b"{", b"["):
+        return False
+    if start.startswith(b"{\\rtf"):
+        return False
+    rest = start[1:].lstrip()
+    return not rest or rest[:1] in b'"{[]}-0123456789tfn'
 
 
 def _has_content(path: Path) -> bool:

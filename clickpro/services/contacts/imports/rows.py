@@ -6,6 +6,7 @@ objects beyond the cells the reader yields.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -37,17 +38,24 @@ def read_batches(
 ) -> Iterator[Batch]:
     """Group ``(line, cells)`` into batches of ``batch_size`` rows after ``after_line``.
 
-    A phone seen twice in one batch is merged (a later non-empty name wins, attributes
-    are merged) and counted as a duplicate; across batches the writer detects repeats by
-    the list membership that already exists.
+    The first row of the file with a number wins: a later row whose number normalizes
+    to the same one (``11 5555-0001`` and ``+55 11 95555-0001``) is not merged into it —
+    its values would mix two people's data — but reported as a merged duplicate with the
+    line that was kept. The numbers seen are remembered for the whole file (resuming
+    after ``after_line`` re-reads the earlier lines' numbers only).
     """
     phone_idx = mapping.phone
     name_idx = mapping.name
     attr_items = list(mapping.attributes.items())
+    seen: dict[str, int] = {}
     batch = Batch()
     contacts = batch.contacts
     for line, cells in rows:
         if line <= after_line:
+            with contextlib.suppress(InvalidPhone):
+                seen.setdefault(
+                    normalize_phone(cells[phone_idx], "BR", mobile_only=mobile_only), line
+                )
             continue
         batch.rows += 1
         batch.last_line = line
@@ -56,16 +64,14 @@ def read_batches(
         except InvalidPhone as exc:
             batch.rejections.append((line, cells, rejection_reason(exc)))
         else:
-            name = cells[name_idx][:MAX_NAME] if name_idx is not None else ""
-            attributes = {key: cells[i][:MAX_VALUE] for i, key in attr_items if cells[i]}
-            entry = contacts.get(phone)
-            if entry is None:
-                contacts[phone] = [name, attributes]
+            kept = seen.get(phone)
+            if kept is None:
+                seen[phone] = line
+                name = cells[name_idx][:MAX_NAME] if name_idx is not None else ""
+                attributes = {key: cells[i][:MAX_VALUE] for i, key in attr_items if cells[i]}
+                contacts[phone] = [name, attributes, line]
             else:
-                batch.duplicates += 1
-                if name:
-                    entry[0] = name
-                entry[1].update(attributes)
+                batch.merged.append((line, cells, kept))
         if batch.rows >= batch_size:
             yield batch
             batch = Batch()

@@ -40,17 +40,28 @@ log = logging.getLogger(__name__)
 PREVIEW_ROWS = 10
 
 
-def make_writer(client_id: int, list_id: int, import_id: int) -> BatchWriter:
+def make_writer(
+    client_id: int,
+    list_id: int,
+    import_id: int,
+    *,
+    update_existing: bool = False,
+    campaign_id: int | None = None,
+) -> BatchWriter:
     """The fastest writer for the database in use (COPY on PostgreSQL)."""
-    if db.engine.dialect.name == "postgresql":
-        return PostgresBatchWriter(client_id, list_id, import_id)
-    return BatchWriter(client_id, list_id, import_id)
+    cls = PostgresBatchWriter if db.engine.dialect.name == "postgresql" else BatchWriter
+    return cls(
+        client_id, list_id, import_id, update_existing=update_existing, campaign_id=campaign_id
+    )
 
 
 # --------------------------------------------------------------------------- upload
 
 
-def _resolve_list(client_id: int, list_id, list_name: str | None, filename: str) -> ContactList:
+def _resolve_list(
+    client_id: int, list_id, list_name: str | None, filename: str
+) -> tuple[ContactList, bool]:
+    """(the target list, whether it was created for this import)."""
     if list_id not in (None, ""):
         try:
             wanted = int(list_id)
@@ -63,13 +74,18 @@ def _resolve_list(client_id: int, list_id, list_name: str | None, filename: str)
         )
         if found is None:
             raise ContactImportError(gettext("Lista não encontrada."))
-        return found
+        return found, False
     try:
         if list_name and list_name.strip():
-            return contact_lists.get_or_create_list(client_id, list_name)
+            existing = db.session.scalar(
+                sa.select(ContactList.id).where(
+                    ContactList.client_id == client_id, ContactList.name == list_name.strip()
+                )
+            )
+            return contact_lists.get_or_create_list(client_id, list_name), existing is None
         stem = Path(filename or "planilha").stem or "planilha"
         name = contact_lists.unique_list_name(client_id, f"Importação {stem}")
-        return contact_lists.create_list(client_id, name, commit=False)
+        return contact_lists.create_list(client_id, name, commit=False), True
     except contact_lists.ListError as exc:
         raise ContactImportError(str(exc)) from None
 
@@ -93,7 +109,7 @@ def create_import(
         path.unlink(missing_ok=True)
         raise ContactImportError(str(exc)) from None
     try:
-        target = _resolve_list(client_id, list_id, list_name, filename)
+        target, created = _resolve_list(client_id, list_id, list_name, filename)
     except ContactImportError:
         path.unlink(missing_ok=True)
         db.session.rollback()
@@ -107,6 +123,9 @@ def create_import(
         kind=info.kind,
         sheet=info.sheet,
         status=ImportStatus.QUEUED,
+        # The sweep of abandoned uploads deletes a list made for the import, never one
+        # the person chose.
+        options={"created_list": True} if created else {},
     )
     db.session.add(imp)
     db.session.commit()
@@ -167,7 +186,11 @@ def preview_import(import_id: int) -> tuple[list[str], list[list[str]], list[str
         raise ContactImportError(gettext("A planilha não tem cabeçalho nem linhas."))
     suggested = None
     if imp.mapping.get("phone") is not None:
-        suggested = {**imp.mapping, "mobile_only": bool(imp.options.get("mobile_only"))}
+        suggested = {
+            **imp.mapping,
+            "mobile_only": bool(imp.options.get("mobile_only")),
+            "update_existing": bool(imp.options.get("update_existing")),
+        }
     if suggested is None:
         client = _client_of(imp)
         suggested = apply_remembered((client.settings or {}).get(SETTINGS_KEY), header)
@@ -188,9 +211,13 @@ def set_mapping(import_id: int, mapping: dict, options: dict | None = None) -> C
         parsed = parse_mapping(mapping, len(header))
     except ValueError as exc:
         raise ContactImportError(str(exc)) from None
-    options = {"mobile_only": bool((options or {}).get("mobile_only"))}
+    given = options or {}
+    options = {
+        "mobile_only": bool(given.get("mobile_only")),
+        "update_existing": bool(given.get("update_existing")),
+    }
     imp.mapping = {**parsed.as_json(), "header": header}
-    imp.options = options
+    imp.options = {**(imp.options or {}), **options}
     client = _client_of(imp)
     settings = dict(client.settings or {})
     settings[SETTINGS_KEY] = remembered_to_json(parsed, header, options)
@@ -263,7 +290,14 @@ def run_import(import_id: int, *, batch_size: int | None = None) -> ContactImpor
         counters = Counters.of(imp)
         if imp.list_id is None:  # the list was deleted after the upload
             raise ContactImportError(gettext("A lista desta importação foi excluída."))
-        writer = make_writer(imp.client_id, imp.list_id, imp.id)
+        options = imp.options or {}
+        writer = make_writer(
+            imp.client_id,
+            imp.list_id,
+            imp.id,
+            update_existing=bool(options.get("update_existing")),
+            campaign_id=options.get("campaign_id"),
+        )
         batches = read_batches(
             reader.iter_rows(imp.stored_path, info=info),
             mapping,
@@ -341,6 +375,7 @@ def progress_json(imp: ContactImport) -> dict:
         "updated": imp.updated,
         "duplicates": imp.duplicates,
         "rejected": imp.rejected,
+        "merged": imp.merged or 0,
         "percent": percent,
         "error": imp.error,
         "stalled": is_stalled(imp),

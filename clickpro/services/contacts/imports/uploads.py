@@ -13,7 +13,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from clickpro.extensions import db
-from clickpro.models import ContactImport, ImportStatus
+from clickpro.models import (
+    CampaignList,
+    ContactImport,
+    ContactList,
+    ContactListMember,
+    ImportStatus,
+)
 from clickpro.models.base import utcnow
 from clickpro.services.contacts.imports.errors import ContactImportError
 
@@ -135,4 +141,48 @@ def sweep_unstarted(now: datetime | None = None) -> dict:
         if str(path) not in known:
             path.unlink(missing_ok=True)
             orphans += 1
-    return {"expired": expired, "orphans": orphans}
+    return {"expired": expired, "orphans": orphans, "abandoned": sweep_abandoned(now)}
+
+
+def sweep_abandoned(now: datetime | None = None) -> int:
+    """Delete imports uploaded and never mapped after ``IMPORT_ABANDONED_AFTER_S`` (periodic).
+
+    The person uploaded, saw the mapping screen and left: the import row, its file and the
+    list created for it go, so "Importação planilha" lists with no one in them do not pile
+    up. A list the person chose, one with members or one a campaign uses is kept.
+    Returns how many imports were deleted.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=float(current_app.config["IMPORT_ABANDONED_AFTER_S"]))
+    candidates = db.session.scalars(
+        sa.select(ContactImport).where(
+            ContactImport.status.in_((ImportStatus.QUEUED, ImportStatus.FAILED)),
+            ContactImport.started_at.is_(None),
+            ContactImport.rows == 0,
+            ContactImport.created_at < cutoff,
+        )
+    ).all()
+    deleted = 0
+    for imp in candidates:
+        options = imp.options or {}
+        if options.get("queued_at") or (imp.mapping or {}).get("phone") is not None:
+            continue  # started, or mapped: not abandoned at the mapping step
+        delete_upload(imp)
+        list_id = imp.list_id if options.get("created_list") else None
+        db.session.delete(imp)
+        db.session.flush()
+        if list_id is not None and _list_is_disposable(list_id):
+            db.session.execute(sa.delete(ContactList).where(ContactList.id == list_id))
+        deleted += 1
+    db.session.commit()
+    return deleted
+
+
+def _list_is_disposable(list_id: int) -> bool:
+    """Empty, used by no campaign and by no other import."""
+    in_use: sa.CompoundSelect = sa.union_all(
+        sa.select(ContactListMember.list_id).where(ContactListMember.list_id == list_id),
+        sa.select(CampaignList.list_id).where(CampaignList.list_id == list_id),
+        sa.select(ContactImport.list_id).where(ContactImport.list_id == list_id),
+    )
+    return db.session.execute(in_use.limit(1)).first() is None

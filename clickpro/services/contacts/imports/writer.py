@@ -1,9 +1,16 @@
 """Bulk writer for contact imports: one transaction per batch, SQLAlchemy Core only.
 
 Per batch: upsert the contacts (``INSERT … ON CONFLICT (client_id, phone_e164) DO
-UPDATE``: a non-empty name replaces the old one, attributes are merged), add them to the
-list (``ON CONFLICT DO NOTHING``), insert the rejected rows, and save the counters and
-``checkpoint_row`` on the import — all in one commit. A worker killed mid-batch leaves
+UPDATE``), add them to the list (``ON CONFLICT DO NOTHING``), insert the rejected and
+merged rows, and save the counters and ``checkpoint_row`` on the import — all in one
+commit.
+
+An existing contact is never overwritten unless the person chose "Atualizar contatos
+existentes" (``update_existing``): by default its name and attributes stay, and only the
+empty ones are filled from the file. With it, a non-empty cell replaces the old value
+(an empty cell still erases nothing). For a campaign made from the sheet
+(``campaign_id``), each row's own values are also kept for that recipient
+(``campaign_recipient_values``), whatever happened to the master contact. A worker killed mid-batch leaves
 nothing of that batch behind, so a re-run that resumes after ``checkpoint_row`` cannot
 duplicate anything.
 """
@@ -12,19 +19,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactImport, ContactImportRejection, ContactListMember
 from clickpro.models.base import utcnow
+from clickpro.models.contacts import CampaignRecipientValues, RejectionKind
 
 _contacts = Contact.__table__
 _members = ContactListMember.__table__
 _rejections = ContactImportRejection.__table__
 _imports = ContactImport.__table__
+_values = CampaignRecipientValues.__table__
+
+# ON CONFLICT … DO UPDATE of an existing contact. Default: keep what is there and fill
+# only what is empty (a blank name, a missing or blank attribute). "Atualizar contatos
+# existentes": a non-empty cell of the file replaces the value.
+NAME_FILL_EMPTY = "CASE WHEN trim(contacts.name) = '' THEN excluded.name ELSE contacts.name END"
+NAME_UPDATE = "CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END"
+ATTRS_FILL_EMPTY = {
+    "postgresql": (
+        "excluded.attributes || COALESCE((SELECT jsonb_object_agg(e.key, e.value) "
+        "FROM jsonb_each(contacts.attributes) AS e "
+        "WHERE e.value NOT IN ('\"\"'::jsonb, 'null'::jsonb)), '{}'::jsonb)"
+    ),
+    "sqlite": (
+        "json_patch(excluded.attributes, (SELECT json_group_object(e.key, e.value) "
+        "FROM json_each(contacts.attributes) AS e "
+        "WHERE e.value IS NOT NULL AND e.value <> ''))"
+    ),
+}
+ATTRS_UPDATE = {
+    "postgresql": "contacts.attributes || excluded.attributes",
+    "sqlite": "json_patch(contacts.attributes, excluded.attributes)",
+}
+
+
+def merged_reason(kept_line: int) -> str:
+    return _(
+        "Duplicado mesclado: mesmo número da linha %(line)s (talvez em outro formato). "
+        "Mantida a linha %(line)s; os dados desta linha não foram usados.",
+        line=kept_line,
+    )
 
 
 @dataclass
@@ -35,11 +74,18 @@ class Counters:
     duplicates: int = 0
     rejected: int = 0
     checkpoint_row: int = 0
+    merged: int = 0
 
     @classmethod
     def of(cls, imp: ContactImport) -> Counters:
         return cls(
-            imp.rows, imp.imported, imp.updated, imp.duplicates, imp.rejected, imp.checkpoint_row
+            imp.rows,
+            imp.imported,
+            imp.updated,
+            imp.duplicates,
+            imp.rejected,
+            imp.checkpoint_row,
+            imp.merged or 0,
         )
 
     def as_values(self) -> dict:
@@ -50,15 +96,18 @@ class Counters:
             "duplicates": self.duplicates,
             "rejected": self.rejected,
             "checkpoint_row": self.checkpoint_row,
+            "merged": self.merged,
         }
 
 
 @dataclass
 class Batch:
-    """Rows read since the last commit: distinct phones (name, attributes) and rejections."""
+    """Rows read since the last commit: distinct phones ([name, attributes, line]),
+    rejections (line, cells, reason) and merged rows (line, cells, line kept)."""
 
     contacts: dict[str, list] = field(default_factory=dict)
     rejections: list[tuple[int, list[str], str]] = field(default_factory=list)
+    merged: list[tuple[int, list[str], int]] = field(default_factory=list)
     rows: int = 0
     duplicates: int = 0
     last_line: int = 0
@@ -70,10 +119,20 @@ class Batch:
 class BatchWriter:
     """Writes one :class:`Batch` for an import, in the session's transaction, and commits."""
 
-    def __init__(self, client_id: int, list_id: int, import_id: int) -> None:
+    def __init__(
+        self,
+        client_id: int,
+        list_id: int,
+        import_id: int,
+        *,
+        update_existing: bool = False,
+        campaign_id: int | None = None,
+    ) -> None:
         self.client_id = client_id
         self.list_id = list_id
         self.import_id = import_id
+        self.update_existing = update_existing
+        self.campaign_id = campaign_id
         self.dialect = db.engine.dialect.name
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
 
@@ -85,11 +144,20 @@ class BatchWriter:
             counters.imported += imported
             counters.updated += updated
             counters.duplicates += duplicates
-        if batch.rejections:
-            self._insert_rejections(conn, batch.rejections)
+        rejections: list[tuple[int, list[str], str, str, int | None]] = [
+            (line, raw, reason, RejectionKind.REJECTED.value, None)
+            for line, raw, reason in batch.rejections
+        ]
+        rejections += [
+            (line, raw, merged_reason(kept), RejectionKind.MERGED.value, kept)
+            for line, raw, kept in batch.merged
+        ]
+        if rejections:
+            self._insert_rejections(conn, rejections)
         counters.rows += batch.rows
         counters.duplicates += batch.duplicates
         counters.rejected += len(batch.rejections)
+        counters.merged += len(batch.merged)
         counters.checkpoint_row = batch.last_line
         conn.execute(
             sa.update(_imports)
@@ -106,6 +174,8 @@ class BatchWriter:
         """Upsert and add to the list; returns (new contacts, updated, already in list)."""
         ids, inserted = self._upsert_contacts(conn, contacts, now)
         added = self._add_members(conn, ids.values(), now)
+        if self.campaign_id is not None:
+            self._insert_recipient_values(conn, contacts, ids)
         imported = updated = duplicates = 0
         for phone, contact_id in ids.items():
             if contact_id not in added:
@@ -137,21 +207,17 @@ class BatchWriter:
                 "created_at": now,
                 "updated_at": now,
             }
-            for phone, (name, attributes) in contacts.items()
+            for phone, (name, attributes, _line) in contacts.items()
         ]
         insert = self._insert(_contacts)
-        excluded = insert.excluded
-        merged: sa.ColumnElement[Any]
-        if self.dialect == "postgresql":
-            merged = sa.literal_column("contacts.attributes || excluded.attributes")
-        else:
-            merged = sa.func.json_patch(_contacts.c.attributes, excluded.attributes)
         stmt = insert.on_conflict_do_update(
             index_elements=["client_id", "phone_e164"],
             set_={
-                "name": sa.case((excluded.name != "", excluded.name), else_=_contacts.c.name),
-                "attributes": merged,
-                "updated_at": excluded.updated_at,
+                "name": sa.literal_column(NAME_UPDATE if self.update_existing else NAME_FILL_EMPTY),
+                "attributes": sa.literal_column(
+                    (ATTRS_UPDATE if self.update_existing else ATTRS_FILL_EMPTY)[self.dialect]
+                ),
+                "updated_at": insert.excluded.updated_at,
             },
         ).returning(_contacts.c.id, _contacts.c.phone_e164, _contacts.c.created_at)
         ids: dict[str, int] = {}
@@ -173,10 +239,34 @@ class BatchWriter:
         )
         return {row[0] for row in conn.execute(stmt, params)}
 
+    def _insert_recipient_values(self, conn, contacts: dict[str, list], ids: dict) -> None:
+        params = [
+            {
+                "campaign_id": self.campaign_id,
+                "contact_id": ids[phone],
+                "line_number": line,
+                "name": name,
+                "attributes": attributes,
+            }
+            for phone, (name, attributes, line) in contacts.items()
+            if phone in ids
+        ]
+        stmt = self._insert(_values).on_conflict_do_nothing(
+            index_elements=["campaign_id", "contact_id"]
+        )
+        conn.execute(stmt, params)
+
     def _insert_rejections(self, conn, rejections) -> None:
         params = [
-            {"import_id": self.import_id, "line_number": line, "raw": raw, "reason": reason[:300]}
-            for line, raw, reason in rejections
+            {
+                "import_id": self.import_id,
+                "line_number": line,
+                "raw": raw,
+                "reason": reason[:300],
+                "kind": kind,
+                "kept_line": kept,
+            }
+            for line, raw, reason, kind, kept in rejections
         ]
         stmt = self._insert(_rejections).on_conflict_do_nothing(
             index_elements=["import_id", "line_number"]

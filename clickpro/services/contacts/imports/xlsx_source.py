@@ -209,13 +209,25 @@ def cell_text(value: object) -> str:
         return str(value)
     if isinstance(value, float):
         return _float_text(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return date_text(value)
     return str(value).strip()
+
+
+def date_text(value: dt.date | dt.time) -> str:
+    """A date cell as a Brazilian writes it: ``05/01/2026``, ``05/01/2026 14:30``, ``14:30``.
+
+    openpyxl returns the cells Excel formats as dates as ``datetime`` (midnight for a
+    plain date); an attribute then reads like the spreadsheet, not ``2026-01-05
+    00:00:00`` or a serial number. Seconds only when there are any.
+    """
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    if not isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    if value.time() == dt.time(0, 0):
+        return value.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y %H:%M:%S" if value.second else "%d/%m/%Y %H:%M")
 
 
 def _float_text(value: float) -> str:
