@@ -106,7 +106,9 @@ def test_quality_and_category_updates(client, shop, create_template):
     db.session.refresh(template)
     assert template.quality_score == "YELLOW" and template.category == "MARKETING"
     assert template.status == "APPROVED"
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+    # Quality: no notice; the completed category change notifies the admins (issue 17).
+    notes = db.session.scalars(sa.select(Notification)).all()
+    assert [n.kind for n in notes] == ["template_status"] and "MARKETING" in notes[0].text
 
 
 def test_throughput_upgrade_and_tier(client, shop):

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from clickpro.extensions import db
 from clickpro.models import WhatsAppCredential
 from clickpro.models.base import utcnow
+from clickpro.services.costs.quality import category_update
 from clickpro.services.costs.sending_rules import marketing_stopped, recipient_ids
 from clickpro.services.messaging.delivery import StatusChange, record_status
 from clickpro.services.templates.status import apply_template_update
@@ -179,11 +180,12 @@ def _template_change(kind: str) -> Callable[[dict, dict, Outcome], None]:
                 fields["quality"] = "RED"
         elif kind == "quality":
             fields["quality"] = value.get("new_quality_score")
-        else:
-            fields["category"] = value.get("new_category") or value.get("correct_category")
         for client_id in {row.client_id for row in credentials}:
             outcome.routed_to(client_id)
-            apply_template_update(client_id, **fields)
+            if kind == "category":  # impending: notify only; completed: apply (h6)
+                category_update(client_id, value)
+            else:
+                apply_template_update(client_id, **fields)
 
     return handle
 
