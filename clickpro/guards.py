@@ -3,10 +3,15 @@
 Needs loaded per request: ``RoleNeed(role in the client in use)``, ``ClientNeed(id)``,
 and ``RoleNeed("SUPER_ADMIN")`` for platform operators. Role-gated pages answer 403;
 rows of another client answer 404 (see ``clickpro.tenancy``).
+
+On top of the per-view decorators, :func:`enforce_capabilities` runs before every request
+and checks the matched endpoint against ``clickpro.permissions.ENDPOINTS`` (the role
+matrix): the table is the single source of truth, the decorators a second line.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial, wraps
 
@@ -16,9 +21,11 @@ from flask_principal import Identity, Need, Permission, RoleNeed, UserNeed, iden
 
 from clickpro.extensions import principal
 from clickpro.models import Role
+from clickpro.permissions import Access, Capability, can, requirement_for
 from clickpro.services.accounts.invitations import pending_invitations_for
 from clickpro.tenancy import get_current_client, get_current_membership
 
+log = logging.getLogger(__name__)
 ClientNeed = partial(Need, "client")
 
 super_admin_permission = Permission(RoleNeed(Role.SUPER_ADMIN))
@@ -36,6 +43,36 @@ def init_guards(app: Flask) -> None:
         return None
 
     identity_loaded.connect_via(app)(_on_identity_loaded)
+    app.before_request(enforce_capabilities)
+
+
+def enforce_capabilities():
+    """The role matrix, before any view: 403 for what the member's role does not grant,
+    login for anonymous visitors of the panel, 403 for an endpoint with no entry."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no route matched: the 404/405 handlers answer
+    requirement = requirement_for(endpoint, request.method)
+    if requirement is None:
+        log.error(
+            "endpoint %s (%s) has no entry in clickpro/permissions.py", endpoint, request.method
+        )
+        abort(403)
+    if requirement in (Access.PUBLIC, Access.API_TOKEN):
+        return None
+    if not current_user.is_authenticated:
+        return _login_redirect()
+    if requirement == Access.LOGIN:
+        return None
+    if requirement == Access.SUPER_ADMIN:
+        if not current_user.is_super_admin:
+            abort(404)
+        return None
+    if get_current_client() is None:
+        return _no_client()
+    if not can(Capability(requirement)):
+        abort(403)
+    return None
 
 
 def _on_identity_loaded(sender, identity: Identity) -> None:
@@ -65,6 +102,16 @@ def login_required(view: Callable) -> Callable:
     return wrapped
 
 
+def _no_client():
+    """A signed-in user without a client in use: the operator goes to /admin/, an invitee
+    to their invitations, anybody else gets 403."""
+    if current_user.is_super_admin:
+        return redirect("/admin/")
+    if pending_invitations_for(current_user):
+        return redirect(url_for("auth.invitations"))
+    abort(403)
+
+
 def client_required(view: Callable) -> Callable:
     """Logged in and a member of an active client (the one in use)."""
 
@@ -74,11 +121,7 @@ def client_required(view: Callable) -> Callable:
             return _login_redirect()
         client = get_current_client()
         if client is None:
-            if current_user.is_super_admin:
-                return redirect("/admin/")
-            if pending_invitations_for(current_user):
-                return redirect(url_for("auth.invitations"))
-            abort(403)
+            return _no_client()
         if not client_member_permission.can() or not Permission(ClientNeed(client.id)).can():
             abort(403)
         return view(*args, **kwargs)

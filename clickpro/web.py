@@ -35,7 +35,6 @@ class NavItem:
     endpoint: str
     label: str
     icon: str
-    admin_only: bool = False
 
     @property
     def area(self) -> str:
@@ -46,12 +45,12 @@ NAV = (
     NavItem("dashboard.index", _l("Painel"), "speedometer2"),
     NavItem("inbox.index", _l("Conversas"), "chat-dots"),
     NavItem("contacts.index", _l("Contatos"), "person-lines-fill"),
-    NavItem("campaigns.index", _l("Campanhas"), "megaphone", admin_only=True),
+    NavItem("campaigns.index", _l("Campanhas"), "megaphone"),
     NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
     NavItem("costs.index", _l("Custos"), "cash-coin"),
-    NavItem("credentials.index", _l("Credenciais"), "key", admin_only=True),
-    NavItem("members.index", _l("Equipe"), "people", admin_only=True),
-    NavItem("api.tokens", _l("API"), "code-slash", admin_only=True),
+    NavItem("credentials.index", _l("Credenciais"), "key"),
+    NavItem("members.index", _l("Equipe"), "people"),
+    NavItem("api.tokens", _l("API"), "code-slash"),
 )
 
 
@@ -164,16 +163,17 @@ def _security_headers(response):
 
 def _template_globals() -> dict:
     from clickpro.guards import is_client_admin
+    from clickpro.permissions import can, can_endpoint
     from clickpro.services.accounts.invitations import pending_invitations_for
     from clickpro.services.accounts.notifications import unread_count
     from clickpro.tenancy import get_current_client, memberships_of
 
     def nav_items():
-        admin = is_client_admin()
         items = []
         for item in NAV:
             url = nav_url(item.endpoint)
-            if url and (admin or not item.admin_only) and get_current_client() is not None:
+            # the role matrix (clickpro.permissions) decides, as it does for the route
+            if url and get_current_client() is not None and can_endpoint(item.endpoint):
                 items.append(
                     {"url": url, "label": item.label, "icon": item.icon, "area": item.area}
                 )
@@ -193,6 +193,8 @@ def _template_globals() -> dict:
         "user_memberships": lambda: memberships_of(current_user),
         "unread_notifications": unread_notifications,
         "is_client_admin": is_client_admin,
+        "can": can,
+        "can_endpoint": can_endpoint,
         "pending_invitation_count": lambda: len(pending_invitations_for(current_user)),
         "js_catalog": js_catalog,
     }

@@ -33,12 +33,13 @@ from clickpro.models.messaging import (
     PendingStatus,
     WebhookEvent,
 )
-from clickpro.models.notifications import Notification
+from clickpro.models.notifications import Audience, Notification, NotificationRead
 from clickpro.models.templates import Template, TemplateStatus
 
 __all__ = [
     "AIOutcome",
     "AIReplyRun",
+    "Audience",
     "AIRunStatus",
     "ApiToken",
     "Author",
@@ -65,6 +66,7 @@ __all__ = [
     "Message",
     "MessageStatus",
     "Notification",
+    "NotificationRead",
     "OpenAICredential",
     "OptOut",
     "OptOutSource",

@@ -122,7 +122,8 @@ def test_panel_creates_shows_once_and_revokes(app, tenant, login_as, create_memb
     assert not api_tokens.list_tokens(tenant.id)
     app.config["WTF_CSRF_ENABLED"] = False
     created = browser.post("/settings/api-tokens", data={"name": "ERP"})
-    html = created.get_data(as_text=True)
+    assert created.status_code == 303  # post/redirect/get: the token shows after the redirect
+    html = browser.get(created.headers["Location"]).get_data(as_text=True)
     (row,) = api_tokens.list_tokens(tenant.id)
     start = html.index('data-testid="token-value">') + len('data-testid="token-value">')
     raw = html[start : html.index("<", start)]

@@ -5,8 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from clickpro.models import Contact, Notification, Role
+import sqlalchemy as sa
+
+from clickpro.models import Contact, NotificationRead, Role
 from clickpro.services.accounts.notifications import notify
+
+
+def _read_by(db, notification_id: int) -> set[int]:
+    stmt = sa.select(NotificationRead.user_id).where(
+        NotificationRead.notification_id == notification_id
+    )
+    return set(db.session.scalars(stmt))
 
 
 def test_list_and_unread_json(login_as, create_client):
@@ -34,9 +43,8 @@ def test_mark_one_read_opens_what_it_is_about(login_as, create_client, db):
     response = http.post(f"/notifications/{note.id}/read")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/inbox/?contact={contact.id}"
-    db.session.expire_all()
-    assert db.session.get(Notification, note.id).read_at is not None
-    assert db.session.get(Notification, other.id).read_at is None
+    assert _read_by(db, note.id) == {tenant.admin.id}
+    assert _read_by(db, other.id) == set()
     assert http.get("/notifications/unread.json").json == {"unread": 1}
 
 
@@ -79,10 +87,100 @@ def test_personal_notification_of_another_member_is_404(login_as, create_client,
     assert "Só para o admin" not in http.get("/notifications").get_data(as_text=True)
     assert http.get("/notifications/unread.json").json == {"unread": 0}
     assert http.post(f"/notifications/{personal.id}/read").status_code == 404
-    db.session.expire_all()
-    assert db.session.get(Notification, personal.id).read_at is None
+    assert _read_by(db, personal.id) == set()
 
 
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/notifications/unread.json")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --------------------------------------------------------------------------- per user
+
+
+def test_one_member_reading_leaves_it_unread_for_the_others(
+    login_as, create_client, create_member, db
+):
+    tenant = create_client()
+    second_admin = create_member(tenant, Role.CLIENT_ADMIN)
+    agent = create_member(tenant, Role.CLIENT_USER)
+    note = notify(tenant.id, "handoff", "Maria precisa de um atendente")
+    first = login_as(tenant.admin, tenant)
+    assert first.post(f"/notifications/{note.id}/read").status_code == 302
+    assert first.get("/notifications/unread.json").json == {"unread": 0}
+    for other in (second_admin, agent):
+        http = login_as(other, tenant)
+        assert http.get("/notifications/unread.json").json == {"unread": 1}
+        page = http.get("/notifications").get_data(as_text=True)
+        assert f'data-notification-id="{note.id}" data-read="no"' in page
+    assert _read_by(db, note.id) == {tenant.admin.id}
+
+
+def test_mark_all_read_is_per_user(login_as, create_client, create_member):
+    tenant = create_client()
+    agent = create_member(tenant, Role.CLIENT_USER)
+    for i in range(3):
+        notify(tenant.id, "x", f"n{i}")
+    agent_http = login_as(agent, tenant)
+    assert agent_http.post("/notifications/read-all").status_code == 302
+    assert agent_http.get("/notifications/unread.json").json == {"unread": 0}
+    # a second read-all marks nothing new (no duplicate read rows, no error)
+    assert agent_http.post("/notifications/read-all").status_code == 302
+    admin_http = login_as(tenant.admin, tenant)
+    assert admin_http.get("/notifications/unread.json").json == {"unread": 3}
+    assert 'id="bell-count">3<' in admin_http.get("/").get_data(as_text=True)
+
+
+def test_admin_notifications_are_not_shown_to_agents(login_as, create_client, create_member):
+    tenant = create_client()
+    agent = create_member(tenant, Role.CLIENT_USER)
+    key = notify(tenant.id, "credentials", "A Meta recusou o token")
+    notify(tenant.id, "handoff", "Cliente quer falar com alguém")
+    agent_http = login_as(agent, tenant)
+    assert agent_http.get("/notifications/unread.json").json == {"unread": 1}
+    assert "A Meta recusou o token" not in agent_http.get("/notifications").get_data(as_text=True)
+    assert agent_http.post(f"/notifications/{key.id}/read").status_code == 404
+    assert login_as(tenant.admin, tenant).get("/notifications/unread.json").json == {"unread": 2}
+
+
+def test_reads_of_another_client_do_not_count(login_as, create_client, db):
+    first, second = create_client(), create_client()
+    mine = notify(first.id, "x", "do primeiro")
+    notify(second.id, "x", "do segundo")
+    http = login_as(second.admin, second)
+    assert http.post(f"/notifications/{mine.id}/read").status_code == 404
+    assert _read_by(db, mine.id) == set()
+    assert http.get("/notifications/unread.json").json == {"unread": 1}
+
+
+# --------------------------------------------------------------------------- one per event
+
+
+def test_the_same_event_key_notifies_once(create_client, db):
+    from clickpro.models import Notification
+
+    tenant = create_client()
+    first = notify(tenant.id, "x", "Evento", dedupe_key="evento:1")
+    again = notify(tenant.id, "x", "Evento", dedupe_key="evento:1")
+    other_client = create_client()
+    elsewhere = notify(other_client.id, "x", "Evento", dedupe_key="evento:1")
+    assert first is not None and again is None and elsewhere is not None
+    count = db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(Notification.client_id == tenant.id)
+    )
+    assert count == 1
+
+
+def test_a_key_already_used_inside_an_open_transaction_keeps_the_transaction(create_client, db):
+    """commit=False (the template status path): a duplicate must not abort the caller's
+    transaction (ON CONFLICT DO NOTHING, no IntegrityError)."""
+    from clickpro.models import Notification
+
+    tenant = create_client()
+    notify(tenant.id, "x", "Evento", dedupe_key="k")
+    tenant.name = "Renomeado"
+    assert notify(tenant.id, "x", "Evento", dedupe_key="k", commit=False) is None
+    db.session.commit()
+    db.session.expire_all()
+    assert tenant.name == "Renomeado"
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1

@@ -33,7 +33,7 @@ def test_form_page_has_preview_and_scripts(admin_web):
 def test_submit_pending_then_approved_by_sync(
     admin_web, meta_calls, db, tenant, sandbox, create_member
 ):
-    create_member(tenant, role="CLIENT_ADMIN")  # two admins: one notification each
+    create_member(tenant, role="CLIENT_ADMIN")  # two admins: one notification, read per admin
     response = admin_web.post("/templates/new", data=form_data())
     assert response.status_code == 302
     template = db.session.scalar(sa.select(Template))
@@ -51,7 +51,7 @@ def test_submit_pending_then_approved_by_sync(
     assert template.last_synced_at is not None
     assert 'data-status="APPROVED"' in page
     notes = _notes(db)
-    assert len(notes) == 2 and {n.user_id for n in notes} == {tenant.admin.id, notes[1].user_id}
+    assert len(notes) == 1 and notes[0].user_id is None and notes[0].audience == "admins"
     assert notes[0].client_id == tenant.id
     assert "pedido_enviado" in notes[0].text and notes[0].template_id == template.id
     # the detail page shows the change once in the status history

@@ -6,10 +6,20 @@ CSRF-exempt and token-only; the panel pages are normal session pages with CSRF.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from clickpro.blueprints import once
 from clickpro.blueprints.api import (  # noqa: F401 - each module registers its routes on v1
     routes_campaigns,
     routes_contacts,
@@ -79,20 +89,22 @@ bp.register_blueprint(v1)
 def tokens():
     client = require_client()
     form = TokenForm()
-    created = None
     if form.validate_on_submit():
         from flask_login import current_user
 
         try:
             created = api_tokens.create_token(client.id, form.name.data or "", current_user.id)[1]
-            flash(_("Token criado. Copie agora: ele não será mostrado de novo."), "success")
-            form = TokenForm(formdata=None)
         except api_tokens.ApiTokenError as exc:
             form_error(form, exc)
+        else:
+            # post/redirect/get: a refresh of the page never creates a second token
+            once.keep_for_next_page("api_token", created)
+            flash(_("Token criado. Copie agora: ele não será mostrado de novo."), "success")
+            return redirect(url_for("api.tokens"), 303)
     return render_template(
         "api/tokens.html",
         form=form,
-        created=created,
+        created=once.take("api_token") if request.method == "GET" else None,
         tokens=api_tokens.list_tokens(client.id),
         action_form=CsrfForm(),
     )
@@ -119,21 +131,22 @@ def revoke_token(token_id: int):
 def webhooks():
     client = require_client()
     form = WebhookForm()
-    secret = None
     if form.validate_on_submit():
         try:
             secret = hooks.create_endpoint(
                 client.id, form.url.data or "", form.events.data, form.description.data or ""
             )[1]
-            flash(_("Endpoint criado. Copie o segredo agora: ele não será mostrado de novo."),
-                  "success")  # fmt: skip
-            form = WebhookForm(formdata=None)
         except hooks.WebhookEndpointError as exc:
             form_error(form, exc)
+        else:
+            once.keep_for_next_page("webhook_secret", secret)  # post/redirect/get
+            flash(_("Endpoint criado. Copie o segredo agora: ele não será mostrado de novo."),
+                  "success")  # fmt: skip
+            return redirect(url_for("api.webhooks"), 303)
     return render_template(
         "api/webhooks.html",
         form=form,
-        secret=secret,
+        secret=once.take("webhook_secret") if request.method == "GET" else None,
         endpoints=hooks.endpoints_of(client.id),
         deliveries=hooks.recent_deliveries(client.id, limit=50),
         action_form=CsrfForm(),

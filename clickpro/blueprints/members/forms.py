@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from clickpro.models import Role
@@ -32,3 +32,11 @@ class RoleForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     """Only the CSRF token: the URL says which member, the action which state."""
+
+
+class AgentPermissionsForm(FlaskForm):
+    """What agents (CLIENT_USER) may do beyond the inbox and contacts (all off by default)."""
+
+    import_contacts = BooleanField(_l("Agentes podem importar contatos"))
+    delete_contacts = BooleanField(_l("Agentes podem excluir contatos"))
+    export_contacts = BooleanField(_l("Agentes podem exportar"))

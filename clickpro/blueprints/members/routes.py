@@ -10,11 +10,22 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from clickpro.blueprints.members.forms import ActiveForm, AddMemberForm, RoleForm, role_choices
+from clickpro.blueprints.members.forms import (
+    ActiveForm,
+    AddMemberForm,
+    AgentPermissionsForm,
+    RoleForm,
+    role_choices,
+)
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import ClientMember, MemberInvitation, User
 from clickpro.realtime import disconnect_user
+from clickpro.services.accounts.agent_permissions import (
+    AgentPermissions,
+    agent_permissions_of,
+    set_agent_permissions,
+)
 from clickpro.services.accounts.invitations import invite, pending_for_client, revoke
 from clickpro.services.accounts.service import (
     AccountError,
@@ -48,6 +59,9 @@ def _render(form: AddMemberForm | None = None, status: int = 200):
             form=form or AddMemberForm(),
             role_choices=role_choices(),
             me=current_user.id,
+            permissions_form=AgentPermissionsForm(
+                formdata=None, obj=agent_permissions_of(client)
+            ),
         ),
         status,
     )
@@ -162,3 +176,23 @@ def deactivate(member_id: int):
 @admin_required
 def reactivate(member_id: int):
     return _set_active(member_id, True)
+
+
+@bp.route("/members/agent-permissions", methods=["POST"])
+@admin_required
+def agent_permissions():
+    """The client's "Agentes podem ..." options (clickpro.permissions.AGENT_OPTIONAL)."""
+    form = AgentPermissionsForm()
+    if not form.validate_on_submit():
+        flash(_("Não foi possível salvar as permissões. Tente de novo."), "danger")
+        return redirect(url_for("members.index"))
+    set_agent_permissions(
+        require_client(),
+        AgentPermissions(
+            import_contacts=form.import_contacts.data,
+            delete_contacts=form.delete_contacts.data,
+            export_contacts=form.export_contacts.data,
+        ),
+    )
+    flash(_("Permissões dos atendentes salvas."), "success")
+    return redirect(url_for("members.index"))

@@ -10,7 +10,7 @@ from clickpro.blueprints.notifications.forms import MarkReadForm
 from clickpro.blueprints.notifications.links import notification_link
 from clickpro.guards import client_required
 from clickpro.models import Notification
-from clickpro.services.accounts.notifications import mark_read, recent, unread_count
+from clickpro.services.accounts.notifications import is_visible, mark_read, recent, unread_count
 from clickpro.tenancy import get_owned_or_404, require_client
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
@@ -39,8 +39,8 @@ def unread():
 def read_one(notification_id: int):
     """Mark one notification read, then open what it is about (if anything)."""
     note = get_owned_or_404(Notification, notification_id)
-    if note.user_id not in (None, current_user.id):
-        abort(404)  # another member's notification: as if it did not exist
+    if not is_visible(note, current_user.id):
+        abort(404)  # another member's (or the admins') notification: as if it did not exist
     if not MarkReadForm().validate_on_submit():
         abort(400)
     mark_read(note.client_id, current_user.id, note.id)

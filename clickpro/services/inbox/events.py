@@ -18,6 +18,7 @@ from clickpro.extensions import db
 from clickpro.models import Contact, Message, Notification
 from clickpro.realtime import emit_to_client, emit_to_user
 from clickpro.schemas import MessageStatusOut
+from clickpro.services.accounts.notifications import recipients as notification_recipients
 from clickpro.services.inbox import serialize as ser
 
 
@@ -87,10 +88,11 @@ def on_notification_created(
         "campaign_id": notification.campaign_id,
         "user_id": notification.user_id,
     }
-    if notification.user_id:
-        emit_to_user(client_id, notification.user_id, "notification:new", data)
-    else:
+    users = notification_recipients(notification)  # None: every member of the client
+    if users is None:
         emit_to_client(client_id, "notification:new", data)
+    for recipient in users or ():
+        emit_to_user(client_id, recipient, "notification:new", data)
 
 
 def on_campaign_progress(

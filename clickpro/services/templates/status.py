@@ -9,11 +9,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from clickpro.events import notification_created, send_safely, template_status_changed
+from clickpro.events import send_safely, template_status_changed
 from clickpro.extensions import db
-from clickpro.models import ClientMember, Notification, Role, Template, TemplateStatus
+from clickpro.models import Audience, Notification, Template, TemplateStatus
 from clickpro.models.base import utcnow
-from clickpro.services.accounts.notifications import notify
+from clickpro.services.accounts.notifications import announce, notify
 
 __all__ = ["apply_template_update", "status_label"]
 
@@ -54,7 +54,13 @@ def _find(client_id: int, meta_template_id, name, language) -> list[Template]:
     return list(db.session.scalars(stmt))
 
 
-def _notify_admins(template: Template, status: str, reason: str | None) -> list[Notification]:
+def _notify_admins(
+    template: Template, previous: str, status: str, reason: str | None, version: str
+) -> Notification | None:
+    """One notification per status change, for the client's admins (read state per
+    admin). The key names the change and the row version it was computed from: the
+    webhook and the sync (or two workers) applying the same change to the same row
+    store one notification; a later change of the same kind has a new version."""
     text = _(
         'O modelo "%(name)s" (%(language)s) agora está: %(status)s.',
         name=template.name,
@@ -63,25 +69,15 @@ def _notify_admins(template: Template, status: str, reason: str | None) -> list[
     )
     if reason:
         text += " " + _("Motivo informado pela Meta: %(reason)s.", reason=reason)
-    admins = db.session.scalars(
-        sa.select(ClientMember.user_id).where(
-            ClientMember.client_id == template.client_id,
-            ClientMember.role == Role.CLIENT_ADMIN,
-            ClientMember.is_active.is_(True),
-        )
-    ).all()
-    recipients: list[int | None] = [*admins] or [None]  # no admin: one client-wide notice
-    return [
-        notify(
-            template.client_id,
-            "template_status",
-            text,
-            template_id=template.id,
-            user_id=user_id,
-            commit=False,
-        )
-        for user_id in recipients
-    ]
+    return notify(
+        template.client_id,
+        "template_status",
+        text,
+        template_id=template.id,
+        audience=Audience.ADMINS,
+        dedupe_key=f"template_status:{template.id}:{previous}>{status}:{version}",
+        commit=False,
+    )
 
 
 def _clean_reason(reason: str | None) -> str | None:
@@ -109,14 +105,15 @@ def apply_template_update(
     reason = _clean_reason(reason)
     status = (status or "").upper() or None
     changed_any = False
-    moves: list[tuple[Template, str, str]] = []
+    moves: list[tuple[Template, str, str, str]] = []
     for template in templates:
         changed = False
+        version = template.updated_at.isoformat() if template.updated_at else ""
         if meta_template_id not in (None, "") and not template.meta_template_id:
             template.meta_template_id = str(meta_template_id)
             changed = True
         if status and status != template.status:
-            moves.append((template, template.status, status))
+            moves.append((template, template.status, status, version))
             template.status = status
             template.rejected_reason = reason if status != TemplateStatus.APPROVED else None
             changed = True
@@ -129,18 +126,16 @@ def apply_template_update(
         if changed:
             template.last_synced_at = utcnow()
             changed_any = True
-    notes = [n for template, _old, new in moves for n in _notify_admins(template, new, reason)]
     if not changed_any:
         return False
+    db.session.flush()
+    notes = [(move, _notify_admins(move[0], move[1], move[2], reason, move[3])) for move in moves]
     db.session.commit()
-    for note in notes:
-        send_safely(
-            notification_created,
-            client_id=note.client_id,
-            notification_id=note.id,
-            user_id=note.user_id,
-        )
-    for template, previous, new in moves:
+    for _move, note in notes:
+        if note is not None:
+            announce(note)
+    # a change another worker already notified (same key) is not signalled twice either
+    for template, previous, new, _version in (move for move, note in notes if note is not None):
         send_safely(
             template_status_changed,
             client_id=client_id,

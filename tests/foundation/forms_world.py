@@ -1,0 +1,77 @@
+"""One client with a row of every kind a panel form acts on (for the PRG and the
+confirmation tests): contact, list, opt-out, quick reply, API token, outbound webhook,
+an agent, a pending invitation and a notification."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from clickpro.crypto import encrypt
+from clickpro.models import (
+    ClientMember,
+    ContactList,
+    MemberInvitation,
+    OptOut,
+    OptOutSource,
+    Role,
+    WebhookEndpoint,
+)
+from clickpro.models.base import utcnow
+from clickpro.services.accounts.notifications import notify
+from clickpro.services.api import tokens as api_tokens
+from clickpro.services.inbox.quick_replies import save_quick_reply
+
+
+@dataclass
+class FormsWorld:
+    tenant: object
+    http: object
+    ids: dict
+
+
+@pytest.fixture
+def forms_world(db, create_client, create_member, create_contact, login_as) -> FormsWorld:
+    tenant = create_client()
+    contact = create_contact(tenant, phone="+5511987650001", name="Ana")
+    contact_list = ContactList(client_id=tenant.id, name="VIP")
+    optout = OptOut(client_id=tenant.id, phone_e164="+5511987650099", source=OptOutSource.MANUAL)
+    hook = WebhookEndpoint(
+        client_id=tenant.id,
+        url="https://erp.example.com/hook",
+        events=["optout.created"],
+        secret_enc=encrypt("whsec_test"),
+    )
+    db.session.add_all([contact_list, optout, hook])
+    db.session.commit()
+    agent = create_member(tenant, Role.CLIENT_USER)
+    membership = db.session.query(ClientMember).filter_by(user_id=agent.id).one()
+    invitation = MemberInvitation(
+        client_id=tenant.id,
+        email="nova@example.com",
+        role=Role.CLIENT_USER,
+        invited_by_id=tenant.admin.id,
+        token_sha256=hashlib.sha256(b"forms-world").hexdigest(),
+        expires_at=utcnow() + timedelta(days=3),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    reply = save_quick_reply(tenant.id, "oi", "Olá! Como posso ajudar?")
+    token = api_tokens.create_token(tenant.id, "ERP", tenant.admin.id)[0]
+    note = notify(tenant.id, "x", "Aviso de teste")
+    ids = {
+        "contact_id": contact.id,
+        "contact_phone": contact.phone_e164,
+        "list_id": contact_list.id,
+        "optout_id": optout.id,
+        "webhook_id": hook.id,
+        "member_id": membership.id,
+        "invitation_id": invitation.id,
+        "reply_id": reply.id,
+        "token_id": token.id,
+        "notification_id": note.id,
+    }
+    return FormsWorld(tenant=tenant, http=login_as(tenant.admin, tenant), ids=ids)
