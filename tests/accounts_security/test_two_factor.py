@@ -124,7 +124,7 @@ def test_secret_and_recovery_codes_stored_only_encrypted_or_hashed(db, create_us
     ).all()
     assert len(hashes) == 10
     assert not any(code.replace("-", "") in h or code in h for code in codes for h in hashes)
-    assert entries("two_factor.enabled")[0].actor_user_id is None  # the service, no request
+    assert entries("two_factor.enabled")[0].actor_user_id == user.id  # the account itself
 
 
 def _secret_on_page(html: str) -> str:

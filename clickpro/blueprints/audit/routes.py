@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -50,7 +51,7 @@ def _filter(client_id: int) -> AuditFilter:
     )
 
 
-def _args(flt: AuditFilter) -> dict[str, str]:
+def _args(flt: AuditFilter) -> dict[str, Any]:
     values: dict[str, str | int | date | None] = {
         "action": flt.action,
         "user": flt.user_id,
@@ -89,7 +90,9 @@ def export():
     client = require_client()
     flt = _filter(client.id)
     limit = int(current_app.config["AUDIT_EXPORT_MAX_ROWS"])
-    audit.record(Action.EXPORT_DOWNLOADED, ("audit_log", None), export="audit_log", **_args(flt))
+    audit.record(
+        Action.EXPORT_DOWNLOADED, ("audit_log", None), export="audit_log", filters=_args(flt)
+    )
 
     def lines():
         buffer = io.StringIO()

@@ -296,7 +296,9 @@ def disable():
         flash(_("Informe a senha e um código."), "danger")
         return redirect(url_for("two_factor.setup"))
     try:
-        service.disable(current_user._get_current_object(), form.password.data, form.code.data)
+        service.disable(
+            current_user._get_current_object(), form.password.data or "", form.code.data or ""
+        )
     except service.TwoFactorError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("two_factor.setup"))
@@ -313,7 +315,7 @@ def regenerate():
         return redirect(url_for("two_factor.setup"))
     try:
         codes = service.regenerate_recovery_codes(
-            current_user._get_current_object(), form.password.data, form.code.data
+            current_user._get_current_object(), form.password.data or "", form.code.data or ""
         )
     except service.TwoFactorError as exc:
         flash(str(exc), "danger")

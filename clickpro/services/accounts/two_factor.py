@@ -145,7 +145,7 @@ def enable(user: User, secret: str, code: str, now: float | None = None) -> list
     user.totp_last_counter = counter  # the code just typed cannot sign in
     codes = _replace_recovery_codes(user)
     db.session.commit()
-    audit.record(Action.TWO_FACTOR_ENABLED, user, client_id=None)
+    audit.record(Action.TWO_FACTOR_ENABLED, user, actor=user)
     return codes
 
 
@@ -173,9 +173,7 @@ def verify(user: User, code: str, now: float | None = None) -> str | None:
     db.session.commit()
     if not getattr(used, "rowcount", 0):
         return None
-    audit.record(
-        Action.RECOVERY_CODE_USED, user, actor=user, client_id=None, left=recovery_codes_left(user)
-    )
+    audit.record(Action.RECOVERY_CODE_USED, user, actor=user, left=recovery_codes_left(user))
     return "recovery"
 
 
@@ -202,7 +200,7 @@ def disable(user: User, password: str, code: str) -> None:
     user.totp_last_counter = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.commit()
-    audit.record(Action.TWO_FACTOR_DISABLED, user, client_id=None)
+    audit.record(Action.TWO_FACTOR_DISABLED, user, actor=user)
 
 
 def regenerate_recovery_codes(user: User, password: str, code: str) -> list[str]:
@@ -212,7 +210,7 @@ def regenerate_recovery_codes(user: User, password: str, code: str) -> list[str]
     _check_password_and_code(user, password, code)
     codes = _replace_recovery_codes(user)
     db.session.commit()
-    audit.record(Action.RECOVERY_CODES_REGENERATED, user, client_id=None)
+    audit.record(Action.RECOVERY_CODES_REGENERATED, user, actor=user)
     return codes
 
 

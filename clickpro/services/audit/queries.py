@@ -56,7 +56,7 @@ def actors_of(client_id: int | None) -> list[tuple[int, str]]:
     )
     if client_id is not None:
         stmt = stmt.where(AuditEntry.client_id == client_id)
-    return [(int(uid), str(email)) for uid, email in db.session.execute(stmt)]
+    return [(int(uid), str(email)) for uid, email in db.session.execute(stmt) if uid is not None]
 
 
 EXPORT_HEADER = (

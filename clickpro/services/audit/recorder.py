@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +14,6 @@ from flask_login import current_user
 from clickpro.extensions import db
 from clickpro.models import ApiToken, AuditEntry, ClientMember, User
 from clickpro.models.audit import SYSTEM_ACTOR
-from clickpro.socket_guard import client_address
 from clickpro.tenancy import get_current_client
 
 log = logging.getLogger(__name__)
@@ -58,18 +59,17 @@ def record_sign_in_failure(email: str, **details: Any) -> AuditEntry | None:
     typed = (email or "").strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == typed)) if typed else None
     entry_details = {"email": (email or "")[:254], **details}
-    return record(
-        "auth.sign_in_failed", user, actor=user, client_id=_home_client(user), **entry_details
-    )
+    return record("auth.sign_in_failed", user, actor=user, **entry_details)
 
 
 def record_two_factor_failure(user: User) -> AuditEntry | None:
     """A wrong code after a right password (the account's client admins see it)."""
-    return record("auth.two_factor_failed", user, actor=user, client_id=_home_client(user))
+    return record("auth.two_factor_failed", user, actor=user)
 
 
 def _home_client(user: User | None) -> int | None:
-    """The client a sign-in attempt is filed under: the account's first active one."""
+    """The client an account's own action (sign-in, 2FA) is filed under when no client
+    is in use: its first active membership (None for a super admin without one)."""
     if user is None:
         return None
     return db.session.scalar(
@@ -86,8 +86,9 @@ def _fill_context(entry: AuditEntry, client_id: int | None, actor: User | None) 
     if not has_request_context():
         if actor is not None:
             entry.actor_user_id, entry.actor_email = actor.id, actor.email
+            entry.client_id = entry.client_id or _home_client(actor)
         return
-    entry.ip = client_address(request.environ)[:45] or None
+    entry.ip = visitor_address(request.environ)
     caller = g.get("api_caller")
     if caller is not None:  # /api/v1: the token's client; its creator acted
         token = db.session.get(ApiToken, caller.token_id)
@@ -106,6 +107,25 @@ def _fill_context(entry: AuditEntry, client_id: int | None, actor: User | None) 
             entry.client_id = client.id if client is not None else None
     if actor is not None:
         entry.actor_user_id, entry.actor_email = actor.id, actor.email
+        if entry.client_id is None:  # an account's own action: filed under its client
+            entry.client_id = _home_client(actor)
+
+
+def visitor_address(environ: dict) -> str | None:
+    """The visitor's address as the login throttle and the socket cap read it
+    (``clickpro.socket_guard.client_address``, not imported: it would close a cycle
+    through the web layer): the last ``X-Forwarded-For`` hop when the peer is a proxy
+    named by ``FORWARDED_ALLOW_IPS`` (earlier hops are the client's to forge), else the peer.
+    """
+    peer = environ.get("REMOTE_ADDR") or None
+    trusted = [p.strip() for p in os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")]
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    if forwarded and ("*" in trusted or peer in trusted):
+        try:
+            return str(ipaddress.ip_address(forwarded.split(",")[-1].strip()))
+        except ValueError:
+            return peer
+    return peer[:45] if peer else None
 
 
 def _target(target: Target) -> tuple[str | None, str | None]:
