@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from clickpro.labels import labels_for_js, meta_errors_for_js
+
 JS_MESSAGES = {
     # inbox (static/js/inbox/*.js)
     "inbox.contact": _l("Contato"),
@@ -44,6 +46,13 @@ JS_MESSAGES = {
     "inbox.today": _l("Hoje"),
     "inbox.yesterday": _l("Ontem"),
     "inbox.optOutStatus": _l("Descadastro"),
+    "inbox.metaDetail": _l("Meta: %(detail)s"),
+    # campaign page (static/js/campaign_progress.js)
+    "campaign.rate": _l("%(rate)s msg/s"),
+    "campaign.eta": _l("Previsão: %(time)s"),
+    "campaign.seconds": _l("%(s)s s"),
+    "campaign.minutes": _l("%(m)s min %(s)s s"),
+    "campaign.hours": _l("%(h)s h %(m)s min"),
     # campaign wizard (static/js/campaign_form.js)
     "campaign.header": _l("Cabeçalho {{%(n)s}}"),
     "campaign.body": _l("Corpo {{%(n)s}}"),
@@ -56,6 +65,9 @@ JS_MESSAGES = {
     ),
     "campaign.audienceSkip": _l("(serão pulados)"),
     "campaign.audienceDefault": _l("(usarão o valor padrão)"),
+    "campaign.audienceDefaulted": _l("%(n)s vão receber o valor padrão de alguma variável"),
+    "campaign.defaultFor": _l("Valor padrão de %(label)s"),
+    "campaign.noDefault": _l("sem padrão: obrigatório"),
     "campaign.pickList": _l("Escolha ao menos uma lista."),
     "campaign.sampleFor": _l("Exemplo para %(name)s (%(phone)s)"),
     "campaign.missing": _l("Sem valor: %(names)s"),
@@ -100,5 +112,13 @@ JS_MESSAGES = {
 
 
 def js_catalog() -> dict[str, str]:
-    """Every JS string in the request's locale (a plain dict, ready for ``tojson``)."""
-    return {key: str(text) for key, text in JS_MESSAGES.items()}
+    """Every JS string in the request's locale (a plain dict, ready for ``tojson``), with
+    the status labels as ``label.<kind>.<CODE>`` and Meta's error codes as
+    ``metaError.<code>`` / ``metaStep.<code>`` (``label()`` / ``metaError()`` in i18n.js)."""
+    catalog = {key: str(text) for key, text in JS_MESSAGES.items()}
+    for kind, codes in labels_for_js().items():
+        catalog.update({f"label.{kind}.{code}": text for code, text in codes.items()})
+    for code, error in meta_errors_for_js().items():
+        catalog[f"metaError.{code}"] = error["explanation"]
+        catalog[f"metaStep.{code}"] = error["next_step"]
+    return catalog

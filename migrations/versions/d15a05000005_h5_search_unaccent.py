@@ -1,4 +1,8 @@
-"""h5 search unaccent (placeholder: filled by its owner, removed if it stays empty)
+"""h5: the unaccent extension for accent-insensitive search ("tenis" finds "tênis")
+
+Contacts and inbox search compare ``lower(unaccent(column))`` (clickpro.text_search).
+PostgreSQL only; SQLite gets a Python ``unaccent`` function on every connection, so
+nothing changes in its schema.
 
 Revision ID: d15a05000005
 Revises: d15a03000003
@@ -6,8 +10,7 @@ Create Date: 2026-12-02 00:40:00
 
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d15a05000005"
@@ -17,8 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
 
 
 def downgrade() -> None:
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP EXTENSION IF EXISTS unaccent")

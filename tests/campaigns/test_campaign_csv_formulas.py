@@ -29,7 +29,7 @@ def test_campaign_export_neutralizes_formulas(setup, login_as):
     assert web.post("/campaigns/new", data=form).status_code == 302
     campaign = db.session.scalar(sa.select(Campaign))
     assert web.post(f"/campaigns/{campaign.id}/start").status_code == 302
-    text = web.get(f"/campaigns/{campaign.id}/export.csv").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(text)))[1:]
+    text = web.get(f"/campaigns/{campaign.id}/export.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
     assert sorted(r[1] for r in rows) == sorted("'" + n for n in names)
     assert all(r[0].startswith("+55") for r in rows)  # phones stay plain numbers

@@ -43,13 +43,12 @@ def test_wizard_save_review_start_progress_and_csv(setup, login_as):
     assert (
         data["status"] == "COMPLETED" and data["percent"] == 100.0 and data["counters"]["sent"] == 5
     )
-    rows = list(
-        csv.reader(
-            io.StringIO(web.get(f"/campaigns/{campaign.id}/export.csv").get_data(as_text=True))
-        )
+    body = web.get(f"/campaigns/{campaign.id}/export.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))  # Excel pt-BR: ";" and a BOM
+    assert rows[0][:3] == ["Telefone", "Nome", "Situação"] and len(rows) == 6
+    assert {r[2] for r in rows[1:]} == {"Enviada"} and all(
+        r[3].startswith("wamid.") for r in rows[1:]
     )
-    assert rows[0][:3] == ["telefone", "nome", "status"] and len(rows) == 6
-    assert {r[2] for r in rows[1:]} == {"SENT"} and all(r[3].startswith("wamid.") for r in rows[1:])
     assert "Natal" in web.get("/campaigns").get_data(as_text=True)
 
 

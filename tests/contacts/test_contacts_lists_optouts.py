@@ -88,7 +88,7 @@ def test_opt_out_add_import_remove(client, create_client, create_contact, login_
         content_type="multipart/form-data",
     )
     assert is_opted_out(tenant.id, "+5541988887777")
-    assert "+5541988887777" in client.get("/contacts/opt-outs?q=4198888").get_data(as_text=True)
+    assert "+55 41 98888-7777" in client.get("/contacts/opt-outs?q=4198888").get_data(as_text=True)
     row = db.session.scalar(sa.select(OptOut).where(OptOut.phone_e164 == "+5511987654321"))
     client.post(f"/contacts/opt-outs/{row.id}/remove")
     assert not is_opted_out(tenant.id, "+5511987654321")

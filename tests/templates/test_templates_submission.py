@@ -66,10 +66,11 @@ def test_rejected_with_reason(admin_web, meta_calls, db):
     template = db.session.scalar(sa.select(Template))
     assert template.status == "REJECTED"
     assert template.rejected_reason == "INVALID_FORMAT"
-    assert "INVALID_FORMAT" in page  # reason shown in the list
-    assert "INVALID_FORMAT" in _page(admin_web.get(f"/templates/{template.id}"))
+    explained = "Formato inválido: variáveis sem exemplo"  # the reason and what to change
+    assert explained in page and "INVALID_FORMAT" not in page  # reason shown in the list
+    assert explained in _page(admin_web.get(f"/templates/{template.id}"))
     notes = _notes(db)
-    assert len(notes) == 1 and "INVALID_FORMAT" in notes[0].text
+    assert len(notes) == 1 and explained in notes[0].text
 
 
 def test_detail_renders_components_with_examples(admin_web, tenant, create_template):

@@ -37,13 +37,16 @@ from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
 from clickpro.models import Campaign, Template
 from clickpro.params import BadParameter, parse_id
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
+from clickpro.services.campaigns import export as campaign_export
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns import stats
 from clickpro.services.campaigns.audience import list_ids
-from clickpro.services.campaigns.form import client_zone
+from clickpro.services.campaigns.form import client_zone, scheduled_message
+from clickpro.services.campaigns.queries import review_preview
 from clickpro.services.campaigns.sheet import campaign_from_spreadsheet
 from clickpro.services.credentials import get_whatsapp_credential
-from clickpro.services.templates.rules import render_text
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
@@ -160,7 +163,7 @@ def detail(campaign_id: int):
             "tier_warning": svc.tier_warning(campaign.client_id, count.eligible),
             "errors": svc.readiness_errors(campaign, _now()) if campaign.status == "DRAFT" else [],
         }
-    preview = render_text(template.components, campaign.variables or {}) if template else None
+    preview = review_preview(campaign, template)  # rendered for a real recipient
     return render_template(
         "campaigns/detail.html", campaign=campaign, template=template, review=review, preview=preview,
         can_edit=is_client_admin(), form=ActionForm(), zone=client_zone(campaign.client_id),
@@ -193,6 +196,8 @@ def act(campaign_id: int, action: str):
         flash(str(exc), "danger")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
     text = str(message) % {"n": result} if isinstance(result, int) else str(message)
+    if action == "start" and isinstance(result, Campaign) and result.status == "SCHEDULED":
+        text = scheduled_message(result)
     if wants_json:
         return jsonify(ok=True, message=text)
     flash(text, "success")
@@ -216,6 +221,7 @@ def from_sheet():
             campaign = campaign_from_spreadsheet(
                 client.id, current_user.id, stream=upload.stream, filename=upload.filename,
                 name=request.form.get("name", ""), template_id=parse_id(request.form.get("template_id"), "template_id") or 0,
+                update_existing=bool(request.form.get("update_existing")),
             )  # fmt: skip
         except (svc.CampaignError, BadParameter) as exc:
             db.session.rollback()
@@ -244,9 +250,10 @@ def progress(campaign_id: int):
 def export(campaign_id: int):
     campaign = get_owned_or_404(Campaign, campaign_id)
     filename = f"campanha-{campaign.id}.csv"
+    audit_record(Action.EXPORT_DOWNLOADED, campaign, export="campaign_csv")
     return Response(
-        stream_with_context(stats.export_rows(campaign.id)),
-        mimetype="text/csv",
+        stream_with_context(campaign_export.export_rows(campaign)),
+        mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -1,7 +1,9 @@
 """The dispatcher's database side: claim rows, record outcomes in batches, heartbeat.
 
 Every outcome write is guarded by ``status = 'SENDING'``: a status webhook that already
-reconciled the row (through ``biz_opaque_callback_data``) is never overwritten.
+reconciled the row (through ``biz_opaque_callback_data``) is never overwritten. A claimed
+row is leased to its dispatcher (``lease_until``, renewed while it lives): the watchdog
+only gives up rows whose lease expired (:func:`.schedule.expire_sending`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from clickpro.extensions import db
+from clickpro.labels import label
 from clickpro.models import (
     Campaign,
     CredentialStatus,
@@ -25,6 +28,7 @@ from clickpro.models import (
 )
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
+from clickpro.services.campaigns.control import ROW_LEASE_S
 from clickpro.services.campaigns.dispatch_outcome import Outcome
 from clickpro.services.contacts.optout import add_opt_out
 from clickpro.services.credentials import get_whatsapp_credential
@@ -59,12 +63,32 @@ def claim(campaign_id: int, limit: int):
     stmt = (
         sa.update(_t)
         .where(picked, _t.c.status == M.QUEUED)
-        .values(status=M.SENDING, claimed_at=now, attempts=_t.c.attempts + 1, updated_at=now)
+        .values(
+            status=M.SENDING,
+            claimed_at=now,
+            attempts=_t.c.attempts + 1,
+            updated_at=now,
+            lease_until=now + timedelta(seconds=ROW_LEASE_S),
+        )  # fmt: skip
         .returning(_t.c.id, _t.c.contact_id, _t.c.attempts)
     )
     rows = db.session.execute(stmt).all()
     db.session.commit()
     return rows
+
+
+def renew_leases(message_ids: list[int]) -> None:
+    """Extend the lease of the rows this living dispatcher still holds (SENDING)."""
+    if not message_ids:
+        return
+    until = utcnow() + timedelta(seconds=ROW_LEASE_S)
+    for start in range(0, len(message_ids), 500):
+        db.session.execute(
+            sa.update(_t)
+            .where(_t.c.id.in_(message_ids[start : start + 500]), _t.c.status == M.SENDING)
+            .values(lease_until=until)
+        )
+    db.session.commit()
 
 
 def queued_count(campaign_id: int) -> int:
@@ -81,15 +105,21 @@ def heartbeat(campaign_id: int) -> None:
     db.session.commit()
 
 
-def _guarded(**values) -> sa.Update:
+def _guarded(*statuses: str, **values) -> sa.Update:
     return (
         sa.update(_t)
-        .where(_t.c.id == sa.bindparam("mid"), _t.c.status == M.SENDING)
+        # ``or_`` of equalities, not ``IN``: an expanding IN cannot run as executemany.
+        .where(
+            _t.c.id == sa.bindparam("mid"),
+            sa.or_(*(_t.c.status == s for s in (statuses or (M.SENDING,)))),
+        )
         .values(**values)
     )
 
 
-_SENT = _guarded(status=M.SENT, wamid=sa.bindparam("wamid"), sent_at=sa.bindparam("at", type_=_DT),
+# A send recorded after the watchdog gave the row up as UNKNOWN (a stalled, not dead,
+# dispatcher) still lands: the outcome is known after all.
+_SENT = _guarded(M.SENDING, M.UNKNOWN, status=M.SENT, wamid=sa.bindparam("wamid"), sent_at=sa.bindparam("at", type_=_DT),
                  payload=sa.bindparam("payload", type_=_JSON), body=sa.bindparam("body"),
                  error_code=None, error_title=None, updated_at=sa.bindparam("at", type_=_DT))  # fmt: skip
 _RETRY = _guarded(status=M.QUEUED, claimed_at=None, next_attempt_at=sa.bindparam("next", type_=_DT),
@@ -175,7 +205,8 @@ def setup_problem(client_id: int, template_id: int) -> str | None:
     if credential.status == CredentialStatus.INVALID:
         return _("A Meta recusou as credenciais do WhatsApp: reconecte-as para continuar.")
     if status != "APPROVED":
-        return _("O modelo da campanha está %(status)s na Meta.", status=status or "removido")
+        shown = label("template", status) if status else _("removido")
+        return _("O modelo da campanha está %(status)s na Meta.", status=shown)
     return None
 
 

@@ -8,18 +8,22 @@ dispatcher for lists and signals.
 
 from __future__ import annotations
 
-import io
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
-from clickpro.csv_safe import SafeWriter
 from clickpro.extensions import db
-from clickpro.models import Campaign, Contact, Direction, Message, MessageStatus
+from clickpro.models import Campaign, Direction, Message, MessageStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns.service import retryable_failed_filter, status_counts
+from clickpro.services.campaigns.form import client_zone
+from clickpro.services.campaigns.retry import (
+    resendable_unknown_filter,
+    retryable_failed_filter,
+    waiting_131049,
+)
+from clickpro.services.campaigns.service import status_counts
 
 RATE_WINDOW_S = 5
 _REPLIES_TTL_S = 5.0
@@ -78,7 +82,12 @@ def progress(campaign: Campaign, now: datetime | None = None) -> dict:
     pace = rate or (campaign.rate_mps if campaign.status == "RUNNING" else 0)
     retryable = db.session.scalar(
         sa.select(sa.func.count()).where(
-            Message.campaign_id == campaign.id, *retryable_failed_filter()
+            Message.campaign_id == campaign.id, *retryable_failed_filter(now)
+        )
+    )
+    unknown = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Message.campaign_id == campaign.id, *resendable_unknown_filter()
         )
     )
     return {
@@ -93,40 +102,56 @@ def progress(campaign: Campaign, now: datetime | None = None) -> dict:
         "eta_s": round(remaining / pace) if pace and remaining else None,
         "failures": failures(campaign.id),
         "retryable_failed": int(retryable or 0),
+        "resendable_unknown": int(unknown or 0),
+        "waiting_131049": waiting_note(campaign, now),
+        "retry_text": _retry_text(int(retryable or 0), int(unknown or 0)),
         "heartbeat_at": campaign.heartbeat_at.isoformat() if campaign.heartbeat_at else None,
     }
 
 
-CSV_HEADER = ("telefone", "nome", "status", "wamid", "codigo_erro", "erro", "enviada_em",
-              "entregue_em", "lida_em", "falhou_em")  # fmt: skip
+def waiting_note(campaign: Campaign, now: datetime) -> dict:
+    """131049 failures inside Meta's back-off: how many and when they may be re-sent
+    (the client's local time), with the sentence the page shows."""
+    waiting = waiting_131049(campaign.id, now)
+    if not waiting.count or waiting.first_at is None or waiting.last_at is None:
+        return {"count": 0, "first_at": None, "last_at": None, "text": ""}
+    zone = client_zone(campaign.client_id)
+    first = waiting.first_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    last = waiting.last_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    if first == last:
+        text = ngettext(
+            "%(num)s falha 131049 (limite de marketing por pessoa) aguarda o prazo da Meta: "
+            "poderá ser reenviada a partir de %(at)s.",
+            "%(num)s falhas 131049 (limite de marketing por pessoa) aguardam o prazo da Meta: "
+            "poderão ser reenviadas a partir de %(at)s.",
+            waiting.count,
+            at=first,
+        )
+    else:
+        text = ngettext(
+            "%(num)s falha 131049 (limite de marketing por pessoa) aguarda o prazo da Meta: "
+            "poderá ser reenviada entre %(first)s e %(last)s.",
+            "%(num)s falhas 131049 (limite de marketing por pessoa) aguardam o prazo da Meta: "
+            "poderão ser reenviadas entre %(first)s e %(last)s, conforme a hora de cada falha.",
+            waiting.count,
+            first=first,
+            last=last,
+        )
+    return {
+        "count": waiting.count,
+        "first_at": waiting.first_at.isoformat(),
+        "last_at": waiting.last_at.isoformat(),
+        "text": text,
+    }
 
 
-def export_rows(campaign_id: int) -> Iterator[str]:
-    """The per-recipient results as CSV text chunks (streamed, 1000 rows at a time)."""
-    buffer = io.StringIO()
-    writer = SafeWriter(buffer)
-    writer.writerow(CSV_HEADER)
-    stmt = (
-        sa.select(Contact.phone_e164, Contact.name, Message.status, Message.wamid, Message.error_code,
-                  Message.error_title, Message.sent_at, Message.delivered_at, Message.read_at, Message.failed_at)
-        .join(Contact, Contact.id == Message.contact_id)
-        .where(Message.campaign_id == campaign_id)
-        .order_by(Message.id)
-        .execution_options(yield_per=1000)
-    )  # fmt: skip
-    for n, row in enumerate(db.session.execute(stmt), start=1):
-        writer.writerow([_cell(v) for v in row])
-        if n % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value) -> str:
-    if value is None:
+def _retry_text(failed: int, unknown: int) -> str:
+    """What the resend buttons would send now (each row once per failure kind)."""
+    if not failed and not unknown:
         return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+    return gettext(
+        "Prontas para reenvio agora: %(failed)s falha(s) recuperável(is) e %(unknown)s "
+        "desconhecida(s). Cada destinatário é reenviado uma vez por tipo de falha.",
+        failed=failed,
+        unknown=unknown,
+    )

@@ -11,24 +11,20 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactList, ContactListMember, Message, OptOut
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import optout
 from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
+from clickpro.text_search import folded_contains
 
 PAGE_SIZE = 50
-MAX_ATTRIBUTES = 50
-MAX_ATTRIBUTE_VALUE = 500
 _KEY_CHARS = re.compile(r"[^a-z0-9]+")
-# Accent folding in SQL (cheap: no extension needed): PostgreSQL folds every letter
-# below; SQLite (a parser depth limit on nested replace()) only the Portuguese ones.
-_ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñÁÀÂÃÄÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑ"
-_PLAIN = "aaaaaeeeeiiiiooooouuuucnaaaaaeeeeiiiiooooouuuucn"
-_SQLITE_ACCENTED = "áàâãéêíóôõúçÁÀÂÃÉÊÍÓÔÕÚÇ"
-_SQLITE_PLAIN = "aaaaeeiooouc" * 2
 
 
 class ContactError(ServiceError, ValueError):
@@ -48,26 +44,37 @@ def normalize_attribute_key(text: str) -> str:
     return key
 
 
-def fold_text(text: str) -> str:
-    """Lower-case without accents (what search compares)."""
-    folded = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
-
-
 def clean_attributes(pairs: dict[str, str]) -> dict[str, str]:
-    """Normalise keys, drop empty ones, cap sizes; raise ContactError on a clash."""
+    """Normalise keys, drop empty ones; refuse a clash, a value longer than
+    CONTACT_ATTRIBUTE_MAX_CHARS and more than CONTACT_MAX_ATTRIBUTES (never cut silently)."""
+    max_chars = int(current_app.config["CONTACT_ATTRIBUTE_MAX_CHARS"])
+    max_attributes = int(current_app.config["CONTACT_MAX_ATTRIBUTES"])
     result: dict[str, str] = {}
     for raw_key, raw_value in pairs.items():
         key = normalize_attribute_key(str(raw_key))
-        value = str(raw_value if raw_value is not None else "").strip()[:MAX_ATTRIBUTE_VALUE]
+        value = str(raw_value if raw_value is not None else "").strip()
         if not key:
             continue
         if key in result:
-            raise ContactError(f"Atributo “{key}” repetido.", field="attributes")
+            raise ContactError(_("Atributo “%(key)s” repetido.", key=key), field="attributes")
+        if len(value) > max_chars:
+            raise ContactError(
+                _(
+                    "O atributo “%(key)s” tem no máximo %(max)s caracteres (tem %(n)s).",
+                    key=key,
+                    max=max_chars,
+                    n=len(value),
+                ),
+                field="attributes",
+            )
         result[key] = value
-    if len(result) > MAX_ATTRIBUTES:
+    if len(result) > max_attributes:
         raise ContactError(
-            _("No máximo %(max_attributes)s atributos por contato.", max_attributes=MAX_ATTRIBUTES),
+            _(
+                "No máximo %(max_attributes)s atributos por contato (são %(n)s).",
+                max_attributes=max_attributes,
+                n=len(result),
+            ),
             field="attributes",
         )
     return result
@@ -141,6 +148,7 @@ def delete_contact(contact: Contact) -> None:
                 db.session.execute(
                     sa.update(table).where(fk.parent == contact.id).values({fk.parent.name: None})
                 )
+    audit_record(Action.CONTACTS_DELETED, contact, client_id=contact.client_id, commit=False)
     db.session.execute(
         sa.delete(Contact).where(Contact.id == contact.id, Contact.client_id == contact.client_id)
     )
@@ -229,17 +237,6 @@ class ContactPage:
     opted_out_phones: set[str]
 
 
-def _fold_sql(column):
-    """``lower()`` plus accent folding in SQL; SQLite's lower() is ASCII-only, so both
-    cases of the accented letters are mapped explicitly."""
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.translate(sa.func.lower(column), _ACCENTED, _PLAIN)
-    expr = sa.func.lower(column)
-    for accented, plain in zip(_SQLITE_ACCENTED, _SQLITE_PLAIN, strict=True):
-        expr = sa.func.replace(expr, accented, plain)
-    return expr
-
-
 def search_contacts(
     client_id: int, filters: ContactFilters, *, cursor: int | None = None, limit: int = PAGE_SIZE
 ) -> ContactPage:
@@ -248,8 +245,7 @@ def search_contacts(
     q = (filters.q or "").strip()
     if q:
         digits = re.sub(r"\D", "", q)
-        like = f"%{fold_text(q).replace('%', '').replace('_', '')}%"
-        conditions = [_fold_sql(Contact.name).like(like)]
+        conditions = [folded_contains(Contact.name, q)]
         if len(digits) >= 3:
             conditions.append(Contact.phone_e164.like(f"%{digits}%"))
         stmt = stmt.where(sa.or_(*conditions))

@@ -7,8 +7,9 @@ keyset-paginated, so the 1,000th page costs what the first does and a conversati
 * conversations by ``(last_message_at, id)`` descending, cursor ``"<iso>|<id>"``;
 * messages by ``id`` descending, cursor ``before_id``; returned oldest first.
 
-Search uses ``ILIKE '%term%'``, which PostgreSQL serves from the pg_trgm GIN indexes on
-``messages.body``, ``contacts.name`` and ``contacts.phone_e164``; SQLite scans (LIKE).
+Search ignores case and accents ("tenis" finds "Tênis", ``clickpro.text_search``:
+``unaccent`` on PostgreSQL, a registered Python function on SQLite); digits match
+``contacts.phone_e164`` through its pg_trgm index.
 The write side (replies, notes, labels...) lives in ``clickpro.services.inbox.actions``.
 """
 
@@ -25,6 +26,7 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Author, Contact, ContactLabel, Direction, Message, OptOut
 from clickpro.params import parse_datetime, parse_id
+from clickpro.text_search import folded_contains
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
@@ -69,10 +71,6 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _ilike(column, term: str) -> sa.ColumnElement:
-    return column.ilike(like_pattern(term), escape="\\")
-
-
 def encode_cursor(contact: Contact) -> str:
     if contact.last_message_at is None:  # the list only holds contacts with a last message
         raise ValueError(f"contact {contact.id} has no message to page by")
@@ -114,10 +112,10 @@ def _local_day_start(day: date, timezone: str) -> datetime:
 
 def _search_condition(client_id: int, term: str) -> sa.ColumnElement:
     """Contact name, number (digits) or any of its messages' text contains ``term``."""
-    conditions = [_ilike(Contact.name, term)]
-    if len(term) >= MIN_BODY_TERM:  # pg_trgm can only use its index from 3 characters
+    conditions = [folded_contains(Contact.name, term)]
+    if len(term) >= MIN_BODY_TERM:
         message_hits = sa.select(Message.contact_id).where(
-            Message.client_id == client_id, _ilike(Message.body, term)
+            Message.client_id == client_id, folded_contains(Message.body, term)
         )
         conditions.append(Contact.id.in_(message_hits))
     digits = "".join(ch for ch in term if ch.isdigit())
@@ -244,7 +242,7 @@ def search_messages(client_id: int, term: str, *, limit: int = 50) -> list[Messa
         )
     stmt = (
         sa.select(Message)
-        .where(Message.client_id == client_id, _ilike(Message.body, term))
+        .where(Message.client_id == client_id, folded_contains(Message.body, term))
         .order_by(Message.id.desc())
         .limit(_clamp(limit))
     )

@@ -24,6 +24,7 @@ from clickpro.events import message_created, send_safely
 from clickpro.extensions import db, redis_connection
 from clickpro.integrations.meta import GraphClient, GraphError, GraphErrorKind, SendResult
 from clickpro.integrations.ratelimit import RateLimiter
+from clickpro.labels import label
 from clickpro.models import (
     Author,
     Contact,
@@ -155,7 +156,7 @@ def send_template(
             _(
                 "O modelo “%(name)s” não está aprovado (%(status)s).",
                 name=template.name,
-                status=template.status,
+                status=label("template", template.status),
             )
         )
     try:

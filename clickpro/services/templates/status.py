@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from clickpro.events import send_safely, template_status_changed
 from clickpro.extensions import db
+from clickpro.labels import label
 from clickpro.models import Audience, Notification, Template, TemplateStatus
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import announce, notify
@@ -22,20 +23,8 @@ _EMPTY_REASONS = frozenset({"", "NONE", "NULL"})
 
 
 def status_label(status: str) -> str:
-    labels: dict[str, str] = {
-        TemplateStatus.DRAFT: _("Rascunho"),
-        TemplateStatus.PENDING: _("Em análise"),
-        TemplateStatus.APPROVED: _("Aprovado"),
-        TemplateStatus.REJECTED: _("Rejeitado"),
-        TemplateStatus.PAUSED: _("Pausado"),
-        TemplateStatus.DISABLED: _("Desativado"),
-        TemplateStatus.IN_APPEAL: _("Em recurso"),
-        TemplateStatus.PENDING_DELETION: _("Exclusão pendente"),
-        TemplateStatus.DELETED: _("Excluído"),
-        TemplateStatus.ARCHIVED: _("Arquivado"),
-        TemplateStatus.LIMIT_EXCEEDED: _("Limite excedido"),
-    }
-    return labels.get(status, status)
+    """The status as the user reads it (one table for every page: clickpro.labels)."""
+    return label("template", status)
 
 
 def _find(client_id: int, meta_template_id, name, language) -> list[Template]:
@@ -68,7 +57,7 @@ def _notify_admins(
         status=status_label(status),
     )
     if reason:
-        text += " " + _("Motivo informado pela Meta: %(reason)s.", reason=reason)
+        text += " " + _("Motivo informado pela Meta: %(reason)s.", reason=label("rejection", reason))
     return notify(
         template.client_id,
         "template_status",

@@ -1,14 +1,11 @@
 // Campaign page: polls progress.json every 1.5 s and updates the bar, counters and actions.
 // When the live socket is up, a `campaign:progress` event for this campaign polls at once.
 import { onLive } from "./live.js";
+import { formatNumber, label, metaError, t } from "./i18n.js";
 
 function main() {
   const root = document.getElementById("campaign-progress");
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
+  // forms with data-confirm ask through confirm.js (loaded by base.html)
   if (!root) return;
   const FINAL = ["COMPLETED", "CANCELLED", "FAILED"];
   const COLORS = { PREPARING: "info", RUNNING: "primary", PAUSED: "warning", COMPLETED: "success", CANCELLED: "secondary", SCHEDULED: "info", FAILED: "danger", DRAFT: "secondary" };
@@ -17,9 +14,9 @@ function main() {
 
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "—";
-    if (seconds < 60) return seconds + " s";
+    if (seconds < 60) return t("campaign.seconds", { s: seconds });
     const m = Math.floor(seconds / 60), s = seconds % 60;
-    return m < 60 ? m + " min " + s + " s" : Math.floor(m / 60) + " h " + (m % 60) + " min";
+    return m < 60 ? t("campaign.minutes", { m: m, s: s }) : t("campaign.hours", { h: Math.floor(m / 60), m: m % 60 });
   }
 
   function render(data) {
@@ -30,11 +27,11 @@ function main() {
     Object.keys(data.counters).forEach(function (key) {
       text(root.querySelector('[data-counter="' + key + '"]'), data.counters[key]);
     });
-    text(document.getElementById("rate-now"), data.rate_now + " msg/s");
-    text(document.getElementById("eta"), "ETA " + duration(data.eta_s));
+    text(document.getElementById("rate-now"), t("campaign.rate", { rate: formatNumber(data.rate_now) }));
+    text(document.getElementById("eta"), t("campaign.eta", { time: duration(data.eta_s) }));
     const badge = document.querySelector("#campaign-status .badge");
     if (badge) {
-      badge.textContent = data.status;
+      badge.textContent = label("campaign", data.status);
       badge.dataset.status = data.status;
       badge.className = "badge text-bg-" + (COLORS[data.status] || "secondary");
     }
@@ -47,16 +44,40 @@ function main() {
       const show = form.dataset.show.split(",");
       form.classList.toggle("d-none", show.indexOf(data.status) < 0);
     });
+    renderRetries(data);
     const tbody = document.getElementById("failures");
     tbody.replaceChildren();
     data.failures.forEach(function (f) {
       const tr = document.createElement("tr");
-      [f.code === null ? "—" : f.code, f.title, f.count].forEach(function (v) {
+      [f.code === null ? "—" : f.code, metaError(f.code, f.title), formatNumber(f.count)].forEach(function (v) {
         const td = document.createElement("td");
         td.textContent = v;
         tr.appendChild(td);
       });
       tbody.appendChild(tr);
+    });
+  }
+
+  // How many rows each resend action would send now, the UNKNOWN explanation and the
+  // 131049 rows still inside Meta's back-off (texts come translated from the server).
+  function renderRetries(data) {
+    const ready = document.getElementById("retry-ready");
+    if (ready) {
+      ready.textContent = data.retry_text || "";
+      ready.classList.toggle("d-none", !data.retry_text);
+    }
+    const note = document.getElementById("unknown-note");
+    if (note) note.classList.toggle("d-none", !(data.counters.unknown > 0));
+    const waiting = document.getElementById("waiting-131049");
+    if (waiting) {
+      const info = data.waiting_131049 || { count: 0, text: "" };
+      waiting.textContent = info.text;
+      waiting.classList.toggle("d-none", !info.count);
+    }
+    const buttons = { "retry-failed": data.retryable_failed, "resend-unknown": data.resendable_unknown, "mark-unknown-failed": data.counters.unknown };
+    Object.keys(buttons).forEach(function (name) {
+      const button = document.querySelector('[data-testid="action-' + name + '"]');
+      if (button) button.disabled = !buttons[name];
     });
   }
 

@@ -1,5 +1,5 @@
 // The conversation list: filters, paging, one item per contact, live upserts.
-import { t } from "../i18n.js";
+import { formatPhone, t } from "../i18n.js";
 import { getJSON } from "./api.js";
 import { $, el } from "./dom.js";
 import { listTime } from "./format.js";
@@ -19,7 +19,7 @@ function convItem(c) {
   li.dataset.testid = "conversation";
   if (state.current && state.current.id === c.id) li.classList.add("active");
   const top = el("div", "d-flex justify-content-between align-items-center gap-1");
-  const name = el("span", "fw-semibold text-truncate", c.name || c.phone);
+  const name = el("span", "fw-semibold text-truncate", c.name || formatPhone(c.phone));
   const dot = el("span", "inbox-window-dot " + (c.window_open ? "open" : "closed"));
   dot.title = c.window_open ? t("inbox.windowOpen") : t("inbox.windowClosed");
   name.prepend(dot);

@@ -1,5 +1,5 @@
 // Message bubbles of the open thread: ticks, media, day separators, optimistic rows.
-import { t } from "../i18n.js";
+import { metaError, t } from "../i18n.js";
 import { $, el, messageRow } from "./dom.js";
 import { dayLabel, fmtDay, fmtTime } from "./format.js";
 import { MEDIA, seen, state } from "./state.js";
@@ -13,7 +13,7 @@ function ticks(m) {
   if (m.status === "FAILED") {
     span.className = "wa-ticks text-danger";
     span.append(el("i", "bi bi-exclamation-circle"));
-    span.title = t("inbox.failed") + (m.error_title ? ": " + m.error_title : "") + (m.error_code ? " (" + m.error_code + ")" : "");
+    span.title = t("inbox.failed") + (m.error_title || m.error_code ? ": " + metaError(m.error_code, m.error_title) : "") + (m.error_code ? " (" + m.error_code + ")" : "");
     return span;
   }
   if (m.status === "READ") span.classList.add("read");
@@ -51,7 +51,7 @@ export function bubble(m) {
   meta.append(el("span", "wa-time", fmtTime(m.created_at)));
   if (out && !m.is_note) meta.append(ticks(m));
   b.append(meta);
-  if (m.status === "FAILED" && m.error_title) b.append(el("div", "small text-danger inbox-error", m.error_title));
+  if (m.status === "FAILED" && (m.error_title || m.error_code)) b.append(el("div", "small text-danger inbox-error", metaError(m.error_code, m.error_title)));
   row.append(b);
   return row;
 }
@@ -103,8 +103,8 @@ export function updateStatus(s) {
   const old = row.querySelector(".wa-ticks");
   if (!old) return;
   old.replaceWith(ticks({ status: s.status, error_title: s.error_title, error_code: s.error_code }));
-  if (s.status === "FAILED" && s.error_title && !row.querySelector(".inbox-error")) {
-    row.querySelector(".wa-bubble").append(el("div", "small text-danger inbox-error", s.error_title));
+  if (s.status === "FAILED" && (s.error_title || s.error_code) && !row.querySelector(".inbox-error")) {
+    row.querySelector(".wa-bubble").append(el("div", "small text-danger inbox-error", metaError(s.error_code, s.error_title)));
   }
 }
 

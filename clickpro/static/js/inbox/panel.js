@@ -1,10 +1,10 @@
 // The open conversation's header (name, window, assignee, resolve) and contact side panel.
-import { t } from "../i18n.js";
+import { formatPhone, t } from "../i18n.js";
 import { $, el } from "./dom.js";
 
 export function renderHeader(c) {
-  $("thread-name").textContent = c.name || c.phone;
-  $("thread-phone").textContent = c.phone;
+  $("thread-name").textContent = c.name || formatPhone(c.phone);
+  $("thread-phone").textContent = formatPhone(c.phone);
   const w = $("thread-window");
   w.className = "badge " + (c.window_open ? "text-bg-success" : "text-bg-secondary");
   w.textContent = c.window_open ? t("inbox.windowOpen") : t("inbox.windowClosed");
@@ -22,7 +22,7 @@ export function renderSide(c) {
   const details = $("side-details");
   details.replaceChildren();
   [
-    [t("inbox.phone"), c.phone],
+    [t("inbox.phone"), formatPhone(c.phone)],
     [t("inbox.optOutStatus"), c.opted_out ? t("inbox.optedOut") : t("inbox.no")],
   ].forEach(([k, v]) => details.append(el("dt", "", k), el("dd", "", v)));
   const attrs = $("side-attributes");
