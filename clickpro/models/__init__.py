@@ -21,7 +21,12 @@ from clickpro.models.contacts import (
     OptOut,
     OptOutSource,
 )
-from clickpro.models.costs import CampaignCostEstimate, RateCard, RateCardRate
+from clickpro.models.costs import (
+    CampaignCostEstimate,
+    MarketingMessagesNumber,
+    RateCard,
+    RateCardRate,
+)
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
 from clickpro.models.inbox import ContactLabel, Label, QuickReply
 from clickpro.models.messaging import (
@@ -63,6 +68,7 @@ __all__ = [
     "MemberInvitation",
     "ImportStatus",
     "Label",
+    "MarketingMessagesNumber",
     "Message",
     "MessageStatus",
     "Notification",

@@ -76,3 +76,24 @@ class CampaignCostEstimate(Model):
     by_market: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rate_cards.id", ondelete="SET NULL"))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class MarketingMessagesNumber(Model):
+    """A number's Marketing Messages API setting: marketing templates go to
+    ``/marketing_messages`` when ``onboarded`` (the admin's switch, checked against Meta's
+    ``marketing_messages_onboarding_status``), everything else to ``/messages``."""
+
+    __tablename__ = "marketing_messages_numbers"
+
+    credential_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("whatsapp_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    onboarded: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=sa.false()
+    )
+    # Meta's last answer (ONBOARDED, ELIGIBLE, …) and when it was asked.
+    meta_status: Mapped[str | None] = mapped_column(sa.String(40))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

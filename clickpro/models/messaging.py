@@ -128,12 +128,8 @@ class Message(TenantMixin, TimestampMixin, Model):
     )
     # The business number (phone_number_id) the pricing was reported for.
     pricing_number: Mapped[str | None] = mapped_column(sa.String(64))
-    # Meta held it for a template quality check (pacing): "em análise pela Meta".
-    held_for_quality: Mapped[bool] = mapped_column(
-        nullable=False, default=False, server_default=sa.false()
-    )
-    # Which endpoint sent it: "messages" or "marketing_messages".
-    sent_via: Mapped[str | None] = mapped_column(sa.String(20))
+    # (The send response's pacing state and endpoint are kept in ``payload``:
+    # "message_status": "held_for_quality_assessment", "sent_via": "marketing_messages".)
 
 
 class WebhookEvent(Model):

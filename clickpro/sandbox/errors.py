@@ -43,6 +43,9 @@ _CATALOG: dict[int, tuple[int, str, str, int | None, str | None]] = {
     132015: (400, "(#132015) Template is Paused", "OAuthException", None, None),
     132016: (400, "(#132016) Template is disabled", "OAuthException", None, None),
     133010: (400, "(#133010) Account not registered", "OAuthException", None, None),
+    # Marketing Messages API (reference/whatsapp-2026.md §4)
+    134100: (400, "(#134100) Only marketing messages are supported", "OAuthException", None, None),
+    134102: (400, "(#134102) Template unavailable or business not onboarded to Marketing Messages API", "OAuthException", None, None),
 }  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""A WSGI fast path for ``POST /graph/<version>/<phone_number_id>/messages``.
+"""A WSGI fast path for ``POST /graph/<version>/<phone_number_id>/messages`` (and
+``/marketing_messages``, Meta's Marketing Messages API: same body, marketing only).
 
 Sends are the only hot route (benchmarks push ~1,000/s through one sandbox process), so
 they skip Flask's request/response machinery; the semantics live in
@@ -18,7 +19,7 @@ from clickpro.sandbox.messaging import handle_send
 from clickpro.sandbox.state import SandboxState
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-SEND_PATH = re.compile(r"^/graph/(v\d+\.\d+)/([^/]+)/messages$")
+SEND_PATH = re.compile(r"^/graph/(v\d+\.\d+)/([^/]+)/(messages|marketing_messages)$")
 _REASONS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized",
             403: "403 Forbidden", 404: "404 Not Found", 500: "500 Internal Server Error"}  # fmt: skip
 
@@ -36,7 +37,7 @@ class SendFastPath:
         match = SEND_PATH.match(environ.get("PATH_INFO", ""))
         if match is None:
             return self.app(environ, start_response)
-        body, status = self._send(environ, match.group(2))
+        body, status = self._send(environ, match.group(2), match.group(3))
         raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         start_response(
             _REASONS.get(status, f"{status} Error"),
@@ -44,7 +45,9 @@ class SendFastPath:
         )
         return [raw]
 
-    def _send(self, environ: dict[str, Any], phone_number_id: str) -> tuple[dict[str, Any], int]:
+    def _send(
+        self, environ: dict[str, Any], phone_number_id: str, endpoint: str = "messages"
+    ) -> tuple[dict[str, Any], int]:
         header = environ.get("HTTP_AUTHORIZATION", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else None
         account = self.state.account_for_token(token)
@@ -59,4 +62,4 @@ class SendFastPath:
             payload = None
         if not isinstance(payload, dict):
             return error_body(100, details="A JSON body is required.")
-        return handle_send(self.state, account, payload)
+        return handle_send(self.state, account, payload, endpoint)

@@ -129,6 +129,18 @@ def node(version: str, node_id: str) -> Reply:
     account = _auth()
     if not isinstance(account, Account):
         return account
+    fields = set(str(request.args.get("fields", "")).split(","))
+    if (
+        request.method == "GET"
+        and node_id == account.waba_id
+        and ("marketing_messages_onboarding_status" in fields)
+    ):  # Marketing Messages API onboarding (h6)
+        return jsonify(
+            {
+                "id": node_id,
+                "marketing_messages_onboarding_status": account.marketing_messages_status,
+            }
+        )
     media = _state().media.get(node_id)
     if request.method != "GET" or media is None:
         return not_found_object(node_id)

@@ -1,4 +1,12 @@
-"""``POST /{phone_number_id}/messages`` semantics: validate, admit, record, schedule statuses."""
+"""``POST /{phone_number_id}/messages`` (and ``/marketing_messages``) semantics: validate,
+admit, record, schedule statuses.
+
+Status webhooks carry Meta's ``pricing`` object (on ``sent`` and on ``delivered``, never on
+``read``): ``type`` regular for templates outside the customer service window,
+free_customer_service for non-templates and utility templates inside it; a marketing
+template sent through ``/marketing_messages`` by an onboarded WABA is ``marketing_lite``.
+A template marked ``paced`` in the sandbox answers ``held_for_quality_assessment`` and
+gets no statuses until released (Meta's template pacing)."""
 
 from __future__ import annotations
 
@@ -27,10 +35,15 @@ def _invalid(details: str) -> Result:
     return error_body(100, details=details)
 
 
-def handle_send(state: SandboxState, account: Account, payload: dict[str, Any]) -> Result:
+def handle_send(
+    state: SandboxState, account: Account, payload: dict[str, Any], endpoint: str = "messages"
+) -> Result:
     """Meta's answer to one send request (body, HTTP status)."""
     if payload.get("messaging_product") != "whatsapp":
         return _invalid("The parameter messaging_product is required.")
+    marketing_api = endpoint == "marketing_messages"
+    if marketing_api and payload.get("type") != "template":
+        return _invalid("Message must be a template message.")
     if "status" in payload:
         if payload.get("status") != "read" or not payload.get("message_id"):
             return _invalid("Mark as read needs status=read and message_id.")
@@ -64,6 +77,13 @@ def handle_send(state: SandboxState, account: Account, payload: dict[str, Any]) 
         template, problem = _check_template(state, account, content)
         if problem is not None:
             return problem
+    lite = False
+    if marketing_api and template is not None:
+        if str(template.get("category", "")).upper() != "MARKETING":
+            return error_body(134100)
+        lite = account.marketing_messages_status == "ONBOARDED"
+        if not lite and payload.get("product_policy") == "STRICT":
+            return error_body(134102)
 
     if (
         mtype != "template"
@@ -96,13 +116,23 @@ def handle_send(state: SandboxState, account: Account, payload: dict[str, Any]) 
         "wamid": wamid,
         "callback_data": callback,
         "ts": now,
+        "endpoint": endpoint,
     }
     state.sends.append(record)
     category = str(template["category"]).lower() if template else "service"
+    if lite:
+        category = "marketing_lite"
+    in_window = state.window_open(account, to, now)
+    record["pricing_type"] = (
+        "free_customer_service" if category in ("service", "utility") and in_window else "regular"
+    )
+    held = bool(template and template.get("paced"))
+    if held:
+        state.held.append((account, record, category))
     if rule is not None:  # async failure: accepted, then a failed status
         state.count_failure(int(rule["code"]))
         _schedule_failed(state, account, record, category, int(rule["code"]))
-    else:
+    elif not held:
         schedule_statuses(state, account, record, category)
         if template is not None and state.rng.random() < float(state.config.get("reply_rate", 0)):
             state.simulate_inbound(
@@ -116,7 +146,9 @@ def handle_send(state: SandboxState, account: Account, payload: dict[str, Any]) 
     return {
         "messaging_product": "whatsapp",
         "contacts": [{"input": to_raw, "wa_id": wa_id}],
-        "messages": [{"id": wamid, "message_status": "accepted"}],
+        "messages": [
+            {"id": wamid, "message_status": "held_for_quality_assessment" if held else "accepted"}
+        ],
     }, 200
 
 
@@ -170,8 +202,11 @@ def _status(record: dict[str, Any], status: str, category: str) -> dict[str, Any
         "timestamp": str(int(time.time())),
         "recipient_id": record["wa_id"],
         "conversation": {"id": "conv" + record["wamid"][-16:], "origin": {"type": category}},
-        "pricing": {"billable": True, "pricing_model": "PMP", "category": category},
     }
+    if status in ("sent", "delivered", "failed"):  # Meta: on sent and delivered, not on read
+        kind = record.get("pricing_type", "regular")
+        item["pricing"] = {"billable": kind == "regular", "pricing_model": "PMP",
+                           "type": kind, "category": category}  # fmt: skip
     if status == "sent":
         item["conversation"]["expiration_timestamp"] = str(int(time.time()) + 86400)
     if record["callback_data"] is not None:
@@ -213,3 +248,8 @@ def _schedule_failed(
     item["errors"] = [status_error(code)]
     gap = float(state.config.get("status_delay_s", 0.05))
     state.dispatcher.emit(account, "messages", {"statuses": [item]}, gap)
+
+
+def drop_held(state: SandboxState, account: Account, record: dict[str, Any], category: str) -> None:
+    """A held (paced) message Meta drops after bad feedback: failed with 132015."""
+    _schedule_failed(state, account, record, category, 132015)

@@ -73,6 +73,9 @@ class Account:
     throughput_mps: int = 80
     messaging_tier: str = "TIER_1K"
     quality_rating: str = "GREEN"
+    # Meta's marketing_messages_onboarding_status of the WABA (ONBOARDED: /marketing_messages
+    # sends are marketing_lite; anything else falls back to Cloud API unless STRICT).
+    marketing_messages_status: str = "ELIGIBLE"
     webhook_url: str | None = None
     app_secret: str | None = None
     failure_rules: list[dict[str, Any]] = field(default_factory=list)
@@ -140,6 +143,8 @@ class SandboxState:
         self._wamid_seq = itertools.count(1)
         self._wamid_prefix = secrets.token_hex(4).upper()
         self.sends: list[dict[str, Any]] = []
+        # Paced sends (held for a quality check) until release_held().
+        self.held: list[tuple[Account, dict[str, Any], str]] = []
         self.failures: Counter[int] = Counter()
         self.read_marks: list[str] = []
         self.last_inbound: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> ts
@@ -244,6 +249,19 @@ class SandboxState:
             now - self.last_inbound.get((account.phone_number_id, form), -1e12) < 86400
             for form in forms
         )
+
+    def release_held(self, *, drop: bool = False) -> int:
+        """Meta's quality check is over: held sends get their statuses, or (``drop``, the
+        template was paused) a failed status with 132015. Returns how many."""
+        from clickpro.sandbox.messaging import drop_held, schedule_statuses
+
+        held, self.held = self.held, []
+        for account, record, category in held:
+            if drop:
+                drop_held(self, account, record, category)
+            else:
+                schedule_statuses(self, account, record, category)
+        return len(held)
 
     def pair_rate_ok(self, account: Account, to: str, now: float) -> bool:
         """Meta's pair rate limit (off unless ``pair_rate_per_6s`` > 0)."""

@@ -100,6 +100,7 @@ def seed_demo() -> DemoInfo | None:
         _ensure_templates(client)
     _ensure_openai(client)
     _ensure_contacts(client)
+    _ensure_campaign(client)  # h6: shows an estimate, then the actual cost as statuses arrive
     return DemoInfo(email=ADMIN_EMAIL, password=PASSWORD, super_email=SUPER_EMAIL)
 
 
@@ -290,3 +291,38 @@ def _ensure_contacts(client: Client) -> None:
         except ContactError as exc:
             log.warning("demo: contact %s skipped: %s", phone, exc)
     add_contacts(contact_list, ids)
+
+
+# --------------------------------------------------------------------------- campaign
+DEMO_CAMPAIGN = "Boas-vindas (demo)"
+
+
+def _ensure_campaign(client: Client) -> None:
+    """One welcome campaign to the demo list, started once: its page shows the estimate
+    (template category × the list's markets × the rate card) and, as the sandbox's status
+    webhooks (with ``pricing``) come back, the actual cost."""
+    from clickpro.models import Campaign, ContactList
+    from clickpro.services.campaigns import service as campaigns
+    from clickpro.services.costs.estimate import estimate_campaign
+
+    if db.session.scalar(
+        sa.select(Campaign.id).where(Campaign.client_id == client.id, Campaign.name == DEMO_CAMPAIGN)
+    ):
+        return
+    template = find_template(client.id, "boas_vindas", "pt_BR")
+    demo_list = db.session.scalar(
+        sa.select(ContactList).where(ContactList.client_id == client.id, ContactList.name == LIST_NAME)
+    )
+    if template is None or template.status != TemplateStatus.APPROVED or demo_list is None:
+        return
+    try:
+        campaign = campaigns.save_campaign(
+            client.id,
+            {"name": DEMO_CAMPAIGN, "template_id": template.id, "list_ids": [demo_list.id],
+             "variables": {"body": ["{{contact.name}}"]}, "rate_mps": 20},
+        )  # fmt: skip
+        campaign = campaigns.start_campaign(client.id, campaign.id)
+        estimate_campaign(campaign)
+    except Exception as exc:  # the demo must start even if the campaign cannot
+        db.session.rollback()
+        log.warning("demo: campaign not started: %s", exc)

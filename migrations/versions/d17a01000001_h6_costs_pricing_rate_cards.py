@@ -4,7 +4,9 @@
 the cost derived from the rate card valid at that time (cost, currency, card), the
 number it was reported for, the pacing flag (held for a quality check) and the endpoint
 that sent it. ``rate_cards`` / ``rate_card_rates`` hold prices per category and market;
-``campaign_cost_estimates`` the last estimate of each campaign.
+``campaign_cost_estimates`` the last estimate of each campaign;
+``marketing_messages_numbers`` whether a number is onboarded to Meta's Marketing Messages
+API (and its optional message TTL for marketing sends).
 
 The default Brazil card is *not* inserted here: it is seeded on first use by
 ``services.costs.cards.ensure_default_card`` (same code path for a new
@@ -78,6 +80,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_campaign_cost_estimates_client_id", "campaign_cost_estimates", ["client_id"]
     )
+    op.create_table(
+        "marketing_messages_numbers",
+        sa.Column("credential_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("onboarded", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("meta_status", sa.String(length=40), nullable=True),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["client_id"], ["clients.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["credential_id"], ["whatsapp_credentials.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("credential_id"),
+    )
+    op.create_index(
+        "ix_marketing_messages_numbers_client_id", "marketing_messages_numbers", ["client_id"]
+    )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pricing_model", sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column("pricing_category", sa.String(length=40), nullable=True))
@@ -87,10 +103,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("cost_currency", sa.String(length=3), nullable=True))
         batch_op.add_column(sa.Column("rate_card_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("pricing_number", sa.String(length=64), nullable=True))
-        batch_op.add_column(
-            sa.Column("held_for_quality", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("sent_via", sa.String(length=20), nullable=True))
         batch_op.create_foreign_key(
             "fk_messages_rate_card_id_rate_cards",
             "rate_cards",
@@ -111,10 +123,14 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_client_priced")
         batch_op.drop_constraint("fk_messages_rate_card_id_rate_cards", type_="foreignkey")
         for column in (
-            "sent_via", "held_for_quality", "pricing_number", "rate_card_id", "cost_currency",
+            "pricing_number", "rate_card_id", "cost_currency",
             "cost", "billable", "pricing_type", "pricing_category", "pricing_model",
         ):  # fmt: skip
             batch_op.drop_column(column)
+    op.drop_index(
+        "ix_marketing_messages_numbers_client_id", table_name="marketing_messages_numbers"
+    )
+    op.drop_table("marketing_messages_numbers")
     op.drop_index("ix_campaign_cost_estimates_client_id", table_name="campaign_cost_estimates")
     op.drop_table("campaign_cost_estimates")
     op.drop_index("ix_rate_card_rates_card_id", table_name="rate_card_rates")

@@ -67,3 +67,27 @@ def sent_campaign(create_contact, create_list, create_template):
         return campaign
 
     return _make
+
+
+@pytest.fixture
+def wired(app, sandbox, create_client, create_whatsapp_credential, create_template):
+    """A tenant on the sandbox with approved marketing and utility templates (both sides)."""
+    from campaign_helpers import BODY_ONLY, sandbox_template
+
+    class Wired:
+        pass
+
+    w = Wired()
+    w.sandbox = sandbox
+    w.account = sandbox.account_for_number("100000000000011")
+    w.tenant = create_client("Loja Envios")
+    w.credential = create_whatsapp_credential(w.tenant)
+    w.marketing = create_template(w.tenant, name="oferta", components=BODY_ONLY)
+    sandbox_template(sandbox, "oferta", BODY_ONLY)
+    w.utility = create_template(w.tenant, name="aviso", components=BODY_ONLY, category="UTILITY")
+    body, status = sandbox.templates.create(
+        w.account,
+        {"name": "aviso", "language": "pt_BR", "category": "UTILITY", "components": BODY_ONLY},
+    )
+    assert status == 200, body
+    return w

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
@@ -17,11 +18,16 @@ from clickpro.blueprints.costs.money import money
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import Campaign, ContactList, Template
+from clickpro.services.costs import marketing_api
 from clickpro.services.costs.estimate import audience_prefixes, price_audience
 from clickpro.services.costs.reports import campaign_cost, costs_by
 from clickpro.tenancy import get_owned, get_owned_or_404, require_client
 
 bp = Blueprint("costs", __name__, template_folder="templates")
+
+
+class CsrfForm(FlaskForm):
+    """A POST with only the CSRF token (the action is a button's value)."""
 
 
 def category_label(value: str | None) -> str:
@@ -94,7 +100,34 @@ def index():
         following=_shift(month, 1),
         groups=groups,
         totals=totals,
+        marketing=marketing_api.setting_of(client.id),
+        form=CsrfForm(),
     )
+
+
+@bp.route("/costs/marketing-api", methods=["POST"])
+@admin_required
+def marketing_api_setting():
+    """The number's Marketing Messages API switch: check with Meta, turn on or off."""
+    client = require_client()
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    action = request.form.get("action")
+    turn_on = {"on": True, "off": False}.get(str(action))
+    try:
+        setting = marketing_api.check(client.id, turn_on=turn_on)
+    except marketing_api.MarketingApiError as exc:
+        flash(str(exc), "warning")
+    else:
+        if setting.onboarded:
+            flash(
+                _("Campanhas de marketing deste número saem pela Marketing Messages API."),
+                "success",
+            )
+        else:
+            flash(_("Campanhas deste número saem pela API padrão (/messages)."), "info")
+    return redirect(url_for("costs.index"))
 
 
 @bp.route("/costs/campaigns/<int:campaign_id>.json")

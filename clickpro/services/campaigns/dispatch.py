@@ -47,6 +47,7 @@ from clickpro.services.campaigns.dispatch_outcome import Outcome, classify
 from clickpro.services.campaigns.form import client_zone
 from clickpro.services.campaigns.schedule import in_window
 from clickpro.services.campaigns.vars import ContactData, send_components
+from clickpro.services.costs.marketing_api import uses_marketing_api
 from clickpro.services.credentials import NoCredentials, whatsapp_for
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,8 @@ class Dispatcher:
         self.template_id = template.id
         self.template_name = template.name
         self.template_language = template.language
+        # Marketing template on a number onboarded to the Marketing Messages API (h6).
+        self.marketing_api = uses_marketing_api(credential.id, template.category)
         self.template_components = list(template.components or [])
         self.variables = dict(campaign.variables or {})
         self.fallback = (
@@ -311,6 +314,7 @@ class Dispatcher:
             result = self.graph.send_template(
                 self.phone_number_id, job.to, self.template_name, self.template_language,
                 job.components, callback_data=f"clickpro:m:{job.id}",
+                marketing_api=self.marketing_api,
             )  # fmt: skip
         except GraphError as error:
             outcome = classify(job.id, error, attempts=job.attempts, phone=job.phone, at=utcnow())
@@ -319,7 +323,8 @@ class Dispatcher:
             outcome.payload = {"components": job.components}
             return outcome
         return Outcome(job.id, "sent", wamid=result.wamid, at=utcnow(),
-                       payload={"components": job.components}, body=job.body)  # fmt: skip
+                       payload={"components": job.components, **result.row_payload()},
+                       body=job.body)  # fmt: skip
 
     # ------------------------------------------------------------------ results
     def _collect(self, wait: float = 0.0) -> None:

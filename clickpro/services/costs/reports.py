@@ -66,6 +66,15 @@ class CampaignCost:
         }
 
 
+HELD = "held_for_quality_assessment"
+
+
+def _held() -> sa.ColumnElement[bool]:
+    """Sent, but Meta holds it for a template quality check (pacing): the send response's
+    ``message_status``, kept in the row's payload by the dispatcher."""
+    return Message.payload["message_status"].as_string() == HELD
+
+
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(round(value, 6))
 
@@ -113,7 +122,7 @@ def campaign_cost(campaign: Campaign) -> CampaignCost:
         sa.select(
             sa.func.count().filter(m.status.in_(CHARGED)),
             sa.func.count().filter(m.status == MessageStatus.READ),
-            sa.func.count().filter(m.held_for_quality.is_(True), m.status == MessageStatus.SENDING),
+            sa.func.count().filter(_held(), m.status == MessageStatus.SENT),
             sa.func.count().filter(m.error_code == MARKETING_CAPPED),
         ).where(m.campaign_id == campaign.id)
     ).one()
