@@ -8,6 +8,8 @@ from flask import Flask
 
 BLUEPRINTS = (
     "clickpro.blueprints.auth",
+    "clickpro.blueprints.account",
+    "clickpro.blueprints.dev",
     "clickpro.blueprints.dashboard",
     "clickpro.blueprints.health",
     "clickpro.blueprints.members",

@@ -1,6 +1,13 @@
 """Every model, imported once so that mappers and Alembic see all tables."""
 
-from clickpro.models.accounts import Client, ClientMember, MemberInvitation, Role, User
+from clickpro.models.accounts import (
+    Client,
+    ClientMember,
+    MemberInvitation,
+    PasswordResetToken,
+    Role,
+    User,
+)
 from clickpro.models.ai import AIOutcome, AIReplyRun, AIRunStatus
 from clickpro.models.api import (
     ApiToken,
@@ -76,6 +83,7 @@ __all__ = [
     "OpenAICredential",
     "OptOut",
     "OptOutSource",
+    "PasswordResetToken",
     "OutboundEvent",
     "PendingStatus",
     "QuickReply",

@@ -143,3 +143,22 @@ class MemberInvitation(TimestampMixin, Model):
             and self.revoked_at is None
             and self.expires_at > (now or utcnow())
         )
+
+
+class PasswordResetToken(Model):
+    """One "Esqueci minha senha" link: only the SHA-256 of its token is stored.
+
+    Usable once (``used_at``) until ``expires_at``; setting a new password by any means
+    marks every open token of the user used.
+    """
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,9 +24,8 @@ def test_page_lists_members(login_as, create_client, create_member):
     assert tenant.admin.email in text and agent.email in text
 
 
-def _invite(http, email, role="CLIENT_USER", password="senha-inicial-1", name="", **kwargs):
-    data = {"email": email, "role": role, "password": password, "name": name}
-    return http.post("/members", data=data, **kwargs)
+def _invite(http, email, role="CLIENT_USER", **kwargs):
+    return http.post("/members", data={"email": email, "role": role}, **kwargs)
 
 
 def test_adding_an_existing_user_invites_and_never_attaches(
@@ -44,7 +43,7 @@ def test_adding_an_existing_user_invites_and_never_attaches(
     assert [(i.client_id, i.email, i.role) for i in invitations] == [
         (tenant.id, stranger.email, Role.CLIENT_USER)
     ]
-    # The stranger's password is untouched by the "initial password" typed by the admin.
+    # The stranger's account is untouched.
     assert authenticate(stranger.email, "senha-segura-123").id == stranger.id
 
 
@@ -64,23 +63,15 @@ def test_the_answer_is_the_same_whether_the_email_exists_or_not(
     existing = answer("existente@example.com")
     unknown = answer("nova@example.com")
     assert existing == unknown
-    # Without a password both are refused the same way too.
-    refused = [
-        _invite(http, email, password="").status_code
-        for email in ("existente@example.com", "outra-nova@example.com")
-    ]
-    assert refused == [400, 400]
 
 
-def test_a_new_email_gets_an_account_waiting_for_the_invitation(login_as, create_client, db):
+def test_a_new_email_gets_no_account_until_the_link_is_used(login_as, create_client, db):
+    """The invitee chooses name and password from the e-mailed link (tests/accounts)."""
     tenant = create_client()
     http = login_as(tenant.admin, tenant)
-    response = _invite(http, "nova@example.com", role="CLIENT_ADMIN", name="Nova Pessoa")
+    response = _invite(http, "nova@example.com", role="CLIENT_ADMIN")
     assert response.status_code == 302
-    user = db.session.scalar(sa.select(User).where(User.email == "nova@example.com"))
-    assert user.name == "Nova Pessoa"
-    assert authenticate("nova@example.com", "senha-inicial-1").id == user.id
-    assert _membership(db, tenant, user) is None
+    assert db.session.scalar(sa.select(User).where(User.email == "nova@example.com")) is None
     assert db.session.scalar(sa.select(MemberInvitation.role)) == Role.CLIENT_ADMIN
 
 

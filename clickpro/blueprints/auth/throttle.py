@@ -85,11 +85,29 @@ def _enabled() -> bool:
 
 def reserve_attempt(email: str) -> Throttled | None:
     """Count one attempt for this address and for (account, address); None if allowed."""
+    per_ip, per_account = _items()
+    return _reserve(
+        ((per_ip, ("login-ip", _ip())), (per_account, ("login-account", _account_key(email))))
+    )
+
+
+def reserve_reset_request(email: str) -> Throttled | None:
+    """For "Esqueci minha senha": ``PASSWORD_RESET_THROTTLE_PER_IP`` requests per window from
+    one address, ``PASSWORD_RESET_THROTTLE_PER_ACCOUNT`` for one e-mail from one address
+    (counted for any e-mail, known or not, so the answer never tells which exist)."""
+    config = current_app.config
+    window = int(config["PASSWORD_RESET_THROTTLE_WINDOW_MINUTES"])
+    per_ip = RateLimitItemPerMinute(int(config["PASSWORD_RESET_THROTTLE_PER_IP"]), window)
+    per_account = RateLimitItemPerMinute(int(config["PASSWORD_RESET_THROTTLE_PER_ACCOUNT"]), window)
+    return _reserve(
+        ((per_ip, ("reset-ip", _ip())), (per_account, ("reset-account", _account_key(email))))
+    )
+
+
+def _reserve(checks) -> Throttled | None:
     if not _enabled():
         return None
     strategy = current_app.extensions[_KEY].limiter
-    per_ip, per_account = _items()
-    checks = ((per_ip, ("login-ip", _ip())), (per_account, ("login-account", _account_key(email))))
     try:
         for item, keys in checks:
             if not strategy.hit(item, *keys):

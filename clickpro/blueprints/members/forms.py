@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, EmailField, SelectField
+from wtforms.validators import DataRequired
 
-from clickpro.models import Role
+from clickpro.blueprints.limits import ColumnLength
+from clickpro.models import Role, User
 
 
 def role_choices() -> list[tuple[str, str]]:
@@ -14,15 +15,8 @@ def role_choices() -> list[tuple[str, str]]:
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Nome"), validators=[Optional(), Length(max=120)])
-    # Always asked (never "only for a new user"): the form must not reveal whether the
-    # e-mail already has an account. It is used only if the account does not exist yet.
-    password = PasswordField(
-        _l("Senha inicial"),
-        validators=[DataRequired(), Length(min=8, max=256)],
-        description=_l("Usada só se a pessoa ainda não tiver conta no ClickPro."),
-    )
+    # Only the e-mail and the role: the invitee chooses name and password from the link.
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), ColumnLength(User.email)])
     role = SelectField(_l("Papel"), choices=role_choices, validators=[DataRequired()])
 
 

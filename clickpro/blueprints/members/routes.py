@@ -1,4 +1,4 @@
-"""Members page: invite by e-mail, change role, deactivate/reactivate.
+"""Members page: invite by e-mail (resend, revoke), change role, deactivate/reactivate.
 
 The rules (valid roles, never leave a client without an admin) live in
 ``clickpro.services.accounts.service``; this module only parses and renders.
@@ -6,10 +6,11 @@ The rules (valid roles, never leave a client without an admin) live in
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from clickpro.blueprints.auth.links import NoPublicUrl, public_base_url, request_locale
 from clickpro.blueprints.members.forms import (
     ActiveForm,
     AddMemberForm,
@@ -26,7 +27,7 @@ from clickpro.services.accounts.agent_permissions import (
     agent_permissions_of,
     set_agent_permissions,
 )
-from clickpro.services.accounts.invitations import invite, pending_for_client, revoke
+from clickpro.services.accounts.invitations import invite, pending_for_client, resend, revoke
 from clickpro.services.accounts.service import (
     AccountError,
     change_role,
@@ -59,9 +60,7 @@ def _render(form: AddMemberForm | None = None, status: int = 200):
             form=form or AddMemberForm(),
             role_choices=role_choices(),
             me=current_user.id,
-            permissions_form=AgentPermissionsForm(
-                formdata=None, obj=agent_permissions_of(client)
-            ),
+            permissions_form=AgentPermissionsForm(formdata=None, obj=agent_permissions_of(client)),
         ),
         status,
     )
@@ -80,14 +79,17 @@ def add():
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        invitation, _token = invite(
+        invitation = invite(
             require_client(),
             form.email.data or "",
             form.role.data,
             invited_by=current_user._get_current_object(),
-            name=(form.name.data or "").strip(),
-            password=form.password.data or None,
+            link_base=public_base_url(),
+            locale=request_locale(),
         )
+    except NoPublicUrl:
+        flash(_("Defina PUBLIC_URL para enviar convites por e-mail."), "danger")
+        return _render(form, 400)
     except AccountError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -98,13 +100,43 @@ def add():
         # The same answer whether the e-mail already had an account or not.
         flash(
             _(
-                "Convite criado para %(email)s. A pessoa entra na equipe depois de aceitar "
-                "o convite, que aparece quando ela entra no ClickPro (com a conta que já "
-                "tem ou com a senha inicial informada).",
+                "Convite enviado para %(email)s. O link vale por %(days)s dias; a pessoa "
+                "entra na equipe quando aceitar.",
                 email=invitation.email,
+                days=current_app.config["MEMBER_INVITATION_DAYS"],
             ),
             "success",
         )
+    return redirect(url_for("members.index"))
+
+
+@bp.route("/members/invitations/<int:invitation_id>/resend", methods=["POST"])
+@admin_required
+def resend_invitation(invitation_id: int):
+    invitation = get_owned_or_404(MemberInvitation, invitation_id)
+    if not ActiveForm().validate_on_submit():
+        flash(_("Formulário expirado. Tente novamente."), "danger")
+        return redirect(url_for("members.index"))
+    try:
+        sent = resend(
+            require_client().id,
+            invitation_id,
+            link_base=public_base_url(),
+            locale=request_locale(),
+        )
+    except NoPublicUrl:
+        flash(_("Defina PUBLIC_URL para enviar convites por e-mail."), "danger")
+    else:
+        if sent:
+            flash(
+                _(
+                    "Convite reenviado para %(email)s; o link anterior não funciona mais.",
+                    email=invitation.email,
+                ),
+                "success",
+            )
+        else:
+            flash(_("Este convite não está mais disponível."), "warning")
     return redirect(url_for("members.index"))
 
 

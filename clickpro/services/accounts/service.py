@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
-from clickpro.models import Client, ClientMember, Role, User
+from clickpro.models import Client, ClientMember, PasswordResetToken, Role, User
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.passwords import password_problem
 from clickpro.services.accounts.validation import validate_name, validate_slug, validate_timezone
 from clickpro.services.api.tokens import revoke_tokens_created_by
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 
 
 class LoginFailed(ServiceError):
@@ -118,12 +120,27 @@ def validate_password(password: str) -> None:
     """The password rules (``passwords.password_problem``) as an ``AccountError``."""
     problem = password_problem(password)
     if problem is not None:
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
 
 
-def create_user(email: str, password: str, *, name: str = "", is_super_admin: bool = False) -> User:
+USER_NAME_MAX = 120  # users.name
+
+
+def validate_user_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError(_("Informe seu nome."), field="name")
+    if len(name) > USER_NAME_MAX:
+        raise AccountError(
+            _("O nome pode ter no máximo %(max)s caracteres.", max=USER_NAME_MAX), field="name"
+        )
+    return name
+
+
+def new_user(email: str, password: str, *, name: str = "", is_super_admin: bool = False) -> User:
+    """A checked, added, not yet committed user (the caller commits with what goes along)."""
     email = normalize_email(email)
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise AccountError(_("E-mail inválido."))
     validate_password(password)
     if find_user(email) is not None:
@@ -131,8 +148,49 @@ def create_user(email: str, password: str, *, name: str = "", is_super_admin: bo
     user = User(email=email, name=name or email.split("@")[0], is_super_admin=is_super_admin)
     user.set_password(password)
     db.session.add(user)
+    return user
+
+
+def create_user(email: str, password: str, *, name: str = "", is_super_admin: bool = False) -> User:
+    user = new_user(email, password, name=name, is_super_admin=is_super_admin)
     db.session.commit()
     return user
+
+
+def set_new_password(user: User, password: str) -> None:
+    """Store a checked new password; every session of the user ends (``session_version``)
+    and every open reset link dies. The caller re-signs the current session in if it
+    should stay. Commits."""
+    validate_password(password)
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+class WrongCurrentPassword(AccountError):
+    code = "wrong_current_password"
+    http_status = 400
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """On "Minha conta": the current password is required to set a new one."""
+    if not user.check_password(current or ""):
+        raise WrongCurrentPassword(_("A senha atual não confere."), field="current")
+    if new == current:
+        raise AccountError(_("A nova senha precisa ser diferente da atual."), field="password")
+    set_new_password(user, new)
+
+
+def rename(user: User, name: str) -> None:
+    user.name = validate_user_name(name)
+    db.session.commit()
 
 
 def ensure_super_admin(email: str, password: str) -> tuple[User, bool]:
@@ -251,6 +309,7 @@ def change_role(membership: ClientMember, role: str) -> None:
         raise AccountError(_("O cliente precisa de pelo menos um administrador."))
     membership.role = role
     db.session.commit()
+    audit_record(Action.MEMBER_ROLE_CHANGED, membership, client_id=membership.client_id, role=role)
 
 
 def set_member_active(membership: ClientMember, active: bool) -> None:
@@ -261,6 +320,8 @@ def set_member_active(membership: ClientMember, active: bool) -> None:
     if not active:
         _end_member_access(membership.client_id, membership.user_id)
     db.session.commit()
+    audit_record(Action.MEMBER_REACTIVATED if active else Action.MEMBER_DEACTIVATED, membership,
+                 client_id=membership.client_id, user_id=membership.user_id)  # fmt: skip
 
 
 def _end_member_access(client_id: int, user_id: int) -> None:
