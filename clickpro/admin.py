@@ -28,6 +28,7 @@ from wtforms.validators import Optional
 
 from clickpro.extensions import db
 from clickpro.models import (
+    AuditEntry,
     Campaign,
     Client,
     ClientMember,
@@ -157,6 +158,14 @@ class ClientView(SecureModelView):
     column_filters = ("is_active", "ai_enabled")
     form_columns = ("name", "slug", "timezone", "is_active", "ai_enabled")
     column_details_exclude_list = ("settings",)
+    column_labels = {
+        "name": _l("Nome"),
+        "slug": _l("Slug"),
+        "timezone": _l("Fuso horário"),
+        "is_active": _l("Ativo"),
+        "ai_enabled": _l("IA ligada"),
+        "created_at": _l("Criado em"),
+    }
     form_args = {
         "name": {"validators": [_rule(validate_name)]},
         "slug": {"validators": [_rule(validate_slug)]},
@@ -470,6 +479,25 @@ class WebhookEventView(ReadOnlyView):
         flash(_("%(n)d evento(s) descartado(s).", n=count), "success")
 
 
+class AuditEntryView(ReadOnlyView):
+    """Every client's audit log; entries are never created, edited or deleted here."""
+
+    column_list = (
+        "id",
+        "created_at",
+        "client_id",
+        "actor_email",
+        "ip",
+        "action",
+        "target_type",
+        "target_id",
+        "details",
+    )
+    column_filters = ("action", "client_id", "actor_user_id", "actor_email", "ip")
+    column_searchable_list = ("actor_email", "action", "target_id")
+    column_default_sort = ("id", True)
+
+
 class DeadLetterView(WebhookEventView):
     """Events whose last attempt failed (or whose body no retry can fix), still open."""
 
@@ -499,6 +527,7 @@ def init_admin(app: Flask) -> Admin:
     views = (  # (view class, model, menu name, endpoint, menu category)
         (ClientView, Client, _l("Clientes"), "admin_clients", accounts),
         (UserView, User, _l("Usuários"), "admin_users", accounts),
+        (AuditEntryView, AuditEntry, _l("Auditoria"), "admin_audit_log", accounts),
         (MembershipView, ClientMember, _l("Membros"), "admin_members", accounts),
         (WhatsAppCredentialView, WhatsAppCredential, _l("WhatsApp"), "admin_whatsapp", credentials),
         (OpenAICredentialView, OpenAICredential, _l("OpenAI"), "admin_openai", credentials),

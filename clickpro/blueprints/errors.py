@@ -83,9 +83,23 @@ def validation_details(exc: ValidationError) -> dict[str, list[str]]:
     details: dict[str, list[str]] = {}
     for err in exc.errors(include_url=False):
         key = ".".join(str(p) for p in err["loc"]) or "body"
-        message = err["msg"].removeprefix("Value error, ")
+        message = _length_message(err) or err["msg"].removeprefix("Value error, ")
         details.setdefault(key, []).append(message)
     return details
+
+
+def _length_message(err) -> str | None:
+    """pydantic's length errors in the user's language, with the real bounds."""
+    ctx = err.get("ctx") or {}
+    given = err.get("input")
+    n = len(given) if isinstance(given, str | list | dict) else None
+    if err["type"] == "string_too_long":
+        return _("No máximo %(max)s caracteres (tem %(n)s).", max=ctx.get("max_length"), n=n)
+    if err["type"] == "string_too_short":
+        return _("Pelo menos %(min)s caractere(s).", min=ctx.get("min_length"))
+    if err["type"] == "too_long":
+        return _("No máximo %(max)s itens (tem %(n)s).", max=ctx.get("max_length"), n=n)
+    return None
 
 
 def invalid(details: dict[str, list[str]], message: str | None = None) -> RequestError:

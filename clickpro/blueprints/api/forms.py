@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, URLField, widgets
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
+from clickpro.blueprints.limits import ColumnLength
+from clickpro.models import ApiToken, WebhookEndpoint
 from clickpro.services.api.outbound_webhooks import EVENTS
 
 
@@ -15,12 +17,16 @@ class CsrfForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Nome do token"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        _l("Nome do token"), validators=[DataRequired(), ColumnLength(ApiToken.name)]
+    )
 
 
 class WebhookForm(FlaskForm):
-    url = URLField(_l("URL"), validators=[DataRequired(), Length(max=2000)])
-    description = StringField(_l("Descrição"), validators=[Length(max=200)])
+    url = URLField(_l("URL"), validators=[DataRequired(), ColumnLength(WebhookEndpoint.url)])
+    description = StringField(
+        _l("Descrição"), validators=[ColumnLength(WebhookEndpoint.description)]
+    )
     events = SelectMultipleField(
         _l("Eventos"),
         choices=[(e, e) for e in EVENTS],

@@ -12,7 +12,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clickpro.blueprints.limits import column_max
+from clickpro.models import Contact, ContactList, OptOut, Template
 from clickpro.schemas import ContactOut  # the one contact shape (API, webhooks)
+from clickpro.services.templates.rules import (
+    BODY_MAX,
+    BUTTON_TEXT_MAX,
+    COPY_CODE_MAX,
+    FOOTER_MAX,
+    HEADER_MAX,
+    URL_MAX,
+)
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # Tokens and keys travel in HTTP headers: printable ASCII only (surrounding spaces ok).
@@ -54,7 +64,14 @@ class Deleted(BaseModel):
 
 # --------------------------------------------------------------------------- contacts
 
-AttributeValue = str | int | float | bool | None
+# The per-value and per-contact limits are settings (CONTACT_ATTRIBUTE_MAX_CHARS,
+# CONTACT_MAX_ATTRIBUTES) checked by the contacts service; these caps only stop a body
+# no setting could allow before it reaches it.
+ATTRIBUTE_KEY_MAX = 60
+ATTRIBUTES_HARD_MAX = 500
+AttributeValue = Annotated[str, Field(max_length=100_000)] | int | float | bool | None
+AttributeKey = Annotated[str, Field(max_length=ATTRIBUTE_KEY_MAX)]
+PHONE_INPUT_MAX = 40  # any written shape; stored as E.164
 
 
 class ContactQuery(PageQuery):
@@ -72,18 +89,23 @@ class ContactIn(Strict):
         },
     )
 
-    phone: str = Field(min_length=1, max_length=40, description="Any format; stored as E.164.")
-    name: str | None = Field(default=None, max_length=200)
-    attributes: dict[str, AttributeValue] | None = Field(
-        default=None, description="Custom fields; merged into the existing ones on upsert."
+    phone: str = Field(
+        min_length=1, max_length=PHONE_INPUT_MAX, description="Any format; stored as E.164."
+    )
+    name: str | None = Field(default=None, max_length=column_max(Contact.name))
+    attributes: dict[AttributeKey, AttributeValue] | None = Field(
+        default=None,
+        max_length=ATTRIBUTES_HARD_MAX,
+        description="Custom fields; merged into the existing ones on upsert. At most "
+        "CONTACT_MAX_ATTRIBUTES (default 50) of CONTACT_ATTRIBUTE_MAX_CHARS (default 1000).",
     )
 
 
 class ContactPatch(Strict):
-    phone: str | None = Field(default=None, min_length=1, max_length=40)
-    name: str | None = Field(default=None, max_length=200)
-    attributes: dict[str, AttributeValue] | None = Field(
-        default=None, description="Replaces every custom field."
+    phone: str | None = Field(default=None, min_length=1, max_length=PHONE_INPUT_MAX)
+    name: str | None = Field(default=None, max_length=column_max(Contact.name))
+    attributes: dict[AttributeKey, AttributeValue] | None = Field(
+        default=None, max_length=ATTRIBUTES_HARD_MAX, description="Replaces every custom field."
     )
 
 
@@ -100,13 +122,13 @@ class ListIn(Strict):
         extra="forbid", json_schema_extra={"examples": [{"name": "Clientes VIP"}]}
     )
 
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=500)
+    name: str = Field(min_length=1, max_length=column_max(ContactList.name))
+    description: str = Field(default="", max_length=column_max(ContactList.description))
 
 
 class ListPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    description: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(default=None, min_length=1, max_length=column_max(ContactList.name))
+    description: str | None = Field(default=None, max_length=column_max(ContactList.description))
 
 
 class ListOut(BaseModel):
@@ -129,7 +151,9 @@ class ListMembersIn(Strict):
     )
 
     contact_ids: list[Id] = Field(default_factory=list, max_length=10000)
-    phones: list[str] = Field(default_factory=list, max_length=10000)
+    phones: list[Annotated[str, Field(max_length=PHONE_INPUT_MAX)]] = Field(
+        default_factory=list, max_length=10000
+    )
 
 
 class ListMembersResult(BaseModel):
@@ -148,8 +172,8 @@ class OptOutIn(Strict):
         json_schema_extra={"examples": [{"phone": "+5511987650000", "reason": "pediu por e-mail"}]},
     )
 
-    phone: str = Field(min_length=1, max_length=40)
-    reason: str = Field(default="", max_length=500)
+    phone: str = Field(min_length=1, max_length=PHONE_INPUT_MAX)
+    reason: str = Field(default="", max_length=column_max(OptOut.reason))
 
 
 class OptOutOut(BaseModel):
@@ -193,26 +217,29 @@ class TemplateQuery(PageQuery):
 
 class ButtonIn(Strict):
     type: Literal["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE"]
-    text: str = Field(default="", max_length=100)
-    url: str = Field(default="", max_length=2000)
-    url_example: str = Field(default="", max_length=2000)
-    phone_number: str = Field(default="", max_length=30)
-    example: str = Field(default="", max_length=100)
+    # Meta's limits (services/templates/rules.py, reference: whatsapp-cloud-api.md).
+    text: str = Field(default="", max_length=BUTTON_TEXT_MAX)
+    url: str = Field(default="", max_length=URL_MAX)
+    url_example: str = Field(default="", max_length=URL_MAX)
+    phone_number: str = Field(default="", max_length=PHONE_INPUT_MAX)
+    example: str = Field(default="", max_length=COPY_CODE_MAX)
 
 
 class TemplateIn(Strict):
     """The same fields as the template form; the same validation (``validate_draft``)."""
 
-    name: str = Field(min_length=1, max_length=512)
-    language: str = Field(default="pt_BR", max_length=16)
+    name: str = Field(min_length=1, max_length=column_max(Template.name))
+    language: str = Field(default="pt_BR", max_length=column_max(Template.language))
     category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "MARKETING"
     header_format: Literal["NONE", "TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"] = "NONE"
-    header_text: str = Field(default="", max_length=200)
-    header_example: str = Field(default="", max_length=200)
+    header_text: str = Field(default="", max_length=HEADER_MAX)
+    header_example: str = Field(default="", max_length=HEADER_MAX)
     header_handle: str = Field(default="", max_length=1000)
-    body_text: str = Field(default="", max_length=2000)
-    body_examples: list[str] = Field(default_factory=list, max_length=100)
-    footer_text: str = Field(default="", max_length=200)
+    body_text: str = Field(default="", max_length=BODY_MAX)
+    body_examples: list[Annotated[str, Field(max_length=BODY_MAX)]] = Field(
+        default_factory=list, max_length=100
+    )
+    footer_text: str = Field(default="", max_length=FOOTER_MAX)
     buttons: list[ButtonIn] = Field(default_factory=list, max_length=10)
 
 
@@ -291,7 +318,9 @@ class OpenAICredentialsIn(Strict):
     ai_enabled: bool = False
     context_messages: int | None = Field(default=None, ge=1, le=50)
     temperature: float | None = Field(default=None, ge=0, le=2)
-    handoff_keywords: list[str] | None = Field(default=None, max_length=100)
+    handoff_keywords: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=100
+    )
 
 
 class OpenAICredentialsOut(BaseModel):

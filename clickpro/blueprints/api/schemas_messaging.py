@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clickpro.blueprints.api.schemas import Id, PageQuery, Strict
+from clickpro.blueprints.api.schemas import PHONE_INPUT_MAX, Id, PageQuery, Strict
+from clickpro.blueprints.limits import column_max
+from clickpro.models import Campaign, Contact, WebhookEndpoint
 from clickpro.schemas import ConversationOut, MessageOut  # the shared resource shapes
 
 EventName = Literal["message.received", "message.status", "campaign.completed", "optout.created"]
-VariableText = str
+# One template parameter: Meta's body is at most 1024 characters, so no value is longer.
+VariableText = Annotated[str, Field(max_length=1024)]
 
 
 class Variables(Strict):
@@ -24,8 +27,8 @@ class Variables(Strict):
     buttons: dict[str, list[VariableText]] = Field(
         default_factory=dict, description='Button index ("0", "1"…) → its variables.'
     )
-    header_media: dict[str, str] | None = Field(
-        default=None, description='Media header: {"link": url} or {"id": media_id}.'
+    header_media: dict[Literal["link", "id"], Annotated[str, Field(max_length=2000)]] | None = (
+        Field(default=None, description='Media header: {"link": url} or {"id": media_id}.')
     )
 
 
@@ -51,7 +54,7 @@ class CampaignIn(Strict):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=column_max(Campaign.name))
     template_id: Id
     list_ids: list[Id] = Field(min_length=1, max_length=100)
     exclude_list_ids: list[Id] = Field(default_factory=list, max_length=100)
@@ -146,13 +149,15 @@ class SendMessageIn(Strict):
         },
     )
 
-    phone: str = Field(min_length=1, max_length=40)
+    phone: str = Field(min_length=1, max_length=PHONE_INPUT_MAX)
     text: str | None = Field(default=None, min_length=1, max_length=4096)
     template_id: Id | None = None
     variables: Variables = Field(
         default_factory=Variables, description="Literal values for the template variables."
     )
-    name: str | None = Field(default=None, max_length=200, description="For a new contact.")
+    name: str | None = Field(
+        default=None, max_length=column_max(Contact.name), description="For a new contact."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> SendMessageIn:
@@ -183,15 +188,17 @@ class WebhookIn(Strict):
         },
     )
 
-    url: str = Field(min_length=1, max_length=2000)
+    url: str = Field(min_length=1, max_length=column_max(WebhookEndpoint.url))
     events: list[EventName] = Field(min_length=1, max_length=4)
-    description: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=column_max(WebhookEndpoint.description))
 
 
 class WebhookPatch(Strict):
-    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    url: str | None = Field(default=None, min_length=1, max_length=column_max(WebhookEndpoint.url))
     events: list[EventName] | None = Field(default=None, min_length=1, max_length=4)
-    description: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(
+        default=None, max_length=column_max(WebhookEndpoint.description)
+    )
     is_active: bool | None = None
 
 

@@ -6,7 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
+
+from clickpro.blueprints.limits import ColumnLength, MaxLength
+from clickpro.models import Contact, ContactImport, ContactList, OptOut
+
+PHONE_INPUT_MAX = 40  # any written shape; stored as E.164 (20)
 
 
 class CsrfForm(FlaskForm):
@@ -16,23 +21,25 @@ class CsrfForm(FlaskForm):
 class ContactForm(FlaskForm):
     """Phone and name; attributes come as ``attr_key``/``attr_value`` lists (dynamic rows)."""
 
-    phone = StringField(_l("Telefone"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Nome"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Telefone"), validators=[DataRequired(), MaxLength(PHONE_INPUT_MAX)])
+    name = StringField(_l("Nome"), validators=[Optional(), ColumnLength(Contact.name)])
 
 
 class ListForm(FlaskForm):
-    name = StringField(_l("Nome da lista"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        _l("Nome da lista"), validators=[DataRequired(), ColumnLength(ContactList.name)]
+    )
 
 
 class AddToListForm(FlaskForm):
     phones = TextAreaField(
-        _l("Telefones (um por linha)"), validators=[DataRequired(), Length(max=200_000)]
+        _l("Telefones (um por linha)"), validators=[DataRequired(), MaxLength(200_000)]
     )
 
 
 class OptOutForm(FlaskForm):
-    phone = StringField(_l("Telefone"), validators=[DataRequired(), Length(max=40)])
-    reason = StringField(_l("Motivo"), validators=[Optional(), Length(max=500)])
+    phone = StringField(_l("Telefone"), validators=[DataRequired(), MaxLength(PHONE_INPUT_MAX)])
+    reason = StringField(_l("Motivo"), validators=[Optional(), ColumnLength(OptOut.reason)])
 
 
 class OptOutImportForm(FlaskForm):
@@ -42,5 +49,9 @@ class OptOutImportForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(_l("Planilha (CSV ou .xlsx)"), validators=[FileRequired()])
     list_id = SelectField(_l("Adicionar à lista"), choices=[], validate_choice=False)
-    list_name = StringField(_l("ou nova lista"), validators=[Optional(), Length(max=120)])
-    sheet = StringField(_l("Aba (opcional)"), validators=[Optional(), Length(max=120)])
+    list_name = StringField(
+        _l("ou nova lista"), validators=[Optional(), ColumnLength(ContactList.name)]
+    )
+    sheet = StringField(
+        _l("Aba (opcional)"), validators=[Optional(), ColumnLength(ContactImport.sheet)]
+    )

@@ -11,8 +11,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from clickpro.blueprints.limits import ColumnLength, MaxLength
+from clickpro.models import OpenAICredential, WhatsAppCredential
+from clickpro.services.credentials.common import SECRET_MAX
+
+NUMBER_INPUT_MAX = 12  # "0.3", "400": the service parses and bounds the value
+TEXT_SETTING_MAX = 1000  # the assistant's fixed answers (the service enforces it too)
 
 WEEKDAYS = [
     ("0", _l("Segunda")),
@@ -26,36 +33,58 @@ WEEKDAYS = [
 
 
 class WhatsAppForm(FlaskForm):
-    access_token = PasswordField(_l("Token de acesso (usuário do sistema)"), [Length(max=4096)])
-    waba_id = StringField(_l("WABA id (conta do WhatsApp Business)"), [Length(max=64)])
-    phone_number_id = StringField(_l("Phone number id (número remetente)"), [Length(max=64)])
-    app_id = StringField(_l("App id (para enviar mídia de modelos)"), [Optional(), Length(max=64)])
-    app_secret = PasswordField(_l("App secret do seu app da Meta (opcional)"), [Length(max=4096)])
+    access_token = PasswordField(
+        _l("Token de acesso (usuário do sistema)"), [MaxLength(SECRET_MAX)]
+    )
+    waba_id = StringField(
+        _l("WABA id (conta do WhatsApp Business)"), [ColumnLength(WhatsAppCredential.waba_id)]
+    )
+    phone_number_id = StringField(
+        _l("Phone number id (número remetente)"),
+        [ColumnLength(WhatsAppCredential.phone_number_id)],
+    )
+    app_id = StringField(
+        _l("App id (para enviar mídia de modelos)"),
+        [Optional(), ColumnLength(WhatsAppCredential.app_id)],
+    )
+    app_secret = PasswordField(
+        _l("App secret do seu app da Meta (opcional)"), [MaxLength(SECRET_MAX)]
+    )
     clear_app_secret = BooleanField(_l("Remover o app secret salvo"))
     verify_token = PasswordField(
-        _l("Token de verificação do webhook do seu app (opcional)"), [Length(max=4096)]
+        _l("Token de verificação do webhook do seu app (opcional)"), [MaxLength(SECRET_MAX)]
     )
 
 
 class OpenAIForm(FlaskForm):
-    api_key = PasswordField(_l("Chave da API da OpenAI"), [Length(max=4096)])
-    model = StringField(_l("Modelo"), [Length(max=64)], default="gpt-4.1-mini")
-    instructions = TextAreaField(
-        _l("Instruções (persona do assistente)"), [Length(max=20000)], render_kw={"rows": 6}
+    api_key = PasswordField(_l("Chave da API da OpenAI"), [MaxLength(SECRET_MAX)])
+    model = StringField(
+        _l("Modelo"), [ColumnLength(OpenAICredential.model)], default="gpt-4.1-mini"
     )
-    temperature = StringField(_l("Temperatura (0 a 2)"), default="0.3")
-    context_messages = StringField(_l("Mensagens recentes enviadas como contexto"), default="12")
-    max_output_tokens = StringField(_l("Máximo de tokens por resposta"), default="400")
+    instructions = TextAreaField(
+        _l("Instruções (persona do assistente)"), [MaxLength(20000)], render_kw={"rows": 6}
+    )
+    temperature = StringField(
+        _l("Temperatura (0 a 2)"), [MaxLength(NUMBER_INPUT_MAX)], default="0.3"
+    )
+    context_messages = StringField(
+        _l("Mensagens recentes enviadas como contexto"),
+        [MaxLength(NUMBER_INPUT_MAX)],
+        default="12",
+    )
+    max_output_tokens = StringField(
+        _l("Máximo de tokens por resposta"), [MaxLength(NUMBER_INPUT_MAX)], default="400"
+    )
     handoff_keywords = StringField(
         _l("Palavras que chamam um atendente (separadas por vírgula)"),
-        [Length(max=2000)],
+        [MaxLength(2000)],
         default="atendente, humano, falar com alguém, pessoa",
     )
     handoff_text = TextAreaField(
-        _l("Texto ao passar a conversa para um atendente"), [Length(max=1000)]
+        _l("Texto ao passar a conversa para um atendente"), [MaxLength(TEXT_SETTING_MAX)]
     )
     fallback_text = TextAreaField(
-        _l("Texto quando o assistente não pode responder"), [Length(max=1000)]
+        _l("Texto quando o assistente não pode responder"), [MaxLength(TEXT_SETTING_MAX)]
     )
     ai_enabled = BooleanField(_l("Respostas automáticas com IA ligadas"))
     hours_mode = RadioField(
@@ -70,9 +99,13 @@ class OpenAIForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    hours_start = StringField(_l("Início (HH:MM)"), default="08:00")
-    hours_end = StringField(_l("Fim (HH:MM)"), default="18:00")
-    daily_reply_cap = StringField(_l("Limite diário de respostas (0 = sem limite)"), default="0")
+    hours_start = StringField(_l("Início (HH:MM)"), [MaxLength(5)], default="08:00")
+    hours_end = StringField(_l("Fim (HH:MM)"), [MaxLength(5)], default="18:00")
+    daily_reply_cap = StringField(
+        _l("Limite diário de respostas (0 = sem limite)"),
+        [MaxLength(NUMBER_INPUT_MAX)],
+        default="0",
+    )
     non_text_policy = SelectField(
         _l("Mensagens que não são texto (áudio, imagem…)"),
         choices=[
@@ -81,4 +114,6 @@ class OpenAIForm(FlaskForm):
         ],
         default="fallback",
     )
-    non_text_text = TextAreaField(_l("Texto para mensagens que não são texto"), [Length(max=1000)])
+    non_text_text = TextAreaField(
+        _l("Texto para mensagens que não são texto"), [MaxLength(TEXT_SETTING_MAX)]
+    )

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import get_timezone_location
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
@@ -20,6 +22,7 @@ from clickpro.models import (
     WhatsAppCredential,
 )
 from clickpro.params import BadParameter, parse_id
+from clickpro.services.accounts.validation import column_length
 from clickpro.services.campaigns.vars import POLICIES, normalize
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -35,6 +38,25 @@ def client_zone(client_id: int) -> ZoneInfo:
         return ZoneInfo(name or "America/Sao_Paulo")
     except Exception:  # noqa: BLE001 - a bad zone name must not break campaigns
         return ZoneInfo("America/Sao_Paulo")
+
+
+def scheduled_message(campaign: Campaign) -> str:
+    """ "Campanha agendada para 05/01/2026 às 14:30" in the client's time zone."""
+    when = campaign.scheduled_at
+    if when is None:  # pragma: no cover - only called for a SCHEDULED campaign
+        return _("Campanha agendada.")
+    zone = client_zone(campaign.client_id)
+    local = when.astimezone(zone)
+    try:
+        where = get_timezone_location(zone, locale=str(get_locale() or "pt_BR"))
+    except Exception:  # noqa: BLE001 - a label must never break the action
+        where = zone.key
+    return _(
+        "Campanha agendada para %(date)s às %(time)s, %(zone)s.",
+        date=local.strftime("%d/%m/%Y"),
+        time=local.strftime("%H:%M"),
+        zone=where,
+    )
 
 
 def _int_list(raw, label: str) -> list[int]:
@@ -81,7 +103,9 @@ def parse_schedule(raw, client_id: int) -> datetime | None:
         try:
             value = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
         except ValueError:
-            raise CampaignError(_("Data/hora de início inválida.")) from None
+            raise CampaignError(
+                _("Data/hora de início inválida: use AAAA-MM-DDTHH:MM (ex.: 2026-01-05T14:30).")
+            ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=client_zone(client_id))
     return value.astimezone(UTC)
@@ -95,7 +119,9 @@ def parse_window(raw) -> dict | None:
     try:
         days = sorted({int(d) for d in raw.get("days") or []})
     except (TypeError, ValueError):
-        raise CampaignError(_("Dias da janela de envio inválidos.")) from None
+        raise CampaignError(
+            _("Dias da janela de envio inválidos: use números de 0 (segunda) a 6 (domingo).")
+        ) from None
     start, end = str(raw.get("start") or ""), str(raw.get("end") or "")
     if not days or any(d < 0 or d > 6 for d in days):
         raise CampaignError(_("Escolha ao menos um dia da semana para a janela de envio."))
@@ -134,7 +160,16 @@ def clean_campaign_data(
         name = str(data.get("name") or "").strip()
         if not name:
             raise CampaignError(_("Dê um nome à campanha."))
-        out["name"] = name[:200]
+        if len(name) > column_length(Campaign.name):  # refused, never cut silently
+            raise CampaignError(
+                _(
+                    "O nome da campanha tem no máximo %(max)s caracteres (tem %(n)s).",
+                    max=column_length(Campaign.name),
+                    n=len(name),
+                ),
+                field="name",
+            )
+        out["name"] = name
     template = None
     if "template_id" in data or campaign.id is None:
         template = _template(client_id, data.get("template_id"))
@@ -153,7 +188,9 @@ def clean_campaign_data(
         out["fallback"] = str(fallback or "").strip()[:200]
     if "missing_value_policy" in data:
         if data["missing_value_policy"] not in POLICIES:
-            raise CampaignError(_("Política para valores ausentes inválida."))
+            raise CampaignError(
+                _("Política para valores ausentes inválida: use skip (pular) ou fallback.")
+            )
         out["missing_value_policy"] = data["missing_value_policy"]
     if "rate_mps" in data or campaign.id is None:
         limit = credential.throughput_mps if credential else 80

@@ -221,8 +221,13 @@ def _drop_trunk_zero(national: str) -> str:
 
 def _length_error(n: int) -> InvalidPhone:
     if n < 10:
-        return _invalid("too_short", _("Número curto demais"))
-    return _invalid("too_long", _("Número longo demais"))
+        return _invalid(
+            "too_short",
+            _("Número curto demais: use DDD + número, 10 ou 11 dígitos (tem %(n)s).", n=n),
+        )
+    return _invalid(
+        "too_long", _("Número longo demais: use DDD + número, 10 ou 11 dígitos (tem %(n)s).", n=n)
+    )
 
 
 def _international_after_00(rest: str, mobile_only: bool) -> str:
@@ -243,11 +248,16 @@ def _br_national(national: str, mobile_only: bool) -> str:
     if n not in (10, 11):
         raise _length_error(n)
     if national[:2] not in _BR_DDDS:
-        raise _invalid("invalid_ddd", _("DDD inválido"))
+        raise _invalid(
+            "invalid_ddd", _("DDD inválido: %(ddd)s não é um DDD do Brasil.", ddd=national[:2])
+        )
     first = national[2]
     if n == 11:
         if first != "9":
-            raise _invalid("invalid", _("Número inválido para a região BR"))
+            raise _invalid(
+                "invalid",
+                _("Número inválido para a região BR: com 11 dígitos, o celular começa com 9."),
+            )
         return "+55" + national
     if first in _OLD_MOBILE_FIRST:
         return "+55" + national[:2] + "9" + national[2:]
@@ -255,7 +265,13 @@ def _br_national(national: str, mobile_only: bool) -> str:
         if mobile_only:
             raise _invalid("landline", _("Número de telefone fixo (somente celulares aceitos)"))
         return "+55" + national
-    raise _invalid("invalid", _("Número inválido para a região BR"))
+    raise _invalid(
+        "invalid",
+        _(
+            "Número inválido para a região BR: depois do DDD, o fixo começa com 2 a 5 e o "
+            "celular com 9."
+        ),
+    )
 
 
 def _via_phonenumbers(text: str, region: str, mobile_only: bool) -> str:

@@ -12,7 +12,11 @@ from clickpro.extensions import db
 from clickpro.models import CredentialStatus, OpenAICredential, WhatsAppCredential
 from clickpro.services.accounts.notifications import notify
 
-_DIGITS = re.compile(r"^\d{5,32}$")
+ID_DIGITS_MIN, ID_DIGITS_MAX = 5, 32  # Meta's ids (WABA, phone number, app) are digits
+_DIGITS = re.compile(rf"^[0-9]{{{ID_DIGITS_MIN},{ID_DIGITS_MAX}}}$")
+
+
+SECRET_MAX = 4096
 
 
 class CredentialError(ServiceError, ValueError):
@@ -63,9 +67,15 @@ def clean_secret(value: str | None, field: str, label: str, *, required: bool) -
                 label=label[:1].upper() + label[1:],
             ),
         )
-    if len(text) > 4096:
+    if len(text) > SECRET_MAX:
         raise CredentialError(
-            field, _("%(label)s é longo demais.", label=label[:1].upper() + label[1:])
+            field,
+            _(
+                "%(label)s tem no máximo %(max)s caracteres (tem %(n)s): copie só a chave.",
+                label=label[:1].upper() + label[1:],
+                max=SECRET_MAX,
+                n=len(text),
+            ),
         )
     return text
 
@@ -78,7 +88,18 @@ def clean_id(value: str | None, field: str, label: str, *, required: bool = True
             raise CredentialError(field, _("Informe o %(label)s.", label=label))
         return None
     if not _DIGITS.match(text):
-        raise CredentialError(field, _("O %(label)s deve conter apenas números.", label=label))
+        raise CredentialError(
+            field,
+            _(
+                "O %(label)s tem de %(min)s a %(max)s dígitos, só números (você informou %(n)s "
+                "caracteres%(extra)s).",
+                label=label,
+                min=ID_DIGITS_MIN,
+                max=ID_DIGITS_MAX,
+                n=len(text),
+                extra=_(", com letras ou símbolos") if not text.isdigit() else "",
+            ),
+        )
     return text
 
 

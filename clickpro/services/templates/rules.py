@@ -168,7 +168,12 @@ def validate_draft(draft: TemplateDraft) -> dict[str, list[str]]:
 def _validate_header(draft: TemplateDraft, add) -> None:
     fmt = draft.header_format or "NONE"
     if fmt not in HEADER_FORMATS:
-        add("header_format", gettext("Formato de cabeçalho inválido."))
+        add(
+            "header_format",
+            gettext(
+                "Formato de cabeçalho inválido: use nenhum, texto, imagem, vídeo ou documento."
+            ),
+        )
         return
     if fmt == "TEXT":
         text = (draft.header_text or "").strip()

@@ -16,6 +16,7 @@ export async function send(evt) {
   const file = $("composer-file").files[0];
   const note = document.querySelector('input[name="mode"]:checked').value === "note";
   if (!text && !file) return;
+  if (!note && missingIn(text).length) return askVariables(text, missingIn(text));
   $("composer-text").value = "";
   if (file && !note) return sendFile(id, file, text);
   const tmp = note ? null : optimistic(text);
@@ -78,11 +79,79 @@ export async function quickMenu() {
     btn.type = "button";
     btn.append(el("code", "me-2", "/" + q.shortcut), document.createTextNode(q.text));
     btn.addEventListener("click", () => {
-      $("composer-text").value = q.text;
       menu.classList.add("d-none");
+      if (q.missing && q.missing.length) return askVariables(q.text, q.missing);
+      $("composer-text").value = q.text;
       $("composer-text").focus();
     });
     menu.append(btn);
   });
   menu.classList.toggle("d-none", !hits.length);
+}
+
+// ---------------------------------------------------------------- quick reply variables
+// A quick reply's {{variable}} the contact has no value for is asked here before the text
+// reaches the composer (the server refuses a reply that still has one: "Você é de ?"
+// never goes out).
+const VARIABLE = /\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g;
+let pending = null; // the text waiting for its values
+
+function missingIn(text) {
+  return [...new Set([...text.matchAll(VARIABLE)].map((m) => m[1]))];
+}
+
+function fillVariables(text, values) {
+  return text.replace(VARIABLE, (whole, name) => (values[name] !== undefined ? values[name] : whole));
+}
+
+function closeVariables() {
+  pending = null;
+  $("quick-vars").classList.add("d-none");
+  $("composer-text").focus();
+}
+
+function bindVariablesPrompt() {
+  const box = $("quick-vars");
+  if (box.dataset.bound) return;
+  box.dataset.bound = "1";
+  $("quick-vars-cancel").addEventListener("click", closeVariables);
+  $("quick-vars-form").addEventListener("submit", (evt) => {
+    evt.preventDefault();
+    if (pending === null) return;
+    const values = {};
+    for (const input of $("quick-vars-fields").querySelectorAll("input")) {
+      const value = input.value.trim();
+      if (!value) {
+        input.classList.add("is-invalid");
+        input.focus();
+        return;
+      }
+      values[input.dataset.name] = value;
+    }
+    $("composer-text").value = fillVariables(pending, values);
+    closeVariables();
+  });
+}
+
+/** Ask the agent for the values of ``names`` in ``text`` (a small form above the composer). */
+function askVariables(text, names) {
+  bindVariablesPrompt();
+  pending = text;
+  $("composer-text").value = text;
+  const fields = $("quick-vars-fields");
+  fields.replaceChildren();
+  names.forEach((name, i) => {
+    const id = "quick-var-" + i;
+    const group = el("div", "inbox-quick-var");
+    const label = el("label", "form-label small mb-0", $("quick-vars").dataset.label.replace("%(name)s", name));
+    label.htmlFor = id;
+    const input = el("input", "form-control form-control-sm");
+    Object.assign(input, { id: id, type: "text", maxLength: 1000, required: true });
+    input.dataset.name = name;
+    input.addEventListener("input", () => input.classList.remove("is-invalid"));
+    group.append(label, input);
+    fields.append(group);
+  });
+  $("quick-vars").classList.remove("d-none");
+  fields.querySelector("input").focus();
 }
