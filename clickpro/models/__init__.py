@@ -17,7 +17,7 @@ from clickpro.models.api import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from clickpro.models.campaigns import Campaign, CampaignList, CampaignStatus
+from clickpro.models.campaigns import Campaign, CampaignList, CampaignStatus, MessageRetry
 from clickpro.models.contacts import (
     Contact,
     ContactImport,
@@ -77,6 +77,7 @@ __all__ = [
     "Label",
     "MarketingMessagesNumber",
     "Message",
+    "MessageRetry",
     "MessageStatus",
     "Notification",
     "NotificationRead",

@@ -69,3 +69,25 @@ class CampaignList(Model):
         sa.ForeignKey("contact_lists.id", ondelete="CASCADE"), primary_key=True
     )
     is_exclusion: Mapped[bool] = mapped_column(nullable=False, default=False)
+
+
+class MessageRetry(Model):
+    """One re-send of a campaign row, by failure kind: ``"131000"`` (an error code) or
+    ``"unknown"`` (an outcome nobody knows). "Resend failed" and "resend unknown" re-queue
+    a row at most once per kind (``round`` 1); 131049 gets a second round after Meta's
+    longer back-off. The unique key makes a double click re-send nothing twice."""
+
+    __tablename__ = "message_retries"
+    __table_args__ = (sa.UniqueConstraint("message_id", "kind", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("messages.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    round: Mapped[int] = mapped_column(nullable=False, default=1)
+    # When the failure being retried happened (the row's failed_at then).
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retried_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -106,6 +106,9 @@ class Message(TenantMixin, TimestampMixin, Model):
     attempts: Mapped[int] = mapped_column(nullable=False, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Campaigns: a SENDING row belongs to its dispatcher until then (renewed while the
+    # dispatcher lives); past it plus CAMPAIGN_UNKNOWN_GRACE_S without a status: UNKNOWN.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

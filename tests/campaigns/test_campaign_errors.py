@@ -105,21 +105,24 @@ def test_131049_retry_failed_resends_only_those_rows_once(setup, recorder):
     assert [m.status for m in rows(campaign.id)] == ["FAILED", "FAILED", "SENT", "SENT"]
     setup.sandbox.set_failures(PNID, [])
     before = len(recorder.payloads)
-    assert svc.retry_failed(setup.tenant.id, campaign.id) == 2
+    assert svc.retry_failed(setup.tenant.id, campaign.id) == 0  # Meta's back-off first
+    later = utcnow() + timedelta(hours=13)
+    assert svc.retry_failed(setup.tenant.id, campaign.id, now=later) == 2
     resent = [p["to"] for p in recorder.payloads[before:]]
     assert sorted(resent) == sorted(phones[:2])
     assert [m.status for m in rows(campaign.id)] == ["SENT"] * 4
-    assert svc.retry_failed(setup.tenant.id, campaign.id) == 0
+    assert svc.retry_failed(setup.tenant.id, campaign.id, now=later) == 0
     assert len(recorder.payloads) == before + 2
 
 
-def test_131049_retried_once_only_even_if_it_fails_again(setup):
+def test_131049_not_retried_again_before_its_second_back_off(setup):
     campaign, phones = campaign_for(setup, n=2)
     setup.sandbox.set_failures(PNID, [{"code": 131049, "to": phones[:1]}])
     svc.start_campaign(setup.tenant.id, campaign.id)
-    assert svc.retry_failed(setup.tenant.id, campaign.id) == 1
+    later = utcnow() + timedelta(hours=13)
+    assert svc.retry_failed(setup.tenant.id, campaign.id, now=later) == 1
     assert rows(campaign.id)[0].status == "FAILED"
-    assert svc.retry_failed(setup.tenant.id, campaign.id) == 0
+    assert svc.retry_failed(setup.tenant.id, campaign.id, now=later) == 0
 
 
 def test_retry_state_is_a_column_and_the_error_title_stays_meta_s(setup):
@@ -129,7 +132,7 @@ def test_retry_state_is_a_column_and_the_error_title_stays_meta_s(setup):
     first = rows(campaign.id)[0]
     title = first.error_title
     assert first.retried_at is None and title and not title.startswith("[retry]")
-    assert svc.retry_failed(setup.tenant.id, campaign.id) == 1
+    assert svc.retry_failed(setup.tenant.id, campaign.id, now=utcnow() + timedelta(hours=13)) == 1
     again = rows(campaign.id)[0]
     assert again.status == "FAILED" and again.retried_at is not None
     assert again.error_title == title  # no marker text left in what users read

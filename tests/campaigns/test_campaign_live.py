@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ def live(tmp_path_factory, database_url, release_database_locks):
         "CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": TEST_REDIS_URL, "EMBEDDED": True, "SANDBOX_ENABLED": False,
         "CLICKPRO_ENCRYPTION_KEYS": ENC_KEY, "SECRET_KEY": "x", "RQ_ASYNC": True,
-        "META_GRAPH_URL": server.graph_url, "CAMPAIGN_UNKNOWN_AFTER_S": 2,
+        "META_GRAPH_URL": server.graph_url, "CAMPAIGN_UNKNOWN_GRACE_S": 2,
     })  # fmt: skip
     ctx = app.app_context()
     ctx.push()
@@ -201,8 +202,10 @@ def test_pause_resume_cancel(live):
 
 
 def test_kill_worker_then_restart_no_duplicates_nothing_lost(live):
+    from clickpro.models.base import utcnow
     from clickpro.services.campaigns import service as svc
-    from clickpro.services.campaigns.schedule import tick
+    from clickpro.services.campaigns.control import ROW_LEASE_S
+    from clickpro.services.campaigns.schedule import expire_sending, tick
 
     tenant, account, campaign = make_campaign(live, 2_000, rate=800)
     svc.start_campaign(tenant.id, campaign.id)
@@ -213,8 +216,10 @@ def test_kill_worker_then_restart_no_duplicates_nothing_lost(live):
     live.workers.start(1)
     wait_for(lambda: campaign_status(campaign.id) in ("COMPLETED",) or (
         row_statuses(campaign.id).get("QUEUED", 0) == 0), 40, 0.2, "queue drained")  # fmt: skip
-    time.sleep(2.5)  # > CAMPAIGN_UNKNOWN_AFTER_S: what the dead worker held is now stale
-    tick()  # the periodic watchdog: stale SENDING → UNKNOWN, finish the campaign
+    # The dead worker's row leases (20 s) plus CAMPAIGN_UNKNOWN_GRACE_S (2 s) have passed
+    # at this moment of the watchdog's clock: what it held becomes UNKNOWN.
+    expire_sending(utcnow() + timedelta(seconds=ROW_LEASE_S + 2.5))
+    tick()  # the periodic watchdog: finish the campaign
     wait_for(lambda: campaign_status(campaign.id) == "COMPLETED", 20, 0.2, "completion")
     rows = row_statuses(campaign.id)
     sent = message_ids_sent(live, account)

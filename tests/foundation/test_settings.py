@@ -77,7 +77,7 @@ def test_prefixed_environment_values_get_the_declared_types(monkeypatch, tmp_pat
     app = _env_app(
         monkeypatch,
         tmp_path,
-        CLICKPRO_CAMPAIGN_UNKNOWN_AFTER_S="30",
+        CLICKPRO_CAMPAIGN_UNKNOWN_GRACE_S="30",
         CLICKPRO_AI_MAX_ATTEMPTS="3.0",  # a whole float is still a count
         CLICKPRO_AI_DEBOUNCE_S="0",
         CLICKPRO_OUTBOUND_WEBHOOK_ALLOW_PRIVATE="yes",
@@ -90,8 +90,8 @@ def test_prefixed_environment_values_get_the_declared_types(monkeypatch, tmp_pat
         CLICKPRO_DEMO="1",
     )
     config = app.config
-    assert config["CAMPAIGN_UNKNOWN_AFTER_S"] == 30
-    assert type(config["CAMPAIGN_UNKNOWN_AFTER_S"]) is int
+    assert config["CAMPAIGN_UNKNOWN_GRACE_S"] == 30
+    assert type(config["CAMPAIGN_UNKNOWN_GRACE_S"]) is int
     assert config["AI_MAX_ATTEMPTS"] == 3 and type(config["AI_MAX_ATTEMPTS"]) is int
     assert config["AI_DEBOUNCE_S"] == 0.0 and type(config["AI_DEBOUNCE_S"]) is float
     assert config["OUTBOUND_WEBHOOK_ALLOW_PRIVATE"] is True
@@ -106,7 +106,7 @@ def test_prefixed_environment_values_get_the_declared_types(monkeypatch, tmp_pat
 
 def test_unset_settings_keep_the_table_defaults(monkeypatch, tmp_path):
     app = _env_app(monkeypatch, tmp_path)
-    assert app.config["CAMPAIGN_UNKNOWN_AFTER_S"] == BY_NAME["CAMPAIGN_UNKNOWN_AFTER_S"].default
+    assert app.config["CAMPAIGN_UNKNOWN_GRACE_S"] == BY_NAME["CAMPAIGN_UNKNOWN_GRACE_S"].default
     assert app.config["AI_MAX_ATTEMPTS"] == 3 and app.config["AI_RETRY_MAX_S"] == 60.0
     assert app.config["DEMO"] is False
 
@@ -114,7 +114,7 @@ def test_unset_settings_keep_the_table_defaults(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
-        ("CLICKPRO_CAMPAIGN_UNKNOWN_AFTER_S", "soon"),
+        ("CLICKPRO_CAMPAIGN_UNKNOWN_GRACE_S", "soon"),
         ("CLICKPRO_AI_MAX_ATTEMPTS", "2.5"),
         ("CLICKPRO_RQ_ASYNC", "maybe"),
         ("CLICKPRO_SQLALCHEMY_ENGINE_OPTIONS", "[1]"),
@@ -176,7 +176,7 @@ def test_describe_masks_secrets_and_url_passwords():
             "META_APP_SECRET": "app-secret-value",
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://clickpro:pa55@db:5432/clickpro",
             "REDIS_URL": "redis://:r3dis@cache:6379/0",
-            "CAMPAIGN_UNKNOWN_AFTER_S": 30,
+            "CAMPAIGN_UNKNOWN_GRACE_S": 30,
         }
     )
     text = "\n".join(lines)
@@ -186,7 +186,7 @@ def test_describe_masks_secrets_and_url_passwords():
     assert 'SECRET_KEY="****"' in lines
     assert 'SQLALCHEMY_DATABASE_URI="postgresql+psycopg://clickpro:****@db:5432/clickpro"' in lines
     assert 'REDIS_URL="redis://:****@cache:6379/0"' in lines
-    assert "CAMPAIGN_UNKNOWN_AFTER_S=30" in lines
+    assert "CAMPAIGN_UNKNOWN_GRACE_S=30" in lines
     assert 'PLUGINS=["optout", "ai_reply"]' in lines
     assert "PERMANENT_SESSION_LIFETIME=43200" in lines
 
@@ -205,7 +205,7 @@ def test_coerce_rejects_what_does_not_fit():
 def test_clickpro_config_command_prints_an_int(monkeypatch, tmp_path):
     from clickpro.__main__ import main
 
-    monkeypatch.setenv("CLICKPRO_CAMPAIGN_UNKNOWN_AFTER_S", "30")
+    monkeypatch.setenv("CLICKPRO_CAMPAIGN_UNKNOWN_GRACE_S", "30")
     monkeypatch.setenv("CLICKPRO_ENV", "testing")
     monkeypatch.setenv("CLICKPRO_ENCRYPTION_KEYS", TEST_KEY)
     monkeypatch.setenv("DATABASE_URL", "postgresql://clickpro:pa55@db.example/clickpro")
@@ -213,7 +213,7 @@ def test_clickpro_config_command_prints_an_int(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["config"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "CAMPAIGN_UNKNOWN_AFTER_S=30" in lines
+    assert "CAMPAIGN_UNKNOWN_GRACE_S=30" in lines
     assert 'SECRET_KEY="****"' in lines and 'CLICKPRO_ENCRYPTION_KEYS="****"' in lines
     assert 'SQLALCHEMY_DATABASE_URI="postgresql+psycopg://clickpro:****@db.example/clickpro"' in (
         lines
@@ -229,7 +229,7 @@ def test_clickpro_config_in_a_real_process(tmp_path):
         "CLICKPRO_ENV": "testing",
         "CLICKPRO_ENCRYPTION_KEYS": TEST_KEY,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "CLICKPRO_CAMPAIGN_UNKNOWN_AFTER_S": "30",
+        "CLICKPRO_CAMPAIGN_UNKNOWN_GRACE_S": "30",
     }
     done = subprocess.run(
         [sys.executable, "-m", "clickpro", "config"],
@@ -241,7 +241,7 @@ def test_clickpro_config_in_a_real_process(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "CAMPAIGN_UNKNOWN_AFTER_S=30" in done.stdout.splitlines()
+    assert "CAMPAIGN_UNKNOWN_GRACE_S=30" in done.stdout.splitlines()
 
 
 def test_a_bad_variable_is_one_clear_line_from_the_cli(tmp_path):
@@ -251,7 +251,7 @@ def test_a_bad_variable_is_one_clear_line_from_the_cli(tmp_path):
         "CLICKPRO_ENV": "testing",
         "CLICKPRO_ENCRYPTION_KEYS": TEST_KEY,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "CLICKPRO_CAMPAIGN_UNKNOWN_AFTER_S": "half-a-minute",
+        "CLICKPRO_CAMPAIGN_UNKNOWN_GRACE_S": "half-a-minute",
     }
     done = subprocess.run(
         [sys.executable, "-m", "clickpro", "config"],
@@ -263,7 +263,7 @@ def test_a_bad_variable_is_one_clear_line_from_the_cli(tmp_path):
         check=False,
     )
     assert done.returncode == 2
-    assert "CLICKPRO_CAMPAIGN_UNKNOWN_AFTER_S='half-a-minute'" in done.stderr
+    assert "CLICKPRO_CAMPAIGN_UNKNOWN_GRACE_S='half-a-minute'" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 PREFIX = "clickpro:campaign:"
 CACHE_S = 0.05
 LEASE_MS = 20_000
+# A campaign row a dispatcher claimed is leased to it for as long as its slot lease
+# (``messages.lease_until``), renewed every ``ROW_LEASE_RENEW_S`` while it lives.
+ROW_LEASE_S = LEASE_MS / 1000
+ROW_LEASE_RENEW_S = 5.0
 
 
 def control_key(campaign_id: int) -> str:

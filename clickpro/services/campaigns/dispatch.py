@@ -5,9 +5,11 @@ for one campaign at once). Guarantees:
 
 * **one send per row**: a row is claimed ``QUEUED → SENDING`` by one statement
   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer), and only the
-  claimer sends it. A row left SENDING by a dead worker is never re-sent: the status
-  webhook reconciles it through ``biz_opaque_callback_data`` or the watchdog turns it
-  UNKNOWN after ``CAMPAIGN_UNKNOWN_AFTER_S``;
+  claimer sends it. A claimed row is leased to this dispatcher (``lease_until``,
+  renewed every ``ROW_LEASE_RENEW_S`` while it runs). A row left SENDING by a dead worker
+  is never re-sent: the status webhook reconciles it through ``biz_opaque_callback_data``
+  or, once its lease expired and ``CAMPAIGN_UNKNOWN_GRACE_S`` passed, the watchdog turns
+  it UNKNOWN (the admin may resend it once);
 * **rate**: every send takes a slot of the number's limiter ``phone:<id>`` (Redis GCRA),
   shared by every worker and every campaign of the number;
 * **pause/cancel < 1 s**: send threads re-check the control state (cached ≤ 50 ms) before
@@ -42,7 +44,12 @@ from clickpro.models import Campaign, CampaignStatus, Contact, Message, MessageS
 from clickpro.models.base import utcnow
 from clickpro.services.campaigns import dispatch_store as store
 from clickpro.services.campaigns import service
-from clickpro.services.campaigns.control import ControlView, SlotLease, db_status
+from clickpro.services.campaigns.control import (
+    ROW_LEASE_RENEW_S,
+    ControlView,
+    SlotLease,
+    db_status,
+)
 from clickpro.services.campaigns.dispatch_outcome import Outcome, classify
 from clickpro.services.campaigns.form import client_zone
 from clickpro.services.campaigns.schedule import in_window
@@ -87,6 +94,8 @@ class Dispatcher:
         self.inflight = 0
         self.pending: list[Outcome] = []
         self.last_flush = time.monotonic()
+        self.held: set[int] = set()  # claimed rows whose outcome is not recorded yet
+        self.next_renew = time.monotonic() + ROW_LEASE_RENEW_S
 
     # ------------------------------------------------------------------ setup
     def run(self) -> str:
@@ -188,6 +197,9 @@ class Dispatcher:
                 self.view.refresh_from_db(status)
                 lease.refresh()
                 store.heartbeat(self.campaign_id)
+                if now >= self.next_renew:
+                    self.next_renew = now + ROW_LEASE_RENEW_S
+                    store.renew_leases(sorted(self.held))
                 problem = self._periodic_problem()
                 if problem:
                     self.action = problem
@@ -233,6 +245,7 @@ class Dispatcher:
         rows = store.claim(self.campaign_id, limit)
         if not rows:
             return []
+        self.held.update(r.id for r in rows)
         contacts = {
             c.id: c
             for c in db.session.execute(
@@ -358,6 +371,7 @@ class Dispatcher:
         self.pending = []
         self.last_flush = time.monotonic()
         store.record(self.client_id, self.campaign_id, pending)
+        self.held.difference_update(o.message_id for o in pending)
         if self.action is None and len(self.recent) >= self.fail_window:
             share = sum(self.recent) / len(self.recent)
             if share > self.fail_share:

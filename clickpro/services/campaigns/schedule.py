@@ -6,8 +6,13 @@
 * dispatchers whose heartbeat expired are enqueued again (their slot leases make a
   duplicate job exit at once);
 * a PREPARING campaign whose preparation job died (its lease expired) is prepared again;
-* rows left SENDING longer than ``CAMPAIGN_UNKNOWN_AFTER_S`` (a worker died between the
-  claim and the record) become UNKNOWN — never re-sent blindly; the admin decides.
+* a row left SENDING by a dead dispatcher (it died between the claim and the record)
+  becomes UNKNOWN once its lease (``messages.lease_until``, renewed by the living
+  dispatcher) has expired and ``CAMPAIGN_UNKNOWN_GRACE_S`` more has passed with no status
+  webhook (a status naming the row through ``biz_opaque_callback_data`` marks it sent
+  first) — never re-sent blindly; the admin decides ("resend unknown");
+* optionally (``CAMPAIGN_AUTO_RETRY_131049_H``) 131049 failures are re-queued once
+  Meta's back-off has passed.
 
 ``now`` is injectable everywhere so tests control the clock.
 """
@@ -21,10 +26,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from clickpro.extensions import db, rowcount
+from clickpro.extensions import db
 from clickpro.models import Campaign, CampaignStatus, Message, MessageStatus
 from clickpro.models.base import utcnow
-from clickpro.services.campaigns import dispatchers, preparation, service
+from clickpro.services.campaigns import dispatchers, preparation, retry, service
+from clickpro.services.campaigns.control import ROW_LEASE_S
+from clickpro.services.campaigns.counters import refresh_counters
 from clickpro.services.campaigns.dispatch_store import notify_pause
 from clickpro.services.campaigns.form import client_zone
 
@@ -89,50 +96,62 @@ def tick(now: datetime | None = None) -> dict[str, int]:
 
 
 def expire_sending(now: datetime) -> int:
-    """SENDING rows older than the timeout → UNKNOWN (outcome unknown, never re-sent)."""
-    after = float(current_app.config["CAMPAIGN_UNKNOWN_AFTER_S"])
-    count = rowcount(
-        db.session.execute(
+    """SENDING rows whose dispatcher lease expired more than the grace ago → UNKNOWN.
+
+    Rows claimed before leases existed (``lease_until`` empty) count from the claim plus
+    one lease length. The campaigns touched get fresh counters (the page and the
+    ``campaign:progress`` event show it) and can then finish.
+    """
+    grace = timedelta(seconds=float(current_app.config["CAMPAIGN_UNKNOWN_GRACE_S"]))
+    lease = timedelta(seconds=ROW_LEASE_S)
+    expired = sa.or_(
+        sa.and_(Message.lease_until.is_not(None), Message.lease_until < now - grace),
+        sa.and_(Message.lease_until.is_(None), Message.claimed_at < now - grace - lease),
+    )
+    campaign_ids = list(
+        db.session.scalars(
             sa.update(Message)
             .where(
                 Message.campaign_id.is_not(None),
                 Message.status == MessageStatus.SENDING,
-                Message.claimed_at < now - timedelta(seconds=after),
+                expired,
             )
             .values(
                 status=MessageStatus.UNKNOWN,
                 error_title="Resultado desconhecido: o envio foi interrompido (worker parou)",
             )  # fmt: skip
+            .returning(Message.campaign_id)
             .execution_options(synchronize_session=False)
         )
     )
     db.session.commit()
-    if count:
-        log.warning("%s campaign messages left SENDING became UNKNOWN", count)
-    return int(count or 0)
+    if campaign_ids:
+        log.warning("%s campaign messages left SENDING became UNKNOWN", len(campaign_ids))
+        for campaign_id in sorted({c for c in campaign_ids if c is not None}):
+            refresh_counters(campaign_id)
+    return len(campaign_ids)
 
 
 def auto_retry_ecosystem(now: datetime) -> int:
-    """Optional (``CAMPAIGN_AUTO_RETRY_131049_H``): re-queue 131049 failures once, after
-    Meta's "healthy ecosystem" hold (24 h by default) — the same once-only rule as the
-    "retry failed" action."""
+    """Optional (``CAMPAIGN_AUTO_RETRY_131049_H``): re-queue 131049 failures by themselves
+    once they may be retried (Meta's back-off, the same rule and ledger as "resend
+    failed") and are at least that many hours old."""
     hours = current_app.config["CAMPAIGN_AUTO_RETRY_131049_H"]
     if not hours:
         return 0
 
-    due = Message.failed_at < now - timedelta(hours=float(hours))
+    old_enough = Message.failed_at <= now - timedelta(hours=float(hours))
+    where = [*retry.retryable_failed_filter(now), Message.error_code == retry.ECOSYSTEM_CODE,
+             old_enough]  # fmt: skip
     rows = db.session.execute(
         sa.select(Campaign.id, Campaign.client_id)
         .where(Campaign.status.in_((S.RUNNING, S.PAUSED, S.COMPLETED)))
-        .where(
-            sa.exists().where(Message.campaign_id == Campaign.id, Message.error_code == 131049, due)
-        )
+        .where(sa.exists().where(Message.campaign_id == Campaign.id, *where))
     ).all()
     total = 0
     for campaign_id, client_id in rows:
-        campaign = service.get_campaign(client_id, campaign_id)
-        where = [*service.retryable_failed_filter(), Message.error_code == 131049, due]
-        total += service.requeue_rows(campaign, where, mark_retried=True)
+        total += retry.retry_failed(client_id, campaign_id, now=now, only_code=retry.ECOSYSTEM_CODE,
+                                    older_than=now - timedelta(hours=float(hours)))  # fmt: skip
     return total
 
 
