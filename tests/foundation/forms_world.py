@@ -14,6 +14,7 @@ from clickpro.crypto import encrypt
 from clickpro.models import (
     ClientMember,
     ContactList,
+    ContactListMember,
     MemberInvitation,
     OptOut,
     OptOutSource,
@@ -46,6 +47,8 @@ def forms_world(db, create_client, create_member, create_contact, login_as) -> F
         secret_enc=encrypt("whsec_test"),
     )
     db.session.add_all([contact_list, optout, hook])
+    db.session.commit()
+    db.session.add(ContactListMember(list_id=contact_list.id, contact_id=contact.id))
     db.session.commit()
     agent = create_member(tenant, Role.CLIENT_USER)
     membership = db.session.query(ClientMember).filter_by(user_id=agent.id).one()

@@ -1,5 +1,2 @@
-// Forms marked .js-confirm ask before submitting (delete contact, delete list...).
-document.addEventListener("submit", function (event) {
-  const form = event.target.closest("form.js-confirm");
-  if (form && !window.confirm(form.dataset.confirm || "?")) event.preventDefault();
-});
+// Kept for pages that still load it: the confirmation lives in confirm.js (every page).
+import "./confirm.js";
