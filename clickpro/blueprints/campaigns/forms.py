@@ -8,8 +8,8 @@ import re
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-_VAR = re.compile(r"^var-(header|body)-(\d+)$")
-_BUTTON = re.compile(r"^var-button-(\d+)-(\d+)$")
+_VAR = re.compile(r"^(var|default)-(header|body)-(\d+)$")
+_BUTTON = re.compile(r"^(var|default)-button-(\d+)-(\d+)$")
 
 
 class WizardForm(FlaskForm):
@@ -24,20 +24,33 @@ class ActionForm(FlaskForm):
     """CSRF only (start, pause, resume, cancel, retry…): the URL says what to do."""
 
 
-def variables_from_form(form: MultiDict) -> dict:
+def _parts(form: MultiDict, prefix: str) -> dict:
+    """``<prefix>-header-0``, ``<prefix>-body-1``, ``<prefix>-button-0-0`` → lists by position."""
     header: dict[int, str] = {}
     body: dict[int, str] = {}
     buttons: dict[str, dict[int, str]] = {}
     for key, value in form.items():
-        if m := _VAR.match(key):
-            (header if m.group(1) == "header" else body)[int(m.group(2))] = value
-        elif m := _BUTTON.match(key):
-            buttons.setdefault(m.group(1), {})[int(m.group(2))] = value
-    variables: dict = {
-        "header": [header[i] for i in sorted(header)],
-        "body": [body[i] for i in sorted(body)],
-        "buttons": {k: [v[i] for i in sorted(v)] for k, v in buttons.items()},
+        if (m := _VAR.match(key)) and m.group(1) == prefix:
+            (header if m.group(2) == "header" else body)[int(m.group(3))] = value
+        elif (m := _BUTTON.match(key)) and m.group(1) == prefix:
+            buttons.setdefault(m.group(2), {})[int(m.group(3))] = value
+    return {
+        "header": _by_position(header),
+        "body": _by_position(body),
+        "buttons": {k: _by_position(v) for k, v in buttons.items()},
     }
+
+
+def _by_position(values: dict[int, str]) -> list[str]:
+    """{1: "x"} → ["", "x"]: a missing field keeps the others in their slot."""
+    size = min(max(values) + 1, 100) if values else 0
+    return [values.get(i, "") for i in range(size)]
+
+
+def variables_from_form(form: MultiDict) -> dict:
+    """The mapped values and each variable's own default (``default-body-0`` …)."""
+    variables = _parts(form, "var")
+    variables["defaults"] = _parts(form, "default")
     link = (form.get("header_media_link") or "").strip()
     if link:
         variables["header_media"] = {"link": link}
@@ -52,7 +65,8 @@ def campaign_data_from_form(form: MultiDict) -> dict:
         "exclude_list_ids": form.getlist("exclude_list_ids"),
         "variables": variables_from_form(form),
         "missing_value_policy": form.get("missing_value_policy") or "skip",
-        "fallback": form.get("fallback", ""),
+        # Each variable has its own default now; the campaign-wide one is API-only.
+        "fallback": "",
         "rate_mps": form.get("rate_mps", ""),
         "batch_size": form.get("batch_size", ""),
         "batch_interval_s": form.get("batch_interval_s", ""),

@@ -12,11 +12,11 @@ from clickpro.blueprints.errors import json_error
 from clickpro.errors import NotFoundError
 from clickpro.extensions import db
 from clickpro.guards import admin_required
-from clickpro.models import Contact, ContactList, ContactListMember, Template
+from clickpro.models import Campaign, Contact, ContactList, Template
 from clickpro.params import BadParameter, parse_id
 from clickpro.services.campaigns import service as svc
-from clickpro.services.campaigns.audience import count_audience
-from clickpro.services.campaigns.vars import ContactData, normalize, preview
+from clickpro.services.campaigns.audience import count_audience, sample_contact
+from clickpro.services.campaigns.vars import normalize, preview
 from clickpro.services.templates.rules import render_text, variable_slots
 from clickpro.tenancy import get_owned_or_404, require_client
 
@@ -49,51 +49,67 @@ def template_info(template_id: int):
     )
 
 
-def audience():
-    """Live count: ``{list_ids, exclude_list_ids, variables, policy}`` → counts + warning."""
-    client = require_client()
-    data = request.get_json(silent=True) or {}
+def _campaign_id(client_id: int, raw) -> int | None:
+    """The campaign being edited (its sheet rows' values count), if it is the client's."""
+    wanted = parse_id(raw, "campaign_id") if raw not in (None, "") else None
+    if wanted is None:
+        return None
+    return db.session.scalar(
+        sa.select(Campaign.id).where(Campaign.id == wanted, Campaign.client_id == client_id)
+    )
+
+
+def _audience_args(client_id: int, data: dict) -> tuple[list[int], list[int], str, int | None]:
     include = _ids(data.get("list_ids"))
     exclude = _ids(data.get("exclude_list_ids"), "exclude_list_ids")
     owned = set(
-        db.session.scalars(sa.select(ContactList.id).where(ContactList.client_id == client.id))
+        db.session.scalars(sa.select(ContactList.id).where(ContactList.client_id == client_id))
     )
     include = [i for i in include if i in owned]
     exclude = [i for i in exclude if i in owned]
     policy = "fallback" if data.get("policy") == "fallback" else "skip"
-    variables = found if isinstance(found := data.get("variables"), dict) else {}
-    count = count_audience(client.id, include, exclude, variables, policy)
-    missing_any = count_audience(client.id, include, exclude, variables, "skip").missing
-    return jsonify(**count.as_dict(), missing_values=missing_any,
+    return include, exclude, policy, _campaign_id(client_id, data.get("campaign_id"))
+
+
+def _variables(data: dict) -> dict:
+    found = data.get("variables")
+    variables = dict(found) if isinstance(found, dict) else {}
+    if data.get("policy") == "fallback":
+        variables["fallback"] = str(data.get("fallback") or "").strip()[:200]
+    return variables
+
+
+def audience():
+    """Live count: ``{list_ids, exclude_list_ids, variables, policy, fallback, campaign_id}``
+    → the same numbers the review shows (``count_audience``) + the tier warning."""
+    client = require_client()
+    data = request.get_json(silent=True) or {}
+    include, exclude, policy, campaign_id = _audience_args(client.id, data)
+    count = count_audience(
+        client.id, include, exclude, _variables(data), policy, campaign_id=campaign_id
+    )
+    return jsonify(**count.as_dict(), missing_values=count.missing,
                    tier_warning=svc.tier_warning(client.id, count.eligible))  # fmt: skip
 
 
 def sample_preview():
-    """The template filled for one sample contact of the chosen lists."""
+    """The template filled for one sample recipient of the chosen lists (never an
+    opted-out or excluded contact)."""
     client = require_client()
     data = request.get_json(silent=True) or {}
     template = db.session.scalar(sa.select(Template).where(
         Template.client_id == client.id, Template.id == (parse_id(data.get("template_id"), "template_id") or 0)))  # fmt: skip
     if template is None:
         return json_error(NotFoundError(_("Modelo não encontrado."), field="template_id"))
-    variables = normalize(
-        template.components,
-        data.get("variables") if isinstance(data.get("variables"), dict) else {},
-    )
-    include = _ids(data.get("list_ids"))
-    contact = None
-    if include:
-        contact = db.session.scalar(
-            sa.select(Contact).join(ContactListMember, ContactListMember.contact_id == Contact.id)
-            .where(Contact.client_id == client.id, ContactListMember.list_id.in_(include))
-            .order_by(Contact.id).limit(1)
-        )  # fmt: skip
-    sample = (
-        ContactData(contact.name, contact.phone_e164, contact.attributes or {}) if contact else None
-    )
-    fallback = data.get("fallback") if data.get("policy") == "fallback" else None
+    include, exclude, policy, campaign_id = _audience_args(client.id, data)
+    variables = normalize(template.components, _variables(data))
+    found = sample_contact(client.id, include, exclude, variables, policy, campaign_id=campaign_id)
+    contact, sample = found if found is not None else (None, None)
+    fallback = str(data.get("fallback") or "") if policy == "fallback" else None
     result = preview(template.components, variables, sample, fallback)
-    result["contact"] = {"name": contact.name, "phone": contact.phone_e164} if contact else None
+    result["contact"] = (
+        {"name": sample.name, "phone": contact.phone_e164} if contact and sample else None
+    )
     return jsonify(result)
 
 

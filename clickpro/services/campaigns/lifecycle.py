@@ -20,6 +20,8 @@ from clickpro.extensions import db, rowcount
 from clickpro.jobs import QUEUE_CAMPAIGNS, enqueue
 from clickpro.models import Campaign, Template, TemplateStatus
 from clickpro.models.base import utcnow
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.campaigns import audience, control, dispatchers, preparation
 from clickpro.services.campaigns.counters import _announce, refresh_counters
 from clickpro.services.campaigns.form import CampaignError
@@ -93,6 +95,8 @@ def start_campaign(
     if not scheduled and campaign.scheduled_at is not None and campaign.scheduled_at > now:
         campaign.status = S.SCHEDULED
         db.session.commit()
+        audit_record(Action.CAMPAIGN_STARTED, campaign, client_id=client_id,
+                     scheduled_at=campaign.scheduled_at)  # fmt: skip
         if current_app.config["RQ_ASYNC"]:
             enqueue("campaigns.start_scheduled", campaign.id, queue=QUEUE_CAMPAIGNS,
                     job_id=f"campaign-{campaign.id}-start", at=campaign.scheduled_at)  # fmt: skip
@@ -116,6 +120,7 @@ def start_campaign(
         db.session.rollback()
         return get_campaign(client_id, campaign_id)
     db.session.commit()
+    audit_record(Action.CAMPAIGN_STARTED, campaign, client_id=client_id, scheduled=scheduled)
     control.set_state(campaign.id, S.PREPARING)
     db.session.refresh(campaign)
     _announce(campaign)
@@ -128,7 +133,7 @@ def _has_audience(campaign: Campaign) -> bool:
     include, exclude = audience.list_ids(campaign.id)
     return audience.any_eligible(
         campaign.client_id, include, exclude, campaign.variables or {},
-        campaign.missing_value_policy,
+        campaign.missing_value_policy, campaign_id=campaign.id,
     )  # fmt: skip
 
 
@@ -160,6 +165,7 @@ def pause_campaign(
     )  # fmt: skip
     db.session.commit()
     control.set_state(campaign.id, S.PAUSED)
+    audit_record(Action.CAMPAIGN_PAUSED, campaign, client_id=client_id, by=by, reason=reason)
     db.session.refresh(campaign)
     _announce(campaign)
     return campaign
@@ -184,6 +190,7 @@ def resume_campaign(client_id: int, campaign_id: int, *, by: str = "user") -> Ca
     )  # fmt: skip
     db.session.commit()
     control.set_state(campaign.id, status)
+    audit_record(Action.CAMPAIGN_RESUMED, campaign, client_id=client_id, by=by)
     db.session.refresh(campaign)
     _announce(campaign)
     if status == S.PREPARING:
@@ -207,6 +214,7 @@ def cancel_campaign(client_id: int, campaign_id: int) -> Campaign:
     )  # fmt: skip
     db.session.commit()
     control.set_state(campaign.id, S.CANCELLED)
+    audit_record(Action.CAMPAIGN_CANCELLED, campaign, client_id=client_id)
     dispatchers.cancel_queued_rows(campaign.id)
     db.session.refresh(campaign)
     refresh_counters(campaign.id)

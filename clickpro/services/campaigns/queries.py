@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from clickpro.extensions import db
-from clickpro.models import Campaign, CampaignStatus, ContactList
+from clickpro.models import Campaign, CampaignStatus, ContactList, Template
 from clickpro.services.campaigns import audience
 from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.vars import POLICY_FALLBACK, preview
 from clickpro.services.credentials import get_whatsapp_credential
 from clickpro.tenancy import get_owned
 
@@ -37,6 +38,7 @@ def status_label(status: str) -> str:
 
 
 def audience_of(campaign: Campaign) -> audience.AudienceCount:
+    """The review's numbers: the same function the wizard's live count calls."""
     include, exclude = audience.list_ids(campaign.id)
     return audience.count_audience(
         campaign.client_id,
@@ -44,7 +46,28 @@ def audience_of(campaign: Campaign) -> audience.AudienceCount:
         exclude,
         campaign.variables or {},
         campaign.missing_value_policy,
+        campaign_id=campaign.id,
     )
+
+
+def review_preview(campaign: Campaign, template: Template | None) -> dict | None:
+    """The message as the sample recipient will get it (values filled, not
+    ``{{contact.cupom}}``), with ``contact`` {name, phone} and the fields it lacks."""
+    if template is None:
+        return None
+    variables = campaign.variables or {}
+    policy = campaign.missing_value_policy
+    include, exclude = audience.list_ids(campaign.id)
+    sample = audience.sample_contact(
+        campaign.client_id, include, exclude, variables, policy, campaign_id=campaign.id
+    )
+    fallback = (variables.get("fallback") or "") if policy == POLICY_FALLBACK else None
+    if sample is None:
+        return {**preview(template.components, {}, None, None), "contact": None}
+    contact, data = sample
+    result = preview(template.components, variables, data, fallback)
+    result["contact"] = {"name": data.name, "phone": contact.phone_e164}
+    return result
 
 
 def tier_warning(client_id: int, eligible: int) -> str | None:

@@ -1,10 +1,12 @@
 """Shortcut: a campaign straight from a spreadsheet.
 
 The upload goes through the contacts import service (same validation, same rows, same
-opt-out rules): it fills a new list, which becomes the campaign's audience, and its
-columns become contact attributes — so each row's values fill the template variables
-(``{{contact.<column>}}``). The campaign is a DRAFT: the admin reviews it in the wizard
-and starts it once the import is done (``readiness_errors`` refuses earlier).
+opt-out rules): it fills a new list, which becomes the campaign's audience. Each row's
+own values are frozen for its recipient (``campaign_recipient_values``) and fill the
+template variables (``{{contact.<column>}}``) for that person — the master contact is
+not rewritten (only its empty fields are filled) unless the admin ticked "Atualizar
+contatos existentes". The campaign is a DRAFT: the admin reviews it in the wizard and
+starts it once the import is done (``readiness_errors`` refuses earlier).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def campaign_from_spreadsheet(
     template_id: int,
     rate_mps: float | None = None,
     variables: dict | None = None,
+    update_existing: bool = False,
 ) -> Campaign:
     """Import the sheet into a new list and save a DRAFT campaign targeting it."""
     template = db.session.scalar(
@@ -70,7 +73,7 @@ def campaign_from_spreadsheet(
             list_name=_("Campanha: %(name)s", name=name.strip())[:120],
         )  # fmt: skip
         _header, _rows, _sheets, suggested = preview_import(imp.id)
-        set_mapping(imp.id, suggested)
+        set_mapping(imp.id, suggested, {"update_existing": update_existing})
     except ContactImportError as exc:
         db.session.rollback()
         raise CampaignError(str(exc)) from None
@@ -84,6 +87,9 @@ def campaign_from_spreadsheet(
     if rate_mps is not None:
         data["rate_mps"] = rate_mps
     campaign = save_campaign(client_id, data, user_id=user_id)
+    # The import keeps each row's values for this campaign's recipients.
+    imp.options = {**(imp.options or {}), "campaign_id": campaign.id}
+    db.session.commit()
     start_import(imp.id)
     return campaign
 

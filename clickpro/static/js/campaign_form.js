@@ -18,9 +18,9 @@ function main() {
     return node;
   }
 
-  function variables() {
+  function collect(selector) {
     const result = { header: [], body: [], buttons: {} };
-    fieldsBox.querySelectorAll("input[data-part]").forEach(function (input) {
+    fieldsBox.querySelectorAll(selector).forEach(function (input) {
       const part = input.dataset.part, index = Number(input.dataset.index);
       if (part === "button") {
         (result.buttons[input.dataset.button] = result.buttons[input.dataset.button] || [])[index] = input.value;
@@ -31,6 +31,20 @@ function main() {
       }
     });
     return result;
+  }
+
+  function variables() {
+    const result = collect("input[data-part]:not([data-default])");
+    result.defaults = collect("input[data-default]");
+    return result;
+  }
+
+  function fallbackMode() {
+    return document.getElementById("missing_value_policy").value === "fallback";
+  }
+
+  function toggleDefaults() {
+    fieldsBox.querySelectorAll(".default-box").forEach(function (box) { box.classList.toggle("d-none", !fallbackMode()); });
   }
 
   function checked(name) {
@@ -44,29 +58,50 @@ function main() {
     return list;
   }
 
-  function addInput(label, name, part, index, value, extra) {
-    const row = el("div", { class: "mb-2" });
-    row.appendChild(el("label", { class: "form-label small mb-0", for: name }, label));
+  function addInput(label, name, part, index, value, extra, defaultValue) {
+    const row = el("div", { class: "row g-2 mb-2 align-items-end" });
+    const main = el("div", { class: part === "media" ? "col-12" : "col-md-7" });
+    main.appendChild(el("label", { class: "form-label small mb-0", for: name }, label));
     const attrs = Object.assign({ class: "form-control form-control-sm", id: name, name: name, list: "contact-fields",
-      "data-part": part, "data-index": String(index), required: "required" }, extra || {});
+      "data-part": part, "data-index": String(index), required: "required", maxlength: "1000" }, extra || {});
     const input = el("input", attrs);
     input.value = value || "";
     input.addEventListener("input", schedule);
-    row.appendChild(input);
+    main.appendChild(input);
+    row.appendChild(main);
+    if (part !== "media") {
+      // Each variable's own default (used with the "fallback" policy).
+      const defaultName = name.replace(/^var-/, "default-");
+      const box = el("div", { class: "col-md-5 default-box" });
+      box.appendChild(el("label", { class: "form-label small mb-0 text-muted", for: defaultName }, t("campaign.defaultFor", { label: label })));
+      const defAttrs = Object.assign({ class: "form-control form-control-sm", id: defaultName, name: defaultName, maxlength: "200",
+        placeholder: t("campaign.noDefault"), "data-part": part, "data-index": String(index), "data-default": "1" },
+        extra && extra["data-button"] !== undefined ? { "data-button": extra["data-button"] } : {});
+      const def = el("input", defAttrs);
+      def.value = defaultValue || "";
+      def.addEventListener("input", schedule);
+      box.appendChild(def);
+      row.appendChild(box);
+    }
     fieldsBox.appendChild(row);
   }
 
   function buildFields(slots) {
     fieldsBox.replaceChildren(suggestionList());
     const fromSaved = function (part, i) { return (saved[part] || [])[i] || (part === "body" && i === 0 ? "{{contact.name}}" : ""); };
-    for (let i = 0; i < slots.header; i++) addInput(t("campaign.header", { n: i + 1 }), "var-header-" + i, "header", i, fromSaved("header", i));
-    for (let i = 0; i < slots.body; i++) addInput(t("campaign.body", { n: i + 1 }), "var-body-" + i, "body", i, fromSaved("body", i));
+    const defaults = saved.defaults || {};
+    // A campaign saved with one default for all (the API's "fallback") pre-fills each one.
+    const savedDefault = function (values, i) { return (values || [])[i] || saved.fallback || ""; };
+    for (let i = 0; i < slots.header; i++) addInput(t("campaign.header", { n: i + 1 }), "var-header-" + i, "header", i, fromSaved("header", i), null, savedDefault(defaults.header, i));
+    for (let i = 0; i < slots.body; i++) addInput(t("campaign.body", { n: i + 1 }), "var-body-" + i, "body", i, fromSaved("body", i), null, savedDefault(defaults.body, i));
     Object.keys(slots.buttons).forEach(function (b) {
       for (let i = 0; i < slots.buttons[b]; i++) {
         const value = ((saved.buttons || {})[b] || [])[i] || "";
-        addInput(t("campaign.button", { button: Number(b) + 1, n: i + 1 }), "var-button-" + b + "-" + i, "button", i, value, { "data-button": b });
+        addInput(t("campaign.button", { button: Number(b) + 1, n: i + 1 }), "var-button-" + b + "-" + i, "button", i, value, { "data-button": b },
+          savedDefault((defaults.buttons || {})[b], i));
       }
     });
+    toggleDefaults();
     if (slots.header_media && slots.header_media !== "LOCATION") {
       addInput(t("campaign.mediaLink", { format: slots.header_media }), "header_media_link", "media", 0,
         (saved.header_media || {}).link || "", { type: "url", list: "" });
@@ -98,14 +133,16 @@ function main() {
     const lists = checked("list_ids");
     const policy = document.getElementById("missing_value_policy").value;
     const payload = { list_ids: lists, exclude_list_ids: checked("exclude_list_ids"), variables: variables(), policy: policy,
-      template_id: templateSelect.value, fallback: document.getElementById("fallback").value };
+      template_id: templateSelect.value, fallback: "", campaign_id: form.dataset.campaignId || null };
     const box = document.getElementById("audience-count");
     if (lists.length) {
       const response = await postJSON(form.dataset.audienceUrl, payload);
       if (response.ok) {
         const c = await response.json();
-        box.textContent = t("campaign.audience", { eligible: c.eligible, opted_out: c.opted_out, missing: c.missing_values }) +
-          " " + t(policy === "skip" ? "campaign.audienceSkip" : "campaign.audienceDefault");
+        // The same numbers as the review page (one function computes both).
+        box.textContent = t("campaign.audience", { eligible: c.eligible, opted_out: c.opted_out, missing: c.missing }) +
+          " " + t("campaign.audienceSkip");
+        if (c.defaulted) box.textContent += " · " + t("campaign.audienceDefaulted", { n: c.defaulted });
         box.dataset.eligible = c.eligible;
         box.className = "alert mt-3 mb-0 " + (c.tier_warning ? "alert-warning" : "alert-info");
         if (c.tier_warning) box.appendChild(el("div", { class: "mt-1" }, c.tier_warning));
@@ -132,7 +169,7 @@ function main() {
 
   templateSelect.addEventListener("change", loadTemplate);
   form.querySelectorAll(".audience-input").forEach(function (i) { i.addEventListener("change", schedule); });
-  document.getElementById("fallback").addEventListener("input", schedule);
+  document.getElementById("missing_value_policy").addEventListener("change", toggleDefaults);
   loadTemplate();
 }
 
