@@ -44,6 +44,7 @@ from clickpro.models import Campaign, CampaignStatus, Contact, Message, MessageS
 from clickpro.models.base import utcnow
 from clickpro.services.campaigns import dispatch_store as store
 from clickpro.services.campaigns import service
+from clickpro.services.campaigns.audience import recipient_data
 from clickpro.services.campaigns.control import (
     ROW_LEASE_RENEW_S,
     ControlView,
@@ -53,7 +54,7 @@ from clickpro.services.campaigns.control import (
 from clickpro.services.campaigns.dispatch_outcome import Outcome, classify
 from clickpro.services.campaigns.form import client_zone
 from clickpro.services.campaigns.schedule import in_window
-from clickpro.services.campaigns.vars import ContactData, send_components
+from clickpro.services.campaigns.vars import send_components
 from clickpro.services.costs.marketing_api import uses_marketing_api
 from clickpro.services.credentials import NoCredentials, whatsapp_for
 
@@ -253,13 +254,14 @@ class Dispatcher:
                 .where(Contact.id.in_([r.contact_id for r in rows]))
             )
         }  # fmt: skip
+        row_data = recipient_data(self.campaign_id, contacts.values())
         jobs: list[SendJob] = []
         for row in rows:
             contact = contacts.get(row.contact_id)
             if contact is None:
                 self.results.put(Outcome(row.id, "skipped", error_title="Contato removido"))
                 continue
-            data = ContactData(contact.name or "", contact.phone_e164, contact.attributes or {})
+            data = row_data[contact.id]  # a sheet campaign: the row's own values
             try:
                 components, body = send_components(
                     self.template_components, self.variables, data, self.fallback
