@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_currency
 
@@ -13,5 +13,7 @@ def money(amount: Decimal | float | None, currency: str | None, *, unit: bool = 
         return "—"
     value = Decimal(str(amount))
     if unit:
+        value = value.quantize(Decimal("0.0001"), ROUND_HALF_UP)
         return format_currency(value, currency, format="¤ #,##0.00##", currency_digits=False)
-    return format_currency(value, currency)
+    # Half up, as people round money (Babel's default is half even: 3,125 → 3,12).
+    return format_currency(value.quantize(Decimal("0.01"), ROUND_HALF_UP), currency)

@@ -16,7 +16,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from clickpro.extensions import db
-from clickpro.models import Campaign, CampaignStatus, Message, MessageStatus, Template
+from clickpro.models import (
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    Template,
+    WhatsAppCredential,
+)
 from clickpro.services.costs.estimate import Estimate, estimate_campaign, stored_estimate
 from clickpro.services.costs.sending_rules import MARKETING_CAPPED
 
@@ -236,9 +243,17 @@ def costs_by(client_id: int, start: datetime, end: datetime, group_by: str) -> l
                 )
             ).all()
         )
+    if group_by == "number":
+        names = dict(
+            db.session.execute(
+                sa.select(
+                    WhatsAppCredential.phone_number_id, WhatsAppCredential.display_phone_number
+                ).where(WhatsAppCredential.client_id == client_id)
+            ).all()
+        )
     out = []
     for k, currency, amount, n_charged, n_free, n_unpriced in rows:
-        label = names.get(k, "") if group_by == "campaign" else str(k or "")
+        label = names.get(k) or ("" if group_by == "campaign" else str(k or ""))
         out.append(
             CostRow(
                 key="" if k is None else str(k),
