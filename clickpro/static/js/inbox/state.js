@@ -8,7 +8,7 @@ export const MEDIA = root ? root.dataset.media : "";
 /** A zone the browser can load (a bad stored one falls back, as on the server). */
 function loadableZone(zone) {
   try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
     return zone;
   } catch {
     return "America/Sao_Paulo";
