@@ -8,6 +8,8 @@ from flask import Flask
 
 BLUEPRINTS = (
     "clickpro.blueprints.auth",
+    "clickpro.blueprints.auth.two_factor",
+    "clickpro.blueprints.audit",
     "clickpro.blueprints.account",
     "clickpro.blueprints.dev",
     "clickpro.blueprints.dashboard",

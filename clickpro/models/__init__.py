@@ -17,6 +17,7 @@ from clickpro.models.api import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from clickpro.models.audit import AuditEntry, RecoveryCode
 from clickpro.models.campaigns import Campaign, CampaignList, CampaignStatus, MessageRetry
 from clickpro.models.contacts import (
     Contact,
@@ -54,6 +55,7 @@ __all__ = [
     "Audience",
     "AIRunStatus",
     "ApiToken",
+    "AuditEntry",
     "Author",
     "Campaign",
     "CampaignCostEstimate",
@@ -90,6 +92,7 @@ __all__ = [
     "QuickReply",
     "RateCard",
     "RateCardRate",
+    "RecoveryCode",
     "Role",
     "Template",
     "TemplateStatus",

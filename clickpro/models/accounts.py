@@ -35,6 +35,12 @@ class User(UserMixin, TimestampMixin, Model):
     # Part of the id kept in the session cookie (``get_id``): bumping it (logout, password
     # change, deactivation) makes every cookie issued before stop working, server-side.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
+    # Two-factor sign-in (clickpro.services.accounts.two_factor): the TOTP secret
+    # Fernet-encrypted, when it was confirmed, and the last time step accepted (a code is
+    # never accepted twice). Recovery codes are rows of ``two_factor_recovery_codes``.
+    totp_secret_enc: Mapped[str | None] = mapped_column(sa.Text)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     memberships: Mapped[list[ClientMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -54,6 +60,10 @@ class User(UserMixin, TimestampMixin, Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret_enc)
 
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())

@@ -21,6 +21,8 @@ from clickpro.blueprints.api.schemas import (
 )
 from clickpro.extensions import db
 from clickpro.models import ContactImport, OptOut, OptOutSource
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import optout
 from clickpro.services.contacts.imports import service as imports
 from clickpro.services.contacts.imports.errors import ContactImportError
@@ -202,6 +204,7 @@ def get_import(caller: Caller, import_id: int):
 def rejected_csv(caller: Caller, import_id: int):
     imp = _owned_import(caller, import_id)
     lines = imports.rejected_rows_csv(imp.id)
+    audit_record(Action.EXPORT_DOWNLOADED, imp, export="import_rejected_csv")
     response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="rejeitadas-{imp.id}.csv"'
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

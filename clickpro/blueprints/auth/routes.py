@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from clickpro.blueprints.auth import throttle
+from clickpro.blueprints.auth import throttle, two_factor
 from clickpro.blueprints.auth.forms import CsrfOnlyForm, LoginForm
 from clickpro.extensions import db
 from clickpro.guards import login_required
 from clickpro.realtime import disconnect_user
+from clickpro.services import audit
 from clickpro.services.accounts import invitations as invitations_service
 from clickpro.services.accounts.invitations import pending_invitations_for
 from clickpro.services.accounts.service import (
@@ -79,11 +80,15 @@ def login():
             try:
                 user = authenticate(form.email.data or "", form.password.data or "")
             except LoginFailed:
+                audit.record_sign_in_failure(form.email.data or "")
                 flash(_login_failed_message(), "danger")
                 status = 401
             else:
                 throttle.clear_account(form.email.data or "")
                 session.clear()
+                code_step = two_factor.second_step(user, _safe_next(request.args.get("next")))
+                if code_step is not None:
+                    return code_step  # 2FA: signed in only after the code
                 login_user(user)
                 return redirect(_after_login_target())
     elif request.method == "POST":

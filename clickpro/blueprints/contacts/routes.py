@@ -17,6 +17,8 @@ from clickpro.blueprints.contacts.forms import ContactForm, CsrfForm
 from clickpro.blueprints.errors import form_error
 from clickpro.guards import client_required
 from clickpro.models import Contact, ContactList
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import lists as contact_lists
 from clickpro.services.contacts.service import (
     ContactError,
@@ -178,6 +180,7 @@ def delete(contact_id: int):
 def export(contact_id: int):
     contact = get_owned_or_404(Contact, contact_id)
     body = json.dumps(export_contact(contact), ensure_ascii=False, indent=2)
+    audit_record(Action.EXPORT_DOWNLOADED, contact, export="contact_json")
     return Response(
         body,
         mimetype="application/json",

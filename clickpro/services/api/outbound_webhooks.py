@@ -50,6 +50,8 @@ from clickpro.models import (
 from clickpro.models.base import utcnow
 from clickpro.schemas import contact_shape, message_shape
 from clickpro.services.api import url_guard
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ def create_endpoint(
     )
     db.session.add(endpoint)
     db.session.commit()
+    audit_record(Action.WEBHOOK_CREATED, endpoint, client_id=client_id, url=endpoint.url)
     return endpoint, secret
 
 
@@ -153,10 +156,13 @@ def update_endpoint(endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
     if "is_active" in data:
         endpoint.is_active = bool(data["is_active"])
     db.session.commit()
+    audit_record(Action.WEBHOOK_CHANGED, endpoint, client_id=endpoint.client_id, keys=sorted(data))
     return endpoint
 
 
 def delete_endpoint(endpoint: WebhookEndpoint) -> None:
+    audit_record(Action.WEBHOOK_DELETED, endpoint, client_id=endpoint.client_id, url=endpoint.url,
+                 commit=False)  # fmt: skip
     db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     db.session.delete(endpoint)
     db.session.commit()

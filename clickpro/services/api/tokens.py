@@ -18,6 +18,8 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db, rowcount
 from clickpro.models import ApiToken, Client
 from clickpro.models.base import utcnow
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.tenancy import id_in_range
 
 PREFIX = "cpk_"
@@ -55,6 +57,7 @@ def create_token(client_id: int, name: str, user_id: int | None = None) -> tuple
     )
     db.session.add(token)
     db.session.commit()
+    audit_record(Action.API_TOKEN_CREATED, token, client_id=client_id, name=name)
     return token, raw
 
 
@@ -105,6 +108,8 @@ def revoke_token(client_id: int, token_id: int) -> bool:
         .values(revoked_at=utcnow())
     )
     db.session.commit()
+    if rowcount(result):
+        audit_record(Action.API_TOKEN_REVOKED, ("api_tokens", token_id), client_id=client_id)
     return bool(rowcount(result))
 
 

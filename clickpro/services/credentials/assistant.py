@@ -28,6 +28,8 @@ from clickpro.integrations.openai import (
 )
 from clickpro.models import Client, CredentialStatus, OpenAICredential
 from clickpro.models.base import utcnow
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.credentials.common import (
     CredentialError,
     NoCredentials,
@@ -305,6 +307,7 @@ def save_openai_credentials(client: Client, data: dict) -> OpenAICredential:
         key = decrypt(existing.api_key_enc)
     _check_model(fields["model"], _live_models(key))
 
+    action = Action.CREDENTIAL_CHANGED if existing is not None else Action.CREDENTIAL_CREATED
     credential = existing or OpenAICredential(client_id=client.id)
     credential.api_key_enc = encrypt(key)
     credential.key_last4 = last4(key)
@@ -320,6 +323,7 @@ def save_openai_credentials(client: Client, data: dict) -> OpenAICredential:
     client.ai_enabled = bool(data.get("ai_enabled"))
     db.session.add(credential)
     db.session.commit()
+    audit_record(action, credential, client_id=client.id, kind="openai", last4=credential.key_last4)
     return credential
 
 

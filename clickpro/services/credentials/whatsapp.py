@@ -18,6 +18,8 @@ from clickpro.extensions import db
 from clickpro.integrations.meta import GraphClient, GraphError, GraphErrorKind, graph_client
 from clickpro.models import Client, CredentialStatus, WhatsAppCredential
 from clickpro.models.base import utcnow
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 from clickpro.services.credentials.common import (
     CredentialError,
     NoCredentials,
@@ -179,6 +181,7 @@ def save_whatsapp_credentials(client: Client, data: dict) -> WhatsAppCredential:
     if _phone_taken(phone_number_id, client.id):
         raise _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id])
 
+    action = Action.CREDENTIAL_CHANGED if existing is not None else Action.CREDENTIAL_CREATED
     credential = existing or WhatsAppCredential(client_id=client.id)
     credential.access_token_enc = encrypt(token)
     credential.token_last4 = last4(token)
@@ -198,6 +201,7 @@ def save_whatsapp_credentials(client: Client, data: dict) -> WhatsAppCredential:
     except IntegrityError:  # another client took the number between our check and commit
         db.session.rollback()
         raise _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id]) from None
+    audit_record(action, credential, client_id=client.id, kind="whatsapp", phone=phone_number_id)
     return credential
 
 
