@@ -282,3 +282,56 @@ def test_docs_roles_md_states_the_same_matrix():
             expected = "no"
         assert cells["CLIENT_USER"] == expected, capability
         assert cells["SUPER_ADMIN"] == "no (only /admin/)", capability
+
+
+def test_an_agent_is_never_shown_a_link_or_form_that_refuses_them(
+    app, create_client, create_member, create_contact, login_as, db
+):
+    """Crawl the panel as an agent from the dashboard: every link answers, and every
+    form posts to an endpoint the agent's role grants (no button that ends in 403)."""
+    from urllib.parse import urlsplit
+
+    from clickpro.models import ContactList, Template
+    from clickpro.services.accounts.notifications import notify
+
+    tenant = create_client()
+    contact = create_contact(tenant)
+    db.session.add(ContactList(client_id=tenant.id, name="VIP"))
+    db.session.add(
+        Template(
+            client_id=tenant.id,
+            name="ola",
+            language="pt_BR",
+            category="UTILITY",
+            status="APPROVED",
+            components=[],
+        )  # fmt: skip
+    )
+    db.session.commit()
+    notify(tenant.id, "handoff", "Fale com a cliente", contact_id=contact.id)
+    http = login_as(create_member(tenant, Role.CLIENT_USER), tenant)
+    adapter = app.url_map.bind("localhost")
+    todo, seen, opened = ["/"], set(), 0
+    while todo and opened < 80:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = http.get(path)
+        assert response.status_code != 403, f"link to {path} refuses the agent"
+        if response.status_code != 200 or "text/html" not in response.content_type:
+            continue
+        opened += 1
+        html = response.get_data(as_text=True)
+        for href in re.findall(r'href="(/[^"#]*)"', html):
+            target = urlsplit(href).path
+            if not target.startswith(("/static", "/api/v1")) and target not in seen:
+                todo.append(href)
+        for action in re.findall(r'<form[^>]*method="post"[^>]*action="(/[^"]*)"', html):
+            endpoint, _args = adapter.match(urlsplit(action).path, method="POST")
+            requirement = requirement_for(endpoint, "POST")
+            if isinstance(requirement, Capability):
+                assert role_allows(Role.CLIENT_USER, requirement, AgentPermissions()), (
+                    f"{path} shows a form to {endpoint}"
+                )
+    assert opened >= 8
