@@ -225,6 +225,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("AI_MAX_ATTEMPTS", int, 3, "OpenAI attempts per reply"),
     S("AI_RETRY_BASE_S", float, 2.0, "first OpenAI retry delay, seconds (doubles)"),
     S("AI_RETRY_MAX_S", float, 60.0, "longest OpenAI retry delay, seconds"),
+    # OpenAI standard-tier prices per 1M tokens, as listed in Mar/Apr 2026 (h6): override
+    # with CLICKPRO_AI_MODEL_PRICES='{"model": {"input": 0.4, "output": 1.6}}'.
+    S("AI_MODEL_PRICES", dict, {"gpt-4.1": {"input": 2.0, "output": 8.0},
+                                "gpt-4.1-mini": {"input": 0.4, "output": 1.6},
+                                "gpt-4.1-nano": {"input": 0.1, "output": 0.4}},
+      "AI reply cost: {model: {input, output}} per 1M tokens"),
+    S("AI_PRICE_CURRENCY", str, "USD", "currency of AI_MODEL_PRICES"),
+    S("AI_MONTHLY_BUDGET", float, 0.0, "default monthly AI budget per client (0: none)"),
     # --- contact imports
     S("IMPORT_MAX_BYTES", int, 100 * MB, "largest import file"),
     S("IMPORT_UPLOAD_DIR", str, None, "where uploads wait (unset: instance/uploads)",

@@ -99,10 +99,11 @@ def test_free_window_and_non_billable_messages_cost_zero(client, shop, sent_camp
 
 
 def test_a_new_card_never_changes_a_past_cost(client, shop, sent_campaign):
+    now = int(time.time())  # not the module's NOW: the new card starts 30 s before this
     old = _card(marketing="0.30")
     campaign = sent_campaign(shop, ["+5511990000021", "+5511990000022"])
     a, b = (row.wamid for row in campaign.rows)
-    assert post(client, statuses_payload([_status(a, "delivered", NOW - 60)])).status_code == 200
+    assert post(client, statuses_payload([_status(a, "delivered", now - 60)])).status_code == 200
     load_card(
         CardSpec(
             name="Nova",
@@ -113,7 +114,7 @@ def test_a_new_card_never_changes_a_past_cost(client, shop, sent_campaign):
         {("marketing", "BR"): Decimal("0.50")},
     )
     # A late webhook (repeat) for the old message and a new message priced now.
-    items = [_status(a, "read", NOW - 50), _status(b, "delivered", NOW)]
+    items = [_status(a, "read", now - 50), _status(b, "delivered", now)]
     assert post(client, statuses_payload(items)).status_code == 200
     first, second = (db.session.get(Message, r.id) for r in campaign.rows)
     assert first.cost == Decimal("0.30") and first.rate_card_id == old.id

@@ -7,18 +7,29 @@ campaign id is a 404.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from clickpro.blueprints.costs.money import money
 from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import Campaign, ContactList, Template
-from clickpro.services.costs import marketing_api
+from clickpro.services.costs import ai_spend, marketing_api
 from clickpro.services.costs.estimate import audience_prefixes, price_audience
 from clickpro.services.costs.reports import campaign_cost, costs_by
 from clickpro.tenancy import get_owned, get_owned_or_404, require_client
@@ -93,6 +104,7 @@ def index():
         slot["charged"] += row.charged
         slot["free"] += row.free
         slot["unpriced"] += row.unpriced
+    ai_spent, ai_replies = ai_spend.spend_between(client.id, start, end)
     return render_template(
         "costs/index.html",
         month=month,
@@ -101,8 +113,33 @@ def index():
         groups=groups,
         totals=totals,
         marketing=marketing_api.setting_of(client.id),
+        ai_spent=ai_spent,
+        ai_replies=ai_replies,
+        ai_currency=current_app.config["AI_PRICE_CURRENCY"],
+        ai_budget=ai_spend.monthly_budget(client),
+        ai_enabled=client.ai_enabled,
         form=CsrfForm(),
     )
+
+
+@bp.route("/costs/ai-budget", methods=["POST"])
+@admin_required
+def ai_budget():
+    """The client's monthly AI budget (empty or 0: none)."""
+    client = require_client()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    raw = str(request.form.get("budget") or "").strip().replace(",", ".")
+    try:
+        value = Decimal(raw) if raw else None
+    except InvalidOperation:
+        value = Decimal("-1")
+    if value is not None and (not value.is_finite() or value < 0 or value > 1_000_000):
+        flash(_("Orçamento inválido: use um valor entre 0 e 1.000.000."), "warning")
+    else:
+        ai_spend.set_monthly_budget(client.id, value)
+        flash(_("Orçamento mensal de IA salvo."), "success")
+    return redirect(url_for("costs.index"))
 
 
 @bp.route("/costs/marketing-api", methods=["POST"])

@@ -32,6 +32,7 @@ from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
 from clickpro.services.ai import claim as claims
 from clickpro.services.ai.claim import Claim
+from clickpro.services.costs.ai_spend import usage_cost
 from clickpro.services.credentials import AssistantSettings, NoCredentials, openai_for
 from clickpro.services.messaging import outbound
 
@@ -128,6 +129,8 @@ def _usage(settings: AssistantSettings, kind: str, claim: Claim, reply: Reply | 
         "input_tokens": reply.input_tokens if reply else 0,
         "output_tokens": reply.output_tokens if reply else 0,
         "latency_ms": reply.latency_ms if reply else None,
+        # h6: the token cost, from the per-model price table as it is now
+        **(usage_cost(reply.model, reply.input_tokens, reply.output_tokens) if reply else {}),
     }
 
 

@@ -38,6 +38,7 @@ from clickpro.services.ai import effects
 from clickpro.services.ai.claim import IGNORED_TYPES, Claim
 from clickpro.services.ai.effects import Outcome, assistant_version
 from clickpro.services.contacts.optout import is_opted_out, keyword_action
+from clickpro.services.costs.ai_spend import budget_reached
 from clickpro.services.credentials import AssistantSettings, NoCredentials, assistant_settings
 from clickpro.tenancy import get_owned
 
@@ -193,6 +194,8 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
             claim, settings, settings.non_text_text, AIOutcome.NON_TEXT_FALLBACK
         )
     if effects.cap_reached(settings, clock()):
+        return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
+    if budget_reached(claim.client_id, clock()):  # h6: monthly AI budget → AI paused
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
     context = build_context(
         claim.client_id, claim.contact_id, settings.context_messages, claim.trigger_id

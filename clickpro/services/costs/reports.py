@@ -233,24 +233,26 @@ def costs_by(client_id: int, start: datetime, end: datetime, group_by: str) -> l
         .order_by(key)
     )
     rows = db.session.execute(stmt).all()
-    names = {}
+    names: dict = {}
     if group_by == "campaign":
         ids = [r[0] for r in rows if r[0] is not None]
-        names = dict(
-            db.session.execute(
+        names = {
+            cid: name
+            for cid, name in db.session.execute(
                 sa.select(Campaign.id, Campaign.name).where(
                     Campaign.client_id == client_id, Campaign.id.in_(ids)
                 )
             ).all()
-        )
+        }
     if group_by == "number":
-        names = dict(
-            db.session.execute(
+        names = {
+            number: display
+            for number, display in db.session.execute(
                 sa.select(
                     WhatsAppCredential.phone_number_id, WhatsAppCredential.display_phone_number
                 ).where(WhatsAppCredential.client_id == client_id)
             ).all()
-        )
+        }
     out = []
     for k, currency, amount, n_charged, n_free, n_unpriced in rows:
         label = names.get(k) or ("" if group_by == "campaign" else str(k or ""))

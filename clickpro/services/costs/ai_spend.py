@@ -1,0 +1,126 @@
+"""What the AI replies cost: OpenAI usage × the per-model price table, and the budget.
+
+Each AI reply's ``ai_usage`` gets ``cost`` (in ``AI_PRICE_CURRENCY``) when it is written,
+from ``AI_MODEL_PRICES`` ({model: {"input": per 1M tokens, "output": per 1M tokens}}) as
+it is then; a model missing from the table records no cost (counted apart). A client's
+monthly budget (``Client.settings["ai_monthly_budget"]``, else ``AI_MONTHLY_BUDGET``; 0 =
+none) is checked before each OpenAI call: once this month's spend reaches it, the AI is
+switched off for the client (``ai_enabled``) and the admins are notified, once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from clickpro.extensions import db
+from clickpro.models import Author, Client, Message
+from clickpro.services.accounts.notifications import notify
+
+MILLION = Decimal(1_000_000)
+
+
+def _prices(model: str | None) -> tuple[Decimal, Decimal] | None:
+    table = current_app.config["AI_MODEL_PRICES"] or {}
+    entry = table.get(str(model or "")) if isinstance(table, dict) else None
+    if entry is None and model:  # dated snapshots: "gpt-4.1-mini-2025-04-14"
+        matches = [k for k in table if str(model).startswith(f"{k}-")]
+        entry = table.get(max(matches, key=len)) if matches else None
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return Decimal(str(entry["input"])), Decimal(str(entry["output"]))
+    except (KeyError, InvalidOperation):
+        return None
+
+
+def usage_cost(model: str | None, input_tokens: int, output_tokens: int) -> dict:
+    """``{"cost": …, "cost_currency": …}`` for one reply's usage ({} when unpriced)."""
+    prices = _prices(model)
+    if prices is None:
+        return {}
+    cost = (
+        Decimal(int(input_tokens or 0)) * prices[0] + Decimal(int(output_tokens or 0)) * prices[1]
+    ) / MILLION
+    return {"cost": float(round(cost, 8)), "cost_currency": current_app.config["AI_PRICE_CURRENCY"]}
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    now = now or datetime.now(UTC)
+    return datetime(now.year, now.month, 1, tzinfo=UTC)
+
+
+def spend_between(
+    client_id: int, start: datetime, end: datetime | None = None
+) -> tuple[Decimal, int]:
+    """(AI cost, replies) of ``client_id`` from ``start`` (to ``end``)."""
+    cost = Message.ai_usage["cost"].as_float()
+    where = [
+        Message.client_id == client_id,
+        Message.author == Author.AI,
+        Message.created_at >= start,
+    ]
+    if end is not None:
+        where.append(Message.created_at < end)
+    row = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(cost), 0), sa.func.count()).where(*where)
+    ).one()
+    return Decimal(str(round(float(row[0] or 0), 8))), int(row[1])
+
+
+def monthly_budget(client: Client) -> Decimal | None:
+    raw = (client.settings or {}).get("ai_monthly_budget")
+    if raw in (None, ""):
+        raw = current_app.config["AI_MONTHLY_BUDGET"]
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    return value if value > 0 else None
+
+
+def set_monthly_budget(client_id: int, value: Decimal | None) -> None:
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return
+    settings = dict(client.settings or {})
+    if value is None or value <= 0:
+        settings.pop("ai_monthly_budget", None)
+    else:
+        settings["ai_monthly_budget"] = str(value)
+    client.settings = settings
+    db.session.commit()
+
+
+def budget_reached(client_id: int, now: datetime | None = None) -> bool:
+    """This month's AI spend reached the budget: AI off (once) + notification. True if so."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        return False
+    budget = monthly_budget(client)
+    if budget is None:
+        return False
+    spent, _replies = spend_between(client_id, month_start(now))
+    if spent < budget:
+        return False
+    if client.ai_enabled:
+        client.ai_enabled = False
+        db.session.commit()
+        currency = current_app.config["AI_PRICE_CURRENCY"]
+        notify(
+            client_id,
+            "credentials",
+            _(
+                "O orçamento mensal de IA (%(budget)s %(currency)s) foi atingido: gasto de "
+                "%(spent)s %(currency)s. As respostas automáticas foram pausadas; reative a IA "
+                "ou aumente o orçamento em Custos.",
+                budget=budget,
+                spent=round(spent, 4),
+                currency=currency,
+            ),
+        )
+    return True
