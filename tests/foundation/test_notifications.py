@@ -184,3 +184,26 @@ def test_a_key_already_used_inside_an_open_transaction_keeps_the_transaction(cre
     db.session.expire_all()
     assert tenant.name == "Renomeado"
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
+
+
+def test_live_event_of_an_admin_notification_goes_to_admins_only(
+    create_client, create_member, monkeypatch
+):
+    from clickpro.services.inbox import events
+
+    tenant = create_client()
+    other_admin = create_member(tenant, Role.CLIENT_ADMIN)
+    create_member(tenant, Role.CLIENT_USER)
+    sent: list[tuple] = []
+    monkeypatch.setattr(events, "emit_to_client", lambda c, e, d: sent.append(("client", c)))
+    monkeypatch.setattr(events, "emit_to_user", lambda c, u, e, d: sent.append(("user", u)))
+    admins_only = notify(tenant.id, "credentials", "A Meta recusou o token", commit=False)
+    everyone = notify(tenant.id, "handoff", "Cliente quer falar", commit=False)
+    from clickpro.extensions import db
+
+    db.session.commit()
+    events.on_notification_created(None, client_id=tenant.id, notification_id=admins_only.id)
+    assert sorted(sent) == sorted([("user", tenant.admin.id), ("user", other_admin.id)])
+    sent.clear()
+    events.on_notification_created(None, client_id=tenant.id, notification_id=everyone.id)
+    assert sent == [("client", tenant.id)]
