@@ -49,6 +49,29 @@ def bench_secret_key() -> str:
     return secrets.token_urlsafe(48)
 
 
+def production_env(database_url: str, redis_url: str, app_secret: str, **extra: str) -> dict:
+    """The environment of a bench's gunicorn and workers: production mode on loopback.
+
+    A fresh SECRET_KEY and encryption key each run (``BENCH_ENCRYPTION_KEY`` fixes the
+    latter when a bench reuses a database); ``extra`` adds or overrides variables.
+    """
+    from clickpro.crypto import generate_key
+
+    env = dict(os.environ)
+    env.update(
+        CLICKPRO_ENV="production",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SECRET_KEY=bench_secret_key(),
+        CLICKPRO_ENCRYPTION_KEYS=os.environ.get("BENCH_ENCRYPTION_KEY") or generate_key(),
+        META_APP_SECRET=app_secret,
+        META_VERIFY_TOKEN="bench-verify",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

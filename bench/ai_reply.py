@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from _harness import (
-    bench_secret_key,
     figure,
     fresh_app,
+    production_env,
     require_figures,
     start_gunicorn,
     start_worker,
@@ -50,23 +50,14 @@ API_KEY = "sk-bench-clickpro-0000000000000001"
 
 
 def server_env(port: int, sandbox_url: str) -> dict:
-    from clickpro.crypto import generate_key
-
-    env = dict(os.environ)
-    env.update(
-        CLICKPRO_ENV="production",
-        DATABASE_URL=f"{PG_URL}/{DB_NAME}",
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=bench_secret_key(),
-        CLICKPRO_ENCRYPTION_KEYS=generate_key(),
-        META_APP_SECRET=APP_SECRET,
-        META_VERIFY_TOKEN="bench-verify",
+    return production_env(
+        f"{PG_URL}/{DB_NAME}",
+        REDIS_URL,
+        APP_SECRET,
         META_GRAPH_URL=f"{sandbox_url}/graph",
         OPENAI_BASE_URL=f"{sandbox_url}/openai/v1",
         CLICKPRO_AI_DEBOUNCE_S="0",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def prepare_database(env: dict) -> None:

@@ -38,10 +38,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from _harness import (
-    bench_secret_key,
     figure,
     free_port,
     fresh_app,
+    production_env,
     require_figures,
     start_worker,
     stop_processes,
@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 DB_NAME = "clickpro_h8_bench_fair"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_SECRET = "bench-app-secret"
 B_PHONE_NUMBER_ID = "100000000000022"
 B_WABA_ID = "100000000000002"
@@ -94,23 +94,14 @@ def parse() -> argparse.Namespace:
 
 
 def server_env(graph_url: str) -> dict:
-    from clickpro.crypto import generate_key
-
-    env = dict(os.environ)
-    env.update(
-        CLICKPRO_ENV="production",
-        DATABASE_URL=f"{PG_URL}/{DB_NAME}",
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=bench_secret_key(),
-        CLICKPRO_ENCRYPTION_KEYS=generate_key(),
-        META_APP_SECRET=APP_SECRET,
-        META_VERIFY_TOKEN="bench-verify",
+    return production_env(
+        f"{PG_URL}/{DB_NAME}",
+        REDIS_URL,
+        APP_SECRET,
         META_GRAPH_URL=graph_url,
         CLICKPRO_PLUGINS="",
         CLICKPRO_LOG_LEVEL="warning",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def seed_b() -> int:

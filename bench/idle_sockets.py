@@ -43,10 +43,10 @@ import time
 from pathlib import Path
 
 from _harness import (
-    bench_secret_key,
     figure,
     free_port,
     fresh_app,
+    production_env,
     require_figures,
     start_worker,
     stop_processes,
@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 DB_NAME = "clickpro_h8_bench_idle"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "100000000000011"
 WABA_ID = "100000000000001"
@@ -87,25 +87,16 @@ FIGURES = (
 
 # --------------------------------------------------------------------------- setup
 def server_env(sockets: int) -> dict:
-    from clickpro.crypto import generate_key
-
-    env = dict(os.environ)
-    env.update(
-        CLICKPRO_ENV="production",
-        DATABASE_URL=f"{PG_URL}/{DB_NAME}",
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=bench_secret_key(),
-        CLICKPRO_ENCRYPTION_KEYS=generate_key(),
-        META_APP_SECRET=APP_SECRET,
-        META_VERIFY_TOKEN="bench-verify",
+    return production_env(
+        f"{PG_URL}/{DB_NAME}",
+        REDIS_URL,
+        APP_SECRET,
         META_GRAPH_URL="http://127.0.0.1:9/graph",  # nothing is sent to Meta here
         CLICKPRO_PLUGINS="",
         CLICKPRO_LOG_LEVEL="warning",
         # all the bench's sockets come from 127.0.0.1: lift the per-address cap for it
         CLICKPRO_SOCKETIO_MAX_PER_IP=str(sockets + 100),
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def prepare_database(env: dict) -> None:

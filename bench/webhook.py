@@ -35,9 +35,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from _harness import (
-    bench_secret_key,
     figure,
     fresh_app,
+    production_env,
     require_figures,
     start_gunicorn,
     start_worker,
@@ -58,20 +58,7 @@ WABA_ID = "100000000000001"
 
 # --------------------------------------------------------------------------- setup
 def server_env(port: int) -> dict:
-    from clickpro.crypto import generate_key
-
-    env = dict(os.environ)
-    env.update(
-        CLICKPRO_ENV="production",
-        DATABASE_URL=f"{PG_URL}/{DB_NAME}",
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=bench_secret_key(),
-        CLICKPRO_ENCRYPTION_KEYS=env.get("BENCH_ENCRYPTION_KEY") or generate_key(),
-        META_APP_SECRET=APP_SECRET,
-        META_VERIFY_TOKEN="bench-verify",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    return production_env(f"{PG_URL}/{DB_NAME}", REDIS_URL, APP_SECRET)
 
 
 def prepare_database(env: dict, outbound: int) -> list[str]:

@@ -30,10 +30,10 @@ import os
 import time
 
 from _harness import (
-    bench_secret_key,
     figure,
     free_port,
     fresh_app,
+    production_env,
     require_figures,
     start_gunicorn,
     stop_processes,
@@ -42,26 +42,13 @@ from _harness import (
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DB_NAME", "clickpro_h5_bench_abuse")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_SECRET = "bench-abuse-secret"
 MB = 1024 * 1024
 
 
 def _env(port: int) -> dict:
-    from clickpro.crypto import generate_key
-
-    env = dict(os.environ)
-    env.update(
-        CLICKPRO_ENV="production",
-        DATABASE_URL=f"{PG_URL}/{DB_NAME}",
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=bench_secret_key(),
-        CLICKPRO_ENCRYPTION_KEYS=generate_key(),
-        META_APP_SECRET=APP_SECRET,
-        META_VERIFY_TOKEN="bench-verify",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    return production_env(f"{PG_URL}/{DB_NAME}", REDIS_URL, APP_SECRET)
 
 
 def _sign(body: bytes) -> str:
