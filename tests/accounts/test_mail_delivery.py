@@ -80,10 +80,10 @@ def test_embedded_mode_writes_eml_files_listed_on_dev_mail(
     http = login_as(shop.admin, shop)
     app = http.application
     app.config.update(SMTP_URL=None, EMBEDDED=True)
-    assert (
-        http.post("/members", data={"email": "nova@example.com", "role": "CLIENT_USER"}).status_code
-        == 302
+    invited = http.post(
+        "/members", data={"email": "nova@example.com", "role": "CLIENT_USER"}, follow_redirects=True
     )
+    assert "o e-mail está em /_dev/mail" in invited.get_data(as_text=True)
     files = list(Path(app.config["MAIL_DIR"]).glob("*.eml"))
     assert len(files) == 1
     anonymous = app.test_client()
@@ -101,6 +101,10 @@ def test_embedded_mode_writes_eml_files_listed_on_dev_mail(
     # The link in the file works.
     link = detail.split("http://clickpro.test", 1)[1].split('"', 1)[0].split("<", 1)[0]
     assert anonymous.get(link.strip()).status_code == 200
+    # The "check your inbox" page of the demo points at the outbox.
+    assert "demo-outbox" in anonymous.get("/forgot-password/sent").get_data(as_text=True)
+    app.config["SMTP_URL"] = "smtp://mail.example:587"
+    assert "demo-outbox" not in anonymous.get("/forgot-password/sent").get_data(as_text=True)
 
 
 def test_dev_mail_outside_embedded_mode_is_for_the_super_admin(

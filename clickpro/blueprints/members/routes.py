@@ -107,7 +107,14 @@ def add():
             ),
             "success",
         )
+        _demo_outbox_hint()
     return redirect(url_for("members.index"))
+
+
+def _demo_outbox_hint() -> None:
+    """The demo has no mail server: say where the mail went."""
+    if current_app.config["EMBEDDED"] and not current_app.config["SMTP_URL"]:
+        flash(_("Modo de demonstração: o e-mail está em %(url)s.", url="/_dev/mail"), "info")
 
 
 @bp.route("/members/invitations/<int:invitation_id>/resend", methods=["POST"])
@@ -135,6 +142,7 @@ def resend_invitation(invitation_id: int):
                 ),
                 "success",
             )
+            _demo_outbox_hint()
         else:
             flash(_("Este convite não está mais disponível."), "warning")
     return redirect(url_for("members.index"))
