@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import get_timezone_location
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import format_datetime, get_locale, get_timezone, gettext
 from flask_login import current_user
 
 FALLBACK_ZONE = "America/Sao_Paulo"
@@ -61,11 +61,13 @@ def current_zone_name() -> str:
 
 
 def zone_label() -> str:
-    """Where the shown times are, in words ("Horário Brasil (São Paulo)")."""
+    """Where the shown times are, in words ("horário de São Paulo", "Manaus time")."""
     try:
-        return get_timezone_location(ZoneInfo(current_zone_name()), locale=str(get_locale()))
+        zone = ZoneInfo(current_zone_name())
+        city = get_timezone_location(zone, locale=str(get_locale()), return_city=True)
     except Exception:  # noqa: BLE001 - a label must never break a page
-        return current_zone_name()
+        city = current_zone_name()
+    return gettext("horário de %(city)s", city=city)
 
 
 def format_local(moment: datetime | None, fmt: str = "short") -> str:

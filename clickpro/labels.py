@@ -292,7 +292,10 @@ _META: dict[int, tuple[LazyString, LazyString]] = {
     ),
     131049: (
         _l("A Meta limitou as mensagens de marketing para este contato."),
-        _l("Não é descadastro: espere ao menos 24 horas antes de reenviar."),
+        _l(
+            "Não é descadastro: o reenvio fica disponível depois do prazo da Meta "
+            "(12 horas; na segunda vez, 24 horas)."
+        ),
     ),
     131050: (
         _l("O contato parou de receber mensagens de marketing desta empresa."),

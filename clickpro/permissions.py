@@ -144,6 +144,7 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "contacts.edit": C.CONTACTS_EDIT,
     "contacts.delete": C.CONTACTS_DELETE,
     "contacts.export": C.CONTACTS_EXPORT,
+    "contacts.export_csv": C.CONTACTS_EXPORT,
     "contacts.lists": {"GET": C.CONTACTS_VIEW, "POST": C.CONTACTS_EDIT},
     "contacts.list_detail": C.CONTACTS_VIEW,
     "contacts.list_rename": C.CONTACTS_EDIT,
@@ -177,6 +178,8 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "costs.index": C.CAMPAIGNS,  # h6: spend per month, number, category, campaign
     "costs.campaign_json": C.CAMPAIGNS,
     "costs.estimate_json": C.CAMPAIGNS,
+    "costs.marketing_api_setting": C.CAMPAIGNS,
+    "costs.ai_budget": C.CAMPAIGNS,
     "templates.index": C.TEMPLATES_VIEW,
     "templates.detail": C.TEMPLATES_VIEW,
     "templates.new": C.TEMPLATES_MANAGE,

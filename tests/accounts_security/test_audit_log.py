@@ -392,7 +392,9 @@ def test_client_admin_sees_only_their_clients_log(client, create_client, login_a
 
     export = client.get("/audit/export.csv")
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
+    body = export.get_data().decode("utf-8")
+    assert body.startswith("\ufeff")  # Excel pt-BR: BOM and ";"
+    rows = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
     assert rows[0][0] == "id" and {r[7] for r in rows[1:]} == {
         "api_tokens:1",
         "contacts:2",

@@ -105,3 +105,38 @@ def test_excel_csv_cells():
     naive_utc = datetime(2026, 1, 2, 3, 4)  # read as UTC, as the database stores it
     line = sheet.header(["a;b", None, naive_utc, "+5511955550001", "-1+2", 3])
     assert line == '\ufeff"a;b";;02/01/2026 00:04;+5511955550001;\'-1+2;3\r\n'
+
+
+def test_audit_log_export_is_excel_pt_br(create_client, login_as):
+    from clickpro.services import audit
+
+    tenant = create_client("Loja Auditoria")
+    audit.record("contacts.deleted", ("contacts", 7), client_id=tenant.id, actor=tenant.admin)
+    rows = parse(login_as(tenant.admin, tenant).get("/audit/export.csv").get_data())
+    assert rows[0][0] == "id" and any(r[7] == "contacts:7" for r in rows[1:])
+
+
+def test_contacts_export_is_excel_pt_br(create_client, create_contact, create_member, login_as):
+    from clickpro.models import OptOut, Role
+
+    tenant = create_client("Loja Contatos", timezone="America/Manaus")
+    create_contact(tenant, phone="+5511955550001", name="Tênis Clube", last_message_at=SENT,
+                   attributes={"cidade": "São Paulo", "plano": "ouro"})  # fmt: skip
+    create_contact(tenant, phone="+5511955550002", name="@SUM(1)", attributes={"cidade": "Rio"})
+    create_contact(tenant, phone="+5511955550003", name="Outro nome")
+    db.session.add(OptOut(client_id=tenant.id, phone_e164="+5511955550002", source="manual"))
+    db.session.commit()
+    create_contact(create_client("Outra"), phone="+5511955550001", name="Tênis de outra loja")
+    web = login_as(tenant.admin, tenant)
+    rows = parse(web.get("/contacts/export.csv?q=tenis").get_data())  # the page's filters
+    assert rows[0] == ["Telefone", "Nome", "Descadastrado", "Última mensagem", "Criado em",
+                       "cidade", "plano"]  # fmt: skip
+    assert len(rows) == 2
+    assert rows[1][:4] == ["+5511955550001", "Tênis Clube", "Não", "10/03/2026 11:04"]
+    assert rows[1][5:] == ["São Paulo", "ouro"]
+    everyone = parse(web.get("/contacts/export.csv").get_data())
+    assert len(everyone) == 4 and "outra loja" not in str(everyone)
+    formula = next(r for r in everyone if r[0] == "+5511955550002")
+    assert formula[1] == "'@SUM(1)" and formula[2] == "Sim"
+    agent = create_member(tenant, Role.CLIENT_USER)
+    assert login_as(agent, tenant).get("/contacts/export.csv").status_code == 403

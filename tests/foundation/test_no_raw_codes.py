@@ -157,3 +157,18 @@ def test_campaign_progress_script_uses_labels():
     source = (Path(__file__).parents[2] / "clickpro/static/js/campaign_progress.js").read_text()
     assert 'label("campaign", data.status)' in source and "metaError(f.code, f.title)" in source
     assert "badge.textContent = data.status" not in source
+
+
+def test_template_status_notification_reads_portuguese(shop, create_template):
+    """The stored text of a template status change: status, language and Meta's reason
+    in words, never "REJECTED", "pt_BR" or "TAG_CONTENT_MISMATCH"."""
+    from clickpro.services.templates.status import apply_template_update
+
+    tenant, web = shop
+    create_template(tenant, name="promo", status="PENDING", meta_template_id="9001")
+    assert apply_template_update(tenant.id, meta_template_id="9001", status="REJECTED",
+                                 reason="TAG_CONTENT_MISMATCH")  # fmt: skip
+    page = web.get("/notifications").get_data(as_text=True)
+    assert raw_codes_in(page, ["REJECTED", "pt_BR", "TAG_CONTENT_MISMATCH"]) == set()
+    assert "Português (Brasil)" in page and "Rejeitado" in page
+    assert "Ajuste a categoria ou o texto" in page

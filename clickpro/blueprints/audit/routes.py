@@ -7,9 +7,9 @@ The same page holds the client's two-factor policy (members without 2FA must enr
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -25,8 +25,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from clickpro.blueprints.auth.forms import CsrfOnlyForm
-from clickpro.csv_safe import SafeWriter
+from clickpro.csv_safe import ExcelCsv
 from clickpro.guards import admin_required
+from clickpro.i18n import valid_zone
 from clickpro.params import arg_date, arg_id, arg_int
 from clickpro.services import audit
 from clickpro.services.accounts import two_factor
@@ -94,17 +95,18 @@ def export():
         Action.EXPORT_DOWNLOADED, ("audit_log", None), export="audit_log", filters=_args(flt)
     )
 
+    # Excel pt-BR (BOM, ";", CRLF, formula-safe); moments stay ISO 8601 with their offset
+    # (an audit trail keeps the second and the zone).
+    sheet = ExcelCsv(ZoneInfo(valid_zone(client.timezone)))
+
     def lines():
-        buffer = io.StringIO()
-        writer = SafeWriter(buffer)
-        writer.writerow(EXPORT_HEADER)
+        chunk = [sheet.header(EXPORT_HEADER)]
         for row in audit.export_rows(flt, limit=limit):
-            writer.writerow(row)
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+            chunk.append(sheet.line(row))
+            if len(chunk) >= 1000:
+                yield "".join(chunk)
+                chunk = []
+        yield "".join(chunk)
 
     filename = f"auditoria-{client.slug}.csv"
     return Response(

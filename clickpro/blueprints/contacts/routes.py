@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from clickpro import params
@@ -20,6 +29,7 @@ from clickpro.models import Contact, ContactList
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import lists as contact_lists
+from clickpro.services.contacts.export_csv import contacts_csv
 from clickpro.services.contacts.service import (
     ContactError,
     ContactFilters,
@@ -173,6 +183,20 @@ def delete(contact_id: int):
         "success",
     )
     return redirect(url_for("contacts.index"))
+
+
+@bp.route("/contacts/export.csv")
+@client_required
+def export_csv():
+    """The contacts of the current search and filters, for Excel pt-BR."""
+    client = require_client()
+    lines = contacts_csv(client.id, _filters())
+    audit_record(Action.EXPORT_DOWNLOADED, ("contacts", None), export="contacts_csv")
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="contatos.csv"'},
+    )
 
 
 @bp.route("/contacts/<int:contact_id>/export.json")

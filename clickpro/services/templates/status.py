@@ -53,7 +53,7 @@ def _notify_admins(
     text = _(
         'O modelo "%(name)s" (%(language)s) agora está: %(status)s.',
         name=template.name,
-        language=template.language,
+        language=label("language", template.language),
         status=status_label(status),
     )
     if reason:
