@@ -1,6 +1,6 @@
 // Campaign wizard: template slots → variable inputs, live audience count, sample preview.
 import { postJSON } from "./app.js";
-import { t } from "./i18n.js";
+import { formatPhone, t } from "./i18n.js";
 
 function main() {
   const form = document.getElementById("campaign-wizard");
@@ -156,7 +156,7 @@ function main() {
         const p = await response.json();
         const box2 = document.getElementById("sample-preview");
         showPreview(box2, p);
-        if (p.contact) box2.prepend(el("div", { class: "text-muted mb-1" }, t("campaign.sampleFor", { name: p.contact.name, phone: p.contact.phone })));
+        if (p.contact) box2.prepend(el("div", { class: "text-muted mb-1" }, t("campaign.sampleFor", { name: p.contact.name, phone: formatPhone(p.contact.phone) })));
         if (p.missing && p.missing.length) box2.appendChild(el("div", { class: "text-danger mt-1" }, t("campaign.missing", { names: p.missing.join(", ") })));
       }
     }
