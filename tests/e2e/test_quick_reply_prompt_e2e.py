@@ -56,6 +56,8 @@ def test_quick_reply_variables_are_asked_before_sending(
     page.wait_for_url(lambda u: "/login" not in u)
     page.goto(f"{live_server}/inbox/")
     page.locator('[data-testid="conversation"]', has_text="Rita").click()
+    expect(page.locator("#thread-resolve")).not_to_have_text("")  # the thread is open
+    assert errors == []
 
     composer = page.locator('[data-testid="composer"]')
     composer.fill("/cid")
