@@ -124,17 +124,42 @@ def test_import_by_api_runs_the_import_service(app, api, tenant):
     imp = response.get_json()
     got = api.get(f"/api/v1/imports/{imp['id']}").get_json()
     assert got["status"] == "done"
-    assert (got["rows"], got["imported"], got["duplicates"], got["rejected"]) == (4, 2, 1, 1)
+    # line 4 repeats line 2's number: a merged duplicate (not "already in the list")
+    assert (got["rows"], got["imported"], got["duplicates"], got["rejected"]) == (4, 2, 0, 1)
+    assert got["merged"] == 1
     lst = api.get(f"/api/v1/lists/{got['list_id']}").get_json()
     assert lst["name"] == "Importados" and lst["contacts_count"] == 2
     report = api.get(f"/api/v1/imports/{imp['id']}/rejected.csv")
     assert report.status_code == 200 and report.mimetype == "text/csv"
     text = report.get_data(as_text=True)
-    assert "123" in text and text.count("\r\n") == 2
+    assert "123" in text and text.count("\r\n") == 3  # header, merged line 4, rejected line 5
     bad = api.post("/api/v1/imports", data={"file": (io.BytesIO(b"\x00\x01garbage"), "x.bin")},
                    content_type="multipart/form-data")  # fmt: skip
     assert_error(bad, 422)
     assert_error(api.post("/api/v1/imports", json={}), 415)
+
+
+def test_import_by_api_keeps_existing_contacts_unless_asked(app, api, tenant):
+    from clickpro.services.contacts.service import create_contact
+
+    create_contact(tenant.id, "11987652001", "Ana", {"cidade": "SP"})
+    csv = "telefone;nome;cidade\n11987652001;Ana Souza;RJ\n"
+
+    def upload(**fields):
+        data = {"file": (io.BytesIO(csv.encode()), "c.csv"), "list_name": "L", **fields}
+        response = api.post("/api/v1/imports", data=data, content_type="multipart/form-data")
+        assert response.status_code == 202, response.get_json()
+
+    def ana() -> Contact:
+        from clickpro.extensions import db
+
+        db.session.expire_all()
+        return db.session.scalar(sa.select(Contact).where(Contact.client_id == tenant.id))
+
+    upload()
+    assert (ana().name, ana().attributes) == ("Ana", {"cidade": "SP"})
+    upload(update_existing="true")
+    assert (ana().name, ana().attributes) == ("Ana Souza", {"cidade": "RJ"})
 
 
 def test_import_idempotency_key_looks_at_the_file(app, api):

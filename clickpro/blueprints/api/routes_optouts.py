@@ -112,6 +112,11 @@ class ImportForm(BaseModel):
         "absent: guessed from the header, as the import screen does.",
     )
     mobile_only: bool = False
+    update_existing: bool = Field(
+        default=False,
+        description="replace the name and attributes of contacts that already exist with the "
+        "sheet's non-empty cells (default: keep them, fill only what is empty)",
+    )
 
 
 def import_out(imp: ContactImport) -> ImportOut:
@@ -126,6 +131,7 @@ def import_out(imp: ContactImport) -> ImportOut:
         updated=imp.updated,
         duplicates=imp.duplicates,
         rejected=imp.rejected,
+        merged=imp.merged or 0,
         error=imp.error,
         created_at=imp.created_at,
         finished_at=imp.finished_at,
@@ -144,6 +150,8 @@ def _form_int(name: str) -> int | None:
 def _mapping(import_id: int) -> tuple[dict, dict]:
     raw = request.form.get("mapping")
     options = {"mobile_only": (request.form.get("mobile_only") or "").lower() in ("1", "true")}
+    update = (request.form.get("update_existing") or "").lower() in ("1", "true")
+    options["update_existing"] = update
     if raw:
         try:
             mapping = json.loads(raw)
@@ -153,6 +161,7 @@ def _mapping(import_id: int) -> tuple[dict, dict]:
     _, _, _, suggested = imports.preview_import(import_id)
     suggested = dict(suggested)
     options["mobile_only"] = options["mobile_only"] or bool(suggested.pop("mobile_only", False))
+    suggested.pop("update_existing", None)  # never remembered: the person chooses each time
     return suggested, options
 
 

@@ -201,8 +201,13 @@ class ImportOut(BaseModel):
     rows_total: int | None
     imported: int
     updated: int
-    duplicates: int
+    duplicates: int = Field(description="Rows whose contact was already in the list.")
     rejected: int
+    merged: int = Field(
+        default=0,
+        description="Rows with the same number as an earlier row of the file (another shape "
+        "of it): not imported, listed in rejected.csv with the line that was kept.",
+    )
     error: str | None
     created_at: datetime
     finished_at: datetime | None
