@@ -47,6 +47,7 @@ SUCCESSFUL_POSTS: dict[str, tuple[dict, dict]] = {
     "auth.language": ({"lang": "en"}, {}),
     "auth.logout": ({}, {}),
     "account.set_name": ({}, {"name": "Novo Nome"}),
+    "costs.ai_budget": ({}, {"budget": "150,00"}),
 }
 
 # Form POSTs whose success needs a world of their own: covered where that world lives.
@@ -68,6 +69,7 @@ ELSEWHERE = {
     "campaigns.edit": "tests/campaigns (wizard)",
     "campaigns.act": "tests/campaigns",
     "campaigns.from_sheet": "tests/campaigns",
+    "costs.marketing_api_setting": "tests/costs (asks Meta's sandbox)",
     "account.set_password": "tests/foundation (password change ends other sessions)",
     "audit.two_factor_policy": "tests/foundation (two-factor policy)",
     "auth.forgot_password": "tests/foundation (password reset e-mail)",
