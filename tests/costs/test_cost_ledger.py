@@ -196,3 +196,14 @@ def test_csv_parsing_accepts_brazilian_spreadsheets_and_names_bad_lines():
             parse_rates(bad)
     with pytest.raises(RateCardError):
         parse_rates("a,b\n1,2\n")
+
+
+def test_a_rolled_back_default_card_is_never_used_from_the_cache(client, shop, sent_campaign):
+    campaign = sent_campaign(shop, ["+5511990000061"])
+    assert card_for(shop.id, datetime.now(UTC)) is not None  # seeds (flush, no commit)
+    db.session.rollback()  # e.g. a read-only request ends: the seed is gone
+    assert db.session.scalar(db.select(db.func.count()).select_from(RateCard)) == 0
+    post(client, statuses_payload([_status(campaign.rows[0].wamid, "delivered", NOW)]))
+    row = db.session.get(Message, campaign.rows[0].id)
+    assert row.cost == Decimal("0.0625") and db.session.get(RateCard, row.rate_card_id)
+    assert campaign_cost(campaign).estimated == Decimal("0.0625")

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from clickpro.extensions import db
 from clickpro.models import RateCard, RateCardRate
@@ -112,6 +113,9 @@ def ensure_default_card() -> int:
     )
     if existing is not None:
         return existing
+    # Not committed here (the caller's transaction may hold other work): until it is,
+    # nothing read in this session is cached (a rollback would leave a stale card id).
+    db.session.info[_UNCOMMITTED] = True
     card = RateCard(
         client_id=None,
         name=DEFAULT_CARD["name"],
@@ -146,6 +150,12 @@ class _Stored:
 
 
 _CACHE_TTL_S = 30.0
+_UNCOMMITTED = "clickpro.default_card_uncommitted"
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _seed_committed(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
 
 
 def _cache() -> dict:
@@ -185,6 +195,8 @@ def _stored(owner: int | None) -> list[_Stored]:
                 Decimal(c.markup_pct), rates[c.id])
         for c in cards
     ]  # fmt: skip
+    if db.session.info.get(_UNCOMMITTED):
+        return result
     if len(cache) > 5000:
         cache.clear()
     cache[owner] = (time.monotonic() + _CACHE_TTL_S, result)
