@@ -49,6 +49,8 @@ from clickpro.services.accounts.validation import (
     validate_timezone,
 )
 from clickpro.services.api.tokens import revoke_tokens_created_by
+from clickpro.services.audit import Action
+from clickpro.services.audit import record as audit_record
 
 EXTENSION_KEY = "clickpro.admin"
 
@@ -190,6 +192,10 @@ class ClientView(SecureModelView):
             )
         if taken is not None:
             raise ValidationError(_("O slug “%(slug)s” já é de outro cliente.", slug=model.slug))
+        changed = [f for f in self.form_columns if sa.inspect(model).attrs[f].history.has_changes()]
+        if not is_created and changed:  # the super admin's edit, in the log of that client
+            audit_record(Action.CLIENT_SETTINGS_CHANGED, model, client_id=model.id, commit=False,
+                         via="admin", fields=changed)  # fmt: skip
 
 
 class UserView(SecureModelView):
@@ -268,9 +274,15 @@ class MembershipView(SecureModelView):
 
     def on_model_change(self, form, model: ClientMember, is_created: bool) -> None:
         history = sa.inspect(model).attrs.client_id.history
+        role_changed = not is_created and bool(sa.inspect(model).attrs.role.history.deleted)
         if not is_created and _turned_off(model):
+            audit_record(Action.MEMBER_DEACTIVATED, model, client_id=model.client_id, commit=False,
+                         via="admin", user_id=model.user_id)  # fmt: skip
             end_sessions(model.user_id, commit=False)
             revoke_tokens_created_by(model.user_id, client_id=model.client_id, commit=False)
+        if role_changed:  # (read before: an entry's flush clears the history)
+            audit_record(Action.MEMBER_ROLE_CHANGED, model, client_id=model.client_id, commit=False,
+                         via="admin", role=model.role)  # fmt: skip
         db.session.flush()
         for client_id in {model.client_id, *(c for c in history.deleted if c is not None)}:
             self._check_has_admin(client_id)

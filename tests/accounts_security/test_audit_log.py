@@ -453,3 +453,39 @@ def test_no_route_changes_an_entry(app, client, create_client, create_user, logi
     db.session.expire_all()
     rows = db.session.scalars(sa.select(AuditEntry)).all()
     assert [(r.id, r.action) for r in rows] == [(entry_id, "contacts.deleted")]
+
+
+def test_super_admin_edits_in_flask_admin_are_recorded(
+    client, create_client, create_member, create_user, login_as
+):
+    tenant = create_client()
+    agent = create_member(tenant, Role.CLIENT_USER)
+    membership = db.session.scalar(sa.select(ClientMember).where(ClientMember.user_id == agent.id))
+    root = create_user(is_super_admin=True)
+    login_as(root)
+    form = {"client": tenant.id, "user": agent.id, "role": "CLIENT_USER", "is_active": "y"}
+    client.post(f"/admin/admin_members/edit/?id={membership.id}", data=form)
+    assert entries("member.role_changed") == [] and entries("member.deactivated") == []
+    client.post(
+        f"/admin/admin_members/edit/?id={membership.id}",
+        data={**form, "role": "CLIENT_ADMIN", "is_active": ""},
+    )
+    for action in ("member.role_changed", "member.deactivated"):
+        assert len(entries(action)) == 1, (action, [(e.action, e.details) for e in entries()])
+        (entry,) = entries(action)
+        assert entry.actor_user_id == root.id and entry.client_id == tenant.id
+        assert entry.target == f"client_members:{membership.id}" and entry.details["via"] == "admin"
+
+    client.post(
+        f"/admin/admin_clients/edit/?id={tenant.id}",
+        data={
+            "name": "Loja Nova",
+            "slug": tenant.slug,
+            "timezone": tenant.timezone,
+            "is_active": "y",
+        },  # fmt: skip
+    )
+    assert len(entries("client.settings_changed")) == 1, [(e.action, e.details) for e in entries()]
+    (entry,) = entries("client.settings_changed")
+    assert entry.client_id == tenant.id and entry.actor_user_id == root.id
+    assert "name" in entry.details["fields"] and "slug" not in entry.details["fields"]
