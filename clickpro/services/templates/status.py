@@ -57,7 +57,9 @@ def _notify_admins(
         status=status_label(status),
     )
     if reason:
-        text += " " + _("Motivo informado pela Meta: %(reason)s.", reason=label("rejection", reason))
+        text += " " + _(
+            "Motivo informado pela Meta: %(reason)s.", reason=label("rejection", reason).rstrip(".")
+        )
     return notify(
         template.client_id,
         "template_status",
