@@ -1,6 +1,6 @@
 """h5: the unaccent extension for accent-insensitive search ("tenis" finds "tênis")
 
-Contacts and inbox search compare ``lower(unaccent(column))`` (clickpro.text_search).
+Contacts and inbox search compare ``lower(unaccent(column))``.
 PostgreSQL only; SQLite gets a Python ``unaccent`` function on every connection, so
 nothing changes in its schema.
 

@@ -28,7 +28,7 @@ export const zone = (function () {
   const meta = document.querySelector('meta[name="client-timezone"]');
   const wanted = (meta && meta.content) || "America/Sao_Paulo";
   try {
-    new Intl.DateTimeFormat("en", { timeZone: wanted });
+    new Intl.DateTimeFormat(locale, { timeZone: wanted });
     return wanted;
   } catch {
     return "America/Sao_Paulo";
