@@ -40,6 +40,8 @@ class Template(TenantMixin, TimestampMixin, Model):
     meta_template_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     rejected_reason: Mapped[str | None] = mapped_column(sa.String(255))
     quality_score: Mapped[str | None] = mapped_column(sa.String(16))
+    # Meta's message_send_ttl_seconds; None = Meta's default (services/templates/ttl.py).
+    send_ttl_seconds: Mapped[int | None] = mapped_column(sa.Integer)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"^[a-z0-9_]{1,512}$")
 VAR_RE = re.compile(r"\{\{(\d+)\}\}")
 CATEGORIES = {"MARKETING", "UTILITY", "AUTHENTICATION"}
+# message_send_ttl_seconds per category (reference whatsapp-2026.md §4), inclusive.
+TTL_RANGES = {"MARKETING": (43200, 2592000), "UTILITY": (30, 43200), "AUTHENTICATION": (30, 900)}
 HEADER_FORMATS = {"TEXT", "IMAGE", "VIDEO", "DOCUMENT"}
 STATUSES = {
     "PENDING",
@@ -53,6 +55,9 @@ def validate(payload: dict[str, Any]) -> str | None:
         return "The parameter language is required."
     if payload.get("category") not in CATEGORIES:
         return "Invalid category: use MARKETING, UTILITY or AUTHENTICATION."
+    ttl_problem = _validate_ttl(payload)
+    if ttl_problem:
+        return ttl_problem
     components = payload.get("components")
     if not isinstance(components, list) or not components:
         return "The parameter components is required."
@@ -63,6 +68,20 @@ def validate(payload: dict[str, Any]) -> str | None:
         problem = _validate_component(comp, ctype)
         if problem:
             return problem
+    return None
+
+
+def _validate_ttl(payload: dict[str, Any]) -> str | None:
+    """``message_send_ttl_seconds``: optional; an integer in the category's range."""
+    if "message_send_ttl_seconds" not in payload:
+        return None
+    ttl = payload["message_send_ttl_seconds"]
+    low, high = TTL_RANGES[payload["category"]]
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not low <= ttl <= high:
+        return (
+            f"message_send_ttl_seconds for {payload['category']} templates must be an "
+            f"integer between {low} and {high}."
+        )
     return None
 
 
@@ -145,6 +164,8 @@ class TemplateStore:
                 "status": "PENDING",
                 "rejected_reason": "NONE",
             }
+            if "message_send_ttl_seconds" in payload:
+                template["message_send_ttl_seconds"] = payload["message_send_ttl_seconds"]
             self._items[template_id] = template
             delay = float(self._state.config.get("template_review_delay_s", 2.0))
             self._review_at[template_id] = time.monotonic() + delay

@@ -40,6 +40,7 @@ def template_out(row: Template) -> TemplateOut:
         rejected_reason=row.rejected_reason,
         meta_template_id=row.meta_template_id,
         quality_score=row.quality_score,
+        send_ttl_seconds=row.send_ttl_seconds,
         last_synced_at=row.last_synced_at,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -246,6 +246,13 @@ class TemplateIn(Strict):
     )
     footer_text: str = Field(default="", max_length=FOOTER_MAX)
     buttons: list[ButtonIn] = Field(default_factory=list, max_length=10)
+    send_ttl_seconds: int | None = Field(
+        default=None,
+        strict=True,
+        description="Message time-to-live sent to Meta as message_send_ttl_seconds. MARKETING "
+        "43200-2592000 (Marketing Messages API sends only), UTILITY 30-43200, AUTHENTICATION "
+        "30-900; omitted: Meta's default (30 days; 10 minutes for AUTHENTICATION).",
+    )
 
 
 class TemplateOut(BaseModel):
@@ -258,6 +265,7 @@ class TemplateOut(BaseModel):
     rejected_reason: str | None
     meta_template_id: str | None
     quality_score: str | None
+    send_ttl_seconds: int | None = Field(description="null: Meta's default TTL.")
     last_synced_at: datetime | None
     created_at: datetime
     updated_at: datetime

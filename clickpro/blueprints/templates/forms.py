@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from clickpro.services.templates.rules import ButtonDraft, TemplateDraft
 from clickpro.services.templates.service import HeaderFile
+from clickpro.services.templates.ttl import seconds_from_form
 
 BUTTON_FIELDS = ("button_type", "button_text", "button_url", "button_url_example")
 MAX_BUTTON_ROWS = 20  # more rows than Meta allows still reach validate_draft (clear error)
@@ -46,6 +47,7 @@ def draft_from_form(form: MultiDict) -> TemplateDraft:
         body_text=_text(form, "body_text"),
         body_examples=[v.replace("\r\n", "\n") for v in form.getlist("body_example")],
         footer_text=_text(form, "footer_text"),
+        send_ttl_seconds=ttl_from_form(form)[0],
     )
     types = form.getlist("button_type")[:MAX_BUTTON_ROWS]
     texts = form.getlist("button_text")
@@ -70,6 +72,11 @@ def draft_from_form(form: MultiDict) -> TemplateDraft:
             )
         )
     return draft
+
+
+def ttl_from_form(form: MultiDict) -> tuple[int | None, str | None]:
+    """The "Validade da mensagem" number + unit → (seconds, None) / (None, input error)."""
+    return seconds_from_form(form.get("send_ttl_value") or "", form.get("send_ttl_unit") or "")
 
 
 def header_file_from(storage: FileStorage | None, header_format: str) -> HeaderFile | None:

@@ -17,6 +17,7 @@ from clickpro.blueprints.templates.forms import (
     TemplateForm,
     draft_from_form,
     header_file_from,
+    ttl_from_form,
 )
 from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
@@ -33,6 +34,7 @@ from clickpro.services.templates.rules import (
 )
 from clickpro.services.templates.service import (
     TemplateError,
+    check_draft,
     create_template,
     delete_template,
     duplicate,
@@ -40,6 +42,7 @@ from clickpro.services.templates.service import (
     status_history,
     sync_templates,
 )
+from clickpro.services.templates.ttl import TTL_RANGES, form_value, format_duration, ttl_rule
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("templates", __name__, template_folder="templates")
@@ -137,6 +140,8 @@ def _render_form(draft: TemplateDraft, errors: dict | None = None, status: int =
             header_labels=HEADER_LABELS,
             button_labels=BUTTON_LABELS,
             buttons_max=BUTTONS_MAX,
+            ttl_value=form_value(draft.send_ttl_seconds),
+            ttl_rules={c: ttl_rule(c) for c in TTL_RANGES},
         ),
         status,
     )
@@ -157,6 +162,11 @@ def create():
     if not form.validate_on_submit():
         return _render_form(draft, {"meta": [_("Formulário expirado. Tente novamente.")]}, 400)
     header_file = header_file_from(request.files.get("header_file"), draft.header_format)
+    ttl_error = ttl_from_form(request.form)[1]
+    if ttl_error:  # unreadable number: show it with every other error of the draft
+        errors = check_draft(client.id, draft, header_file)[0]
+        errors["send_ttl_seconds"] = [ttl_error]
+        return _render_form(draft, errors, 400)
     try:
         template = create_template(client, draft, header_file, user_id=current_user.id)
     except TemplateError as exc:
@@ -186,6 +196,9 @@ def detail(template_id: int):
         action_form=ActionForm(),
         can_edit=is_client_admin(),
         category_labels=CATEGORY_LABELS,
+        ttl_text=format_duration(template.send_ttl_seconds)
+        if template.send_ttl_seconds is not None
+        else None,
     )
 
 

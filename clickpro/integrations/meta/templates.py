@@ -13,7 +13,8 @@ class TemplatesAPI(GraphTransport):
 
     def list_templates(self, waba_id: str, *, name: str | None = None) -> list[dict]:
         params: dict[str, Any] = {
-            "fields": "id,name,language,status,category,components,rejected_reason",
+            "fields": "id,name,language,status,category,components,rejected_reason,"
+            "message_send_ttl_seconds",
             "limit": 100,
         }
         if name:
@@ -21,6 +22,8 @@ class TemplatesAPI(GraphTransport):
         return list(self._paginate(f"{waba_id}/message_templates", params))
 
     def create_template(self, waba_id: str, payload: dict) -> dict:
+        """``payload`` as built by services.templates: name, language, category, components
+        and, when the user set one, ``message_send_ttl_seconds`` (Meta's TTL per template)."""
         return self._post(f"{waba_id}/message_templates", json=payload)
 
     def delete_template(self, waba_id: str, name: str) -> dict:

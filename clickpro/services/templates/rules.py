@@ -31,6 +31,7 @@ from clickpro.services.templates.media import (  # noqa: F401 (re-exports)
     variable_slots,
     variables_in,
 )
+from clickpro.services.templates.ttl import ttl_errors
 
 HEADER_FORMATS = ("NONE", "TEXT", "IMAGE", "VIDEO", "DOCUMENT")
 MEDIA_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT")
@@ -82,6 +83,7 @@ class TemplateDraft:
     body_examples: list[str] = field(default_factory=list)
     footer_text: str = ""
     buttons: list[ButtonDraft] = field(default_factory=list)
+    send_ttl_seconds: int | None = None  # message_send_ttl_seconds; None = Meta's default
 
 
 # --------------------------------------------------------------------------- helpers
@@ -162,6 +164,8 @@ def validate_draft(draft: TemplateDraft) -> dict[str, list[str]]:
     if ANY_PLACEHOLDER_RE.search(footer):
         add("footer_text", gettext("O rodapé não pode ter variáveis."))
     _validate_buttons(draft.buttons, add)
+    for message in ttl_errors(draft.category, draft.send_ttl_seconds):
+        add("send_ttl_seconds", message)
     return errors
 
 

@@ -160,12 +160,14 @@ def create_template(
                 credential.app_id, header_file.filename or "header", header_file.content, mime
             )
         components = build_components(draft)
-        payload = {
+        payload: dict[str, object] = {
             "name": draft.name,
             "language": draft.language,
             "category": draft.category,
             "components": components,
         }
+        if draft.send_ttl_seconds is not None:
+            payload["message_send_ttl_seconds"] = draft.send_ttl_seconds
         response = graph.create_template(credential.waba_id, payload)
     except GraphError as exc:
         log.info("meta refused template %s for client %s: %r", draft.name, client.id, exc)
@@ -182,6 +184,7 @@ def _store_created(
         language=draft.language,
         category=str(response.get("category") or draft.category),
         components=components,
+        send_ttl_seconds=draft.send_ttl_seconds,
         status=str(response.get("status") or TemplateStatus.PENDING),
         meta_template_id=str(response.get("id") or "") or None,
         submitted_by_id=user_id,
@@ -199,6 +202,7 @@ def _store_created(
         template = stored
         template.meta_template_id = template.meta_template_id or str(response.get("id") or "")
         template.components = components
+        template.send_ttl_seconds = draft.send_ttl_seconds
         db.session.commit()
     log.info("template %s/%s submitted for client %s", draft.name, draft.language, client_id)
     return template
@@ -281,5 +285,6 @@ def duplicate(template: Template) -> TemplateDraft:
         template.name, template.language, template.category, template.components or []
     )
     draft.name = f"{template.name}_copia"[:512]
+    draft.send_ttl_seconds = template.send_ttl_seconds
     draft.header_handle = ""  # a listed template's handle is a media URL, not reusable
     return draft

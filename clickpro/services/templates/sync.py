@@ -29,6 +29,7 @@ from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
 from clickpro.services.credentials import NoCredentials, whatsapp_for
 from clickpro.services.templates.status import apply_template_update
+from clickpro.services.templates.ttl import ttl_from_meta
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def _apply_remote(
             meta_template_id=meta_id,
             rejected_reason=_reason(remote),
             quality_score=_quality(remote),
+            send_ttl_seconds=ttl_from_meta(remote),
             last_synced_at=utcnow(),
         )
         index.add(row)
