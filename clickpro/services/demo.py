@@ -306,12 +306,16 @@ def _ensure_campaign(client: Client) -> None:
     from clickpro.services.costs.estimate import estimate_campaign
 
     if db.session.scalar(
-        sa.select(Campaign.id).where(Campaign.client_id == client.id, Campaign.name == DEMO_CAMPAIGN)
+        sa.select(Campaign.id).where(
+            Campaign.client_id == client.id, Campaign.name == DEMO_CAMPAIGN
+        )
     ):
         return
     template = find_template(client.id, "boas_vindas", "pt_BR")
     demo_list = db.session.scalar(
-        sa.select(ContactList).where(ContactList.client_id == client.id, ContactList.name == LIST_NAME)
+        sa.select(ContactList).where(
+            ContactList.client_id == client.id, ContactList.name == LIST_NAME
+        )
     )
     if template is None or template.status != TemplateStatus.APPROVED or demo_list is None:
         return

@@ -127,6 +127,7 @@ def test_rotate_keys_cli_without_the_old_key_is_a_clear_error(app, make_app, sto
         ("", "CLICKPRO_ENCRYPTION_KEYS is empty"),
         (f"{KEY_B},not-a-key", "key #2 is not a valid Fernet key"),
     ],
+    ids=["empty", "second-key-invalid"],  # KEY_B is random: stable ids for pytest-xdist
 )
 def test_wrong_key_list_is_a_clear_startup_error(make_app, keys, message):
     with pytest.raises(ConfigurationError) as caught:
