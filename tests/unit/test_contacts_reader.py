@@ -258,10 +258,11 @@ def test_xlsx_floats_and_text(tmp_path: Path) -> None:
         sheet_names=["Contatos", "Outra"],
         sheet="Contatos",
     )
+    # dates as the client writes them (issue 15): dd/mm/aaaa, the time only when there is one
     assert rows(path) == [
-        (2, ["José Conceição", "5511987654321", "1990-05-17", "42", "19.9", "VERDADEIRO"]),
-        (3, ["Ana", "(21) 98765-4321", "2001-01-02", "7", "", "FALSO"]),
-        (5, ["Bia", "11987654321", "2024-03-04 13:45:00", "0.0000001", "-3.5", ""]),
+        (2, ["José Conceição", "5511987654321", "17/05/1990", "42", "19.9", "VERDADEIRO"]),
+        (3, ["Ana", "(21) 98765-4321", "02/01/2001", "7", "", "FALSO"]),
+        (5, ["Bia", "11987654321", "04/03/2024 13:45", "0.0000001", "-3.5", ""]),
     ]
     assert [normalize_phone(cells[1]) for _, cells in rows(path)] == [
         "+5511987654321",
@@ -319,7 +320,10 @@ def test_cell_text() -> None:
     assert cell_text(1e20) == "100000000000000000000"
     assert cell_text(0.1) == "0.1"
     assert cell_text(float("nan")) == ""
-    assert cell_text(dt.time(8, 30)) == "08:30:00"
+    assert cell_text(dt.time(8, 30)) == "08:30"
+    assert cell_text(dt.time(8, 30, 15)) == "08:30:15"
+    assert cell_text(dt.datetime(2026, 1, 5, 14, 30, 5)) == "05/01/2026 14:30:05"
+    assert cell_text(dt.date(2026, 1, 5)) == "05/01/2026"
     assert cell_text("  x ") == "x"
 
 
