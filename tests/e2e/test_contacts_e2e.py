@@ -96,4 +96,4 @@ def test_upload_map_progress_and_rejected_report(
     assert "14;Sem número;;Rio;Telefone vazio" in text and "15;Curto;123;Rio;" in text
 
     page.goto(f"{live_server}/contacts?q=pessoa+11")
-    expect(page.locator("[data-testid=contacts-table]")).to_contain_text("+5511980000011")
+    expect(page.locator("[data-testid=contacts-table]")).to_contain_text("+55 11 98000-0011")

@@ -104,6 +104,7 @@ def test_create_preview_submit_and_sync(
     assert row.get_attribute("data-status") == "PENDING"
     page.click("[data-testid=sync-now]")
     expect(row).to_have_attribute("data-status", "APPROVED")
-    expect(page.locator("[data-testid=last-synced]")).to_contain_text("UTC")
+    # shown in the client's zone, not UTC
+    expect(page.locator("[data-testid=last-synced]")).to_contain_text("(horário de São Paulo)")
     # the status change also rang the bell
     expect(page.locator("#bell-count")).to_have_text("1")
