@@ -106,7 +106,8 @@ def _wait(predicate, timeout: float = 15.0) -> None:
 
 
 def _status(page) -> str:
-    return page.inner_text("[data-testid=campaign-status] .badge")
+    """The raw status (the badge shows it translated, clickpro/labels.py)."""
+    return page.get_attribute("[data-testid=campaign-status] .badge", "data-status") or ""
 
 
 def _percent(page) -> float:
@@ -144,6 +145,7 @@ def test_wizard_start_pause_resume_complete(live_server, browser, create_client,
     _wait(lambda: _percent(page) >= 20)
     page.click("[data-testid=action-pause]")
     _wait(lambda: _status(page) == "PAUSED")
+    assert page.inner_text("[data-testid=campaign-status] .badge") == "Pausada"
     time.sleep(1.0)
     sent_at_pause = len(campaign_sandbox.state.list_sends())
     held = _percent(page)
@@ -154,6 +156,7 @@ def test_wizard_start_pause_resume_complete(live_server, browser, create_client,
     assert _percent(page) == held < 100
     page.click("[data-testid=action-resume]")
     _wait(lambda: _status(page) == "COMPLETED", timeout=30)
+    assert page.inner_text("[data-testid=campaign-status] .badge") == "Concluída"
     assert page.inner_text("[data-testid=progress-bar]") == "100%"
     assert page.inner_text("[data-counter=sent]") == str(N_CONTACTS)
     sends = campaign_sandbox.state.list_sends()
