@@ -112,15 +112,18 @@ def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
     page.goto(f"{live_server}/members")
     row = page.locator("tr", has_text=invitee_email)
     expect(row.locator("[data-testid=member-tokens]")).to_contain_text("1 token de API")
-    messages = []
-
-    def answer(dialog):
-        messages.append(dialog.message)
-        dialog.dismiss() if len(messages) == 1 else dialog.accept()
-
-    page.on("dialog", answer)
-    row.locator("[data-testid=deactivate]").click()  # dismissed: nothing happens
+    native = []  # the page asks in its own modal (confirm.js), never a second browser confirm()
+    page.on("dialog", lambda dialog: (native.append(dialog.message), dialog.dismiss()))
+    modal = page.locator("[data-testid=confirm-modal]")
+    row.locator("[data-testid=deactivate]").click()
+    expect(modal).to_be_visible()
+    question = modal.locator("[data-confirm-text]").inner_text()
+    assert "revogados" in question and invitee_email in question
+    modal.locator("[data-testid=confirm-cancel]").click()  # cancelled: nothing happens
+    expect(modal).to_be_hidden()
     expect(row.locator(".badge.text-bg-success")).to_be_visible()
-    row.locator("[data-testid=deactivate]").click()  # accepted
+    row.locator("[data-testid=deactivate]").click()
+    expect(modal).to_be_visible()
+    modal.locator("[data-testid=confirm-ok]").click()  # confirmed
     expect(page.locator(".alert-success")).to_contain_text("1 token(s) de API")
-    assert "revogados" in messages[0] and invitee_email in messages[0]
+    assert native == []
