@@ -68,10 +68,11 @@ def test_english_login_page(live_server, browser_page):
 
 
 def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
-    live_server, browser_page, create_client, db
+    live_server, browser_page, create_client, db, app, tmp_path
 ):
-    """An admin invites another client's user; that user signs in, sees the invitation
-    and accepts; deactivating them asks first and says their tokens are revoked."""
+    """An admin invites another client's user; the invitation is e-mailed (the embedded
+    outbox, /_dev/mail); the user follows the link, signs in, sees the invitation and
+    accepts; deactivating them asks first and says their tokens are revoked."""
     from playwright.sync_api import expect
 
     from clickpro.services.api.tokens import create_token
@@ -80,6 +81,9 @@ def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
     invitee = create_client("Farmácia Central").admin
     invitee_email = invitee.email
     page = browser_page
+    # the demo's outbox: mails written to MAIL_DIR, listed on /_dev/mail (jobs run inline)
+    app.config.update(EMBEDDED=True, MAIL_SUPPRESS=False, SMTP_URL=None,
+                      MAIL_DIR=str(tmp_path / "mail"))  # fmt: skip
 
     _login(page, live_server, inviting.admin.email, PASSWORD)
     page.wait_for_url(f"{live_server}/")
@@ -94,7 +98,20 @@ def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
     page.click("[data-testid=logout]")
     page.wait_for_url(f"{live_server}/login")
 
-    _login(page, live_server, invitee_email, PASSWORD)
+    page.goto(f"{live_server}/_dev/mail")
+    page.locator("[data-testid=dev-mails] a", has_text=invitee_email).click()
+    expect(page.locator("[data-testid=dev-mail]")).to_contain_text(invitee_email)
+    page.locator("[data-testid=dev-mail] details summary").click()  # "Versão em texto"
+    expect(page.locator("[data-testid=dev-mail-text]")).to_be_visible()
+    link = page.locator("[data-testid=dev-mail-text] a", has_text="/invite/")
+    href = link.get_attribute("href") or ""
+    assert href.startswith(f"{live_server}/invite/")
+    page.goto(href)  # as from the mail client; an existing account signs in, then accepts
+    page.wait_for_url(lambda url: "/login" in url)
+    expect(page.locator(".alert-info")).to_contain_text(invitee_email)
+    page.fill("input[name=email]", invitee_email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/invitations")
     expect(page.locator("[data-testid=pending-invitations]")).to_contain_text(
         "Mercadinho Bom Preço"
