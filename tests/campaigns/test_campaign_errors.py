@@ -11,6 +11,7 @@ from campaign_helpers import add_contacts, make_list
 
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphError
+from clickpro.labels import label
 from clickpro.models import Campaign, Contact, Message, Notification, OptOut, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.campaigns import dispatchers
@@ -179,7 +180,9 @@ def test_template_row_disabled_or_credentials_removed_mid_run(setup, monkeypatch
     setup.template.status = "DISABLED"
     db.session.commit()
     assert dispatch(campaign.id) == "paused"
-    assert "DISABLED" in status_of(campaign.id).pause_reason
+    # people read the reason: the template status is named by its label, not Meta's code
+    reason = status_of(campaign.id).pause_reason
+    assert label("template", "DISABLED") in reason and "DISABLED" not in reason
     setup.template.status = "APPROVED"
     db.session.commit()
     svc.resume_campaign(setup.tenant.id, campaign.id)

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from clickpro import ConfigurationError
 from clickpro.crypto import EncryptionConfigError, decrypt, encrypt
 from clickpro.extensions import db as _db
-from clickpro.models import OpenAICredential, WhatsAppCredential
+from clickpro.models import OpenAICredential, User, WhatsAppCredential
 from clickpro.services.credentials import rotate_all_secrets
 
 KEY_A = "dGVzdC1vbmx5LWNsaWNrcHJvLWtleS0zMi1ieXRlcyE="  # the suite's default key
@@ -21,7 +21,8 @@ def _secrets_raw() -> list[str]:
         sa.text(
             "SELECT access_token_enc FROM whatsapp_credentials UNION ALL "
             "SELECT app_secret_enc FROM whatsapp_credentials UNION ALL "
-            "SELECT api_key_enc FROM openai_credentials"
+            "SELECT api_key_enc FROM openai_credentials UNION ALL "
+            "SELECT totp_secret_enc FROM users"
         )
     ).scalars()
     return [r for r in rows if r]
@@ -29,7 +30,7 @@ def _secrets_raw() -> list[str]:
 
 @pytest.fixture
 def stored(app, create_client, create_whatsapp_credential):
-    """Three clients' secrets stored under key A (5 secrets in all)."""
+    """Three clients' secrets stored under key A (6 secrets in all: one admin has 2FA)."""
     for n in range(3):
         tenant = create_client()
         account = {
@@ -39,12 +40,14 @@ def stored(app, create_client, create_whatsapp_credential):
             "app_secret": f"secret-{n}-xyz" if n == 0 else None,
         }
         create_whatsapp_credential(tenant, account)
+        if n == 1:  # a TOTP secret (users.totp_secret_enc) rotates with the rest
+            tenant.admin.totp_secret_enc = encrypt("JBSWY3DPEHPK3PXP")
         if n < 1:
             _db.session.add(
                 OpenAICredential(client_id=tenant.id, api_key_enc=encrypt(f"sk-key-{n}-0000"))
             )
     _db.session.commit()
-    return 5
+    return 6
 
 
 def _with_keys(make_app, keys: str):
@@ -65,6 +68,10 @@ def test_rotation_round_trip(app, make_app, stored):
         assert (
             decrypt(_db.session.scalar(sa.select(OpenAICredential)).api_key_enc) == "sk-key-0-0000"
         )
+        totp = _db.session.scalar(
+            sa.select(User.totp_secret_enc).where(User.totp_secret_enc.is_not(None))
+        )
+        assert decrypt(totp) == "JBSWY3DPEHPK3PXP"
         _db.session.remove()
     with _with_keys(make_app, KEY_A):  # and A alone no longer can
         token = _db.session.scalar(sa.select(WhatsAppCredential.access_token_enc))

@@ -258,7 +258,12 @@ def test_status_webhooks_ordered_signed_with_callback(manual, sink: WebhookSink)
         assert status["recipient_id"] == "5511987654321"
         assert status["timestamp"].isdigit()
         assert status["conversation"]["origin"]["type"] == "service"
-        assert status["pricing"]["pricing_model"] == "PMP"
+    # Meta attaches pricing to sent and to one of delivered/read, never to both
+    # (reference §2): the sandbox puts it on delivered, so read carries none.
+    sent, delivered, read = statuses
+    assert sent["pricing"]["pricing_model"] == "PMP"
+    assert delivered["pricing"]["pricing_model"] == "PMP"
+    assert "pricing" not in read
     # signature is HMAC-SHA256(app secret, raw body), computed here independently
     for raw, signature in sink.posts:
         expected = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()

@@ -1,7 +1,9 @@
 """Re-encryption of every stored secret under the first key (``clickpro rotate-keys``).
 
 Every ``*_enc`` column of every table is covered, so secrets added later by other
-features rotate too. Batches are committed one by one and a value already readable with
+features rotate too (users' TOTP secrets, API webhook secrets). Secrets kept encrypted in a
+session cookie (2FA enrolment, a just-created token shown once) live minutes and cannot be
+reached: their readers treat a value no key decrypts as absent. Batches are committed one by one and a value already readable with
 the first key is skipped: an interrupted run is finished by running it again.
 """
 
@@ -52,13 +54,17 @@ def _rotate_value(token: str, where: str) -> str:
 
 
 def _rotate_table(table: sa.Table, columns: list[sa.Column], primary: Fernet, batch: int) -> int:
-    rotated, last_id = 0, None
+    rotated, last_id, dirty = 0, None, False
     while True:
-        stmt = sa.select(table.c.id, *columns).order_by(table.c.id).limit(batch)
+        # rows holding no secret at all (e.g. users without 2FA) are not read: batches
+        # are made of secrets only, and one with nothing to change commits nothing
+        holds_secret = sa.or_(*(column.is_not(None) for column in columns))
+        stmt = sa.select(table.c.id, *columns).where(holds_secret).order_by(table.c.id).limit(batch)
         if last_id is not None:
             stmt = stmt.where(table.c.id > last_id)
         rows = db.session.execute(stmt).all()
         if not rows:
+            db.session.commit()  # ends the read transaction (nothing is pending here)
             return rotated
         for row in rows:
             changes = {
@@ -69,7 +75,10 @@ def _rotate_table(table: sa.Table, columns: list[sa.Column], primary: Fernet, ba
             if changes:
                 db.session.execute(sa.update(table).where(table.c.id == row.id).values(**changes))
                 rotated += len(changes)
-        db.session.commit()
+                dirty = True
+        if dirty:
+            db.session.commit()
+            dirty = False
         last_id = rows[-1].id
 
 
