@@ -6,7 +6,15 @@ import sqlalchemy as sa
 from webhook_helpers import WABA_ID, field_payload, post
 
 from clickpro.extensions import db
-from clickpro.models import Notification, WhatsAppCredential
+from clickpro.labels import label
+from clickpro.models import Notification, Role, WhatsAppCredential
+from clickpro.models.notifications import Audience
+from clickpro.services.accounts.notifications import (
+    is_visible,
+    mark_read,
+    recipients,
+    unread_count,
+)
 from clickpro.services.templates.status import apply_template_update
 
 
@@ -23,8 +31,12 @@ def _status_update(template, event: str, reason: str = "NONE") -> dict:
     )
 
 
-def test_rejection_updates_template_notifies_admins_and_signals(client, shop, create_template, spy):
+def test_rejection_updates_template_notifies_admins_and_signals(
+    client, shop, create_template, create_member, spy
+):
     changed = spy("template_status_changed")
+    second_admin = create_member(shop, role=Role.CLIENT_ADMIN)
+    agent = create_member(shop, role=Role.CLIENT_USER)
     template = create_template(
         shop, "promo_black_friday", status="PENDING", meta_template_id="594425479261596"
     )
@@ -35,9 +47,18 @@ def test_rejection_updates_template_notifies_admins_and_signals(client, shop, cr
     assert template.status == "REJECTED" and template.rejected_reason == "INCORRECT_CATEGORY"
     (note,) = db.session.scalars(sa.select(Notification)).all()
     assert note.client_id == shop.id and note.kind == "template_status"
-    assert note.user_id == shop.admin.id
+    # one notification for the event, addressed to the client's admins (read per admin)
+    assert note.user_id is None and note.audience == Audience.ADMINS
+    assert sorted(recipients(note)) == sorted([shop.admin.id, second_admin.id])
+    assert is_visible(note, shop.admin.id) and is_visible(note, second_admin.id)
+    assert not is_visible(note, agent.id)
+    mark_read(shop.id, shop.admin.id, note.id)
+    assert unread_count(shop.id, shop.admin.id) == 0
+    assert unread_count(shop.id, second_admin.id) == 1  # one admin's read is not the other's
     assert "promo_black_friday" in note.text and "Rejeitado" in note.text
-    assert "INCORRECT_CATEGORY" in note.text
+    # Meta's reason explained in words (what to change), never the raw code
+    assert label("rejection", "INCORRECT_CATEGORY").rstrip(".") in note.text
+    assert "INCORRECT_CATEGORY" not in note.text
     assert note.template_id == template.id
     assert changed.calls == [
         {
