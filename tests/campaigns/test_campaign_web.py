@@ -61,20 +61,25 @@ def test_wizard_refusal_is_shown_not_500(setup, login_as):
     assert db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 0
 
 
-def test_member_views_but_cannot_act(setup, login_as, create_member):
+def test_agent_is_refused_every_campaign_page(setup, login_as, create_member):
+    """Campaigns are the client admin's (docs/roles.md): an agent gets 403 on every page,
+    its JSON and its actions; the same URLs open for the admin (so 403 is the role)."""
     member = create_member(setup.tenant, Role.CLIENT_USER)
     lst = make_list(setup.tenant, add_contacts(setup.tenant, 1))
     from clickpro.services.campaigns import service as svc
 
     campaign = svc.save_campaign(setup.tenant.id, {"name": "X", "template_id": setup.template.id,
                                                    "list_ids": [lst.id], "variables": {"body": ["a", "b"]}})  # fmt: skip
+    pages = ("/campaigns", f"/campaigns/{campaign.id}", f"/campaigns/{campaign.id}/progress.json",
+             f"/campaigns/{campaign.id}/export.csv", "/campaigns/new")  # fmt: skip
     web = login_as(member, setup.tenant)
-    assert web.get("/campaigns").status_code == 200
-    assert web.get(f"/campaigns/{campaign.id}").status_code == 200
-    assert web.get(f"/campaigns/{campaign.id}/progress.json").status_code == 200
-    assert web.get("/campaigns/new").status_code == 403
+    for url in pages:
+        assert web.get(url).status_code == 403, url
     assert web.post(f"/campaigns/{campaign.id}/start").status_code == 403
     assert db.session.get(Campaign, campaign.id).status == "DRAFT"
+    web = login_as(setup.tenant.admin, setup.tenant)
+    for url in pages:
+        assert web.get(url).status_code == 200, url
 
 
 def test_other_clients_campaign_is_404(setup, login_as, create_client):

@@ -309,6 +309,8 @@ def generic_row(model: type, w: World):
 
 def _filler(column: sa.Column):
     kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):  # UTCDateTime and friends: their base type
+        kind = kind.impl_instance
     if isinstance(kind, sa.String):
         length = getattr(kind, "length", None) or 200
         return f"{MARKER}-{column.name}"[:length]
@@ -322,6 +324,10 @@ def _filler(column: sa.Column):
         from clickpro.models.base import utcnow
 
         return utcnow()
+    if isinstance(kind, sa.Date):
+        from clickpro.models.base import utcnow
+
+        return utcnow().date()
     return None
 
 

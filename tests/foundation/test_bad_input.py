@@ -74,8 +74,13 @@ def test_json_error_answers_for_json_clients(admin_http):
     assert response.json["error"]["code"] == "not_found"
 
 
-def test_unhandled_error_renders_the_500_page(make_app, create_client):
+def test_unhandled_error_renders_the_500_page(make_app, create_client, monkeypatch):
+    from clickpro.permissions import ENDPOINTS, Capability
+
     app = make_app(PROPAGATE_EXCEPTIONS=False)
+    # A route of the panel like any other: in the role matrix (an unlisted endpoint is
+    # refused with 403 before its view runs, and the error would never happen).
+    monkeypatch.setitem(ENDPOINTS, "boom", Capability.DASHBOARD)
 
     @app.route("/_boom")
     def boom():

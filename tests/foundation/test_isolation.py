@@ -66,7 +66,8 @@ SPECIAL_ARGUMENTS = {
 
 
 def _all_a_ids(w: World) -> list[int]:
-    ids = {row.id for row in w.rows.values()}
+    # Rows keyed by something else (e.g. a campaign's cost estimate) have no ``id``.
+    ids = {row.id for row in w.rows.values() if getattr(row, "id", None) is not None}
     return sorted(ids | {w.a.id, w.a_admin.id, w.a_agent.id})
 
 
@@ -202,9 +203,15 @@ def test_every_page_without_arguments_hides_a(app, world, as_b_admin):
     assert snapshot_of_a(world) == before
 
 
-def test_the_walk_catches_a_leaky_route(app, world, as_b_admin):
+def test_the_walk_catches_a_leaky_route(app, world, as_b_admin, monkeypatch):
     """Self-check: a route that serves any contact by id, or lists all, is caught."""
     from clickpro.models import Contact
+    from clickpro.permissions import ENDPOINTS, Capability
+
+    # In the role matrix like a real contacts page (B's admin may open it), so only the
+    # missing tenant scoping can let A's row through.
+    monkeypatch.setitem(ENDPOINTS, "leaky", Capability.CONTACTS_VIEW)
+    monkeypatch.setitem(ENDPOINTS, "leaky_list", Capability.CONTACTS_VIEW)
 
     @app.route("/leaky/<int:thing_id>")
     def leaky(thing_id):
@@ -264,9 +271,12 @@ def test_api_walk_with_b_token_is_always_refused(app, world, as_b_token):
     assert requests >= 30
 
 
-def test_api_walk_catches_a_leaky_api_route(app, world, as_b_token):
+def test_api_walk_catches_a_leaky_api_route(app, world, as_b_token, monkeypatch):
     """Self-check of the token pass: an API route that ignores the token's client leaks."""
     from clickpro.models import Contact
+    from clickpro.permissions import ENDPOINTS, Access
+
+    monkeypatch.setitem(ENDPOINTS, "leaky_api", Access.API_TOKEN)  # like every /api/v1 route
 
     @app.route("/api/v1/leaky/<int:contact_id>")
     def leaky_api(contact_id):
