@@ -285,3 +285,65 @@ def test_api_walk_catches_a_leaky_api_route(app, world, as_b_token, monkeypatch)
 
     findings, _ = walk_with_a_ids(app, world, as_b_token, prefix="/api/")
     assert any("/api/v1/leaky/" in f and "SEGREDO-A" in f for f in findings)
+
+
+# ------------------------------------------------- this round's POST routes without ids
+
+# POST rules with no URL argument that take ids in their body (the walks above only GET
+# the rules without arguments): costs, the audit's two-factor policy, the account page,
+# two-factor setup. Names, so that a renamed route fails here instead of going unwalked.
+BODY_ID_ENDPOINTS = (
+    "costs.estimate_json",
+    "costs.ai_budget",
+    "costs.marketing_api_setting",
+    "audit.two_factor_policy",
+    "account.set_name",
+    "account.set_password",
+    "two_factor.enable",
+    "two_factor.disable",
+    "two_factor.regenerate",
+)
+
+
+def _a_ids_body(w: World) -> dict:
+    body: dict = {name: w.rows[key].id for name, key in ARGUMENT_ROWS.items()}
+    body.update({"client_id": w.a.id, "user_id": w.a_admin.id, "card_id": w.a.id})
+    body.update({"list_ids": [w.rows["contact_list"].id]})
+    body["exclude_list_ids"] = body["list_ids"]
+    return body
+
+
+def test_post_routes_without_arguments_ignore_a_ids_in_the_body(app, world, as_b_admin):
+    rules = {r.endpoint: r for r in walked_rules(app)}
+    assert set(BODY_ID_ENDPOINTS) <= set(rules), set(BODY_ID_ENDPOINTS) - set(rules)
+    body = _a_ids_body(world)
+    form = {k: (v[0] if isinstance(v, list) else v) for k, v in body.items()}
+    before = snapshot_of_a(world)
+    findings: list[str] = []
+    for endpoint in BODY_ID_ENDPOINTS:
+        url = rules[endpoint].rule
+        for kind, kwargs in (("form", {"data": form}), ("json", {"json": body})):
+            try:
+                response = as_b_admin.post(url, **kwargs)
+            except Exception as exc:  # TESTING propagates errors: a 500 in production
+                findings.append(f"POST {url} ({kind}) -> {type(exc).__name__}: {exc}"[:200])
+                continue
+            finally:
+                db.session.rollback()
+            if response.status_code >= 500:
+                findings.append(f"POST {url} ({kind}) -> {response.status_code}")
+            findings.extend(f"POST {url} ({kind}) shows A's {m!r}" for m in _leaks(response, world))
+    assert not findings, _report(findings)
+    assert snapshot_of_a(world) == before, "client B's requests changed client A's rows"
+    # The cost estimate of A's template and list, asked by B: neither is found, so there is
+    # nothing to price (an empty text; a found audience says at least "no rate card").
+    estimate = as_b_admin.post("/costs/estimate.json", json=body).get_json()
+    assert estimate == {"text": "", "amount": None}
+
+
+def test_the_estimate_control_a_admin_gets_a_text_for_the_same_body(app, world, login_as):
+    """Control: A's own admin, same body, is answered about A's audience (non-empty text),
+    so B's empty answer above is the tenancy check, not a route that never answers."""
+    http = login_as(world.a_admin, world.a)
+    estimate = http.post("/costs/estimate.json", json=_a_ids_body(world)).get_json()
+    assert estimate["text"] != ""
