@@ -52,7 +52,8 @@ def test_rejection_updates_template_notifies_admins_and_signals(
     assert sorted(recipients(note)) == sorted([shop.admin.id, second_admin.id])
     assert is_visible(note, shop.admin.id) and is_visible(note, second_admin.id)
     assert not is_visible(note, agent.id)
-    mark_read(shop.id, shop.admin.id, note.id)
+    assert mark_read(shop.id, shop.admin.id, note.id) == 1
+    assert mark_read(shop.id, shop.admin.id, note.id) == 0  # already read: nothing marked
     assert unread_count(shop.id, shop.admin.id) == 0
     assert unread_count(shop.id, second_admin.id) == 1  # one admin's read is not the other's
     assert "promo_black_friday" in note.text and "Rejeitado" in note.text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.events import notification_created, send_safely
-from clickpro.extensions import db, rowcount
+from clickpro.extensions import db
 from clickpro.models import Audience, ClientMember, Notification, NotificationRead, Role
 from clickpro.models.base import utcnow
 from clickpro.services.webhook.sql import insert_ignoring
@@ -172,9 +172,12 @@ def mark_read(client_id: int, user_id: int, notification_id: int | None = None) 
     )
     if notification_id is not None:
         unread = unread.where(Notification.id == notification_id)
-    stmt = insert_ignoring(NotificationRead.__table__, "notification_id", "user_id").from_select(
-        ["notification_id", "user_id", "read_at"], unread
+    stmt = (
+        insert_ignoring(NotificationRead.__table__, "notification_id", "user_id")
+        .from_select(["notification_id", "user_id", "read_at"], unread)
+        .returning(NotificationRead.__table__.c.notification_id)
     )
-    result = db.session.execute(stmt)
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT … SELECT … ON CONFLICT.
+    marked = len(db.session.execute(stmt).all())
     db.session.commit()
-    return rowcount(result) or 0
+    return marked
