@@ -47,6 +47,8 @@ function main() {
     renderRetries(data);
     const tbody = document.getElementById("failures");
     tbody.replaceChildren();
+    // the table only when there is a failure to explain (an empty header reads as a bug)
+    document.getElementById("failures-block").classList.toggle("d-none", data.failures.length === 0);
     data.failures.forEach(function (f) {
       const tr = document.createElement("tr");
       [f.code === null ? "—" : f.code, metaError(f.code, f.title), formatNumber(f.count)].forEach(function (v) {
