@@ -15,36 +15,15 @@ cap is about memory and fairness, not about starving HTTP requests.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
 import threading
 from collections import Counter
 
 from flask import Flask
 
+from clickpro.forwarding import client_address, trusted_proxies
+
 log = logging.getLogger(__name__)
-
-
-def _trusted_proxies() -> list[str]:
-    """gunicorn's ``FORWARDED_ALLOW_IPS`` (the reverse proxies whose headers we believe)."""
-    raw = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-    return [p.strip() for p in raw.split(",") if p.strip()]
-
-
-def client_address(environ: dict, trusted: list[str] | None = None) -> str:
-    """The peer address, or the last ``X-Forwarded-For`` hop when the peer is a trusted
-    proxy (the hop the proxy itself added: earlier ones are the client's to forge)."""
-    peer = environ.get("REMOTE_ADDR") or "?"
-    trusted = _trusted_proxies() if trusted is None else trusted
-    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-    if forwarded and ("*" in trusted or peer in trusted):
-        hop = forwarded.split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(hop))
-        except ValueError:
-            return peer
-    return peer
 
 
 class ConnectionGuard:
@@ -52,7 +31,7 @@ class ConnectionGuard:
 
     def __init__(self, app: Flask, eio) -> None:
         self.app = app
-        self.trusted = _trusted_proxies()
+        self.trusted = trusted_proxies()
         self._open: Counter[str] = Counter()
         self._address_of: dict[str, str] = {}
         self._lock = threading.Lock()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from live_helpers import PASSWORD, ServerThread, login
 
-from clickpro.socket_guard import client_address
+from clickpro.forwarding import client_address
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))

@@ -31,8 +31,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerMinute
 
+from clickpro.forwarding import client_address
 from clickpro.services.accounts.service import normalize_email
-from clickpro.socket_guard import client_address
 
 log = logging.getLogger(__name__)
 _KEY = "clickpro.login_limiter"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +10,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 
 from clickpro.extensions import db
+from clickpro.forwarding import UNKNOWN_PEER, client_address
 from clickpro.models import ApiToken, AuditEntry, ClientMember, User
 from clickpro.models.audit import SYSTEM_ACTOR
 from clickpro.tenancy import get_current_client
@@ -112,20 +111,9 @@ def _fill_context(entry: AuditEntry, client_id: int | None, actor: User | None) 
 
 
 def visitor_address(environ: dict) -> str | None:
-    """The visitor's address as the login throttle and the socket cap read it
-    (``clickpro.socket_guard.client_address``, not imported: it would close a cycle
-    through the web layer): the last ``X-Forwarded-For`` hop when the peer is a proxy
-    named by ``FORWARDED_ALLOW_IPS`` (earlier hops are the client's to forge), else the peer.
-    """
-    peer = environ.get("REMOTE_ADDR") or None
-    trusted = [p.strip() for p in os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")]
-    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-    if forwarded and ("*" in trusted or peer in trusted):
-        try:
-            return str(ipaddress.ip_address(forwarded.split(",")[-1].strip()))
-        except ValueError:
-            return peer
-    return peer[:45] if peer else None
+    """The visitor's address as the login throttle and the socket cap read it."""
+    address = client_address(environ)
+    return None if address == UNKNOWN_PEER else address[:45]
 
 
 def _target(target: Target) -> tuple[str | None, str | None]:
