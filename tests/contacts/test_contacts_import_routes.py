@@ -6,6 +6,7 @@ import csv
 import io
 
 import sqlalchemy as sa
+from contacts_helpers import kill_writer_on_batch
 
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactImport
@@ -117,23 +118,14 @@ def test_anonymous_is_sent_to_login(client):
 def test_failed_import_is_resumed_from_the_page(client, create_client, login_as, monkeypatch, app):
     import pytest
 
-    from clickpro.services.contacts.imports import service, writer
+    from clickpro.services.contacts.imports import service
 
     tenant = create_client()
     login_as(tenant.admin, tenant)
     app.config["IMPORT_BATCH_SIZE"] = 2
     mapping_url = _upload(client, EXCEL_BR).headers["Location"]
     imp = db.session.scalar(sa.select(ContactImport))
-    original = writer.BatchWriter.write
-    calls = {"n": 0}
-
-    def flaky(self, batch, counters):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker killed")
-        return original(self, batch, counters)
-
-    monkeypatch.setattr(writer.BatchWriter, "write", flaky)
+    kill_writer_on_batch(monkeypatch, 2)
     client.post(mapping_url, data={"phone": "1", "name": "0"})  # the job fails inside RQ
     progress = client.get(f"/contacts/imports/{imp.id}/progress.json").get_json()
     assert progress["status"] == "failed" and progress["rows"] == 2 and progress["error"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from contacts_helpers import rejected_report
+from contacts_helpers import kill_writer_on_batch, rejected_report
 
 from clickpro.extensions import db
 from clickpro.models import Client, Contact, ContactImport, ContactListMember
-from clickpro.services.contacts.imports import service, writer
+from clickpro.services.contacts.imports import service
 from clickpro.services.contacts.imports.service import ContactImportError
 
 
@@ -187,16 +187,7 @@ def test_interrupted_import_resumes_without_duplicates(
     rows[5][1] = "bad"  # one rejection in the first batch
     rows.append(["Repete", rows[20][1]])  # a repeat in a later batch
     path = write_csv(rows)
-    original = writer.BatchWriter.write
-    calls = {"n": 0}
-
-    def flaky(self, batch, counters):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("worker killed")
-        return original(self, batch, counters)
-
-    monkeypatch.setattr(writer.BatchWriter, "write", flaky)
+    kill_writer_on_batch(monkeypatch, 3)
     imp = service.create_import(tenant.id, None, stream_or_path=path, filename="a.csv")
     _, _, _, suggested = service.preview_import(imp.id)
     service.set_mapping(imp.id, suggested)

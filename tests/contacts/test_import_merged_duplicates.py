@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from contacts_helpers import rejected_report
+from contacts_helpers import kill_writer_on_batch, rejected_report
 
 from clickpro.extensions import db
 from clickpro.models import ContactImport, ContactImportRejection
@@ -52,20 +52,11 @@ def test_first_row_wins_and_the_others_are_reported(
 def test_resumed_import_still_knows_the_numbers_before_the_checkpoint(
     create_client, write_csv, run_file, contacts_of, monkeypatch
 ):
-    from clickpro.services.contacts.imports import service, writer
+    from clickpro.services.contacts.imports import service
 
     tenant = create_client()
     path = write_csv(ROWS)
-    original = writer.BatchWriter.write
-    calls = {"n": 0}
-
-    def flaky(self, batch, counters):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker killed")
-        return original(self, batch, counters)
-
-    monkeypatch.setattr(writer.BatchWriter, "write", flaky)
+    kill_writer_on_batch(monkeypatch, 2)
     imp = service.create_import(tenant.id, None, stream_or_path=path, filename="a.csv")
     _, _, _, suggested = service.preview_import(imp.id)
     service.set_mapping(imp.id, suggested)
