@@ -35,7 +35,9 @@ from clickpro.models.costs import (
     RateCard,
     RateCardRate,
 )
+from clickpro.models.conversations import Conversation, ConversationStatus
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
+from clickpro.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from clickpro.models.inbox import ContactLabel, Label, QuickReply
 from clickpro.models.messaging import (
     Author,
@@ -58,6 +60,11 @@ __all__ = [
     "AuditEntry",
     "Author",
     "Campaign",
+    "ContactIdentity",
+    "ContactMerge",
+    "Conversation",
+    "ConversationStatus",
+    "IdentityKind",
     "CampaignCostEstimate",
     "CampaignList",
     "CampaignStatus",

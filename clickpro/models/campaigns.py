@@ -27,6 +27,10 @@ class Campaign(TenantMixin, TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    # The number the campaign sends from (None on old rows: the client's first number).
+    number_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("whatsapp_credentials.id", ondelete="SET NULL"), index=True
+    )
     template_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("templates.id", ondelete="SET NULL")
     )

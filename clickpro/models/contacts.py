@@ -1,7 +1,7 @@
-"""Contacts (one per phone per client), lists, opt-outs and spreadsheet imports.
+"""Contacts (one per phone or BSUID per client), lists, opt-outs and spreadsheet imports.
 
-A contact is also the conversation: the inbox groups messages by contact, so the
-conversation's state (last message, unread count, assignee, resolved) lives here.
+A contact is a person; the inbox state lives on its conversations (one per number, see
+``clickpro.models.conversations``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class Contact(TenantMixin, TimestampMixin, Model):
     __tablename__ = "contacts"
     __table_args__ = (
         sa.UniqueConstraint("client_id", "phone_e164"),
+        sa.UniqueConstraint("client_id", "bsuid"),
+        sa.Index("ix_contacts_client_username", "client_id", "username"),
         sa.Index("ix_contacts_client_last_message", "client_id", "last_message_at"),
         # Inbox search by name or number (pg_trgm; SQLite falls back to a LIKE scan).
         sa.Index(
@@ -43,7 +45,13 @@ class Contact(TenantMixin, TimestampMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone_e164: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    # A WhatsApp username user may reach us with no phone number: then only ``bsuid``.
+    phone_e164: Mapped[str | None] = mapped_column(sa.String(20))
+    # Business-scoped user id (e.g. BR.1502576394655843): the latest one seen; every one
+    # with its portfolio scope is in contact_identities.
+    bsuid: Mapped[str | None] = mapped_column(sa.String(64))
+    parent_bsuid: Mapped[str | None] = mapped_column(sa.String(64))
+    username: Mapped[str | None] = mapped_column(sa.String(64))
     wa_id: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     attributes: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
@@ -90,10 +98,15 @@ class OptOutSource(StrEnum):
 
 class OptOut(TenantMixin, TimestampMixin, Model):
     __tablename__ = "opt_outs"
-    __table_args__ = (sa.UniqueConstraint("client_id", "phone_e164"),)
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "phone_e164"),
+        sa.UniqueConstraint("client_id", "bsuid"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone_e164: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    # An opt-out is by phone, by BSUID (a username user who wrote "SAIR"), or both.
+    phone_e164: Mapped[str | None] = mapped_column(sa.String(20))
+    bsuid: Mapped[str | None] = mapped_column(sa.String(64))
     source: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=OptOutSource.MANUAL)
     reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
 

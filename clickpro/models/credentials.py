@@ -18,10 +18,22 @@ class CredentialStatus(StrEnum):
 
 
 class WhatsAppCredential(TenantMixin, TimestampMixin, Model):
+    """One WhatsApp number of a client (a client may have several).
+
+    The client's first number is the one with the lowest id among those not archived.
+    """
+
     __tablename__ = "whatsapp_credentials"
-    __table_args__ = (sa.UniqueConstraint("client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The client's own name for the number ("Vendas", "Suporte", "Loja Centro").
+    display_name: Mapped[str] = mapped_column(
+        sa.String(120), nullable=False, default="", server_default=""
+    )
+    # A removed number: its secrets are wiped and it is no longer routed, its history stays.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Per-number assistant settings over the client's OpenAI settings (None: the default).
+    ai_settings: Mapped[dict | None] = mapped_column(JSONType)
     access_token_enc: Mapped[str] = mapped_column(sa.Text, nullable=False)
     token_last4: Mapped[str] = mapped_column(sa.String(4), nullable=False, default="")
     waba_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)

@@ -84,6 +84,13 @@ class Message(TenantMixin, TimestampMixin, Model):
     contact_id: Mapped[int] = mapped_column(
         sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
     )
+    conversation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    # The client's number the message went out from / arrived to.
+    number_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("whatsapp_credentials.id", ondelete="SET NULL"), index=True
+    )
     campaign_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("campaigns.id", ondelete="CASCADE")
     )
@@ -161,6 +168,8 @@ class WebhookEvent(Model):
     signed_by: Mapped[str | None] = mapped_column(sa.String(64))
     # Changes of the body dropped because they name another app's number or WABA.
     dropped: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
+    # Messages in the body with neither a phone nor a BSUID: kept here, counted, shown.
+    malformed: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
     # Dead letter: set when the last attempt failed; left for the super admin.
     dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

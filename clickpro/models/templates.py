@@ -27,9 +27,12 @@ class TemplateStatus(StrEnum):
 
 class Template(TenantMixin, TimestampMixin, Model):
     __tablename__ = "templates"
-    __table_args__ = (sa.UniqueConstraint("client_id", "name", "language"),)
+    __table_args__ = (sa.UniqueConstraint("client_id", "waba_id", "name", "language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Templates belong to a WhatsApp Business Account; a client with numbers on two
+    # WABAs has two template lists.
+    waba_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="", server_default="")
     name: Mapped[str] = mapped_column(sa.String(512), nullable=False)
     language: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="pt_BR")
     category: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="MARKETING")
