@@ -29,13 +29,13 @@ from clickpro.models.contacts import (
     OptOut,
     OptOutSource,
 )
+from clickpro.models.conversations import Conversation, ConversationStatus
 from clickpro.models.costs import (
     CampaignCostEstimate,
     MarketingMessagesNumber,
     RateCard,
     RateCardRate,
 )
-from clickpro.models.conversations import Conversation, ConversationStatus
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
 from clickpro.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from clickpro.models.inbox import ContactLabel, Label, QuickReply

@@ -32,7 +32,9 @@ class Template(TenantMixin, TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Templates belong to a WhatsApp Business Account; a client with numbers on two
     # WABAs has two template lists.
-    waba_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="", server_default="")
+    waba_id: Mapped[str] = mapped_column(
+        sa.String(64), nullable=False, default="", server_default=""
+    )
     name: Mapped[str] = mapped_column(sa.String(512), nullable=False)
     language: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="pt_BR")
     category: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="MARKETING")

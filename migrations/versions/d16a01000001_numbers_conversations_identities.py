@@ -89,9 +89,7 @@ def upgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_conversations_client_id"), ["client_id"])
         batch_op.create_index(batch_op.f("ix_conversations_contact_id"), ["contact_id"])
-        batch_op.create_index(
-            batch_op.f("ix_conversations_assigned_user_id"), ["assigned_user_id"]
-        )
+        batch_op.create_index(batch_op.f("ix_conversations_assigned_user_id"), ["assigned_user_id"])
         batch_op.create_index(
             "ix_conversations_client_last_message", ["client_id", "last_message_at"]
         )
@@ -133,9 +131,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact_merges", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_merges_client_id"), ["client_id"])
-        batch_op.create_index(
-            batch_op.f("ix_contact_merges_kept_contact_id"), ["kept_contact_id"]
-        )
+        batch_op.create_index(batch_op.f("ix_contact_merges_kept_contact_id"), ["kept_contact_id"])
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("conversation_id", sa.Integer(), nullable=True))
