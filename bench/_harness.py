@@ -191,3 +191,99 @@ def wait_ready(port: int, timeout: float = 60) -> None:
             pass
         time.sleep(0.3)
     raise SystemExit("server did not start")
+
+
+# --------------------------------------------------------------------------- CPU per process
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+CPU_PARTS = ("web", "worker", "postgres", "redis")
+
+
+def _proc_stat(pid: int) -> tuple[int, float, float] | None:
+    """(parent pid, own CPU s, CPU s of reaped children) of a process, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    own = (int(fields[11]) + int(fields[12])) / _CLK_TCK
+    reaped = (int(fields[13]) + int(fields[14])) / _CLK_TCK
+    return int(fields[1]), own, reaped
+
+
+def _proc_cmdline(pid: int) -> str:
+    try:
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except OSError:
+        return ""
+
+
+class CpuMeter:
+    """CPU seconds of each part of a bench: its own process trees, PostgreSQL and Redis.
+
+    ``roots`` names process trees (``{"web": gunicorn.pid, "worker": worker.pid}``; a
+    ``Popen`` is accepted too): a tree counts the root, its live descendants and the
+    children they already reaped (so forked work horses are not lost). ``postgres`` sums
+    the postmaster's children whose title names ``db_name`` (the bench database's
+    backends; with ``db_name=None`` every child of the postmaster, background writers
+    included); ``redis`` is the ``redis-server`` process(es) — shared with anything else
+    using that server, so run benches on a quiet machine. ``loadgen`` is this process.
+
+    Use::
+
+        meter = CpuMeter({"web": web.pid, "worker": worker.pid}, db_name=DB_NAME)
+        before = meter.snapshot()
+        ...                                   # the measured work
+        per = meter.ms_per_unit(before, meter.snapshot(), units=acked)
+        report_cpu_ms("ack", per)             # figures cpu_ms_per_ack_web, ..._redis
+
+    Reads /proc only (psutil is not a dependency); Linux only.
+    """
+
+    def __init__(self, roots: dict[str, object], db_name: str | None = None) -> None:
+        self.roots = {name: getattr(p, "pid", p) for name, p in roots.items()}
+        self.db_name = db_name
+
+    def snapshot(self) -> dict[str, float]:
+        """CPU seconds so far of every part (``roots`` names, postgres, redis, loadgen)."""
+        stats: dict[int, tuple[int, float, float]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and (st := _proc_stat(int(entry.name))):
+                stats[int(entry.name)] = st
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+
+        def tree(pid: int) -> float:
+            _, own, reaped = stats.get(pid, (0, 0.0, 0.0))
+            return own + reaped + sum(tree(c) for c in children.get(pid, []))
+
+        out = {name: tree(int(pid)) for name, pid in self.roots.items()}  # type: ignore[call-overload]
+        postmasters = [
+            pid
+            for pid, (ppid, _, _) in stats.items()
+            if _proc_cmdline(pid).split(" ", 1)[0].endswith("postgres")
+            and not _proc_cmdline(ppid).split(" ", 1)[0].endswith("postgres")
+        ]
+        backends = [c for pm in postmasters for c in children.get(pm, [])]
+        if self.db_name:
+            backends = [b for b in backends if f" {self.db_name} " in _proc_cmdline(b)]
+        out["postgres"] = sum(stats[b][1] for b in backends if b in stats)
+        out["redis"] = sum(
+            own for pid, (_, own, _) in stats.items()
+            if _proc_cmdline(pid).startswith("redis-server")
+        )  # fmt: skip
+        out["loadgen"] = time.process_time()
+        return out
+
+    @staticmethod
+    def ms_per_unit(before: dict[str, float], after: dict[str, float], units: int) -> dict:
+        """CPU milliseconds per unit of each part between two snapshots."""
+        return {k: (after[k] - before[k]) * 1000 / max(units, 1) for k in before if k in after}
+
+
+def report_cpu_ms(unit: str, per: dict[str, float], parts: tuple[str, ...] = CPU_PARTS) -> None:
+    """Print ``cpu_ms_per_<unit>_<part>`` for each part (web, worker, postgres, redis)."""
+    for part in parts:
+        if part in per:
+            figure(f"cpu_ms_per_{unit}_{part}", round(per[part], 3))
