@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
 from flask import Flask, abort, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -18,6 +17,7 @@ from clickpro.i18n import current_zone_name, zone_label
 from clickpro.js_catalog import js_catalog
 from clickpro.labels import label, meta_error
 from clickpro.models import User
+from clickpro.services.contacts.display import contact_label, format_phone
 from clickpro.sessions import init_sessions
 
 SECURITY_HEADERS = {
@@ -99,6 +99,7 @@ def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     app.add_template_filter(format_phone, "phone")
+    app.add_template_filter(contact_label, "contact_label")
     app.add_template_filter(meta_error, "meta_error")
     app.add_template_global(label, "label")
     app.add_template_global(meta_error, "meta_error")
@@ -141,21 +142,6 @@ def _forms_read_json_as_text() -> None:
 
     wrap_formdata.clickpro_text_json = True  # type: ignore[attr-defined]
     FlaskForm.Meta.wrap_formdata = wrap_formdata
-
-
-def format_phone(value: object) -> str:
-    """An E.164 number as people read it: "+55 11 95555-0001", "+55 11 3333-4444",
-    "+1 202-555-0123". Whatever cannot be parsed is shown unchanged."""
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return ""
-    try:
-        number = phonenumbers.parse(text if text.startswith("+") else "+" + text, None)
-    except phonenumbers.NumberParseException:
-        return text
-    if not phonenumbers.is_possible_number(number):
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _refuse_nul_bytes() -> None:
