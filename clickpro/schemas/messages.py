@@ -28,6 +28,12 @@ class Location(BaseModel):
 class MessageOut(BaseModel):
     id: int
     contact_id: int
+    conversation_id: int | None = Field(
+        default=None, description="Its conversation (null on some campaign rows)."
+    )
+    number_id: int | None = Field(
+        default=None, description="The client's WhatsApp number it went out from / came to."
+    )
     phone: str | None = Field(description="The contact's number (E.164).")
     campaign_id: int | None
     template_id: int | None
@@ -116,6 +122,8 @@ def _shape(
     return MessageOut(
         id=m.id,
         contact_id=m.contact_id,
+        conversation_id=m.conversation_id,
+        number_id=m.number_id,
         phone=phone or None,
         campaign_id=m.campaign_id,
         template_id=m.template_id,
