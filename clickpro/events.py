@@ -49,7 +49,8 @@ contact_opted_in = _signals.signal(
 conversation_updated = _signals.signal(
     "conversation-updated",
     doc="A conversation's state changed (assignee, AI pause, read, resolved). "
-    "kwargs: client_id, contact_id.",
+    "kwargs: client_id, conversation_id (the one that changed) and/or contact_id "
+    "(contact_id alone: every conversation of the contact is refreshed).",
 )
 campaign_progress = _signals.signal(
     "campaign-progress",
