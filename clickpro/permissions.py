@@ -118,6 +118,7 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "notifications.read_one": C.NOTIFICATIONS,
     "notifications.read_all": C.NOTIFICATIONS,
     "inbox.index": C.INBOX,
+    "inbox.conversation_page": C.INBOX,
     "inbox.conversations": C.INBOX,
     "inbox.conversation": C.INBOX,
     "inbox.messages": C.INBOX,
