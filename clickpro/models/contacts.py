@@ -49,8 +49,8 @@ class Contact(TenantMixin, TimestampMixin, Model):
     phone_e164: Mapped[str | None] = mapped_column(sa.String(20))
     # Business-scoped user id (e.g. BR.1502576394655843): the latest one seen; every one
     # with its portfolio scope is in contact_identities.
-    bsuid: Mapped[str | None] = mapped_column(sa.String(64))
-    parent_bsuid: Mapped[str | None] = mapped_column(sa.String(64))
+    bsuid: Mapped[str | None] = mapped_column(sa.String(140))
+    parent_bsuid: Mapped[str | None] = mapped_column(sa.String(140))
     username: Mapped[str | None] = mapped_column(sa.String(64))
     wa_id: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
@@ -106,7 +106,7 @@ class OptOut(TenantMixin, TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # An opt-out is by phone, by BSUID (a username user who wrote "SAIR"), or both.
     phone_e164: Mapped[str | None] = mapped_column(sa.String(20))
-    bsuid: Mapped[str | None] = mapped_column(sa.String(64))
+    bsuid: Mapped[str | None] = mapped_column(sa.String(140))
     source: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=OptOutSource.MANUAL)
     reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
 

@@ -33,7 +33,7 @@ class ContactIdentity(TenantMixin, Model):
     kind: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=IdentityKind.BSUID)
     # The portfolio scope: the WABA of the number the identity was seen on.
     waba_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
-    value: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    value: Mapped[str] = mapped_column(sa.String(140), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # Set when Meta announced a new BSUID for this user: the identity moved away.
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
