@@ -36,8 +36,10 @@ import redis
 import sqlalchemy as sa
 from flask import current_app
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db, redis_connection
 from clickpro.integrations.meta import GraphClient, GraphError
+from clickpro.integrations.meta.messages import Recipient
 from clickpro.integrations.ratelimit import RateLimiter
 from clickpro.jobs import QUEUE_CAMPAIGNS, enqueue
 from clickpro.models import Campaign, CampaignStatus, Contact, Message, MessageStatus, Template
@@ -57,6 +59,7 @@ from clickpro.services.campaigns.schedule import in_window
 from clickpro.services.campaigns.vars import send_components
 from clickpro.services.costs.marketing_api import uses_marketing_api
 from clickpro.services.credentials import NoCredentials, whatsapp_for
+from clickpro.services.messaging.addressing import check_template_allowed, recipient_of
 
 log = logging.getLogger(__name__)
 S = CampaignStatus
@@ -70,8 +73,8 @@ COOLDOWN_130429_S = 0.25
 @dataclass
 class SendJob:
     id: int
-    to: str
-    phone: str
+    to: Recipient  # phone in "to", else BSUID in "recipient" (messaging.addressing)
+    phone: str | None
     attempts: int
     components: list
     body: str
@@ -166,6 +169,7 @@ class Dispatcher:
         self.template_id = template.id
         self.template_name = template.name
         self.template_language = template.language
+        self.template_category = template.category  # authentication: never to a BSUID
         # Marketing template on a number onboarded to the Marketing Messages API (h6).
         self.marketing_api = uses_marketing_api(credential.id, template.category)
         self.template_components = list(template.components or [])
@@ -250,7 +254,8 @@ class Dispatcher:
         contacts = {
             c.id: c
             for c in db.session.execute(
-                sa.select(Contact.id, Contact.phone_e164, Contact.wa_id, Contact.name, Contact.attributes)
+                sa.select(Contact.id, Contact.phone_e164, Contact.wa_id, Contact.bsuid,
+                          Contact.name, Contact.attributes)
                 .where(Contact.id.in_([r.contact_id for r in rows]))
             )
         }  # fmt: skip
@@ -269,7 +274,12 @@ class Dispatcher:
             except ValueError as exc:
                 self.results.put(Outcome(row.id, "skipped", error_title=str(exc)[:480]))
                 continue
-            to = contact.wa_id or contact.phone_e164.lstrip("+")
+            try:
+                to = recipient_of(contact)
+                check_template_allowed(self.template_category, to)
+            except ServiceError as exc:  # no address, or an OTP template to a BSUID
+                self.results.put(Outcome(row.id, "skipped", error_title=str(exc)[:480]))
+                continue
             jobs.append(SendJob(row.id, to, contact.phone_e164, row.attempts, components, body))
         return jobs
 

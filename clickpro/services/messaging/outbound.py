@@ -36,8 +36,8 @@ from clickpro.models import (
     WhatsAppCredential,
 )
 from clickpro.models.base import utcnow
-from clickpro.services.contacts.phones import e164_to_wa
 from clickpro.services.credentials import mark_whatsapp_invalid, whatsapp_for
+from clickpro.services.messaging.addressing import check_template_allowed, recipient_of
 from clickpro.services.messaging.delivery import apply_pending_statuses
 from clickpro.services.templates.rules import build_send_components, render_text
 from clickpro.tenancy import get_owned
@@ -100,9 +100,9 @@ def window_open(contact: Contact, now: datetime | None = None) -> bool:
     return last is not None and (now or utcnow()) - last < WINDOW
 
 
-def recipient(contact: Contact) -> str:
-    """What Meta expects in ``to``: its own ``wa_id`` when known (Brazil: maybe 8 digits)."""
-    return contact.wa_id or e164_to_wa(contact.phone_e164)
+def recipient(contact: Contact) -> dict[str, str]:
+    """The payload's address: ``to`` (phone) or ``recipient`` (BSUID); see addressing."""
+    return recipient_of(contact).fields()
 
 
 # --------------------------------------------------------------------------- public API
@@ -128,7 +128,7 @@ def send_text(
         raise WindowClosed()
     credential, graph = whatsapp_for(client_id)
     payload: dict = {
-        "to": recipient(contact),
+        **recipient(contact),
         "type": "text",
         "text": {"body": body, "preview_url": "http" in body},
     }
@@ -159,6 +159,7 @@ def send_template(
                 status=label("template", template.status),
             )
         )
+    check_template_allowed(template.category, recipient_of(contact))
     try:
         components = build_send_components(template.components, values or {})
     except ValueError as exc:
@@ -168,7 +169,7 @@ def send_template(
     template_obj: dict = {"name": template.name, "language": {"code": template.language}}
     if components:
         template_obj["components"] = components
-    payload = {"to": recipient(contact), "type": "template", "template": template_obj}
+    payload = {**recipient(contact), "type": "template", "template": template_obj}
     message = _store(contact, author, agent_id, "template", rendered["body"],
                      {**payload, "rendered": rendered}, template_id=template.id)  # fmt: skip
     return _deliver(message, contact, _poster(graph, credential, message, payload))
@@ -211,8 +212,8 @@ def send_media(
     media: dict = {"caption": caption} if caption and kind != "audio" else {}
     if kind == "document":
         media["filename"] = filename
-    to = recipient(contact)
-    payload = {"to": to, "type": kind, kind: media}
+    to = recipient_of(contact)
+    payload = {**to.fields(), "type": kind, kind: media}
     message = _store(contact, author, agent_id, kind, caption or filename, payload)
     pnid, mps, callback = (
         credential.phone_number_id,

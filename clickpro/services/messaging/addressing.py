@@ -1,0 +1,84 @@
+"""How a send reaches a contact: its phone in ``to``, else its BSUID in ``recipient``.
+
+Every send path (agent, AI, API, system replies, campaigns) takes its address here, so the
+rule of reference §1 "Sending" lives in one place: a phone when one is known (Meta still
+recommends it), else the BSUID; never a BSUID in ``to``. Templates Meta refuses to a
+BSUID (authentication: one-tap, zero-tap, copy-code; error 131062) are refused before the
+send with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from clickpro.errors import ServiceError
+from clickpro.integrations.meta.messages import BSUID_REFUSED_CATEGORIES, Recipient
+from clickpro.services.contacts.phones import e164_to_wa
+
+__all__ = [
+    "BsuidNotAllowed",
+    "NoAddress",
+    "bsuid_refusal",
+    "check_template_allowed",
+    "recipient_of",
+    "template_refused",
+]
+
+
+class NoAddress(ServiceError):
+    """A contact with neither a phone nor a BSUID cannot be reached."""
+
+    code = "no_address"
+
+    def __init__(self) -> None:
+        super().__init__(_("O contato não tem telefone nem BSUID: não há como enviar."))
+
+
+class BsuidNotAllowed(ServiceError):
+    """A template Meta does not deliver to a BSUID (131062), for a contact with no phone."""
+
+    code = "bsuid_not_allowed"
+    field = "template_id"
+
+    def __init__(self) -> None:
+        super().__init__(bsuid_refusal())
+
+
+def bsuid_refusal() -> str:
+    return _(
+        "Modelos de autenticação (código, toque único ou zero toque) não podem ser enviados "
+        "a um contato sem telefone (só nome de usuário/BSUID): o WhatsApp recusa (131062). "
+        "Cadastre o telefone do contato ou use outro modelo."
+    )
+
+
+def _get(contact: Any, name: str) -> str | None:
+    value = contact.get(name) if isinstance(contact, dict) else getattr(contact, name, None)
+    return str(value).strip() or None if value is not None else None
+
+
+def recipient_of(contact: Any) -> Recipient:
+    """The address of a Contact (or a row/dict with wa_id, phone_e164, bsuid).
+
+    The phone is Meta's own ``wa_id`` when known (Brazil: maybe 8 digits), else the
+    stored E.164 without '+'; with no phone, the BSUID.
+    """
+    phone = _get(contact, "wa_id")
+    if not phone and _get(contact, "phone_e164"):
+        phone = e164_to_wa(str(_get(contact, "phone_e164")))
+    bsuid = _get(contact, "bsuid")
+    if not phone and not bsuid:
+        raise NoAddress()
+    return Recipient(phone=phone or None, bsuid=bsuid)
+
+
+def template_refused(category: str | None, recipient: Recipient) -> bool:
+    return recipient.by_bsuid and str(category or "").upper() in BSUID_REFUSED_CATEGORIES
+
+
+def check_template_allowed(category: str | None, recipient: Recipient) -> None:
+    """Raise :class:`BsuidNotAllowed` when Meta would answer 131062."""
+    if template_refused(category, recipient):
+        raise BsuidNotAllowed()
