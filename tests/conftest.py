@@ -389,10 +389,51 @@ def create_message(app):
         kwargs.setdefault("author", "CONTACT" if kwargs["direction"] == "IN" else "AGENT")
         kwargs.setdefault("status", "RECEIVED" if kwargs["direction"] == "IN" else "SENT")
         kwargs.setdefault("body", "Olá")
+        conversation = kwargs.pop("conversation", None)
+        if conversation is not None:  # a message of that conversation (contact + number)
+            kwargs.setdefault("number_id", conversation.number_id)
+            kwargs.setdefault("conversation_id", conversation.id)
+        elif "number_id" not in kwargs:  # like the app: always the number it used
+            from clickpro.services.conversations import first_number
+
+            number = first_number(tenant.id)
+            kwargs["number_id"] = number.id if number is not None else None
         message = Message(client_id=tenant.id, contact_id=contact.id, **kwargs)
         _db.session.add(message)
         _db.session.commit()
         return message
+
+    return _create
+
+
+@pytest.fixture
+def create_conversation(app, create_whatsapp_credential):
+    """The conversation of ``contact`` on ``number`` with inbox state from ``state``
+    (status, unread_count, last_message_at, last_inbound_at, ai_paused...).
+
+    ``number`` defaults to the client's first number; a client without one gets a VALID
+    credential with a fresh phone number id (not on the sandbox: sends need ``wired``).
+    """
+    from clickpro.services.conversations import first_number, get_or_create_conversation
+
+    def _create(tenant: Client, contact: Contact, number=None, **state):
+        if number is None:
+            number = first_number(tenant.id)
+        if number is None:
+            n = next(_counter)
+            number = create_whatsapp_credential(
+                tenant,
+                {
+                    "access_token": f"token-{n}",
+                    "waba_id": f"8{n:014d}",
+                    "phone_number_id": f"9{n:014d}",
+                },
+            )
+        conversation = get_or_create_conversation(tenant.id, contact.id, number.id)
+        for name, value in state.items():
+            setattr(conversation, name, value)
+        _db.session.commit()
+        return conversation
 
     return _create
 
