@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from clickpro.models.base import (
     JSONType,
@@ -20,6 +20,7 @@ from clickpro.models.base import (
     UTCDateTime,
     utcnow,
 )
+from clickpro.models.conversations import Conversation
 
 
 class Contact(TenantMixin, TimestampMixin, Model):
@@ -65,6 +66,24 @@ class Contact(TenantMixin, TimestampMixin, Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     conversation_status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="OPEN")
+
+    # Read-only summaries of the contact's conversations (one per number), for the contact
+    # list, its filter and exports. Deferred: loaded on access, or with ``undefer`` by a
+    # page that shows them (one query for the page).
+    latest_message_at: Mapped[datetime | None] = column_property(
+        sa.select(sa.func.max(Conversation.last_message_at))
+        .where(Conversation.contact_id == id)
+        .correlate_except(Conversation)
+        .scalar_subquery(),
+        deferred=True,
+    )
+    latest_inbound_at: Mapped[datetime | None] = column_property(
+        sa.select(sa.func.max(Conversation.last_inbound_at))
+        .where(Conversation.contact_id == id)
+        .correlate_except(Conversation)
+        .scalar_subquery(),
+        deferred=True,
+    )
 
 
 class ContactList(TenantMixin, TimestampMixin, Model):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from pydantic import BaseModel
 
-from clickpro.models import Contact
+from clickpro.extensions import db
+from clickpro.models import Contact, Conversation
 from clickpro.schemas.loaders import opted_out_phones
 
 
@@ -22,14 +24,24 @@ class ContactOut(BaseModel):
     updated_at: datetime
 
 
-def _shape(contact: Contact, opted_out: bool) -> ContactOut:
+def _last_inbound(contacts: Sequence[Contact]) -> dict[int, datetime | None]:
+    """Contact id → the customer's last message on any number (one query per page)."""
+    stmt = (
+        sa.select(Conversation.contact_id, sa.func.max(Conversation.last_inbound_at))
+        .where(Conversation.contact_id.in_([c.id for c in contacts]))
+        .group_by(Conversation.contact_id)
+    )
+    return dict(db.session.execute(stmt).tuples().all())
+
+
+def _shape(contact: Contact, opted_out: bool, last_inbound_at: datetime | None) -> ContactOut:
     return ContactOut(
         id=contact.id,
         phone=contact.phone_e164,
         name=contact.name or "",
         attributes={str(k): str(v) for k, v in (contact.attributes or {}).items()},
         opted_out=opted_out,
-        last_inbound_at=contact.last_inbound_at,
+        last_inbound_at=last_inbound_at,
         created_at=contact.created_at,
         updated_at=contact.updated_at,
     )
@@ -43,10 +55,11 @@ def contact_shapes(
         return []
     if opted_out is None:
         opted_out = opted_out_phones(contacts[0].client_id, (c.phone_e164 for c in contacts))
-    return [_shape(c, c.phone_e164 in opted_out) for c in contacts]
+    inbound = _last_inbound(contacts)
+    return [_shape(c, c.phone_e164 in opted_out, inbound.get(c.id)) for c in contacts]
 
 
 def contact_shape(contact: Contact, opted_out: bool | None = None) -> ContactOut:
     if opted_out is None:
         return contact_shapes([contact])[0]
-    return _shape(contact, opted_out)
+    return _shape(contact, opted_out, _last_inbound([contact]).get(contact.id))

@@ -12,6 +12,7 @@ from clickpro.models import (
     Campaign,
     Client,
     Contact,
+    Conversation,
     Message,
     OpenAICredential,
     Template,
@@ -56,7 +57,8 @@ def figures_for(client: Client) -> DashboardFigures:
             Message.created_at >= start_of_today(client),
         ),
         unread_conversations=db.session.scalar(
-            sa.select(count).where(Contact.client_id == cid, Contact.unread_count > 0)
+            # one per contact per number: a customer on two numbers can count twice
+            sa.select(count).where(Conversation.client_id == cid, Conversation.unread_count > 0)
         )
         or 0,
         has_whatsapp=db.session.scalar(

@@ -64,7 +64,7 @@ def _lines(client_id, filters, sheet: ExcelCsv, header: str, columns, yes_no) ->
                         c.phone_e164,
                         c.name,
                         opted_out,
-                        c.last_message_at,
+                        c.latest_message_at,
                         c.created_at,
                         *(attributes.get(key, "") for key in columns),
                     ]

@@ -16,7 +16,14 @@ from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
-from clickpro.models import Contact, ContactList, ContactListMember, Message, OptOut
+from clickpro.models import (
+    Contact,
+    ContactList,
+    ContactListMember,
+    Conversation,
+    Message,
+    OptOut,
+)
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import optout
@@ -200,8 +207,22 @@ def export_contact(contact: Contact) -> dict:
             "attributes": dict(contact.attributes or {}),
             "created_at": iso(contact.created_at),
             "updated_at": iso(contact.updated_at),
-            "last_inbound_at": iso(contact.last_inbound_at),
+            "last_inbound_at": iso(contact.latest_inbound_at),
         },
+        "conversations": [
+            {
+                "id": conv.id,
+                "number_id": conv.number_id,
+                "status": conv.status,
+                "last_inbound_at": iso(conv.last_inbound_at),
+                "last_message_at": iso(conv.last_message_at),
+            }
+            for conv in db.session.scalars(
+                sa.select(Conversation)
+                .where(Conversation.contact_id == contact.id)
+                .order_by(Conversation.id)
+            )
+        ],
         "opted_out": is_opted_out(contact.client_id, contact.phone_e164),
         "lists": [lst.name for lst in lists_of(contact)],
         "messages": [
@@ -261,11 +282,16 @@ def search_contacts(
     if filters.opted_out is not None:
         exists = optout.opted_out_clause(client_id)
         stmt = stmt.where(exists if filters.opted_out else ~exists)
-    if filters.has_conversation is not None:
-        column = Contact.last_message_at
-        stmt = stmt.where(column.is_not(None) if filters.has_conversation else column.is_(None))
+    if filters.has_conversation is not None:  # a message on any of the client's numbers
+        talked = (
+            sa.select(Conversation.id)
+            .where(Conversation.contact_id == Contact.id, Conversation.last_message_at.is_not(None))
+            .exists()
+        )
+        stmt = stmt.where(talked if filters.has_conversation else ~talked)
     if cursor is not None:
         stmt = stmt.where(Contact.id < cursor)
+    stmt = stmt.options(sa.orm.undefer(Contact.latest_message_at))  # the list shows it
     rows = list(db.session.scalars(stmt.order_by(Contact.id.desc()).limit(limit + 1)))
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     items = rows[:limit]
