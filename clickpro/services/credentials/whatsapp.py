@@ -1,4 +1,8 @@
-"""A client's WhatsApp Cloud API credential: save (after a live test), re-test, use.
+"""A client's WhatsApp Cloud API credentials: the live test, and the first number.
+
+A client may have several numbers (one ``WhatsAppCredential`` row each, see
+:mod:`.numbers`); the functions here without a number id mean the client's *first*
+number (lowest id not archived), which is what everything did before numbers existed.
 
 The live test is Meta's ``GET /{waba_id}/phone_numbers``: the token must be accepted and
 the configured phone number id must be one of the WABA's numbers. Nothing is stored when
@@ -7,25 +11,19 @@ it fails, and the admin sees Meta's own message.
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from clickpro.crypto import decrypt, encrypt, last4
+from clickpro.crypto import decrypt
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphClient, GraphError, GraphErrorKind, graph_client
-from clickpro.models import Client, CredentialStatus, WhatsAppCredential
+from clickpro.models import CredentialStatus, WhatsAppCredential
 from clickpro.models.base import utcnow
-from clickpro.services.audit import Action
-from clickpro.services.audit import record as audit_record
+from clickpro.services.conversations import first_number, get_number
 from clickpro.services.credentials.common import (
     CredentialError,
     NoCredentials,
     ServiceUnreachable,
-    clean_id,
-    clean_secret,
     mark_invalid,
 )
 
@@ -34,16 +32,20 @@ THROUGHPUT_LEVELS = {"STANDARD": 80, "HIGH": 1000, "COEXISTENCE": 20}
 
 
 def get_whatsapp_credential(client_id: int) -> WhatsAppCredential | None:
-    return db.session.scalar(
-        sa.select(WhatsAppCredential).where(WhatsAppCredential.client_id == client_id)
-    )
+    """The client's first number (None when it has no number that is not archived)."""
+    return first_number(client_id)
 
 
 def whatsapp_for(client_id: int) -> tuple[WhatsAppCredential, GraphClient]:
-    """The client's credential and a Graph client with its token (``NoCredentials`` if
+    """The client's first number and a Graph client with its token (``NoCredentials`` if
     there is none or Meta refused it at the last test)."""
-    credential = get_whatsapp_credential(client_id)
-    if credential is None:
+    return usable(get_whatsapp_credential(client_id))
+
+
+def usable(credential: WhatsAppCredential | None) -> tuple[WhatsAppCredential, GraphClient]:
+    """``credential`` and a Graph client with its token, or ``NoCredentials`` when it is
+    missing, archived, or Meta refused it at the last test."""
+    if credential is None or credential.archived_at is not None:
         raise NoCredentials(_("Este cliente ainda não configurou as credenciais do WhatsApp."))
     if credential.status == CredentialStatus.INVALID:
         raise NoCredentials(
@@ -133,7 +135,8 @@ def _text(value: object, limit: int) -> str | None:
     return str(value)[:limit] if value else None
 
 
-def _apply_number(credential: WhatsAppCredential, number: dict) -> None:
+def apply_number(credential: WhatsAppCredential, number: dict) -> None:
+    """Copy Meta's facts of the number (a ``phone_numbers`` item) onto ``credential``."""
     credential.display_phone_number = _text(number.get("display_phone_number"), 32)
     credential.verified_name = _text(number.get("verified_name"), 120)
     credential.quality_rating = _text(number.get("quality_rating"), 16)
@@ -146,6 +149,7 @@ def _apply_number(credential: WhatsAppCredential, number: dict) -> None:
 
 
 def _phone_taken(phone_number_id: str, client_id: int) -> bool:
+    """A row of another client has the number (archived ones too: the id is unique)."""
     stmt = sa.select(WhatsAppCredential.id).where(
         WhatsAppCredential.phone_number_id == phone_number_id,
         WhatsAppCredential.client_id != client_id,
@@ -153,86 +157,59 @@ def _phone_taken(phone_number_id: str, client_id: int) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-def save_whatsapp_credentials(client: Client, data: dict) -> WhatsAppCredential:
-    """Validate live against Meta, then create or replace the client's credential.
+def check_live(
+    token: str, waba_id: str, phone_number_id: str, client_id: int
+) -> tuple[dict, list[dict]]:
+    """Meta's item of the number and the WABA's numbers after the live test, or the
+    ``CredentialError`` to show.
 
-    ``data``: access_token, waba_id, phone_number_id, app_id, app_secret, verify_token
-    (+ ``clear_app_secret``). An empty secret keeps the stored one.
+    The token must open the WABA, the number must be one of the WABA's, and no other
+    client may have it (refused with the same words as a number the WABA lacks).
     """
-    existing = get_whatsapp_credential(client.id)
-    token = clean_secret(
-        data.get("access_token"), "access_token", _("o token de acesso"), required=existing is None
-    )
-    waba_id = clean_id(data.get("waba_id"), "waba_id", "WABA id")
-    phone_number_id = clean_id(data.get("phone_number_id"), "phone_number_id", "phone number id")
-    app_id = clean_id(data.get("app_id"), "app_id", "app id", required=False)
-    app_secret = clean_secret(
-        data.get("app_secret"), "app_secret", _("o app secret"), required=False
-    )
-    verify_token = clean_secret(
-        data.get("verify_token"), "verify_token", _("o token de verificação"), required=False
-    )
-    assert waba_id is not None and phone_number_id is not None
-    if token is None:
-        assert existing is not None
-        token = decrypt(existing.access_token_enc)
     numbers = _live_numbers(token, waba_id)
     number = _pick_number(numbers, phone_number_id)
-    if _phone_taken(phone_number_id, client.id):
-        raise _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id])
-
-    action = Action.CREDENTIAL_CHANGED if existing is not None else Action.CREDENTIAL_CREATED
-    credential = existing or WhatsAppCredential(client_id=client.id)
-    credential.access_token_enc = encrypt(token)
-    credential.token_last4 = last4(token)
-    credential.waba_id = waba_id
-    credential.phone_number_id = phone_number_id
-    credential.app_id = app_id
-    if app_secret is not None:
-        credential.app_secret_enc = encrypt(app_secret)
-    elif data.get("clear_app_secret"):
-        credential.app_secret_enc = None
-    if verify_token is not None:
-        credential.verify_token_sha256 = hashlib.sha256(verify_token.encode()).hexdigest()
-    _apply_number(credential, number)
-    db.session.add(credential)
-    try:
-        db.session.commit()
-    except IntegrityError:  # another client took the number between our check and commit
-        db.session.rollback()
-        raise _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id]) from None
-    audit_record(action, credential, client_id=client.id, kind="whatsapp", phone=phone_number_id)
-    return credential
+    if _phone_taken(phone_number_id, client_id):
+        raise taken_refusal(numbers, phone_number_id)
+    return number, numbers
 
 
-def retest_whatsapp(client: Client) -> WhatsAppCredential:
-    """Re-run the live test on the stored credential; updates status and last_error.
+def taken_refusal(numbers: list[dict], phone_number_id: str) -> CredentialError:
+    """The refusal for a number another client has: the WABA's list without it."""
+    return _number_refused([n for n in numbers if str(n.get("id")) != phone_number_id])
+
+
+def retest(credential: WhatsAppCredential) -> None:
+    """Re-run the live test on a stored number; updates status and last_error (no commit).
 
     Meta refusing the token or the number → INVALID. Meta unreachable → status kept,
     ``last_error`` says so (the credential may well be fine).
     """
-    credential = get_whatsapp_credential(client.id)
-    if credential is None:
-        raise NoCredentials(_("Este cliente ainda não configurou as credenciais do WhatsApp."))
     try:
         numbers = _live_numbers(decrypt(credential.access_token_enc), credential.waba_id)
-        _apply_number(credential, _pick_number(numbers, credential.phone_number_id))
+        apply_number(credential, _pick_number(numbers, credential.phone_number_id))
     except ServiceUnreachable as error:
         credential.last_error = error.message
     except CredentialError as error:
         credential.last_error = error.message
         credential.status = CredentialStatus.INVALID
         credential.validated_at = utcnow()
-    db.session.commit()
-    return credential
 
 
-def mark_whatsapp_invalid(client_id: int, reason: str) -> None:
-    """Meta refused the token during normal use (code 190): stop using it, tell the admins."""
+def mark_whatsapp_invalid(client_id: int, reason: str, number_id: int | None = None) -> None:
+    """Meta refused the token during normal use (code 190): stop using it, tell the admins.
+
+    ``number_id``: the number whose token was refused (default: the first number).
+    """
+    credential = get_number(client_id, number_id)
+    name = (
+        f" ({credential.display_name})"
+        if credential is not None and credential.display_name
+        else ""
+    )
     mark_invalid(
-        get_whatsapp_credential(client_id),
+        credential,
         client_id,
         reason,
-        f"A Meta recusou o token do WhatsApp ({reason[:200]}). Os envios estão parados: "
+        f"A Meta recusou o token do WhatsApp{name} ({reason[:200]}). Os envios estão parados: "
         "atualize as credenciais.",
     )

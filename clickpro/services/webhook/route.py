@@ -2,7 +2,9 @@
 
 ``messages`` changes are routed by ``metadata.phone_number_id``; template and phone
 number changes by the WABA id (``entry[].id``). A change whose number or WABA is not
-ours leaves the event unrouted (kept for the super admin), never an error.
+ours leaves the event unrouted (kept for the super admin), never an error. A client may
+have several numbers, each with its own app secret; an archived (removed) number is
+nobody's: its changes leave the event unrouted like an unknown number's.
 
 Tenant isolation: a delivery is signed by one Meta app (its *app key*, decided at the
 ack, see :mod:`.signer`). A change is applied only to credentials of that same app; a
@@ -14,12 +16,10 @@ updates alike.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from clickpro.extensions import db
@@ -29,6 +29,7 @@ from clickpro.services.costs.quality import category_update
 from clickpro.services.costs.sending_rules import marketing_stopped, recipient_ids
 from clickpro.services.messaging.delivery import StatusChange, record_status
 from clickpro.services.templates.status import apply_template_update
+from clickpro.services.webhook import route_cache
 from clickpro.services.webhook.inbound import PayloadError, Received, ingest_messages
 from clickpro.services.webhook.signer import PLATFORM, credential_app_key
 
@@ -75,48 +76,42 @@ class Outcome:
             self.client_ids.append(client_id)
 
 
-_ROUTE_TTL_S = 10.0
-
-
-def _route_cache() -> dict[str, tuple[float, int, str | None]]:
-    """Per app (tests build many apps over recycled ids), per process."""
-    return current_app.extensions.setdefault("clickpro.webhook_routes", {})
-
-
 def _client_for_number(phone_number_id) -> tuple[int | None, str | None]:
-    """(client, app key) owning the number; hits are cached briefly (one lookup per burst)."""
+    """(client, app key) owning the number; hits are cached briefly (one lookup per burst).
+
+    An archived number belongs to nobody: its webhooks stay unrouted.
+    """
     if not phone_number_id:
         return None, None
     key = str(phone_number_id)
-    cache = _route_cache()
-    cached = cache.get(key)
-    if cached and cached[0] > time.monotonic():
-        return cached[1], cached[2]
+    hit = route_cache.cached(key)
+    if hit is not None:
+        return hit
     c = _credentials.c
     row = db.session.execute(
-        sa.select(c.client_id, c.app_secret_enc).where(c.phone_number_id == key)
+        sa.select(c.client_id, c.app_secret_enc).where(
+            c.phone_number_id == key, c.archived_at.is_(None)
+        )
     ).first()
     if row is None:  # misses are not cached: a credential may be added any time
-        cache.pop(key, None)
+        route_cache.forget(key)
         return None, None
     app_key = credential_app_key(row.app_secret_enc)
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (time.monotonic() + _ROUTE_TTL_S, row.client_id, app_key)
+    route_cache.store(key, row.client_id, app_key)
     return row.client_id, app_key
 
 
 def clear_route_cache() -> None:
-    _route_cache().clear()
+    route_cache.clear()
 
 
 def _credentials_for_waba(waba_id, outcome: Outcome, field_name: str) -> list:
-    """The credentials of the WABA that belong to the signing app (others are dropped)."""
+    """The WABA's numbers (not archived) that belong to the signing app (others dropped)."""
     if not waba_id:
         return []
     c = _credentials.c
     stmt = sa.select(c.id, c.client_id, c.display_phone_number, c.app_secret_enc).where(
-        c.waba_id == str(waba_id)
+        c.waba_id == str(waba_id), c.archived_at.is_(None)
     )
     rows = list(db.session.execute(stmt).all())
     return [
@@ -185,7 +180,7 @@ def _template_change(kind: str) -> Callable[[dict, dict, Outcome], None]:
             if kind == "category":  # impending: notify only; completed: apply (h6)
                 category_update(client_id, value)
             else:
-                apply_template_update(client_id, **fields)
+                apply_template_update(client_id, waba_id=str(entry.get("id") or ""), **fields)
 
     return handle
 
