@@ -10,7 +10,9 @@ gets no statuses until released (Meta's template pacing)."""
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from clickpro.sandbox.errors import error_body, status_error
@@ -29,6 +31,8 @@ FAKE_REPLIES = (
     "Obrigado!",
 )
 Result = tuple[dict[str, Any], int]
+BSUID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
+_LOOKS_LIKE_BSUID = re.compile(r"^[A-Za-z]{2}\.")
 
 
 def _invalid(details: str) -> Result:
@@ -49,10 +53,10 @@ def handle_send(
             return _invalid("Mark as read needs status=read and message_id.")
         state.read_marks.append(str(payload["message_id"]))
         return {"success": True}, 200
-    to_raw = str(payload.get("to") or "")
-    to = to_raw.lstrip("+").replace(" ", "").replace("-", "")
-    if not to.isdigit() or not 8 <= len(to) <= 15:
-        return _invalid("The parameter to must be a phone number.")
+    address = _address(payload)
+    if not isinstance(address, Address):
+        return address
+    to = address.key
     mtype = payload.get("type", "text")
     content = payload.get(mtype)
     if mtype not in MEDIA_TYPES | OTHER_TYPES | {"text", "template"}:
@@ -64,6 +68,10 @@ def handle_send(
         return _invalid("biz_opaque_callback_data is limited to 512 characters.")
 
     template: dict[str, Any] | None = None
+    if mtype == "template" and address.bsuid and not address.dropped:
+        refused = _refused_to_bsuid(state, account, content)
+        if refused is not None:
+            return refused
     if mtype == "text":
         body = content.get("body")
         if not isinstance(body, str) or not body or len(body) > 4096:
@@ -102,13 +110,17 @@ def handle_send(
     if not state.try_accept(account, now):  # last check: "accepted" counts only real sends
         return error_body(130429)
 
-    wa_id = to
-    if state.config.get("br_wa_id_without_nine") and _is_br_mobile(to):
-        wa_id = to[:4] + to[5:]
+    wa_id = address.phone
+    if wa_id and state.config.get("br_wa_id_without_nine") and _is_br_mobile(wa_id):
+        wa_id = wa_id[:4] + wa_id[5:]
     wamid = state.new_wamid()
     record = {
         "phone_number_id": account.phone_number_id,
-        "to": to,
+        "to": address.phone,
+        "recipient": address.bsuid,
+        # A BSUID sent in "to": accepted with a wamid, never delivered (no statuses).
+        "dropped": address.dropped,
+        "recipient_user_id": address.bsuid or _customer_bsuid(state, account, address.phone),
         "wa_id": wa_id,
         "type": mtype,
         "template": template["name"] if template else None,
@@ -129,12 +141,18 @@ def handle_send(
     held = bool(template and template.get("paced"))
     if held:
         state.held.append((account, record, category))
-    if rule is not None:  # async failure: accepted, then a failed status
+    if address.dropped:
+        pass  # Meta's silent drop: the wamid leads nowhere
+    elif rule is not None:  # async failure: accepted, then a failed status
         state.count_failure(int(rule["code"]))
         _schedule_failed(state, account, record, category, int(rule["code"]))
     elif not held:
         schedule_statuses(state, account, record, category)
-        if template is not None and state.rng.random() < float(state.config.get("reply_rate", 0)):
+        if (
+            template is not None
+            and wa_id
+            and state.rng.random() < float(state.config.get("reply_rate", 0))
+        ):
             state.simulate_inbound(
                 account.phone_number_id,
                 wa_id,
@@ -145,11 +163,79 @@ def handle_send(
             )
     return {
         "messaging_product": "whatsapp",
-        "contacts": [{"input": to_raw, "wa_id": wa_id}],
+        "contacts": [address.contact(wa_id)],
         "messages": [
             {"id": wamid, "message_status": "held_for_quality_assessment" if held else "accepted"}
         ],
     }, 200
+
+
+@dataclass(frozen=True)
+class Address:
+    """Whom a send request addresses (reference §1 "Sending")."""
+
+    raw: str  # what the request said, echoed in contacts[].input
+    phone: str | None = None  # digits, for "to" sends
+    bsuid: str | None = None  # for "recipient" sends
+    dropped: bool = False  # a BSUID in "to": Meta strips "CC." and dials the rest
+
+    @property
+    def key(self) -> str:
+        """Per-customer key (window, pair rate, failure rules)."""
+        return self.phone or str(self.bsuid)
+
+    def contact(self, wa_id: str | None) -> dict[str, Any]:
+        """``contacts[0]``: ``wa_id`` for phone sends only, ``user_id`` for BSUID sends."""
+        if self.bsuid:
+            return {"input": self.raw, "user_id": self.bsuid}
+        return {"input": self.raw, "wa_id": wa_id}
+
+
+def _address(payload: dict[str, Any]) -> Address | Result:
+    """``to`` (phone) wins over ``recipient`` (BSUID); neither is error 100."""
+    recipient_type = payload.get("recipient_type", "individual")
+    if recipient_type not in ("individual", "group"):
+        return _invalid(f"Invalid parameter recipient_type {recipient_type!r}.")
+    to_raw = payload.get("to")
+    if to_raw:
+        text = str(to_raw)
+        if _LOOKS_LIKE_BSUID.match(text):  # the country prefix is stripped, the rest dialled
+            digits = "".join(ch for ch in text.split(".")[-1] if ch.isdigit())
+            return Address(raw=text, phone=digits or text, dropped=True)
+        to = text.lstrip("+").replace(" ", "").replace("-", "")
+        if not to.isdigit() or not 8 <= len(to) <= 15:
+            return _invalid("The parameter to must be a phone number.")
+        return Address(raw=text, phone=to)
+    recipient = payload.get("recipient")
+    if recipient:
+        text = str(recipient)
+        if not BSUID.match(text):
+            return _invalid("The parameter recipient must be a business-scoped user ID.")
+        return Address(raw=text, bsuid=text)
+    return error_body(100, message="(#100) The parameter to is required.",
+                      details="The parameter to is required")  # fmt: skip
+
+
+def _refused_to_bsuid(
+    state: SandboxState, account: Account, content: dict[str, Any]
+) -> Result | None:
+    """Authentication templates (one-tap, zero-tap, copy-code) cannot go to a BSUID."""
+    template = state.templates.find(
+        account.waba_id, str(content.get("name")), str((content.get("language") or {}).get("code"))
+    )
+    if template is not None and str(template.get("category", "")).upper() == "AUTHENTICATION":
+        return error_body(
+            131062,
+            message="(#131062) Business-scoped User ID (BSUID) recipients are not supported "
+            "for this message",
+        )
+    return None
+
+
+def _customer_bsuid(state: SandboxState, account: Account, phone: str | None) -> str | None:
+    """The fake customer's BSUID, when the sandbox gives its customers one."""
+    find = getattr(state, "bsuid_of", None)
+    return find(account, phone) if callable(find) and phone else None
 
 
 def _is_br_mobile(number: str) -> bool:
@@ -200,9 +286,12 @@ def _status(record: dict[str, Any], status: str, category: str) -> dict[str, Any
         "id": record["wamid"],
         "status": status,
         "timestamp": str(int(time.time())),
-        "recipient_id": record["wa_id"],
         "conversation": {"id": "conv" + record["wamid"][-16:], "origin": {"type": category}},
     }
+    if record.get("to"):  # omitted for a BSUID send (the phone rules may hide it)
+        item["recipient_id"] = record["wa_id"]
+    if record.get("recipient_user_id") and not (status == "failed" and record.get("to")):
+        item["recipient_user_id"] = record["recipient_user_id"]  # failed phone sends: no
     if status in ("sent", "delivered", "failed"):  # Meta: on sent and delivered, not on read
         kind = record.get("pricing_type", "regular")
         item["pricing"] = {"billable": kind == "regular", "pricing_model": "PMP",

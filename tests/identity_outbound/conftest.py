@@ -1,0 +1,68 @@
+"""Fixtures of the outbound identity tests: a shop wired to the sandbox, with a phone
+contact and a username-only contact (BSUID, no phone)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from clickpro.extensions import db as _db
+from clickpro.models import Contact
+from clickpro.models.base import utcnow
+
+PNID = "100000000000011"
+WABA = "100000000000001"
+_n = itertools.count(1)
+
+
+@pytest.fixture
+def create_bsuid_contact(app):
+    """A contact known only by BSUID (and maybe a username): no phone, no wa_id."""
+
+    def _create(tenant, bsuid: str | None = None, username: str | None = "realsheena", **kw):
+        contact = Contact(
+            client_id=tenant.id,
+            phone_e164=None,
+            wa_id=None,
+            bsuid=bsuid or f"BR.{1502576394655843 + next(_n)}",
+            username=username,
+            name=kw.pop("name", "Sheena"),
+            **kw,
+        )
+        _db.session.add(contact)
+        _db.session.commit()
+        return contact
+
+    return _create
+
+
+def sandbox_template(sandbox, name: str, category: str = "MARKETING", components=None) -> str:
+    """Create and approve ``name`` in the sandbox; its Meta id."""
+    account = sandbox.account_for_number(PNID)
+    body, status = sandbox.templates.create(
+        account,
+        {"name": name, "language": "pt_BR", "category": category,
+         "components": components or [{"type": "BODY", "text": "Oi!"}]},
+    )  # fmt: skip
+    assert status == 200, body
+    sandbox.templates.set_status(body["id"], "APPROVED")
+    return str(body["id"])
+
+
+@pytest.fixture
+def shop(app, sandbox, create_client, create_whatsapp_credential, create_contact,
+         create_bsuid_contact):  # fmt: skip
+    class Shop:
+        pass
+
+    shop = Shop()
+    shop.tenant = create_client("Loja BSUID")
+    shop.credential = create_whatsapp_credential(shop.tenant)
+    recent = utcnow() - timedelta(hours=1)
+    shop.phone_contact = create_contact(shop.tenant, "+5511987654321", "Maria", last_inbound_at=recent)
+    shop.bsuid_contact = create_bsuid_contact(shop.tenant, "BR.1502576394655843",
+                                              last_inbound_at=recent)  # fmt: skip
+    shop.sandbox = sandbox
+    return shop
