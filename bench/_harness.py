@@ -226,7 +226,9 @@ class CpuMeter:
     children they already reaped (so forked work horses are not lost). ``postgres`` sums
     the postmaster's children whose title names ``db_name`` (the bench database's
     backends; with ``db_name=None`` every child of the postmaster, background writers
-    included); ``redis`` is the ``redis-server`` process(es) — shared with anything else
+    included) alive at the snapshot — ``postgres_exited`` adds what exited backends of
+    *every* database used (an upper bound of a bench's churned connections, exact only on
+    a quiet server); ``redis`` is the ``redis-server`` process(es) — shared with anything else
     using that server, so run benches on a quiet machine. ``loadgen`` is this process.
 
     Use::
@@ -269,6 +271,9 @@ class CpuMeter:
         if self.db_name:
             backends = [b for b in backends if f" {self.db_name} " in _proc_cmdline(b)]
         out["postgres"] = sum(stats[b][1] for b in backends if b in stats)
+        # Backends that exited (churned pool connections): only the postmaster's total
+        # of reaped children knows them, for every database of the server.
+        out["postgres_exited"] = sum(stats[pm][2] for pm in postmasters)
         out["redis"] = sum(
             own for pid, (_, own, _) in stats.items()
             if _proc_cmdline(pid).startswith("redis-server")
