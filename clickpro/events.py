@@ -22,7 +22,8 @@ _signals = Namespace()
 
 message_received = _signals.signal(
     "message-received",
-    doc="An inbound message was stored. kwargs: client_id, message_id, contact_id.",
+    doc="An inbound message was stored. kwargs: client_id, message_id, contact_id, "
+    "conversation_id, number_id (the client's number it arrived to).",
 )
 message_created = _signals.signal(
     "message-created",

@@ -11,7 +11,7 @@ from webhook_helpers import PHONE_NUMBER_ID, encode, inbound, post, sign
 
 from clickpro.crypto import encrypt
 from clickpro.extensions import db
-from clickpro.models import Contact, Message, WebhookEvent
+from clickpro.models import Contact, Conversation, Message, WebhookEvent
 from clickpro.services.webhook.ingest import clear_secret_cache
 
 
@@ -82,7 +82,8 @@ def test_same_delivery_five_times_is_one_event_one_message(client, shop, spy):
     assert _count(Message) == 1
     assert len(received.calls) == 1
     contact = db.session.scalar(sa.select(Contact))
-    assert contact.unread_count == 1
+    conversation = db.session.scalar(sa.select(Conversation))
+    assert conversation.contact_id == contact.id and conversation.unread_count == 1
 
 
 def test_same_message_in_a_different_delivery_is_one_message(client, shop):

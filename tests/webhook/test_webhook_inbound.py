@@ -11,13 +11,22 @@ import sqlalchemy as sa
 from webhook_helpers import inbound, messages_payload, new_wamid, post
 
 from clickpro.extensions import db
-from clickpro.models import Contact, Message
+from clickpro.models import Contact, Conversation, Message
 
 TYPES = json.loads((Path(__file__).parent / "inbound_types.json").read_text())
 
 
 def _messages() -> list[Message]:
     return list(db.session.scalars(sa.select(Message).order_by(Message.id)))
+
+
+def _conversation(contact: Contact) -> Conversation:
+    """The contact's one conversation (on the shop's number): the inbox state lives there."""
+    db.session.expire_all()
+    (conversation,) = db.session.scalars(
+        sa.select(Conversation).where(Conversation.contact_id == contact.id)
+    ).all()
+    return conversation
 
 
 @pytest.mark.parametrize("case", sorted(TYPES))
@@ -56,13 +65,22 @@ def test_new_contact_gets_profile_name_and_conversation_fields(client, shop, spy
     contact = db.session.scalar(sa.select(Contact))
     assert contact.phone_e164 == "+5511987654321" and contact.wa_id == "5511987654321"
     assert contact.name == "Maria Souza" and contact.client_id == shop.id
-    assert contact.unread_count == 1
-    assert contact.last_inbound_at == datetime.fromtimestamp(ts, UTC)
-    assert contact.last_message_at == datetime.fromtimestamp(ts, UTC)
-    assert contact.last_message_preview == "Quero saber mais"
+    conversation = _conversation(contact)
+    assert conversation.number_id == shop.credential.id and conversation.status == "OPEN"
+    assert conversation.unread_count == 1
+    assert conversation.last_inbound_at == datetime.fromtimestamp(ts, UTC)
+    assert conversation.last_message_at == datetime.fromtimestamp(ts, UTC)
+    assert conversation.last_message_preview == "Quero saber mais"
     (message,) = _messages()
+    assert (message.number_id, message.conversation_id) == (shop.credential.id, conversation.id)
     assert received.calls == [
-        {"client_id": shop.id, "message_id": message.id, "contact_id": contact.id}
+        {
+            "client_id": shop.id,
+            "message_id": message.id,
+            "contact_id": contact.id,
+            "conversation_id": conversation.id,
+            "number_id": shop.credential.id,
+        }
     ]
 
 
@@ -87,7 +105,7 @@ def test_brazilian_8_and_9_digit_forms_reach_the_same_contact(client, shop, crea
     assert [c.id for c in contacts] == [stored.id]
     assert {m.contact_id for m in _messages()} == {stored.id}
     db.session.refresh(stored)
-    assert stored.unread_count == 2
+    assert _conversation(stored).unread_count == 2
     assert stored.wa_id == "5511987654321"  # as Meta sent it last
 
 
@@ -118,9 +136,9 @@ def test_older_message_does_not_replace_preview(client, shop):
             "5511987654321", {"type": "text", "text": {"body": "antiga"}}, timestamp=1900000000
         ),
     )
-    contact = db.session.scalar(sa.select(Contact))
-    assert contact.last_message_preview == "nova" and contact.unread_count == 2
-    assert contact.last_inbound_at == datetime.fromtimestamp(2000000000, UTC)
+    conversation = _conversation(db.session.scalar(sa.select(Contact)))
+    assert conversation.last_message_preview == "nova" and conversation.unread_count == 2
+    assert conversation.last_inbound_at == datetime.fromtimestamp(2000000000, UTC)
 
 
 def test_batch_with_several_messages_and_contacts(client, shop, spy):
@@ -155,6 +173,6 @@ def test_batch_with_several_messages_and_contacts(client, shop, spy):
         ],
     }
     assert post(client, messages_payload(value)).status_code == 200
-    names = {c.name: c.unread_count for c in db.session.scalars(sa.select(Contact))}
+    names = {c.name: _conversation(c).unread_count for c in db.session.scalars(sa.select(Contact))}
     assert names == {"A": 2, "B": 1}
     assert len(received.calls) == 3

@@ -211,11 +211,12 @@ def _process_batch(rows: list) -> int | None:
         with prefetched(status_wamids(data for _, _, data in payloads)):
             for event_id, signer, data in payloads:
                 outcomes.append((event_id, process_payload(data, signer)))
-        groups: dict[tuple[int | None, int], list[int]] = {}
+        groups: dict[tuple[int | None, int, int], list[int]] = {}
         for event_id, outcome in outcomes:
-            key = (outcome.client_ids[0] if outcome.client_ids else None, outcome.dropped)
+            client = outcome.client_ids[0] if outcome.client_ids else None
+            key = (client, outcome.dropped, outcome.malformed)
             groups.setdefault(key, []).append(event_id)
-        for (client_id, dropped), event_ids in groups.items():
+        for (client_id, dropped, malformed), event_ids in groups.items():
             db.session.execute(
                 sa.update(_events)
                 .where(_events.c.id.in_(event_ids))
@@ -226,6 +227,7 @@ def _process_batch(rows: list) -> int | None:
                     routed=client_id is not None,
                     client_id=client_id,
                     dropped=dropped,
+                    malformed=malformed,
                 )
             )
         db.session.commit()
@@ -290,6 +292,7 @@ def _finish(event_id: int, *, outcome: Outcome) -> None:
         "routed": bool(outcome.client_ids),
         "client_id": outcome.client_ids[0] if outcome.client_ids else None,
         "dropped": outcome.dropped,
+        "malformed": outcome.malformed,
     }
     db.session.execute(sa.update(_events).where(_events.c.id == event_id).values(**values))
 
@@ -350,6 +353,8 @@ def _announce(outcome: Outcome) -> None:
             client_id=item.client_id,
             message_id=item.message_id,
             contact_id=item.contact_id,
+            conversation_id=item.conversation_id,
+            number_id=item.number_id,
         )
     for change in outcome.changes:
         change.send_signal()

@@ -30,7 +30,12 @@ from clickpro.services.costs.sending_rules import marketing_stopped, recipient_i
 from clickpro.services.messaging.delivery import StatusChange, record_status
 from clickpro.services.templates.status import apply_template_update
 from clickpro.services.webhook import route_cache
-from clickpro.services.webhook.inbound import PayloadError, Received, ingest_messages
+from clickpro.services.webhook.inbound import (
+    PayloadError,
+    Received,
+    ingest_messages,
+    ingest_user_id_updates,
+)
 from clickpro.services.webhook.signer import PLATFORM, credential_app_key
 
 log = logging.getLogger(__name__)
@@ -55,6 +60,8 @@ class Outcome:
     ignored_fields: list[str] = field(default_factory=list)
     signer: str = PLATFORM
     dropped: int = 0
+    # Inbound messages with neither a phone nor a BSUID (or no id): not stored, counted.
+    malformed: int = 0
     # (client, wamid) of failed statuses with Meta's 131050: opted out after commit.
     marketing_stopped: list[tuple[int, str]] = field(default_factory=list)
 
@@ -131,7 +138,9 @@ def _messages_change(entry: dict, value: dict, outcome: Outcome) -> None:
     if not outcome.allows(app_key, "messages", f"number {phone_number_id}"):
         return
     outcome.routed_to(client_id)
-    outcome.received.extend(ingest_messages(client_id, value))
+    ingested = ingest_messages(client_id, value)
+    outcome.received.extend(ingested.received)
+    outcome.malformed += ingested.malformed
     for status in value.get("statuses") or []:
         if not isinstance(status, dict):
             raise PayloadError(_("status em formato inesperado"))
@@ -218,12 +227,24 @@ def _phone_quality_change(entry: dict, value: dict, outcome: Outcome) -> None:
             )
 
 
+def _user_id_update_change(entry: dict, value: dict, outcome: Outcome) -> None:
+    """A user's new BSUID (h5): routed by WABA, as BSUIDs are scoped to the portfolio."""
+    credentials = _credentials_for_waba(entry.get("id"), outcome, "user_id_update")
+    if not credentials:
+        outcome.unrouted = True
+        return
+    for client_id in sorted({row.client_id for row in credentials}):
+        outcome.routed_to(client_id)
+        ingest_user_id_updates(client_id, str(entry.get("id")), value)
+
+
 HANDLERS: dict[str, Callable[[dict, dict, Outcome], None]] = {
     "messages": _messages_change,
     "message_template_status_update": _template_change("status"),
     "message_template_quality_update": _template_change("quality"),
     "template_category_update": _template_change("category"),
     "phone_number_quality_update": _phone_quality_change,
+    "user_id_update": _user_id_update_change,
 }
 
 
