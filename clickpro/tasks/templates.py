@@ -2,7 +2,7 @@
 
 ``sync_all_clients`` is the periodic job (``tasks.schedule``: every
 ``TEMPLATE_SYNC_INTERVAL_S``); it only fans out one ``sync_client_templates`` job per
-client with WhatsApp credentials. Each per-client job has a deterministic id, so a client
+client with WhatsApp numbers (all its WABAs in one job). Each per-client job has a deterministic id, so a client
 is never queued twice, and a client with hundreds of templates runs in its own job (with
 its own time budget) instead of delaying every other client.
 """
@@ -26,11 +26,17 @@ def client_job_id(client_id: int) -> str:
 
 
 def clients_to_sync() -> list[int]:
-    """Active clients that have a WhatsApp credential (not known to be invalid)."""
+    """Active clients with at least one active number (not known to be invalid); one job
+    per client syncs all its WABAs."""
     stmt = (
         sa.select(Client.id)
         .join(WhatsAppCredential, WhatsAppCredential.client_id == Client.id)
-        .where(Client.is_active.is_(True), WhatsAppCredential.status != "INVALID")
+        .where(
+            Client.is_active.is_(True),
+            WhatsAppCredential.status != "INVALID",
+            WhatsAppCredential.archived_at.is_(None),
+        )
+        .distinct()
         .order_by(Client.id)
     )
     return list(db.session.scalars(stmt))

@@ -208,7 +208,8 @@ def test_import_collision_keeps_the_rest_of_the_batch(
     create_on_meta("chegou_antes")
     create_on_meta("importar_1")
     create_on_meta("importar_2")
-    create_template(tenant, name="chegou_antes", status="PENDING")
+    # stored by the form/webhook of the same WABA (every new row carries its WABA)
+    create_template(tenant, name="chegou_antes", status="PENDING", waba_id=DEFAULT_WABA)
     monkeypatch.setattr(template_sync._ReconcileIndex, "find", lambda self, remote: None)
     result = sync_templates(tenant.id)
     assert result.created == 2

@@ -22,6 +22,7 @@ from clickpro.extensions import db
 from clickpro.models import Campaign, CampaignList, Message
 from clickpro.services.campaigns import service as campaigns
 from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.numbers import campaign_number
 from clickpro.services.costs.reports import campaign_cost
 from clickpro.tenancy import get_owned
 
@@ -40,9 +41,11 @@ def _lists(campaign_id: int) -> tuple[list[int], list[int]]:
 def campaign_out(row: Campaign, counts: dict | None = None) -> CampaignOut:
     include, exclude = _lists(row.id)
     counts = counts if counts is not None else (row.counters or {})
+    number = campaign_number(row)
     return CampaignOut(
         id=row.id,
         name=row.name,
+        phone_number_id=number.phone_number_id if number else None,
         status=row.status,
         template_id=row.template_id,
         list_ids=include,

@@ -23,15 +23,19 @@ from clickpro.models import Template
 from clickpro.services import credentials
 from clickpro.services.templates import service as template_service
 from clickpro.services.templates.rules import ButtonDraft, TemplateDraft
+from clickpro.services.templates.wabas import default_waba_id, waba_clause
 from clickpro.tenancy import get_owned
 
 T = "templates"
 TC = "credentials"
 
 
-def template_out(row: Template) -> TemplateOut:
+def template_out(row: Template, default_waba: str | None = None) -> TemplateOut:
+    """``default_waba``: the first number's WABA, shown for rows stored before templates
+    carried one."""
     return TemplateOut(
         id=row.id,
+        waba_id=row.waba_id or default_waba or "",
         name=row.name,
         language=row.language,
         category=row.category,
@@ -51,22 +55,27 @@ def template_out(row: Template) -> TemplateOut:
            response=TemplatePage, errors=(422,))  # fmt: skip
 def list_templates(caller: Caller, query: TemplateQuery):
     stmt = sa.select(Template).where(Template.client_id == caller.client_id)
+    default = default_waba_id(caller.client_id)
     if query.status:
         stmt = stmt.where(Template.status == query.status.upper())
+    if query.waba_id:
+        stmt = stmt.where(waba_clause(query.waba_id.strip(), default))
     rows, next_cursor = id_desc_page(Template, stmt, query.cursor, query.limit)
-    return TemplatePage(data=[template_out(r) for r in rows], next_cursor=next_cursor)
+    return TemplatePage(data=[template_out(r, default) for r in rows], next_cursor=next_cursor)
 
 
 @operation("/templates", "POST", summary="Submit a new template to Meta", tag=T,
            body=TemplateIn, response=TemplateOut, status=201,
            errors=(400, 409, 415, 422), idempotent=True)  # fmt: skip
 def create_template(caller: Caller, body: TemplateIn):
-    """Validated exactly like the template form, then submitted (status PENDING)."""
+    """Validated exactly like the template form, then submitted (status PENDING) to
+    ``waba_id`` (default: the first number's WABA; not one of the client's: 422)."""
     data = body.model_dump()
     buttons = [ButtonDraft(**b) for b in data.pop("buttons")]
+    waba_id = data.pop("waba_id")
     draft = TemplateDraft(**data, buttons=buttons)
     try:
-        row = template_service.create_template(caller.client, draft)
+        row = template_service.create_template(caller.client, draft, waba_id=waba_id)
     except template_service.TemplateError:  # 422 meta_refused / validation_error
         db.session.rollback()
         raise
@@ -79,13 +88,14 @@ def get_template(caller: Caller, template_id: int):
     row = get_owned(Template, template_id, caller.client_id)
     if row is None:
         raise not_found(_("Modelo"))
-    return template_out(row)
+    return template_out(row, default_waba_id(caller.client_id))
 
 
 @operation("/templates/sync", "POST", summary="Pull templates from Meta now", tag=T,
            response=SyncOut)  # fmt: skip
 def sync_templates(caller: Caller):
-    """Includes templates created outside ClickPro (in Meta's manager)."""
+    """Every WABA of the client's numbers; includes templates created outside ClickPro
+    (in Meta's manager)."""
     result = template_service.sync_templates(caller.client_id)
     return SyncOut(**result.as_dict())
 
@@ -105,6 +115,7 @@ def whatsapp_out(client_id: int) -> WhatsAppCredentialsOut:
     return WhatsAppCredentialsOut(
         id=c.id if c else None,
         configured=c is not None,
+        display_name=c.display_name if c else None,
         status=c.status if c else None,
         token_last4=c.token_last4 if c else None,
         app_secret_set=bool(c and c.app_secret_enc),
@@ -121,7 +132,7 @@ def whatsapp_out(client_id: int) -> WhatsAppCredentialsOut:
     )
 
 
-@operation("/whatsapp-credentials", "GET", summary="WhatsApp credential status (last 4 only)",
+@operation("/whatsapp-credentials", "GET", summary="The first number's credential (last 4 only)",
            tag=TC, response=WhatsAppCredentialsOut)  # fmt: skip
 def get_whatsapp_credentials(caller: Caller):
     return whatsapp_out(caller.client_id)

@@ -218,6 +218,9 @@ class ImportOut(BaseModel):
 
 class TemplateQuery(PageQuery):
     status: str | None = Field(default=None, max_length=20)
+    waba_id: str | None = Field(
+        default=None, max_length=64, description="Only the templates of this WABA."
+    )
 
 
 class ButtonIn(Strict):
@@ -233,6 +236,12 @@ class ButtonIn(Strict):
 class TemplateIn(Strict):
     """The same fields as the template form; the same validation (``validate_draft``)."""
 
+    waba_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The WABA (of one of the client's numbers) the template is submitted "
+        "to; omitted: the first number's WABA.",
+    )
     name: str = Field(min_length=1, max_length=column_max(Template.name))
     language: str = Field(default="pt_BR", max_length=column_max(Template.language))
     category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "MARKETING"
@@ -257,6 +266,7 @@ class TemplateIn(Strict):
 
 class TemplateOut(BaseModel):
     id: int
+    waba_id: str = Field(description="The WhatsApp Business Account the template belongs to.")
     name: str
     language: str
     category: str
@@ -281,7 +291,10 @@ class SyncOut(BaseModel):
     updated: int
     unchanged: int
     errors: list[str]
-    skipped: bool = Field(description="True when the client has no usable WhatsApp credential.")
+    skipped: bool = Field(
+        description="True when the client has no usable WhatsApp number (every WABA of its "
+        "numbers is synced otherwise)."
+    )
     complete: bool
 
 

@@ -60,6 +60,8 @@ def variables_from_form(form: MultiDict) -> dict:
 def campaign_data_from_form(form: MultiDict) -> dict:
     data: dict = {
         "name": form.get("name", ""),
+        # The number to send from ("": the campaign's, or the first number for a new one).
+        "number_id": form.get("number_id", ""),
         "template_id": form.get("template_id", ""),
         "list_ids": form.getlist("list_ids"),
         "exclude_list_ids": form.getlist("exclude_list_ids"),

@@ -44,9 +44,9 @@ from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns import stats
 from clickpro.services.campaigns.audience import list_ids
 from clickpro.services.campaigns.form import client_zone, scheduled_message
+from clickpro.services.campaigns.numbers import campaign_number, number_choices, number_label
 from clickpro.services.campaigns.queries import review_preview
 from clickpro.services.campaigns.sheet import campaign_from_spreadsheet
-from clickpro.services.credentials import get_whatsapp_credential
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
@@ -77,11 +77,30 @@ def index():
     return render_template("campaigns/index.html", campaigns=campaigns, can_edit=is_client_admin())
 
 
+def _chosen_number_id(numbers: list, campaign: Campaign | None) -> int | None:
+    """The number the wizard shows selected: the one posted back, else the campaign's,
+    else the first number."""
+    ids = {n.id for n in numbers}
+    try:
+        posted = parse_id(request.form.get("number_id"), "number_id")
+    except BadParameter:
+        posted = None
+    if request.method == "POST" and posted in ids:
+        return posted
+    current = campaign_number(campaign) if campaign is not None else None
+    if current is not None and current.id in ids:
+        return current.id
+    return numbers[0].id if numbers else None
+
+
 def _wizard_context(client_id: int, campaign: Campaign | None) -> dict:
     templates = list(db.session.scalars(
         scoped(Template, client_id).where(Template.status == "APPROVED").order_by(Template.name)
     ))  # fmt: skip
-    credential = get_whatsapp_credential(client_id)
+    numbers = number_choices(client_id)
+    chosen = _chosen_number_id(numbers, campaign)
+    credential = next((n for n in numbers if n.id == chosen), None)
+    default_waba = numbers[0].waba_id if numbers else ""
     include, exclude = list_ids(campaign.id) if campaign is not None and campaign.id else ([], [])
     scheduled_local = None
     if campaign is not None and campaign.scheduled_at is not None:
@@ -90,6 +109,14 @@ def _wizard_context(client_id: int, campaign: Campaign | None) -> dict:
         )
     return {
         "templates": templates,
+        # Legacy templates (no WABA yet) are the first number's WABA's.
+        "template_waba": {t.id: t.waba_id or default_waba for t in templates},
+        "fitting_templates": sum(
+            1 for t in templates if credential and (t.waba_id or default_waba) == credential.waba_id
+        ),
+        "numbers": numbers,
+        "number_id": chosen,
+        "number_label": number_label,
         "lists": svc.lists_for_client(client_id),
         "include": include,
         "exclude": exclude,
@@ -160,12 +187,16 @@ def detail(campaign_id: int):
         count = svc.audience_of(campaign)
         review = {
             "audience": count,
-            "tier_warning": svc.tier_warning(campaign.client_id, count.eligible),
+            "tier_warning": svc.tier_warning(
+                campaign.client_id, count.eligible, campaign_number(campaign)
+            ),
             "errors": svc.readiness_errors(campaign, _now()) if campaign.status == "DRAFT" else [],
         }
     preview = review_preview(campaign, template)  # rendered for a real recipient
     return render_template(
         "campaigns/detail.html", campaign=campaign, template=template, review=review, preview=preview,
+        number=campaign_number(campaign), number_label=number_label,
+        several_numbers=len(number_choices(campaign.client_id)) > 1,
         can_edit=is_client_admin(), form=ActionForm(), zone=client_zone(campaign.client_id),
         status_label=svc.status_label,
     )  # fmt: skip

@@ -16,6 +16,7 @@ from clickpro.models import Campaign, Contact, ContactList, Template
 from clickpro.params import BadParameter, parse_id
 from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns.audience import count_audience, sample_contact
+from clickpro.services.campaigns.numbers import active_number
 from clickpro.services.campaigns.vars import normalize, preview
 from clickpro.services.templates.rules import render_text, variable_slots
 from clickpro.tenancy import get_owned_or_404, require_client
@@ -80,16 +81,19 @@ def _variables(data: dict) -> dict:
 
 
 def audience():
-    """Live count: ``{list_ids, exclude_list_ids, variables, policy, fallback, campaign_id}``
-    → the same numbers the review shows (``count_audience``) + the tier warning."""
+    """Live count: ``{list_ids, exclude_list_ids, variables, policy, fallback, campaign_id,
+    number_id}`` → the same numbers the review shows (``count_audience``) + the tier
+    warning of the chosen number (another client's id: the first number's, like none)."""
     client = require_client()
     data = request.get_json(silent=True) or {}
     include, exclude, policy, campaign_id = _audience_args(client.id, data)
     count = count_audience(
         client.id, include, exclude, _variables(data), policy, campaign_id=campaign_id
     )
+    wanted = parse_id(data.get("number_id"), "number_id") if data.get("number_id") else None
+    number = active_number(client.id, id=wanted) if wanted else None
     return jsonify(**count.as_dict(), missing_values=count.missing,
-                   tier_warning=svc.tier_warning(client.id, count.eligible))  # fmt: skip
+                   tier_warning=svc.tier_warning(client.id, count.eligible, number))  # fmt: skip
 
 
 def sample_preview():

@@ -23,7 +23,6 @@ from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
 from clickpro.models import Template, TemplateStatus
 from clickpro.params import parse_id
-from clickpro.services.credentials import get_whatsapp_credential
 from clickpro.services.templates.rules import (
     BUTTONS_MAX,
     CATEGORIES,
@@ -43,6 +42,7 @@ from clickpro.services.templates.service import (
     sync_templates,
 )
 from clickpro.services.templates.ttl import TTL_RANGES, form_value, format_duration, ttl_rule
+from clickpro.services.templates.wabas import Waba, client_wabas, template_waba_id, waba_clause
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("templates", __name__, template_folder="templates")
@@ -73,11 +73,18 @@ BUTTON_LABELS = {
 def index():
     client = require_client()
     status = (request.args.get("status") or "").upper()
+    wabas = client_wabas(client.id)
+    default = wabas[0].waba_id if wabas else None
+    waba = request.args.get("waba") or ""
     stmt = scoped(Template, client.id).order_by(Template.name, Template.language)
     if status in STATUS_FILTERS:
         stmt = stmt.where(Template.status == status)
     else:
         status = ""
+    if waba in {w.waba_id for w in wabas}:
+        stmt = stmt.where(waba_clause(waba, default))
+    else:
+        waba = ""
     templates = list(db.session.scalars(stmt))
     last_synced = db.session.scalar(
         sa.select(sa.func.max(Template.last_synced_at)).where(Template.client_id == client.id)
@@ -91,8 +98,20 @@ def index():
         action_form=ActionForm(),
         can_edit=is_client_admin(),
         category_labels=CATEGORY_LABELS,
-        connected=get_whatsapp_credential(client.id) is not None,
+        connected=bool(wabas),
+        wabas=wabas,
+        waba=waba,
+        waba_labels=_waba_labels(wabas),
     )
+
+
+def _waba_labels(wabas: list[Waba]) -> dict[str, str]:
+    """WABA id → the numbers using it (what the list shows); legacy rows ("") are the
+    first number's WABA's."""
+    labels = {w.waba_id: w.label for w in wabas}
+    if wabas:
+        labels[""] = wabas[0].label
+    return labels
 
 
 @bp.route("/templates/sync", methods=["POST"])
@@ -126,13 +145,18 @@ def sync():
     return redirect(url_for("templates.index"))
 
 
-def _render_form(draft: TemplateDraft, errors: dict | None = None, status: int = 200):
+def _render_form(
+    draft: TemplateDraft, errors: dict | None = None, status: int = 200, waba_id: str = ""
+):
+    wabas = client_wabas(require_client().id)
     return (
         render_template(
             "templates/form.html",
             form=TemplateForm(),
             draft=draft,
             errors=errors or {},
+            wabas=wabas,
+            waba=waba_id or (wabas[0].waba_id if wabas else ""),
             languages=LANGUAGES,
             categories=CATEGORIES,
             category_labels=CATEGORY_LABELS,
@@ -159,19 +183,24 @@ def create():
     client = require_client()
     form = TemplateForm()
     draft = draft_from_form(request.form)
+    waba = (request.form.get("waba_id") or "").strip()
     if not form.validate_on_submit():
-        return _render_form(draft, {"meta": [_("Formulário expirado. Tente novamente.")]}, 400)
+        return _render_form(
+            draft, {"meta": [_("Formulário expirado. Tente novamente.")]}, 400, waba
+        )
     header_file = header_file_from(request.files.get("header_file"), draft.header_format)
     ttl_error = ttl_from_form(request.form)[1]
     if ttl_error:  # unreadable number: show it with every other error of the draft
-        errors = check_draft(client.id, draft, header_file)[0]
+        errors = check_draft(client.id, draft, header_file, waba or None)[0]
         errors["send_ttl_seconds"] = [ttl_error]
-        return _render_form(draft, errors, 400)
+        return _render_form(draft, errors, 400, waba)
     try:
-        template = create_template(client, draft, header_file, user_id=current_user.id)
+        template = create_template(
+            client, draft, header_file, user_id=current_user.id, waba_id=waba or None
+        )
     except TemplateError as exc:
         db.session.rollback()
-        return _render_form(draft, exc.errors, 400)
+        return _render_form(draft, exc.errors, 400, waba)
     flash(_("Modelo “%(name)s” enviado para análise da Meta.", name=template.name), "success")
     return redirect(url_for("templates.detail", template_id=template.id))
 
@@ -180,19 +209,24 @@ def create():
 @admin_required
 def duplicate_as_new(template_id: int):
     template = get_owned_or_404(Template, template_id)
-    return _render_form(duplicate(template))
+    wabas = client_wabas(template.client_id)
+    waba = template_waba_id(template, wabas[0].waba_id if wabas else None) or ""
+    return _render_form(duplicate(template), waba_id=waba)
 
 
 @bp.route("/templates/<int:template_id>")
 @client_required
 def detail(template_id: int):
     template = get_owned_or_404(Template, template_id)
+    wabas = client_wabas(template.client_id)
     return render_template(
         "templates/detail.html",
         template=template,
         rendered=render_text(template.components or []),
         siblings=[t for t in same_name_templates(template) if t.id != template.id],
         history=status_history(template),
+        wabas=wabas,
+        waba_label=_waba_labels(wabas).get(template.waba_id, template.waba_id),
         action_form=ActionForm(),
         can_edit=is_client_admin(),
         category_labels=CATEGORY_LABELS,

@@ -27,6 +27,7 @@ from clickpro.models import (
     MessageStatus,
 )
 from clickpro.models.contacts import CampaignRecipientValues
+from clickpro.services.campaigns.numbers import campaign_number
 from clickpro.services.campaigns.vars import (
     POLICY_SKIP,
     ContactData,
@@ -236,8 +237,13 @@ def _json_literal(dialect: str) -> sa.ColumnElement:
 
 
 def materialize(campaign: Campaign, now: datetime) -> None:
-    """Insert the campaign's messages rows (caller commits). Idempotent."""
+    """Insert the campaign's messages rows (caller commits). Idempotent.
+
+    Each row carries the number it goes out from (``number_id``: the campaign's number,
+    or the client's first for a campaign from before numbers), like every other message.
+    """
     include, exclude = list_ids(campaign.id)
+    number = campaign_number(campaign)
     dialect = db.engine.dialect.name
     where = _base_where(campaign.client_id, include, exclude)
     opted = _opted_out(campaign.client_id)
@@ -250,7 +256,7 @@ def materialize(campaign: Campaign, now: datetime) -> None:
     columns = [
         "client_id", "contact_id", "campaign_id", "direction", "author", "type", "body",
         "payload", "template_id", "is_internal_note", "status", "error_title", "attempts",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "number_id",
     ]  # fmt: skip
     for condition, status, reason in passes:
         select = (
@@ -270,6 +276,7 @@ def materialize(campaign: Campaign, now: datetime) -> None:
                 sa.literal(0),
                 sa.literal(now, Message.__table__.c.created_at.type),
                 sa.literal(now, Message.__table__.c.created_at.type),
+                sa.literal(number.id if number else None, sa.Integer),
             )
             .where(*where, condition)
             .order_by(Contact.id)

@@ -55,10 +55,11 @@ from clickpro.services.campaigns.control import (
 )
 from clickpro.services.campaigns.dispatch_outcome import Outcome, classify
 from clickpro.services.campaigns.form import client_zone
+from clickpro.services.campaigns.numbers import campaign_sender
 from clickpro.services.campaigns.schedule import in_window
 from clickpro.services.campaigns.vars import send_components
 from clickpro.services.costs.marketing_api import uses_marketing_api
-from clickpro.services.credentials import NoCredentials, whatsapp_for
+from clickpro.services.credentials import NoCredentials
 from clickpro.services.messaging.addressing import check_template_allowed, recipient_of
 
 log = logging.getLogger(__name__)
@@ -152,12 +153,13 @@ class Dispatcher:
     def _load(self, campaign: Campaign) -> str | None:
         """Credentials, template and rate; a reason to pause when something is missing."""
         try:
-            credential, client = whatsapp_for(campaign.client_id)
+            credential, client = campaign_sender(campaign)  # the campaign's own number
         except NoCredentials as exc:
             return str(exc)
+        self.number_id = credential.id
         template = db.session.get(Template, campaign.template_id) if campaign.template_id else None
         if template is None or template.status != "APPROVED":
-            return store.setup_problem(campaign.client_id, campaign.template_id or 0)
+            return store.setup_problem(campaign.client_id, campaign.template_id or 0, credential.id)
         self.graph: GraphClient = client
         self.phone_number_id = credential.phone_number_id
         self.limiter_key = f"phone:{credential.phone_number_id}"
@@ -236,7 +238,7 @@ class Dispatcher:
     def _periodic_problem(self) -> tuple[str, str] | None:
         if self.window and not in_window(self.window, self.zone, utcnow()):
             return ("window", "Fora da janela de envio.")
-        problem = store.setup_problem(self.client_id, self.template_id)
+        problem = store.setup_problem(self.client_id, self.template_id, self.number_id)
         return ("system", problem) if problem else None
 
     def _claim(self, limit: int) -> list[SendJob]:

@@ -31,7 +31,7 @@ from clickpro.services.accounts.notifications import notify
 from clickpro.services.campaigns.control import ROW_LEASE_S
 from clickpro.services.campaigns.dispatch_outcome import Outcome
 from clickpro.services.contacts.optout import add_opt_out
-from clickpro.services.credentials import get_whatsapp_credential
+from clickpro.services.conversations import get_number
 from clickpro.services.messaging.delivery import apply_pending_statuses
 
 log = logging.getLogger(__name__)
@@ -195,12 +195,14 @@ def _opt_out(client_id: int, phone: str) -> None:
         log.exception("could not add opt-out for a 131050 failure")
 
 
-def setup_problem(client_id: int, template_id: int) -> str | None:
-    """Credentials removed/refused or template no longer approved (checked each 0.5 s)."""
-    credential = get_whatsapp_credential(client_id)
+def setup_problem(client_id: int, template_id: int, number_id: int | None = None) -> str | None:
+    """Credentials removed/refused or template no longer approved (checked each 0.5 s).
+
+    ``number_id``: the campaign's number (None: the client's first)."""
+    credential = get_number(client_id, number_id)
     status = db.session.scalar(sa.select(Template.status).where(Template.id == template_id))
     db.session.commit()
-    if credential is None:
+    if credential is None or credential.archived_at is not None:
         return _("As credenciais do WhatsApp foram removidas: reconecte-as para continuar.")
     if credential.status == CredentialStatus.INVALID:
         return _("A Meta recusou as credenciais do WhatsApp: reconecte-as para continuar.")

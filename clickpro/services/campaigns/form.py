@@ -23,7 +23,13 @@ from clickpro.models import (
 )
 from clickpro.params import BadParameter, parse_id
 from clickpro.services.accounts.validation import column_length
+from clickpro.services.campaigns.numbers import (
+    active_number,
+    template_fits,
+    wrong_waba_message,
+)
 from clickpro.services.campaigns.vars import POLICIES, normalize
+from clickpro.services.conversations import first_number
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -147,15 +153,52 @@ def _template(client_id: int, raw) -> Template:
     return template
 
 
+def chosen_number(
+    client_id: int, data: dict, current: WhatsAppCredential | None
+) -> tuple[WhatsAppCredential | None, bool]:
+    """(number, chosen): the active number ``data`` names — ``phone_number_id`` (Meta's
+    id, the API) or ``number_id`` (ours, the wizard) — else ``current`` (the campaign's
+    number), else the client's first number. ``chosen``: ``data`` named one.
+
+    A number that is not an active one of the client's is refused; another client's
+    number gets the same answer as an unknown one.
+    """
+    message = _("Número do WhatsApp não encontrado entre os números ativos deste cliente.")
+    meta_id = data.get("phone_number_id")
+    if meta_id not in (None, ""):
+        number = active_number(client_id, phone_number_id=str(meta_id).strip())
+        if number is None:
+            raise CampaignError(message, field="phone_number_id")
+        return number, True
+    raw = data.get("number_id")
+    if raw not in (None, ""):
+        try:
+            wanted = parse_id(raw, "number_id")
+        except BadParameter:
+            wanted = None
+        number = active_number(client_id, id=wanted) if wanted else None
+        if number is None:
+            raise CampaignError(message, field="number_id")
+        return number, True
+    return current or first_number(client_id), False
+
+
 def clean_campaign_data(
     client_id: int,
     data: dict,
     campaign: Campaign,
-    credential: WhatsAppCredential | None,
+    number: WhatsAppCredential | None,
     now: datetime,
 ) -> dict:
-    """Validated values for the keys present in ``data`` (a partial update is fine)."""
+    """Validated values for the keys present in ``data`` (a partial update is fine).
+
+    ``number``: the number the campaign sends from now (None: a new campaign, or one
+    from before numbers). The result's ``number_id`` is set when the campaign gets one.
+    """
     out: dict = {}
+    number, chosen = chosen_number(client_id, data, number)
+    if number is not None and (chosen or campaign.number_id is None):
+        out["number_id"] = number.id
     if "name" in data or campaign.id is None:
         name = str(data.get("name") or "").strip()
         if not name:
@@ -176,6 +219,13 @@ def clean_campaign_data(
         out["template_id"] = template.id
     elif campaign.template_id:
         template = db.session.get(Template, campaign.template_id)
+    if (
+        template is not None
+        and number is not None
+        and ("template_id" in out or chosen)
+        and not template_fits(template, number)
+    ):
+        raise CampaignError(wrong_waba_message(template, number), field="template_id")
     if "list_ids" in data:
         out["list_ids"] = _owned_lists(client_id, _int_list(data["list_ids"], _("listas")))
     if "exclude_list_ids" in data:
@@ -193,7 +243,7 @@ def clean_campaign_data(
             )
         out["missing_value_policy"] = data["missing_value_policy"]
     if "rate_mps" in data or campaign.id is None:
-        limit = credential.throughput_mps if credential else 80
+        limit = number.throughput_mps if number else 80
         rate = _number(data.get("rate_mps", min(20, limit)), _("A velocidade"))
         if rate is None or rate <= 0:
             raise CampaignError(_("A velocidade deve ser maior que zero."))

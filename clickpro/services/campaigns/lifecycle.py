@@ -18,13 +18,19 @@ from flask_babel import gettext as _
 from clickpro.events import campaign_finished, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.jobs import QUEUE_CAMPAIGNS, enqueue
-from clickpro.models import Campaign, Template, TemplateStatus
+from clickpro.models import Campaign, Template, TemplateStatus, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
 from clickpro.services.campaigns import audience, control, dispatchers, preparation
 from clickpro.services.campaigns.counters import _announce, refresh_counters
 from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.numbers import (
+    campaign_number,
+    number_label,
+    template_fits,
+    wrong_waba_message,
+)
 from clickpro.services.campaigns.queries import (
     ACTIVE,
     EDITABLE,
@@ -34,7 +40,6 @@ from clickpro.services.campaigns.queries import (
 )
 from clickpro.services.campaigns.sheet import pending_import
 from clickpro.services.campaigns.vars import mapping_errors
-from clickpro.services.credentials import get_whatsapp_credential
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +54,13 @@ def readiness_errors(campaign: Campaign, now: datetime) -> list[str]:
         errors.append(_("O modelo %(name)s não está aprovado pela Meta.", name=template.name))
     else:
         errors += mapping_errors(template.components, campaign.variables or {})
-    credential = get_whatsapp_credential(campaign.client_id)
+    credential = campaign_number(campaign)
     if credential is None:
         errors.append(_("Configure as credenciais do WhatsApp antes de enviar campanhas."))
+    elif credential.archived_at is not None:
+        errors.append(_removed(credential))
+    elif template is not None and not template_fits(template, credential):
+        errors.append(wrong_waba_message(template, credential))
     elif not 0 < (campaign.rate_mps or 0) <= credential.throughput_mps:
         errors.append(
             _("A velocidade deve ficar entre 1 e %(max)s mensagens/s (limite do número).",
@@ -142,9 +151,19 @@ def _late_errors(campaign: Campaign) -> list[str]:
     template = db.session.get(Template, campaign.template_id) if campaign.template_id else None
     if template is None or template.status != TemplateStatus.APPROVED:
         return [_("O modelo deixou de estar aprovado.")]
-    if get_whatsapp_credential(campaign.client_id) is None:
+    number = campaign_number(campaign)
+    if number is None:
         return [_("As credenciais do WhatsApp foram removidas.")]
+    if number.archived_at is not None:
+        return [_removed(number)]
     return []
+
+
+def _removed(number: WhatsAppCredential) -> str:
+    return _(
+        "O número %(number)s desta campanha foi removido: escolha outro número.",
+        number=number_label(number),
+    )
 
 
 # ---------------------------------------------------------------- pause / resume / cancel

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from clickpro.extensions import db
-from clickpro.models import Campaign, CampaignStatus, ContactList, Template
+from clickpro.models import Campaign, CampaignStatus, ContactList, Template, WhatsAppCredential
 from clickpro.services.campaigns import audience
 from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.vars import POLICY_FALLBACK, preview
-from clickpro.services.credentials import get_whatsapp_credential
+from clickpro.services.conversations import first_number
 from clickpro.tenancy import get_owned
 
 S = CampaignStatus
@@ -70,8 +70,12 @@ def review_preview(campaign: Campaign, template: Template | None) -> dict | None
     return result
 
 
-def tier_warning(client_id: int, eligible: int) -> str | None:
-    credential = get_whatsapp_credential(client_id)
+def tier_warning(
+    client_id: int, eligible: int, number: WhatsAppCredential | None = None
+) -> str | None:
+    """The audience passes the messaging limit of ``number`` (the campaign's; None: the
+    client's first number) — Meta reports the tier on each number."""
+    credential = number if number is not None else first_number(client_id)
     tier = (credential.messaging_tier or "") if credential else ""
     limit = TIER_LIMITS.get(tier.upper())
     if limit is not None and eligible > limit:

@@ -12,8 +12,8 @@ from clickpro.models import Campaign, CampaignList
 from clickpro.models.base import utcnow
 from clickpro.services.campaigns import audience
 from clickpro.services.campaigns.form import CampaignError, clean_campaign_data
+from clickpro.services.campaigns.numbers import campaign_number
 from clickpro.services.campaigns.queries import EDITABLE, S, get_campaign, status_label
-from clickpro.services.credentials import get_whatsapp_credential
 
 
 def save_campaign(
@@ -24,7 +24,11 @@ def save_campaign(
     user_id: int | None = None,
     now: datetime | None = None,
 ) -> Campaign:
-    """Create or update a DRAFT/SCHEDULED campaign from wizard or API data."""
+    """Create or update a DRAFT/SCHEDULED campaign from wizard or API data.
+
+    ``data`` may name the number (``number_id``, or Meta's ``phone_number_id``); a new
+    campaign without one gets the client's first number.
+    """
     now = now or utcnow()
     if campaign_id is None:
         campaign = Campaign(client_id=client_id, created_by_id=user_id, status=S.DRAFT)
@@ -37,9 +41,9 @@ def save_campaign(
                     status=status_label(campaign.status),
                 )
             )
-    credential = get_whatsapp_credential(client_id)
-    clean = clean_campaign_data(client_id, data, campaign, credential, now)
-    for key in ("name", "template_id", "rate_mps", "batch_size", "batch_interval_s",
+    current = campaign_number(campaign) if campaign.id is not None else None
+    clean = clean_campaign_data(client_id, data, campaign, current, now)
+    for key in ("name", "number_id", "template_id", "rate_mps", "batch_size", "batch_interval_s",
                 "send_window", "variables", "missing_value_policy", "scheduled_at"):  # fmt: skip
         if key in clean:
             setattr(campaign, key, clean[key])

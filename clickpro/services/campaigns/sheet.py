@@ -18,6 +18,7 @@ from clickpro.extensions import db
 from clickpro.models import Campaign, ContactImport, ImportStatus, Template
 from clickpro.services.campaigns.audience import list_ids
 from clickpro.services.campaigns.form import CampaignError
+from clickpro.services.campaigns.numbers import number_choices, template_fits
 from clickpro.services.campaigns.saving import save_campaign
 from clickpro.services.contacts.imports.errors import ContactImportError
 from clickpro.services.contacts.imports.service import (
@@ -78,8 +79,9 @@ def campaign_from_spreadsheet(
         db.session.rollback()
         raise CampaignError(str(exc)) from None
     attributes = list((suggested.get("attributes") or {}).values())
-    data = {
+    data: dict = {
         "name": name,
+        "number_id": _number_for(client_id, template),
         "template_id": template.id,
         "list_ids": [imp.list_id],
         "variables": variables or default_variables(template.components, attributes),
@@ -92,6 +94,14 @@ def campaign_from_spreadsheet(
     db.session.commit()
     start_import(imp.id)
     return campaign
+
+
+def _number_for(client_id: int, template: Template) -> int | None:
+    """The first active number on the template's WABA (the wizard can change it later)."""
+    numbers = number_choices(client_id)
+    fitting = [n for n in numbers if template_fits(template, n)]
+    chosen = fitting[0] if fitting else (numbers[0] if numbers else None)
+    return chosen.id if chosen else None
 
 
 def pending_import(campaign_id: int) -> ContactImport | None:

@@ -32,7 +32,9 @@ DONE = ("sent", "delivered", "read", "failed", "skipped", "cancelled", "unknown"
 
 
 def replies(campaign_id: int) -> int:
-    """Recipients who wrote back after their campaign message (cached a few seconds)."""
+    """Recipients who wrote back after their campaign message (cached a few seconds), to
+    the number it came from: a message to the client's other number is another
+    conversation, not a reply to the campaign."""
     cached = _replies_cache.get(campaign_id)
     if cached and time.monotonic() - cached[0] < _REPLIES_TTL_S:
         return cached[1]
@@ -43,7 +45,8 @@ def replies(campaign_id: int) -> int:
             m.c.campaign_id == campaign_id,
             m.c.sent_at.is_not(None),
             sa.exists().where(inbound.c.contact_id == m.c.contact_id, inbound.c.direction == Direction.IN,
-                              inbound.c.created_at > m.c.sent_at),
+                              inbound.c.created_at > m.c.sent_at,
+                              sa.or_(m.c.number_id.is_(None), inbound.c.number_id == m.c.number_id)),
         )
     )  # fmt: skip
     _replies_cache[campaign_id] = (time.monotonic(), int(count or 0))

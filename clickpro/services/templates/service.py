@@ -21,7 +21,7 @@ from clickpro.extensions import db, rowcount
 from clickpro.integrations.meta import GraphError
 from clickpro.models import Client, Notification, Template, TemplateStatus
 from clickpro.models.base import utcnow
-from clickpro.services.credentials import NoCredentials, whatsapp_for
+from clickpro.services.credentials import NoCredentials
 from clickpro.services.templates.rules import (
     TemplateDraft,
     build_components,
@@ -30,6 +30,13 @@ from clickpro.services.templates.rules import (
     validate_header_media,
 )
 from clickpro.services.templates.sync import SyncResult, sync_templates
+from clickpro.services.templates.wabas import (
+    client_wabas,
+    default_waba_id,
+    graph_for_waba,
+    template_waba_id,
+    waba_clause,
+)
 
 __all__ = [
     "HeaderFile",
@@ -84,19 +91,51 @@ def graph_error_text(error: GraphError) -> str:
 # --------------------------------------------------------------------------- local checks
 
 
-def find_template(client_id: int, name: str, language: str) -> Template | None:
+def find_template(
+    client_id: int, name: str, language: str, waba_id: str | None = None
+) -> Template | None:
+    """The client's template ``name``/``language`` in ``waba_id`` (None: the first
+    number's WABA)."""
+    default = default_waba_id(client_id)
+    waba = waba_id or default or ""
     stmt = sa.select(Template).where(
-        Template.client_id == client_id, Template.name == name, Template.language == language
+        Template.client_id == client_id,
+        Template.name == name,
+        Template.language == language,
+        waba_clause(waba, default),
     )
-    return db.session.scalar(stmt)
+    return db.session.scalars(stmt.order_by(Template.id)).first()
+
+
+def resolve_waba(client_id: int, waba_id: str | None) -> str:
+    """The WABA a new template goes to: ``waba_id`` if it is one of the client's, the first
+    number's when empty ("" when the client has no number: the submission then says so).
+    Raises ``TemplateError`` on a ``waba_id`` that is not the client's."""
+    wabas = [w.waba_id for w in client_wabas(client_id)]
+    wanted = (waba_id or "").strip()
+    if not wanted:
+        return wabas[0] if wabas else ""
+    if wanted not in wabas:
+        raise TemplateError(
+            {
+                "waba_id": [
+                    _("Conta do WhatsApp (WABA) não encontrada entre os números deste cliente.")
+                ]
+            }
+        )
+    return wanted
 
 
 def check_draft(
-    client_id: int, draft: TemplateDraft, header_file: HeaderFile | None = None
+    client_id: int,
+    draft: TemplateDraft,
+    header_file: HeaderFile | None = None,
+    waba_id: str | None = None,
 ) -> tuple[dict[str, list[str]], str | None]:
     """Every check that does not need Meta: (errors, sniffed MIME type of the header file).
 
-    Nothing here talks to Meta, so a draft with errors never costs a Graph call.
+    Nothing here talks to Meta, so a draft with errors never costs a Graph call. The
+    duplicate check is within ``waba_id`` (None: the first number's WABA).
     """
     errors: dict[str, list[str]] = {}
     mime: str | None = None
@@ -114,10 +153,14 @@ def check_draft(
             checked = replace(draft, header_handle=_PENDING_HANDLE)
     for key, messages in validate_draft(checked).items():
         errors.setdefault(key, []).extend(messages)
-    if draft.name and draft.language and find_template(client_id, draft.name, draft.language):
+    if (
+        draft.name
+        and draft.language
+        and find_template(client_id, draft.name, draft.language, waba_id)
+    ):
         errors.setdefault("name", []).append(
             _(
-                "Já existe um modelo “%(name)s” em %(language)s neste cliente. "
+                "Já existe um modelo “%(name)s” em %(language)s nesta conta do WhatsApp. "
                 "Escolha outro nome ou outro idioma.",
                 name=draft.name,
                 language=draft.language,
@@ -135,16 +178,20 @@ def create_template(
     header_file: HeaderFile | None = None,
     *,
     user_id: int | None = None,
+    waba_id: str | None = None,
 ) -> Template:
     """Validate locally, upload the media header, submit to Meta, store the PENDING row.
 
-    Raises ``TemplateError`` (pt_BR messages per field, ``meta`` set when Meta refused).
+    ``waba_id``: the client's WABA the template is submitted to (None: the first
+    number's). Raises ``TemplateError`` (pt_BR messages per field, ``meta`` set when Meta
+    refused).
     """
-    errors, mime = check_draft(client.id, draft, header_file)
+    waba = resolve_waba(client.id, waba_id)
+    errors, mime = check_draft(client.id, draft, header_file, waba)
     if errors:
         raise TemplateError(errors)
     try:
-        credential, graph = whatsapp_for(client.id)
+        credential, graph = graph_for_waba(client.id, waba)
     except NoCredentials:
         raise TemplateError(
             {"meta": [_("Cadastre e valide as credenciais do WhatsApp antes de criar modelos.")]}
@@ -168,18 +215,24 @@ def create_template(
         }
         if draft.send_ttl_seconds is not None:
             payload["message_send_ttl_seconds"] = draft.send_ttl_seconds
-        response = graph.create_template(credential.waba_id, payload)
+        response = graph.create_template(waba, payload)
     except GraphError as exc:
         log.info("meta refused template %s for client %s: %r", draft.name, client.id, exc)
         raise TemplateError({"meta": [graph_error_text(exc)]}, meta=exc) from None
-    return _store_created(client.id, draft, components, response, user_id)
+    return _store_created(client.id, waba, draft, components, response, user_id)
 
 
 def _store_created(
-    client_id: int, draft: TemplateDraft, components: list, response: dict, user_id: int | None
+    client_id: int,
+    waba_id: str,
+    draft: TemplateDraft,
+    components: list,
+    response: dict,
+    user_id: int | None,
 ) -> Template:
     template = Template(
         client_id=client_id,
+        waba_id=waba_id,
         name=draft.name,
         language=draft.language,
         category=str(response.get("category") or draft.category),
@@ -196,10 +249,11 @@ def _store_created(
     except IntegrityError:
         # The sync (or a second tab) stored it meanwhile: keep that row, refresh its data.
         db.session.rollback()
-        stored = find_template(client_id, draft.name, draft.language)
+        stored = find_template(client_id, draft.name, draft.language, waba_id)
         if stored is None:  # pragma: no cover - the constraint said it exists
             raise
         template = stored
+        template.waba_id = waba_id
         template.meta_template_id = template.meta_template_id or str(response.get("id") or "")
         template.components = components
         template.send_ttl_seconds = draft.send_ttl_seconds
@@ -211,13 +265,20 @@ def _store_created(
 # --------------------------------------------------------------------------- delete / duplicate
 
 
+def _same_name(template: Template) -> list[sa.ColumnElement[bool]]:
+    """``template``'s name in its own WABA (the same name on another WABA is another one)."""
+    default = default_waba_id(template.client_id)
+    waba = template_waba_id(template, default) or ""
+    return [
+        Template.client_id == template.client_id,
+        Template.name == template.name,
+        waba_clause(waba, default),
+    ]
+
+
 def same_name_templates(template: Template) -> list[Template]:
-    """Every language of ``template``'s name (Meta deletes them all together)."""
-    stmt = (
-        sa.select(Template)
-        .where(Template.client_id == template.client_id, Template.name == template.name)
-        .order_by(Template.language)
-    )
+    """Every language of ``template``'s name in its WABA (Meta deletes them together)."""
+    stmt = sa.select(Template).where(*_same_name(template)).order_by(Template.language)
     return list(db.session.scalars(stmt))
 
 
@@ -230,10 +291,12 @@ def delete_template(client: Client, template: Template) -> int:
     if template.client_id != client.id:
         raise TemplateError({"meta": [_("Modelo não encontrado.")]})
     name = template.name
+    waba = template_waba_id(template, default_waba_id(client.id)) or ""
+    same_name = _same_name(template)
     if template.meta_template_id:
         try:
-            credential, graph = whatsapp_for(client.id)
-            graph.delete_template(credential.waba_id, name)
+            _credential, graph = graph_for_waba(client.id, waba)
+            graph.delete_template(waba, name)
         except NoCredentials:
             raise TemplateError(
                 {"meta": [_("Sem credenciais do WhatsApp: não é possível excluir na Meta.")]}
@@ -241,9 +304,7 @@ def delete_template(client: Client, template: Template) -> int:
         except GraphError as exc:
             if not _is_not_found(exc):
                 raise TemplateError({"meta": [graph_error_text(exc)]}, meta=exc) from None
-    result = db.session.execute(
-        sa.delete(Template).where(Template.client_id == client.id, Template.name == name)
-    )
+    result = db.session.execute(sa.delete(Template).where(*same_name))
     db.session.commit()
     log.info("template %s deleted for client %s (%s rows)", name, client.id, rowcount(result))
     return rowcount(result) or 0

@@ -15,6 +15,7 @@ from clickpro.labels import label
 from clickpro.models import Audience, Notification, Template, TemplateStatus
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import announce, notify
+from clickpro.services.templates.wabas import default_waba_id, waba_clause
 
 __all__ = ["apply_template_update", "status_label"]
 
@@ -27,8 +28,12 @@ def status_label(status: str) -> str:
     return label("template", status)
 
 
-def _find(client_id: int, meta_template_id, name, language) -> list[Template]:
+def _find(client_id: int, meta_template_id, name, language, waba_id) -> list[Template]:
     stmt = sa.select(Template).where(Template.client_id == client_id)
+    if waba_id not in (None, ""):
+        # Names are unique per WABA only: the same name on the client's other WABA is
+        # another template. Legacy rows (no WABA yet) count for the first number's WABA.
+        stmt = stmt.where(waba_clause(str(waba_id), default_waba_id(client_id)))
     if meta_template_id not in (None, ""):
         by_id = list(
             db.session.scalars(stmt.where(Template.meta_template_id == str(meta_template_id)))
@@ -79,6 +84,7 @@ def _clean_reason(reason: str | None) -> str | None:
 def apply_template_update(
     client_id: int,
     *,
+    waba_id: str | None = None,
     meta_template_id=None,
     name: str | None = None,
     language: str | None = None,
@@ -90,9 +96,10 @@ def apply_template_update(
     """Apply what Meta reports about one template; True if a row changed.
 
     A status change notifies the client's admins and sends ``template_status_changed``
-    after commit. Unknown templates (created outside ClickPro) are ignored.
+    after commit. Unknown templates (created outside ClickPro) are ignored. ``waba_id``
+    (the webhook entry's id, the WABA being synced) limits the match to that WABA.
     """
-    templates = _find(client_id, meta_template_id, name, language)
+    templates = _find(client_id, meta_template_id, name, language, waba_id)
     reason = _clean_reason(reason)
     status = (status or "").upper() or None
     changed_any = False

@@ -1,5 +1,9 @@
-"""Template sync: pull every template of a client's WABA and reconcile the local rows.
+"""Template sync: pull the templates of every WABA of a client and reconcile the local rows.
 
+- Per WABA: the distinct WABAs of the client's active numbers (``templates.wabas``), each
+  listed with the token of one of its own numbers; a row belongs to one WABA
+  (``templates.waba_id``), so the same name+language on two WABAs is two rows. Rows
+  stored before templates had a WABA (``""``) are claimed by the first number's WABA.
 - Templates on Meta that we do not have are inserted (import of a client's existing
   templates after connecting); one summary notification per run that imported some.
 - Known templates: components/Meta id are refreshed here; status, reason, quality and
@@ -27,9 +31,10 @@ from clickpro.integrations.meta import GraphError
 from clickpro.models import Template
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
-from clickpro.services.credentials import NoCredentials, whatsapp_for
+from clickpro.services.credentials import NoCredentials
 from clickpro.services.templates.status import apply_template_update
 from clickpro.services.templates.ttl import ttl_from_meta
+from clickpro.services.templates.wabas import Waba, client_wabas, graph_for_waba, waba_clause
 
 log = logging.getLogger(__name__)
 
@@ -79,30 +84,66 @@ def _quality(remote: dict) -> str | None:
 def sync_templates(
     client_id: int, *, time_budget_s: float | None = None, max_templates: int | None = None
 ) -> SyncResult:
-    """Reconcile the client's templates with Meta's list (see module docstring)."""
+    """Reconcile the client's templates with Meta's lists, WABA by WABA (module docstring).
+
+    The time budget and the row limit are the client's, shared by its WABAs.
+    """
     config = current_app.config
     budget = float(time_budget_s or config["TEMPLATE_SYNC_BUDGET_S"])
     limit = int(max_templates or config["TEMPLATE_SYNC_MAX"])
     result = SyncResult()
+    wabas = client_wabas(client_id)
+    run = _Run(
+        client_id, time.monotonic() + budget, limit, default=wabas[0].waba_id if wabas else None
+    )
+    reached = 0
+    for waba in wabas:
+        if _sync_waba(run, waba, result):
+            reached += 1
+    result.skipped = reached == 0  # no number Meta has not refused
+    _notify_imported(client_id, result)
+    log.info(
+        "template sync client=%s wabas=%s created=%s updated=%s unchanged=%s errors=%s",
+        client_id,
+        len(wabas),
+        result.created,
+        result.updated,
+        result.unchanged,
+        len(result.errors),
+    )
+    return result
+
+
+@dataclass
+class _Run:
+    """One sync run of a client: its deadline and the rows it may still read."""
+
+    client_id: int
+    deadline: float
+    remaining: int
+    default: str | None  # the first number's WABA (owner of legacy rows)
+
+
+def _sync_waba(run: _Run, waba: Waba, result: SyncResult) -> bool:
+    """Sync one WABA; False when no usable number of it could be asked (skipped)."""
+    client_id = run.client_id
     try:
-        credential, graph = whatsapp_for(client_id)
+        _credential, graph = graph_for_waba(client_id, waba.waba_id)
     except NoCredentials:
-        result.skipped = True
-        return result
-    started = time.monotonic()
+        return False
     try:
-        remote_rows = graph.list_templates(credential.waba_id)
+        remote_rows = graph.list_templates(waba.waba_id)
     except GraphError as exc:
-        message = f"Meta: {exc.message or exc.title}"
-        result.errors.append(message)
+        result.errors.append(f"Meta ({waba.label}): {exc.message or exc.title}")
         result.complete = False
-        log.warning("template sync of client %s failed: %r", client_id, exc)
-        return result
-    locals_ = _ReconcileIndex(client_id)
+        log.warning("template sync of client %s waba %s failed: %r", client_id, waba.waba_id, exc)
+        return True
+    locals_ = _ReconcileIndex(client_id, waba.waba_id, run.default)
     seen: set[int] = set()
+    complete = True
     for index, remote in enumerate(remote_rows):
-        if index >= limit or time.monotonic() - started > budget:
-            result.complete = False
+        if run.remaining <= 0 or time.monotonic() > run.deadline:
+            complete = result.complete = False
             result.errors.append(
                 _(
                     "Sincronização parcial: %(done)s de %(total)s modelos "
@@ -113,6 +154,7 @@ def sync_templates(
             )
             log.warning("template sync of client %s cut at %s rows", client_id, index)
             break
+        run.remaining -= 1
         try:
             _apply_remote(client_id, remote, locals_, seen, result)
         except Exception as exc:  # one bad row never stops the others
@@ -121,25 +163,22 @@ def sync_templates(
             log.exception("template sync of client %s: row %s failed", client_id, remote.get("id"))
     _insert_new(locals_.new_rows, seen, result)
     _touch(client_id, seen)
-    if result.complete:
+    if complete:
         _mark_vanished(client_id, locals_, seen, result)
-    _notify_imported(client_id, result)
-    log.info(
-        "template sync client=%s created=%s updated=%s unchanged=%s errors=%s",
-        client_id,
-        result.created,
-        result.updated,
-        result.unchanged,
-        len(result.errors),
-    )
-    return result
+    return True
 
 
 class _ReconcileIndex:
-    """The client's local rows, by Meta id and by (name, language); loaded once per run."""
+    """The client's local rows of one WABA, by Meta id and by (name, language); loaded once
+    per run. Legacy rows (no WABA yet) found here are claimed by this WABA."""
 
-    def __init__(self, client_id: int) -> None:
-        rows = db.session.scalars(sa.select(Template).where(Template.client_id == client_id))
+    def __init__(self, client_id: int, waba_id: str, default: str | None) -> None:
+        self.waba_id = waba_id
+        rows = db.session.scalars(
+            sa.select(Template).where(
+                Template.client_id == client_id, waba_clause(waba_id, default)
+            )
+        )
         self.rows = list(rows)
         self.by_meta = {r.meta_template_id: r for r in self.rows if r.meta_template_id}
         self.by_key: dict[tuple[object, object], Template] = {
@@ -166,6 +205,7 @@ def _apply_remote(
     if row is None:
         row = Template(
             client_id=client_id,
+            waba_id=index.waba_id,
             name=str(remote.get("name")),
             language=str(remote.get("language") or "pt_BR"),
             category=str(remote.get("category") or "MARKETING"),
@@ -183,9 +223,12 @@ def _apply_remote(
     seen.add(row.id)
     changed = False
     components = remote.get("components")
-    if (meta_id and row.meta_template_id != meta_id) or (
-        components is not None and components != row.components
+    if (
+        (meta_id and row.meta_template_id != meta_id)
+        or (components is not None and components != row.components)
+        or row.waba_id != index.waba_id
     ):
+        row.waba_id = index.waba_id  # a legacy row: now of the WABA that listed it
         row.meta_template_id = meta_id or row.meta_template_id
         if components is not None:
             row.components = components
@@ -203,6 +246,7 @@ def _apply_remote(
         changed = (
             apply_template_update(
                 client_id,
+                waba_id=index.waba_id,
                 meta_template_id=row.meta_template_id,
                 name=row.name,
                 language=row.language,
@@ -275,6 +319,7 @@ def _mark_vanished(
             continue
         if apply_template_update(
             client_id,
+            waba_id=index.waba_id,
             meta_template_id=row.meta_template_id,
             name=row.name,
             language=row.language,

@@ -1,4 +1,5 @@
-// Campaign wizard: template slots → variable inputs, live audience count, sample preview.
+// Campaign wizard: the number → its WABA's templates, template slots → variable inputs,
+// live audience count (with the number's tier warning), sample preview.
 import { postJSON } from "./app.js";
 import { formatPhone, t } from "./i18n.js";
 
@@ -6,6 +7,7 @@ function main() {
   const form = document.getElementById("campaign-wizard");
   if (!form) return;
   const templateSelect = document.getElementById("template_id");
+  const numberInput = document.getElementById("number_id");
   const fieldsBox = document.getElementById("variable-fields");
   const saved = JSON.parse(form.dataset.variables || "{}");
   let attributes = [];
@@ -116,6 +118,33 @@ function main() {
     if (data.footer) box.appendChild(el("div", { class: "text-muted" }, data.footer));
   }
 
+  // Only templates of the chosen number's WABA can be sent from it (the server checks too).
+  function applyNumber() {
+    if (!numberInput || numberInput.tagName !== "SELECT") return;
+    const option = numberInput.selectedOptions[0];
+    if (!option) return;
+    const waba = option.dataset.waba;
+    let fitting = 0;
+    Array.from(templateSelect.options).forEach(function (o) {
+      if (!o.value) return;
+      const fits = o.dataset.waba === waba;
+      o.hidden = !fits;
+      o.disabled = !fits;
+      if (fits) fitting += 1;
+    });
+    const none = document.getElementById("no-number-templates");
+    if (none) none.classList.toggle("d-none", fitting > 0);
+    if (templateSelect.selectedOptions[0] && templateSelect.selectedOptions[0].disabled) {
+      templateSelect.value = "";
+      loadTemplate();
+    }
+    const rate = document.getElementById("rate_mps");
+    const limitText = document.getElementById("throughput-text");
+    const limit = option.dataset.throughput;
+    if (rate && limit) rate.max = limit;
+    if (limitText && limit) limitText.textContent = limitText.dataset.text.replace("{n}", limit);
+  }
+
   async function loadTemplate() {
     const id = templateSelect.value;
     if (!id) { fieldsBox.replaceChildren(); return; }
@@ -133,7 +162,8 @@ function main() {
     const lists = checked("list_ids");
     const policy = document.getElementById("missing_value_policy").value;
     const payload = { list_ids: lists, exclude_list_ids: checked("exclude_list_ids"), variables: variables(), policy: policy,
-      template_id: templateSelect.value, fallback: "", campaign_id: form.dataset.campaignId || null };
+      template_id: templateSelect.value, fallback: "", campaign_id: form.dataset.campaignId || null,
+      number_id: numberInput ? numberInput.value : null };
     const box = document.getElementById("audience-count");
     if (lists.length) {
       const response = await postJSON(form.dataset.audienceUrl, payload);
@@ -168,6 +198,7 @@ function main() {
   }
 
   templateSelect.addEventListener("change", loadTemplate);
+  if (numberInput) numberInput.addEventListener("change", applyNumber);
   form.querySelectorAll(".audience-input").forEach(function (i) { i.addEventListener("change", schedule); });
   document.getElementById("missing_value_policy").addEventListener("change", toggleDefaults);
   loadTemplate();
