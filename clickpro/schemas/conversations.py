@@ -1,17 +1,20 @@
-"""The conversation shape: a contact seen as a chat (API, inbox JSON, Socket.IO)."""
+"""The conversation shape: one contact on one of the client's numbers, seen as a chat
+(API, inbox JSON, Socket.IO)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
 from clickpro.extensions import db
-from clickpro.models import Contact, ContactLabel, Label
-from clickpro.schemas.loaders import opted_out_phones, user_names
-from clickpro.services.messaging.outbound import WINDOW, window_open
+from clickpro.models import Contact, ContactLabel, Conversation, Label, OptOut, WhatsAppCredential
+from clickpro.models.base import utcnow
+from clickpro.schemas.loaders import user_names
+from clickpro.services.contacts.display import contact_label
+from clickpro.services.messaging.outbound import WINDOW
 
 
 class LabelRef(BaseModel):
@@ -26,22 +29,32 @@ class ListRef(BaseModel):
 
 
 class ConversationOut(BaseModel):
-    id: int = Field(description="The contact's id (a conversation is per contact).")
+    id: int = Field(description="The conversation's id (one per contact per number).")
     contact_id: int
-    phone: str
+    number_id: int = Field(description="The client's WhatsApp number the customer wrote to.")
+    phone_number_id: str = Field(description="Meta's phone number id of that number.")
+    number_name: str = Field(description="The number's display name (or its phone).")
+    phone: str | None = Field(description="The contact's number (E.164); null for a "
+                              "WhatsApp username user known only by BSUID.")  # fmt: skip
+    bsuid: str | None = Field(description="Business-scoped user id (e.g. BR.1502576394655843).")
+    parent_bsuid: str | None
+    username: str | None = Field(description="The customer's WhatsApp username, if any.")
     name: str
+    contact_label: str = Field(description="How the contact is shown: phone, @username, or "
+                               "'Usuário do WhatsApp · <id>'.")  # fmt: skip
     status: str = Field(description="OPEN or RESOLVED.")
     unread_count: int
     assigned_user_id: int | None
     assigned_name: str | None
     ai_paused: bool = Field(description="True: a person answers, the AI stays quiet.")
-    window_open: bool = Field(description="The contact wrote within the last 24 hours.")
+    window_open: bool = Field(description="The contact wrote to this number in the last 24 h.")
     window_closes_at: datetime | None
     last_inbound_at: datetime | None
     last_message_at: datetime | None
     last_message_preview: str | None
     opted_out: bool
-    labels: list[LabelRef]
+    labels: list[LabelRef] = Field(description="The contact's labels (shared by its "
+                                   "conversations).")  # fmt: skip
 
 
 class ConversationDetail(ConversationOut):
@@ -49,6 +62,18 @@ class ConversationDetail(ConversationOut):
 
     attributes: dict[str, str]
     lists: list[ListRef]
+
+
+def number_label(number: WhatsAppCredential | None) -> str:
+    """A number as agents know it: its display name, else Meta's names for it."""
+    if number is None:
+        return ""
+    return (
+        (number.display_name or "").strip()
+        or (number.verified_name or "").strip()
+        or (number.display_phone_number or "").strip()
+        or number.phone_number_id
+    )
 
 
 def _labels_of(contact_ids: list[int]) -> dict[int, list[LabelRef]]:
@@ -66,48 +91,113 @@ def _labels_of(contact_ids: list[int]) -> dict[int, list[LabelRef]]:
     return result
 
 
+def _opted_out_ids(client_id: int, contacts: Iterable[Contact]) -> set[int]:
+    """Ids of ``contacts`` with an opt-out by phone or by BSUID (one query)."""
+    contacts = list(contacts)
+    phones = sorted({c.phone_e164 for c in contacts if c.phone_e164})
+    bsuids = sorted({c.bsuid for c in contacts if c.bsuid})
+    if not phones and not bsuids:
+        return set()
+    match = []
+    if phones:
+        match.append(OptOut.phone_e164.in_(phones))
+    if bsuids:
+        match.append(OptOut.bsuid.in_(bsuids))
+    rows = db.session.execute(
+        sa.select(OptOut.phone_e164, OptOut.bsuid).where(
+            OptOut.client_id == client_id, sa.or_(*match)
+        )
+    )
+    out_phones, out_bsuids = set(), set()
+    for phone, bsuid in rows:
+        out_phones.add(phone)
+        out_bsuids.add(bsuid)
+    return {
+        c.id
+        for c in contacts
+        if (c.phone_e164 and c.phone_e164 in out_phones) or (c.bsuid and c.bsuid in out_bsuids)
+    }
+
+
+def _by_id(model, ids: Iterable[int]) -> dict:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {row.id: row for row in db.session.scalars(sa.select(model).where(model.id.in_(wanted)))}
+
+
 def _shape(
-    contact: Contact, labels: list[LabelRef], opted_out: bool, names: dict[int, str]
+    conv: Conversation,
+    contact: Contact,
+    number: WhatsAppCredential | None,
+    labels: list[LabelRef],
+    opted_out: bool,
+    names: dict[int, str],
 ) -> ConversationOut:
-    is_open = window_open(contact)
-    closes = contact.last_inbound_at + WINDOW if contact.last_inbound_at and is_open else None
+    # The 24 h customer-service window is per number: this conversation's last inbound.
+    is_open = conv.last_inbound_at is not None and utcnow() - conv.last_inbound_at < WINDOW
+    closes = conv.last_inbound_at + WINDOW if conv.last_inbound_at and is_open else None
     return ConversationOut(
-        id=contact.id,
+        id=conv.id,
         contact_id=contact.id,
+        number_id=conv.number_id,
+        phone_number_id=number.phone_number_id if number else "",
+        number_name=number_label(number),
         phone=contact.phone_e164,
+        bsuid=contact.bsuid,
+        parent_bsuid=contact.parent_bsuid,
+        username=contact.username,
         name=contact.name or "",
-        status=contact.conversation_status,
-        unread_count=contact.unread_count or 0,
-        assigned_user_id=contact.assigned_user_id,
-        assigned_name=names.get(contact.assigned_user_id) if contact.assigned_user_id else None,
-        ai_paused=bool(contact.ai_paused),
+        contact_label=contact_label(contact),
+        status=conv.status,
+        unread_count=conv.unread_count or 0,
+        assigned_user_id=conv.assigned_user_id,
+        assigned_name=names.get(conv.assigned_user_id) if conv.assigned_user_id else None,
+        ai_paused=bool(conv.ai_paused),
         window_open=is_open,
         window_closes_at=closes,
-        last_inbound_at=contact.last_inbound_at,
-        last_message_at=contact.last_message_at,
-        last_message_preview=contact.last_message_preview,
+        last_inbound_at=conv.last_inbound_at,
+        last_message_at=conv.last_message_at,
+        last_message_preview=conv.last_message_preview,
         opted_out=opted_out,
         labels=labels,
     )
 
 
-def conversation_shapes(contacts: Sequence[Contact]) -> list[ConversationOut]:
-    """Rows for a page of one client's contacts: 3 queries (labels, opt-outs, assignees)."""
-    if not contacts:
+def conversation_shapes(conversations: Sequence[Conversation]) -> list[ConversationOut]:
+    """Rows for a page of one client's conversations: 5 queries whatever the page size
+    (contacts, numbers, labels, opt-outs, assignees)."""
+    if not conversations:
         return []
-    labels = _labels_of([c.id for c in contacts])
-    opted = opted_out_phones(contacts[0].client_id, (c.phone_e164 for c in contacts))
-    names = user_names(c.assigned_user_id for c in contacts)
-    return [_shape(c, labels[c.id], c.phone_e164 in opted, names) for c in contacts]
+    contacts: dict[int, Contact] = _by_id(Contact, (c.contact_id for c in conversations))
+    numbers: dict[int, WhatsAppCredential] = _by_id(
+        WhatsAppCredential, (c.number_id for c in conversations)
+    )
+    labels = _labels_of(list(contacts))
+    opted = _opted_out_ids(conversations[0].client_id, contacts.values())
+    names = user_names(c.assigned_user_id for c in conversations)
+    return [
+        _shape(
+            c,
+            contacts[c.contact_id],
+            numbers.get(c.number_id),
+            labels[c.contact_id],
+            c.contact_id in opted,
+            names,
+        )
+        for c in conversations
+    ]
 
 
-def conversation_shape(contact: Contact) -> ConversationOut:
-    return conversation_shapes([contact])[0]
+def conversation_shape(conversation: Conversation) -> ConversationOut:
+    return conversation_shapes([conversation])[0]
 
 
-def conversation_detail(contact: Contact, lists: Sequence[tuple[int, str]]) -> ConversationDetail:
+def conversation_detail(
+    conversation: Conversation, contact: Contact, lists: Sequence[tuple[int, str]]
+) -> ConversationDetail:
     """The inbox's open conversation; ``lists`` are the contact's (id, name) pairs."""
-    base = conversation_shape(contact)
+    base = conversation_shape(conversation)
     return ConversationDetail(
         **base.model_dump(),
         attributes={str(k): str(v) for k, v in (contact.attributes or {}).items()},

@@ -178,18 +178,43 @@ def test_concurrent_duplicate_waits_or_conflicts(app, db, api, tenant):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 1
 
 
-def test_conversations_and_their_messages(app, api, tenant, create_contact, create_message):
-    maria = create_contact(tenant, "+5511987655001", name="Maria",
-                           last_message_at=utcnow())  # fmt: skip
+def test_conversations_and_their_messages(
+    app, api, tenant, create_contact, create_conversation, create_message,
+    create_whatsapp_credential,
+):  # fmt: skip
+    first_number = create_whatsapp_credential(tenant)
+    second = create_whatsapp_credential(
+        tenant,
+        {"access_token": "t2", "waba_id": "100000000000002", "phone_number_id": "100000000000012"},
+        display_name="Suporte",
+    )
+    maria = create_contact(tenant, "+5511987655001", name="Maria")
+    conv = create_conversation(tenant, maria, first_number, last_message_at=utcnow())
     for i in range(3):
-        create_message(tenant, maria, body=f"msg {i}")
+        create_message(tenant, maria, conversation=conv, body=f"msg {i}")
+    on_second = create_conversation(
+        tenant, maria, second, last_message_at=utcnow() + timedelta(seconds=1)
+    )
+    create_message(tenant, maria, conversation=on_second, body="no suporte")
     page = api.get("/api/v1/conversations").get_json()
-    assert [c["contact_id"] for c in page["data"]] == [maria.id]
-    first = api.get(f"/api/v1/conversations/{maria.id}/messages?limit=2").get_json()
+    assert [c["id"] for c in page["data"]] == [on_second.id, conv.id]
+    assert [c["contact_id"] for c in page["data"]] == [maria.id, maria.id]
+    row = page["data"][0]
+    assert (row["number_id"], row["phone_number_id"]) == (second.id, "100000000000012")
+    assert row["phone"] == "+5511987655001" and row["username"] is None
+    assert {"bsuid", "parent_bsuid", "username", "number_name"} <= set(row)
+    only = api.get("/api/v1/conversations?phone_number_id=100000000000011").get_json()
+    assert [c["id"] for c in only["data"]] == [conv.id]
+    assert_error(api.get("/api/v1/conversations?phone_number_id=999"), 422)
+
+    first = api.get(f"/api/v1/conversations/{conv.id}/messages?limit=2").get_json()
     assert [m["body"] for m in first["data"]] == ["msg 1", "msg 2"]
-    older = api.get(f"/api/v1/conversations/{maria.id}/messages",
+    assert {m["conversation_id"] for m in first["data"]} == {conv.id}
+    older = api.get(f"/api/v1/conversations/{conv.id}/messages",
                     query_string={"limit": 2, "cursor": first["next_cursor"]}).get_json()  # fmt: skip
     assert [m["body"] for m in older["data"]] == ["msg 0"] and older["next_cursor"] is None
+    other = api.get(f"/api/v1/conversations/{on_second.id}/messages").get_json()
+    assert [m["body"] for m in other["data"]] == ["no suporte"]
     assert_error(api.get("/api/v1/conversations/999999/messages"), 404)
 
 

@@ -80,11 +80,11 @@ def test_inbox_json_answers_the_same_body(tenant, login_as, monkeypatch):
     ],
 )
 def test_inbox_bodies_are_validated_like_the_api(
-    tenant, login_as, create_contact, kwargs, status, code, field
+    tenant, login_as, create_contact, create_conversation, kwargs, status, code, field
 ):
-    contact = create_contact(tenant)
+    conv = create_conversation(tenant, create_contact(tenant))
     http = login_as(tenant.admin, tenant)
-    response = http.post(f"/inbox/api/conversations/{contact.id}/notes", **kwargs)
+    response = http.post(f"/inbox/api/conversations/{conv.id}/notes", **kwargs)
     assert response.status_code == status
     error = response.get_json()["error"]
     assert error["code"] == code and error["message"]
@@ -93,12 +93,14 @@ def test_inbox_bodies_are_validated_like_the_api(
 
 
 def test_inbox_send_failed_brings_the_stored_message(
-    tenant, login_as, create_contact, create_message, monkeypatch
+    tenant, login_as, create_contact, create_conversation, create_message, monkeypatch
 ):
     contact = create_contact(tenant)
+    conv = create_conversation(tenant, contact)
     failed = create_message(
         tenant,
         contact,
+        conversation=conv,
         direction="OUT",
         status="FAILED",
         error_code=131026,
@@ -110,7 +112,7 @@ def test_inbox_send_failed_brings_the_stored_message(
 
     monkeypatch.setattr(inbox_actions, "reply_text", refuse)
     response = login_as(tenant.admin, tenant).post(
-        f"/inbox/api/conversations/{contact.id}/messages", json={"body": "oi"}
+        f"/inbox/api/conversations/{conv.id}/messages", json={"body": "oi"}
     )
     assert response.status_code == 502
     error = response.get_json()["error"]

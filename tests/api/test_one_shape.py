@@ -40,13 +40,14 @@ def emitted(monkeypatch):
 
 
 @pytest.fixture
-def conversation(tenant, create_contact, create_message):
+def conversation(tenant, create_contact, create_conversation, create_message):
     now = utcnow()
     contact = create_contact(
+        tenant, "+5511987650042", name="Maria Shape", attributes={"cidade": "SP"}
+    )
+    conv = create_conversation(
         tenant,
-        "+5511987650042",
-        name="Maria Shape",
-        attributes={"cidade": "SP"},
+        contact,
         last_inbound_at=now - timedelta(minutes=5),
         last_message_at=now - timedelta(minutes=5),
         last_message_preview="Oi, onde fica a loja?",
@@ -60,6 +61,7 @@ def conversation(tenant, create_contact, create_message):
     message = create_message(
         tenant,
         contact,
+        conversation=conv,
         body="Oi, onde fica a loja?",
         type="location",
         payload={"location": {"latitude": -23.5, "longitude": -46.6, "name": "Loja"}},
@@ -78,7 +80,7 @@ def test_the_same_message_is_the_same_json_on_every_edge(
 
     from_api = api.get(f"/api/v1/messages/{message.id}").get_json()
     web = login_as(tenant.admin, tenant)
-    page = web.get(f"/inbox/api/conversations/{contact.id}/messages").get_json()
+    page = web.get(f"/inbox/api/conversations/{message.conversation_id}/messages").get_json()
     [from_inbox] = [m for m in page["items"] if m["id"] == message.id]
     inbox_events.publish_message(tenant.id, message.id)
     [(event, payload)] = [e for e in emitted if e[0] == "message:new"]
@@ -103,6 +105,9 @@ def test_the_same_message_is_the_same_json_on_every_edge(
     assert api_row == inbox_row == payload["conversation"]
     assert api_row["unread_count"] == 1 and api_row["window_open"] is True
     assert [lbl["name"] for lbl in api_row["labels"]] == ["VIP"]
+    assert (api_row["id"], api_row["contact_id"]) == (message.conversation_id, contact.id)
+    assert api_row["number_id"] == message.number_id and api_row["phone_number_id"]
+    assert api_row["phone"] == "+5511987650042" and api_row["bsuid"] is None
 
 
 def _queries(app, run) -> int:
@@ -122,28 +127,34 @@ def _queries(app, run) -> int:
 
 
 def test_builders_keep_a_fixed_query_count(
-    app, tenant, create_contact, create_message, create_user
+    app, tenant, create_contact, create_conversation, create_message, create_user
 ):
     agent = create_user()
-    contacts, rows = [], []
+    convs, rows = [], []
     for _ in range(30):
-        contact = create_contact(tenant, assigned_user_id=agent.id, last_message_at=utcnow())
-        contacts.append(contact)
-        rows.append(create_message(tenant, contact, direction="OUT", agent_id=agent.id))
+        contact = create_contact(tenant)
+        conv = create_conversation(
+            tenant, contact, assigned_user_id=agent.id, last_message_at=utcnow()
+        )
+        convs.append(conv)
+        rows.append(
+            create_message(tenant, contact, conversation=conv, direction="OUT", agent_id=agent.id)
+        )
     db.session.expire_all()
-    few_contacts = [db.session.get(type(c), c.id) for c in contacts[:2]]
-    all_contacts = [db.session.get(type(c), c.id) for c in contacts]
+    few_convs = [db.session.get(type(c), c.id) for c in convs[:2]]
+    all_convs = [db.session.get(type(c), c.id) for c in convs]
     few_rows = [db.session.get(type(m), m.id) for m in rows[:2]]
     all_rows = [db.session.get(type(m), m.id) for m in rows]
-    for c in all_contacts:  # loaded: only the builders' own queries are counted below
-        _ = (c.name, c.phone_e164, c.last_inbound_at)
+    for c in all_convs:  # loaded: only the builders' own queries are counted below
+        _ = (c.contact_id, c.last_inbound_at)
     for m in all_rows:
         _ = (m.body, m.agent_id)
 
     assert _queries(app, lambda: message_shapes(few_rows)) == _queries(
         app, lambda: message_shapes(all_rows)
     )
-    assert _queries(app, lambda: conversation_shapes(few_contacts)) == _queries(
-        app, lambda: conversation_shapes(all_contacts)
+    assert _queries(app, lambda: conversation_shapes(few_convs)) == _queries(
+        app, lambda: conversation_shapes(all_convs)
     )
-    assert _queries(app, lambda: conversation_shapes(all_contacts)) <= 3
+    # contacts, numbers, labels, opt-outs, assignees
+    assert _queries(app, lambda: conversation_shapes(all_convs)) <= 5

@@ -19,24 +19,49 @@ def wired(tenants, sandbox, create_whatsapp_credential):
     return tenants
 
 
-@pytest.fixture
-def conversation(create_contact, create_message):
-    """A contact of ``tenant`` with one inbound message ``minutes_ago`` (window state)."""
+CONVERSATION_STATE = ("status", "unread_count", "assigned_user_id", "ai_paused", "resolved_at")
 
-    def _make(tenant, *, minutes_ago: int = 5, body: str = "Oi, tudo bem?", **contact_kwargs):
+
+@pytest.fixture
+def conversation(create_contact, create_conversation, create_message):
+    """A conversation of ``tenant`` (a new contact on ``number``, default the client's
+    first number) with one inbound message ``minutes_ago`` (window state).
+
+    Returns (conversation, inbound message); state keywords (status, unread_count,
+    assigned_user_id, ai_paused) go to the conversation, the others to the contact;
+    ``contact=`` reuses a contact (its conversation on another number)."""
+
+    def _make(
+        tenant,
+        *,
+        minutes_ago: int = 5,
+        body: str = "Oi, tudo bem?",
+        number=None,
+        contact=None,
+        **kwargs,
+    ):
         at = utcnow() - timedelta(minutes=minutes_ago)
-        contact = create_contact(
+        state = {k: kwargs.pop(k) for k in CONVERSATION_STATE if k in kwargs}
+        state.setdefault("unread_count", 1)
+        contact = contact or create_contact(tenant, **kwargs)
+        conv = create_conversation(
             tenant,
+            contact,
+            number,
             last_inbound_at=at,
             last_message_at=at,
             last_message_preview=body,
-            unread_count=contact_kwargs.pop("unread_count", 1),
-            **contact_kwargs,
+            **state,
         )
         inbound = create_message(
-            tenant, contact, body=body, wamid=f"wamid.in.{contact.id}.{minutes_ago}", created_at=at
+            tenant,
+            contact,
+            conversation=conv,
+            body=body,
+            wamid=f"wamid.in.{conv.id}.{minutes_ago}",
+            created_at=at,
         )
-        return contact, inbound
+        return conv, inbound
 
     return _make
 
@@ -46,13 +71,16 @@ def bulk_messages(app):
     return insert_messages
 
 
-def insert_messages(tenant, contact, count: int, *, start=None) -> None:
-    """Insert ``count`` messages in one statement (ids ascending with time)."""
+def insert_messages(tenant, conversation, count: int, *, start=None) -> None:
+    """Insert ``count`` messages of ``conversation`` in one statement (ids ascending
+    with time)."""
     start = start or utcnow() - timedelta(days=30)
     rows = [
         {
             "client_id": tenant.id,
-            "contact_id": contact.id,
+            "contact_id": conversation.contact_id,
+            "number_id": conversation.number_id,
+            "conversation_id": conversation.id,
             "direction": "IN" if n % 2 == 0 else "OUT",
             "author": "CONTACT" if n % 2 == 0 else "AGENT",
             "type": "text",
@@ -89,5 +117,29 @@ def approved_template(sandbox, create_template):
         assert status == 200, body
         sandbox.templates.set_status(body["id"], "APPROVED")
         return template
+
+    return _make
+
+
+@pytest.fixture
+def message_in(create_message):
+    """A message of ``conversation`` (its contact, on its number)."""
+    from clickpro.models import Client, Contact
+
+    def _make(conv, **kwargs):
+        tenant = _db.session.get(Client, conv.client_id)
+        contact = _db.session.get(Contact, conv.contact_id)
+        return create_message(tenant, contact, conversation=conv, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def second_number(sandbox, create_whatsapp_credential):
+    """A second number of ``tenant`` on its own sandbox account (sends work from it)."""
+
+    def _make(tenant, display_name: str = "Suporte"):
+        account = sandbox.create_account(display_phone_number="+55 11 3000-0002").public()
+        return create_whatsapp_credential(tenant, account, display_name=display_name)
 
     return _make

@@ -1,9 +1,11 @@
-"""Inbox HTTP API: replies and the 24-hour window, read receipts, team tools, tenancy."""
+"""Inbox HTTP API: replies and the 24-hour window, read receipts, team tools, tenancy.
+
+Routes are keyed by conversation id (a contact on one of the client's numbers)."""
 
 from __future__ import annotations
 
 from clickpro.extensions import db
-from clickpro.models import Contact, Label, Message, Role
+from clickpro.models import Contact, Conversation, Label, Message, Role
 
 PHONE_ID = "100000000000011"
 
@@ -14,24 +16,26 @@ def _sends(sandbox, kind=None):
 
 
 def test_reply_with_window_open_is_sent_and_pauses_ai(wired, conversation, login_as, sandbox):
-    contact, _ = conversation(wired.a)
+    conv, _ = conversation(wired.a)
+    contact = db.session.get(Contact, conv.contact_id)
     http = login_as(wired.a_user, wired.a)
-    response = http.post(f"/inbox/api/conversations/{contact.id}/messages", json={"body": "Olá!"})
+    response = http.post(f"/inbox/api/conversations/{conv.id}/messages", json={"body": "Olá!"})
     assert response.status_code == 201, response.get_json()
     data = response.get_json()["message"]
     assert data["status"] == "SENT" and data["author"] == "AGENT"
     assert data["author_label"] == wired.a_user.name
     row = db.session.get(Message, data["id"])
     assert row.wamid and row.agent_id == wired.a_user.id
+    assert (row.number_id, row.conversation_id) == (conv.number_id, conv.id)
     assert [s["to"] for s in _sends(sandbox)] == [contact.wa_id]
-    db.session.refresh(contact)
-    assert contact.ai_paused is True
+    db.session.refresh(conv)
+    assert conv.ai_paused is True
 
 
 def test_free_text_with_window_closed_is_refused_server_side(
     wired, conversation, login_as, sandbox, approved_template
 ):
-    contact, _ = conversation(wired.a, minutes_ago=25 * 60)
+    contact, _ = conversation(wired.a, minutes_ago=25 * 60)  # the conversation
     http = login_as(wired.a_user, wired.a)
     response = http.post(f"/inbox/api/conversations/{contact.id}/messages", json={"body": "Oi"})
     assert response.status_code == 422
@@ -72,33 +76,96 @@ def test_free_text_with_window_closed_is_refused_server_side(
     assert response.get_json()["error"]["message"]
 
 
-def test_other_clients_conversation_is_404(wired, conversation, login_as, sandbox):
-    contact_b, inbound_b = conversation(wired.b)
+def test_other_clients_conversation_is_404_on_every_inbox_route(
+    wired, conversation, login_as, sandbox, approved_template
+):
+    conv_b, inbound_b = conversation(wired.b)
+    template = approved_template(wired.a)
     http = login_as(wired.a_user, wired.a)
-    base = f"/inbox/api/conversations/{contact_b.id}"
+    base = f"/inbox/api/conversations/{conv_b.id}"
+    assert http.get(f"/inbox/c/{conv_b.id}").status_code == 404
+    assert http.get(f"/inbox/?contact={conv_b.contact_id}").status_code == 404
     assert http.get(base).status_code == 404
     assert http.get(base + "/messages").status_code == 404
-    assert http.post(base + "/messages", json={"body": "x"}).status_code == 404
-    assert http.post(base + "/notes", json={"body": "x"}).status_code == 404
-    assert http.post(base + "/read", json={}).status_code == 404
+    assert http.get(f"/inbox/api/quick-replies?conversation_id={conv_b.id}").status_code == 404
+    posts = {
+        "/messages": {"body": "x"},
+        "/notes": {"body": "x"},
+        "/read": {},
+        "/assign": {"user_id": "me"},
+        "/labels": {"label_ids": []},
+        "/status": {"status": "RESOLVED"},
+        "/ai": {"paused": True},
+        "/template": {"template_id": template.id, "values": {"body": ["x"]}},
+    }
+    for path, body in posts.items():
+        assert http.post(base + path, json=body).status_code == 404, path
+    upload = {"file": (__import__("io").BytesIO(b"%PDF-1.4"), "a.pdf", "application/pdf")}
+    media = http.post(base + "/media", data=upload, content_type="multipart/form-data")
+    assert media.status_code == 404
     assert http.get(f"/inbox/media/{inbound_b.id}").status_code == 404
     listed = http.get("/inbox/api/conversations").get_json()["items"]
-    assert contact_b.id not in [c["id"] for c in listed]
+    assert conv_b.id not in [c["id"] for c in listed]
     assert _sends(sandbox) == []
+    db.session.refresh(conv_b)
+    assert conv_b.status == "OPEN" and conv_b.unread_count == 1 and not conv_b.ai_paused
+    assert db.session.query(Message).filter_by(client_id=wired.b.id).count() == 1
+
+
+def test_two_numbers_reply_goes_out_from_the_conversations_number(
+    wired, conversation, login_as, sandbox, second_number
+):
+    support = second_number(wired.a, "Suporte")
+    on_first, _ = conversation(wired.a, name="Rita", body="quero comprar")
+    contact = db.session.get(Contact, on_first.contact_id)
+    on_support, _ = conversation(wired.a, number=support, contact=contact, body="deu defeito")
+    http = login_as(wired.a_user, wired.a)
+
+    listed = http.get("/inbox/api/conversations").get_json()["items"]
+    assert {c["id"] for c in listed} == {on_first.id, on_support.id}
+    assert {c["contact_id"] for c in listed} == {contact.id}
+    names = {c["id"]: (c["number_name"], c["phone_number_id"]) for c in listed}
+    assert names[on_support.id] == ("Suporte", support.phone_number_id)
+    assert names[on_first.id][1] == PHONE_ID
+    only = http.get(f"/inbox/api/conversations?number={support.id}").get_json()["items"]
+    assert [c["id"] for c in only] == [on_support.id]
+
+    thread = http.get(f"/inbox/api/conversations/{on_support.id}/messages").get_json()["items"]
+    assert [m["body"] for m in thread] == ["deu defeito"]
+    response = http.post(
+        f"/inbox/api/conversations/{on_support.id}/messages", json={"body": "Vamos trocar."}
+    )
+    assert response.status_code == 201, response.get_json()
+    sent = db.session.get(Message, response.get_json()["message"]["id"])
+    assert (sent.number_id, sent.conversation_id) == (support.id, on_support.id)
+    from_support = sandbox.list_sends(support.phone_number_id)
+    assert [(s["wamid"], s["to"]) for s in from_support] == [(sent.wamid, contact.wa_id)]
+    assert _sends(sandbox) == []  # nothing from the first number
+    assert db.session.get(Conversation, on_support.id).ai_paused is True
+    assert db.session.get(Conversation, on_first.id).ai_paused is False
+    first_thread = http.get(f"/inbox/api/conversations/{on_first.id}/messages").get_json()
+    assert [m["body"] for m in first_thread["items"]] == ["quero comprar"]
+
+    # deep link and the old contact link
+    page = http.get(f"/inbox/c/{on_support.id}")
+    assert page.status_code == 200 and 'data-multi-number="1"' in page.get_data(as_text=True)
+    assert 'data-testid="number-filter"' in page.get_data(as_text=True)
+    old = http.get(f"/inbox/?contact={contact.id}")
+    assert old.status_code == 302 and old.headers["Location"].endswith(f"/inbox/c/{on_support.id}")
 
 
 def test_open_conversation_sends_read_receipt_and_zeroes_unread(
-    wired, conversation, login_as, sandbox, create_message
+    wired, conversation, login_as, sandbox, message_in
 ):
-    contact, first = conversation(wired.a, unread_count=2)
-    last = create_message(wired.a, contact, body="segunda", wamid="wamid.last")
+    conv, first = conversation(wired.a, unread_count=2)
+    last = message_in(conv, body="segunda", wamid="wamid.last")
     http = login_as(wired.a_user, wired.a)
-    response = http.post(f"/inbox/api/conversations/{contact.id}/read", json={})
+    response = http.post(f"/inbox/api/conversations/{conv.id}/read", json={})
     assert response.status_code == 200
     assert response.get_json()["conversation"]["unread_count"] == 0
     assert sandbox.read_marks == [last.wamid]
-    db.session.refresh(contact)
-    assert contact.unread_count == 0
+    db.session.refresh(conv)
+    assert conv.unread_count == 0
 
 
 def test_internal_note_is_stored_never_sent(wired, conversation, login_as, sandbox):
@@ -149,7 +216,7 @@ def test_assign_labels_resolve_and_ai_toggle(wired, conversation, login_as, crea
     refused = http.post(base + "/ai", json={"paused": "yes"})
     assert refused.status_code == 422
     assert refused.get_json()["error"]["details"]["paused"]
-    assert db.session.get(Contact, contact.id).ai_paused is True
+    assert db.session.get(Conversation, contact.id).ai_paused is True
 
 
 def test_quick_replies_admin_page_and_rendering(wired, conversation, login_as):
@@ -164,7 +231,7 @@ def test_quick_replies_admin_page_and_rendering(wired, conversation, login_as):
     assert response.status_code == 302
     dup = http.post("/inbox/quick-replies", data={"shortcut": "oi", "body": "x"})
     assert dup.status_code == 200 and "já existe" in dup.get_data(as_text=True)
-    items = http.get(f"/inbox/api/quick-replies?contact_id={contact.id}").get_json()["items"]
+    items = http.get(f"/inbox/api/quick-replies?conversation_id={contact.id}").get_json()["items"]
     # a variable the contact has no value for stays, listed in "missing" (the composer asks)
     assert [(i["shortcut"], i["text"], i["missing"]) for i in items] == [
         ("oi", "Olá Ana, de Recife? {{nada}}", ["nada"])
@@ -172,12 +239,12 @@ def test_quick_replies_admin_page_and_rendering(wired, conversation, login_as):
 
 
 def test_media_download_streams_from_meta_tenant_checked(
-    wired, conversation, login_as, sandbox, create_message
+    wired, conversation, login_as, sandbox, message_in
 ):
-    contact, _ = conversation(wired.a)
+    conv, _ = conversation(wired.a)
     media_id = sandbox.add_media(b"\x89PNG fake", "image/png")
-    message = create_message(wired.a, contact, type="image", body="foto", media_id=media_id)
-    no_media = create_message(wired.a, contact, body="texto")
+    message = message_in(conv, type="image", body="foto", media_id=media_id)
+    no_media = message_in(conv, body="texto")
     http = login_as(wired.a_user, wired.a)
     response = http.get(f"/inbox/media/{message.id}")
     assert response.status_code == 200
@@ -189,16 +256,15 @@ def test_media_download_streams_from_meta_tenant_checked(
     assert http.get(f"/inbox/media/{message.id}").status_code == 404
 
 
-def test_location_and_author_labels(wired, conversation, login_as, create_message):
+def test_location_and_author_labels(wired, conversation, login_as, message_in):
     contact, _ = conversation(wired.a, name="Bia")
-    create_message(
-        wired.a,
+    message_in(
         contact,
         type="location",
         body="Loja",
         payload={"type": "location", "location": {"latitude": -23.5, "longitude": -46.6}},
     )
-    create_message(wired.a, contact, direction="OUT", author="AI", body="Resposta da IA")
+    message_in(contact, direction="OUT", author="AI", body="Resposta da IA")
     http = login_as(wired.a_user, wired.a)
     items = http.get(f"/inbox/api/conversations/{contact.id}/messages").get_json()["items"]
     assert [i["author_label"] for i in items] == ["Bia", "Bia", "IA"]

@@ -66,19 +66,27 @@ def test_inbound_webhook_reaches_only_its_clients_sockets(
     assert [m["message"]["body"] for m in new_a] == ["Quero comprar"]
     assert new_a[0]["conversation"]["name"] == "Carla"
     assert new_a[0]["conversation"]["unread_count"] == 1
+    # events name the conversation and the number: the list patches the right row
+    conv_event, message_event = new_a[0]["conversation"], new_a[0]["message"]
+    assert message_event["conversation_id"] == conv_event["id"]
+    assert message_event["number_id"] == conv_event["number_id"]
+    assert conv_event["phone_number_id"] == PHONE_ID
     assert [m["message"]["body"] for m in _received(sock_a2, "message:new")] == ["Quero comprar"]
     assert sock_b.get_received("/inbox") == []
 
     # an agent reply: message:new (QUEUED→SENT row) + conversation:update (AI paused)
-    contact_id = new_a[0]["conversation"]["id"]
+    conversation_id = new_a[0]["conversation"]["id"]
     http = login_as(wired.a_user, wired.a)
-    sent = http.post(f"/inbox/api/conversations/{contact_id}/messages", json={"body": "Claro!"})
+    sent = http.post(
+        f"/inbox/api/conversations/{conversation_id}/messages", json={"body": "Claro!"}
+    )
     assert sent.status_code == 201
     events = sock_a.get_received("/inbox")
     names = [e["name"] for e in events]
     assert "message:new" in names and "conversation:update" in names
     update = [e["args"][0] for e in events if e["name"] == "conversation:update"][-1]
     assert update["conversation"]["ai_paused"] is True
+    assert update["conversation"]["id"] == conversation_id
 
     # statuses from Meta move the ticks: message:status SENT → DELIVERED → READ
     statuses: list[str] = []

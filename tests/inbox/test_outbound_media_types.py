@@ -101,22 +101,22 @@ def test_size_limit_per_kind(app):
     assert check_outbound_media(PDF + b"\x00" * (5 * 1024 * 1024), "a.pdf").kind == "document"
 
 
-def _upload(http, contact_id, content, filename, mime="application/octet-stream"):
+def _upload(http, conversation_id, content, filename, mime="application/octet-stream"):
     return http.post(
-        f"/inbox/api/conversations/{contact_id}/media",
+        f"/inbox/api/conversations/{conversation_id}/media",
         data={"file": (io.BytesIO(content), filename, mime)},
         content_type="multipart/form-data",
     )
 
 
 def test_an_exe_is_refused_and_never_sent(wired, conversation, login_as, sandbox):
-    contact, _ = conversation(wired.a)
+    conv, _ = conversation(wired.a)
     http = login_as(wired.a_user, wired.a)
     for content, name, mime in (
         (EXE, "fatura.exe", "application/x-msdownload"),
         (EXE, "fatura.pdf", "application/pdf"),  # the browser's claim is not believed
     ):
-        response = _upload(http, contact.id, content, name, mime)
+        response = _upload(http, conv.id, content, name, mime)
         assert response.status_code == 422, response.get_json()
         error = response.get_json()["error"]
         assert error["code"] == "media_refused"
@@ -126,9 +126,9 @@ def test_an_exe_is_refused_and_never_sent(wired, conversation, login_as, sandbox
 
 
 def test_an_accepted_file_goes_out_with_the_detected_type(wired, conversation, login_as, sandbox):
-    contact, _ = conversation(wired.a)
+    conv, _ = conversation(wired.a)
     http = login_as(wired.a_user, wired.a)
-    response = _upload(http, contact.id, PNG, "foto.png", "application/octet-stream")
+    response = _upload(http, conv.id, PNG, "foto.png", "application/octet-stream")
     assert response.status_code == 201, response.get_json()
     sends = sandbox.list_sends(PHONE_ID)
     assert [s.get("type") for s in sends] == ["image"]

@@ -36,9 +36,9 @@ def test_the_composer_list_says_what_is_missing(wired, conversation, login_as):
     other, _ = conversation(wired.a, name="", attributes={})
     _reply(wired.a, "cidade", "Você é de {{cidade}}, {{first_name}}?")
     http = login_as(wired.a_user, wired.a)
-    [item] = http.get(f"/inbox/api/quick-replies?contact_id={contact.id}").get_json()["items"]
+    [item] = http.get(f"/inbox/api/quick-replies?conversation_id={contact.id}").get_json()["items"]
     assert (item["text"], item["missing"]) == ("Você é de Recife, Bia?", [])
-    [item] = http.get(f"/inbox/api/quick-replies?contact_id={other.id}").get_json()["items"]
+    [item] = http.get(f"/inbox/api/quick-replies?conversation_id={other.id}").get_json()["items"]
     assert item["text"] == "Você é de {{cidade}}, {{first_name}}?"
     assert item["missing"] == ["cidade", "first_name"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from clickpro.extensions import db
 from clickpro.extensions import socketio as flask_socketio
-from clickpro.models import Contact
+from clickpro.models import Contact, Conversation
 from clickpro.models.accounts import Role
 from clickpro.services.inbox import actions
 
@@ -33,9 +33,11 @@ def _open_ids(http) -> list[int]:
     return [item["id"] for item in answer.get_json()["items"]]
 
 
-def _contact(tenant_id: int) -> Contact:
+def _conversation(tenant_id: int) -> Conversation:
+    """The customer's conversation on the client's (single) number."""
     db.session.expire_all()
-    return db.session.query(Contact).filter_by(client_id=tenant_id, wa_id=WA_ID).one()
+    contact = db.session.query(Contact).filter_by(client_id=tenant_id, wa_id=WA_ID).one()
+    return db.session.query(Conversation).filter_by(contact_id=contact.id).one()
 
 
 def test_resolved_conversation_reopens_unread_unassigned_and_live(
@@ -46,8 +48,8 @@ def test_resolved_conversation_reopens_unread_unassigned_and_live(
     # A new conversation: how it is assigned is the rule a reopened one must follow.
     sandbox.simulate_inbound(PHONE_ID, WA_ID, text="Oi, quero um orçamento", name="Rita")
     sandbox.flush()
-    first = _contact(tenant.id)
-    new_rule = (first.conversation_status, first.assigned_user_id, first.unread_count)
+    first = _conversation(tenant.id)
+    new_rule = (first.status, first.assigned_user_id, first.unread_count)
     assert new_rule == ("OPEN", None, 1)
 
     # An agent takes it, reads it and resolves it: it leaves "Abertas".
@@ -62,10 +64,10 @@ def test_resolved_conversation_reopens_unread_unassigned_and_live(
     sandbox.simulate_inbound(PHONE_ID, WA_ID, text="Voltei: e o frete?", name="Rita")
     sandbox.flush()
 
-    again = _contact(tenant.id)
-    assert again.conversation_status == "OPEN"
+    again = _conversation(tenant.id)
+    assert again.status == "OPEN"
     assert again.unread_count == 1
-    assert (again.conversation_status, again.assigned_user_id) == new_rule[:2]
+    assert (again.status, again.assigned_user_id) == new_rule[:2]
     # After a reload the conversation is listed in "Abertas" again, as open and unread.
     assert _open_ids(http)[0] == again.id
     item = http.get("/inbox/api/conversations?status=OPEN").get_json()["items"][0]
@@ -89,12 +91,12 @@ def test_an_open_conversation_keeps_its_assignee_when_the_contact_writes(
     agent = create_member(tenant, Role.CLIENT_USER)
     sandbox.simulate_inbound(PHONE_ID, WA_ID, text="Primeira", name="Rita")
     sandbox.flush()
-    contact = _contact(tenant.id)
+    contact = _conversation(tenant.id)
     actions.assign(tenant.id, contact.id, agent.id)
     sandbox.simulate_inbound(PHONE_ID, WA_ID, text="Segunda", name="Rita")
     sandbox.flush()
-    again = _contact(tenant.id)
-    assert (again.conversation_status, again.assigned_user_id, again.unread_count) == (
+    again = _conversation(tenant.id)
+    assert (again.status, again.assigned_user_id, again.unread_count) == (
         "OPEN",
         agent.id,
         2,

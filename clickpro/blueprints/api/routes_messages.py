@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from clickpro.blueprints.api.auth import ApiError, Caller
@@ -16,10 +17,11 @@ from clickpro.blueprints.api.schemas_messaging import (
     SendMessageIn,
 )
 from clickpro.extensions import db
-from clickpro.models import Author, Contact, Message
+from clickpro.models import Author, Contact, Message, WhatsAppCredential
 from clickpro.schemas import conversation_shapes, message_shape, message_shapes
 from clickpro.services.contacts import optout
 from clickpro.services.contacts import service as contacts
+from clickpro.services.conversations import get_conversation
 from clickpro.services.credentials import NoCredentials
 from clickpro.services.inbox import service as inbox
 from clickpro.services.messaging import outbound
@@ -101,10 +103,33 @@ def get_message(caller: Caller, message_id: int):
 # --------------------------------------------------------------------------- conversations
 
 
+def _number_id(caller: Caller, phone_number_id: str | None) -> int | None:
+    """The client's number with Meta's ``phone_number_id`` (422 when it is not theirs)."""
+    if not phone_number_id:
+        return None
+    found = db.session.scalar(
+        sa.select(WhatsAppCredential.id).where(
+            WhatsAppCredential.client_id == caller.client_id,
+            WhatsAppCredential.phone_number_id == phone_number_id,
+        )
+    )
+    if found is None:
+        message = _("Este número não é deste cliente.")
+        raise ApiError(422, "validation_error", message, {"phone_number_id": [message]})
+    return found
+
+
 @operation("/conversations", "GET", summary="Conversations, most recent first", tag=TC,
            query=ConversationQuery, response=ConversationPage, errors=(422,))  # fmt: skip
 def list_conversations(caller: Caller, query: ConversationQuery):
-    wanted = inbox.ConversationQuery(q=query.q, cursor=query.cursor, limit=query.limit)
+    """One conversation per contact per number: a customer who wrote to two of the
+    client's numbers has two, with the same ``contact_id``."""
+    wanted = inbox.ConversationQuery(
+        q=query.q,
+        cursor=query.cursor,
+        limit=query.limit,
+        number_id=_number_id(caller, query.phone_number_id),
+    )
     try:
         page = inbox.list_conversations(caller.client_id, wanted)
     except inbox.InboxQueryError as exc:
@@ -112,14 +137,16 @@ def list_conversations(caller: Caller, query: ConversationQuery):
     return ConversationPage(data=conversation_shapes(page.items), next_cursor=page.next_cursor)
 
 
-@operation("/conversations/<int:contact_id>/messages", "GET", tag=TC,
+@operation("/conversations/<int:conversation_id>/messages", "GET", tag=TC,
            summary="Messages of a conversation, newest page first (oldest first inside)",
            query=PageQuery, response=MessagePage, errors=(404, 422))  # fmt: skip
-def conversation_messages(caller: Caller, contact_id: int, query: PageQuery):
-    if get_owned(Contact, contact_id, caller.client_id) is None:
+def conversation_messages(caller: Caller, conversation_id: int, query: PageQuery):
+    """``conversation_id`` is a conversation's ``id`` (its contact on its number)."""
+    conversation = get_conversation(caller.client_id, conversation_id)
+    if conversation is None:
         raise not_found(_("Conversa"))
     page = inbox.load_messages(
-        caller.client_id, contact_id, before_id=int_cursor(query.cursor), limit=query.limit
+        conversation, before_id=int_cursor(query.cursor), limit=query.limit
     )
     rows = [m for m in page.items if not m.is_internal_note]
     result = message_page(rows, len(rows) or 1)

@@ -41,18 +41,20 @@ def _sent(message):
     return jsonify(message=ser.message(message)), 201
 
 
-@bp.post("/api/conversations/<int:contact_id>/messages")
+@bp.post("/api/conversations/<int:conversation_id>/messages")
 @client_required
-def send_text(contact_id: int):
+def send_text(conversation_id: int):
     data: TextIn = parse_json_body(TextIn)
     ensure_filled(data.body)  # a quick reply's {{variable}} never goes out empty or raw
-    message = inbox_actions.reply_text(require_client().id, contact_id, current_user.id, data.body)
+    message = inbox_actions.reply_text(
+        require_client().id, conversation_id, current_user.id, data.body
+    )
     return _sent(message)
 
 
-@bp.post("/api/conversations/<int:contact_id>/media")
+@bp.post("/api/conversations/<int:conversation_id>/media")
 @client_required
-def send_media(contact_id: int):
+def send_media(conversation_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise inbox_actions.InboxError(_("Escolha um arquivo."))
@@ -63,7 +65,7 @@ def send_media(contact_id: int):
         )
     message = inbox_actions.reply_media(
         require_client().id,
-        contact_id,
+        conversation_id,
         current_user.id,
         content=content,
         mime_type=upload.mimetype or "application/octet-stream",
@@ -73,13 +75,13 @@ def send_media(contact_id: int):
     return _sent(message)
 
 
-@bp.post("/api/conversations/<int:contact_id>/template")
+@bp.post("/api/conversations/<int:conversation_id>/template")
 @client_required
-def send_template(contact_id: int):
+def send_template(conversation_id: int):
     data: TemplateSendIn = parse_json_body(TemplateSendIn)
     message = inbox_actions.reply_template(
         require_client().id,
-        contact_id,
+        conversation_id,
         current_user.id,
         data.template_id,
         data.values.model_dump(exclude_none=True),
@@ -87,51 +89,57 @@ def send_template(contact_id: int):
     return _sent(message)
 
 
-@bp.post("/api/conversations/<int:contact_id>/notes")
+@bp.post("/api/conversations/<int:conversation_id>/notes")
 @client_required
-def add_note(contact_id: int):
+def add_note(conversation_id: int):
     data: NoteIn = parse_json_body(NoteIn)
-    note = inbox_actions.add_note(require_client().id, contact_id, current_user.id, data.body)
+    note = inbox_actions.add_note(require_client().id, conversation_id, current_user.id, data.body)
     return _sent(note)
 
 
-def _conversation(contact):
-    return jsonify(conversation=ser.conversation(contact))
+def _conversation(row):
+    return jsonify(conversation=ser.conversation(row))
 
 
-@bp.post("/api/conversations/<int:contact_id>/read")
+@bp.post("/api/conversations/<int:conversation_id>/read")
 @client_required
-def mark_read(contact_id: int):
-    return _conversation(inbox_actions.open_conversation(require_client().id, contact_id))
+def mark_read(conversation_id: int):
+    return _conversation(inbox_actions.open_conversation(require_client().id, conversation_id))
 
 
-@bp.post("/api/conversations/<int:contact_id>/assign")
+@bp.post("/api/conversations/<int:conversation_id>/assign")
 @client_required
-def assign(contact_id: int):
+def assign(conversation_id: int):
     data: AssignIn = parse_json_body(AssignIn)
     user_id = current_user.id if data.user_id == "me" else data.user_id
-    return _conversation(inbox_actions.assign(require_client().id, contact_id, user_id))
+    return _conversation(inbox_actions.assign(require_client().id, conversation_id, user_id))
 
 
-@bp.post("/api/conversations/<int:contact_id>/labels")
+@bp.post("/api/conversations/<int:conversation_id>/labels")
 @client_required
-def set_labels(contact_id: int):
+def set_labels(conversation_id: int):
     data: LabelsIn = parse_json_body(LabelsIn)
-    return _conversation(inbox_actions.set_labels(require_client().id, contact_id, data.label_ids))
+    return _conversation(
+        inbox_actions.set_labels(require_client().id, conversation_id, data.label_ids)
+    )
 
 
-@bp.post("/api/conversations/<int:contact_id>/status")
+@bp.post("/api/conversations/<int:conversation_id>/status")
 @client_required
-def set_status(contact_id: int):
+def set_status(conversation_id: int):
     data: StatusIn = parse_json_body(StatusIn)
-    return _conversation(inbox_actions.set_status(require_client().id, contact_id, data.status))
+    return _conversation(
+        inbox_actions.set_status(require_client().id, conversation_id, data.status)
+    )
 
 
-@bp.post("/api/conversations/<int:contact_id>/ai")
+@bp.post("/api/conversations/<int:conversation_id>/ai")
 @client_required
-def set_ai(contact_id: int):
+def set_ai(conversation_id: int):
     data: AiPauseIn = parse_json_body(AiPauseIn)
-    return _conversation(inbox_actions.set_ai_paused(require_client().id, contact_id, data.paused))
+    return _conversation(
+        inbox_actions.set_ai_paused(require_client().id, conversation_id, data.paused)
+    )
 
 
 @bp.post("/api/labels")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +23,8 @@ from clickpro.extensions import db
 from clickpro.guards import client_required, is_client_admin
 from clickpro.models import Message
 from clickpro.models.base import utcnow
+from clickpro.schemas.conversations import number_label
+from clickpro.services.conversations import active_numbers, get_conversation
 from clickpro.services.inbox import actions as inbox_actions
 from clickpro.services.inbox import serialize as ser
 from clickpro.services.inbox import service as inbox
@@ -67,18 +69,43 @@ def _date_arg(name: str) -> date | None:
 # --------------------------------------------------------------------------- page
 
 
-@bp.route("/")
-@client_required
-def index():
+def _page(open_id: int | None = None):
     client = require_client()
+    numbers = [{"id": n.id, "name": number_label(n)} for n in active_numbers(client.id)]
     return render_template(
         "inbox/index.html",
         client=client,
         labels=inbox_actions.labels(client.id),
         team=inbox_actions.team(client.id),
+        numbers=numbers,
+        open_id=open_id,
         is_admin=is_client_admin(),
         media_accept=ACCEPT_ATTRIBUTE,
     )
+
+
+@bp.route("/")
+@client_required
+def index():
+    """The inbox. ``?contact=<id>`` (links made before conversations were per number)
+    redirects to that contact's most recent conversation."""
+    contact_id = _int_arg("contact")
+    if contact_id:
+        found = inbox.latest_conversation(require_client().id, contact_id)
+        if found is None:
+            abort(404)
+        return redirect(url_for("inbox.conversation_page", conversation_id=found.id))
+    return _page()
+
+
+@bp.route("/c/<int:conversation_id>")
+@client_required
+def conversation_page(conversation_id: int):
+    """Deep link to one conversation: a reload keeps it open (another client's: 404)."""
+    client = require_client()
+    if get_conversation(client.id, conversation_id) is None:
+        abort(404)
+    return _page(conversation_id)
 
 
 # --------------------------------------------------------------------------- reads
@@ -99,6 +126,7 @@ def conversation_query(client_id: int) -> inbox.ConversationQuery:
         filters=filters,
         label_id=_int_arg("label"),
         status=status,
+        number_id=_int_arg("number"),
         date_from=_date_arg("date_from"),
         date_to=_date_arg("date_to"),
         user_id=current_user.id,
@@ -120,27 +148,29 @@ def conversations():
     )
 
 
-@bp.get("/api/conversations/<int:contact_id>")
+@bp.get("/api/conversations/<int:conversation_id>")
 @client_required
-def conversation(contact_id: int):
+def conversation(conversation_id: int):
     from clickpro.services.contacts.service import lists_of
 
     client = require_client()
-    contact = inbox_actions.get_contact(client.id, contact_id)
+    conv = inbox_actions.get_conversation(client.id, conversation_id)
+    contact = inbox_actions.contact_of(conv)
     lists = [(lst.id, lst.name) for lst in lists_of(contact)]
-    return jsonify(conversation=ser.conversation_details(contact, lists))
+    return jsonify(conversation=ser.conversation_details(conv, contact, lists))
 
 
-@bp.get("/api/conversations/<int:contact_id>/messages")
+@bp.get("/api/conversations/<int:conversation_id>/messages")
 @client_required
-def messages(contact_id: int):
+def messages(conversation_id: int):
     client = require_client()
-    contact = inbox_actions.get_contact(client.id, contact_id)
-    page = inbox.load_messages(
-        client.id, contact.id, before_id=_int_arg("before_id"), limit=_int_arg("limit") or 50
-    )
+    conv = inbox_actions.get_conversation(client.id, conversation_id)
+    contact = inbox_actions.contact_of(conv)
+    page = inbox.load_messages(conv, before_id=_int_arg("before_id"), limit=_int_arg("limit") or 50)
     return jsonify(
-        items=ser.messages(page.items, {contact.id: (contact.name or "", contact.phone_e164)}),
+        items=ser.messages(
+            page.items, {contact.id: (contact.name or "", contact.phone_e164 or "")}
+        ),
         next_cursor=page.next_cursor,
     )
 
@@ -183,8 +213,9 @@ def templates():
 def quick_replies_json():
     client = require_client()
     contact = None
-    if request.args.get("contact_id"):
-        contact = inbox_actions.get_contact(client.id, _int_arg("contact_id"))
+    if request.args.get("conversation_id"):
+        conv = inbox_actions.get_conversation(client.id, _int_arg("conversation_id"))
+        contact = inbox_actions.contact_of(conv)
     items = []
     for reply in quick_replies(client.id):
         text = render_quick_reply(reply.body, contact) if contact else reply.body

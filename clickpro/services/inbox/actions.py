@@ -1,10 +1,11 @@
 """The live inbox, write side: agent replies, read receipts, assignment, labels,
 resolve/reopen, internal notes and the AI pause.
 
-Every function takes the client explicitly, commits, then announces the change
-(``conversation_updated``; outbound sends announce themselves via ``message_created``).
-An agent reply pauses the AI for that conversation (the AI plugin reads
-``contacts.ai_paused``).
+Every function takes the client and the conversation id explicitly, commits, then
+announces the change (``conversation_updated``; outbound sends announce themselves via
+``message_created``). Replies go out from the conversation's number. An agent reply
+pauses the AI for that conversation (the AI reads ``conversations.ai_paused``). Labels
+belong to the contact, so they show on each of its conversations.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from clickpro.models import (
     ClientMember,
     Contact,
     ContactLabel,
+    Conversation,
     Direction,
     Label,
     Message,
@@ -28,6 +30,7 @@ from clickpro.models import (
     User,
 )
 from clickpro.models.base import utcnow
+from clickpro.services.conversations import get_conversation as find_conversation
 from clickpro.services.inbox.events import publish_message
 from clickpro.services.inbox.media import check_outbound_media
 from clickpro.services.inbox.service import last_inbound
@@ -49,54 +52,74 @@ class NotFound(InboxError):
     http_status = 404
 
 
-def get_contact(client_id: int, contact_id) -> Contact:
-    contact = get_owned(Contact, contact_id, client_id)
-    if contact is None:
+def get_conversation(client_id: int, conversation_id) -> Conversation:
+    """The client's conversation, else ``NotFound`` (another client's id included)."""
+    try:
+        wanted = int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Conversa não encontrada.")) from None
+    conversation = find_conversation(client_id, wanted) if 0 < wanted < 2**63 else None
+    if conversation is None:
+        raise NotFound(_("Conversa não encontrada."))
+    return conversation
+
+
+def contact_of(conversation: Conversation) -> Contact:
+    contact = get_owned(Contact, conversation.contact_id, conversation.client_id)
+    if contact is None:  # the FK cascades: only a concurrent delete gets here
         raise NotFound(_("Conversa não encontrada."))
     return contact
 
 
-def _announce(client_id: int, contact_id: int) -> None:
-    send_safely(conversation_updated, client_id=client_id, contact_id=contact_id)
+def _announce(conversation: Conversation) -> None:
+    send_safely(
+        conversation_updated,
+        client_id=conversation.client_id,
+        conversation_id=conversation.id,
+        contact_id=conversation.contact_id,
+    )
 
 
-def _commit_and_announce(contact: Contact) -> Contact:
+def _commit_and_announce(conversation: Conversation) -> Conversation:
+    conversation.updated_at = utcnow()  # the reconnect catch-up sees the change
     db.session.commit()
-    _announce(contact.client_id, contact.id)
-    return contact
+    _announce(conversation)
+    return conversation
 
 
 # --------------------------------------------------------------------------- replies
 
 
-def _pause_ai_after_reply(client_id: int, contact_id: int) -> None:
+def _pause_ai_after_reply(client_id: int, conversation_id: int) -> None:
     """An agent answered: the AI steps back in this conversation."""
-    contact = get_contact(client_id, contact_id)
-    changed = not contact.ai_paused or contact.conversation_status != "OPEN"
-    contact.ai_paused = True
-    contact.conversation_status = "OPEN"
-    db.session.commit()
+    conversation = get_conversation(client_id, conversation_id)
+    changed = not conversation.ai_paused or conversation.status != "OPEN"
+    conversation.ai_paused = True
+    conversation.status = "OPEN"
+    conversation.resolved_at = None
     if changed:
-        _announce(client_id, contact_id)
+        _commit_and_announce(conversation)
+    else:
+        db.session.commit()
 
 
-def reply_text(client_id: int, contact_id: int, user_id: int, body: str) -> Message:
-    """Free text from an agent. Raises outbound.WindowClosed (24 h window), OutboundError."""
-    get_contact(client_id, contact_id)
+def reply_text(client_id: int, conversation_id: int, user_id: int, body: str) -> Message:
+    """Free text from an agent, from the conversation's number.
+
+    Raises outbound.WindowClosed (that number's 24 h window), OutboundError."""
+    conv = get_conversation(client_id, conversation_id)
     try:
-        message = outbound.send_text(
-            client_id, contact_id, body, author=Author.AGENT, agent_id=user_id
-        )
+        message = outbound.send_text(conv, body, author=Author.AGENT, agent_id=user_id)
     except outbound.SendFailed:
-        _pause_ai_after_reply(client_id, contact_id)
+        _pause_ai_after_reply(client_id, conversation_id)
         raise
-    _pause_ai_after_reply(client_id, contact_id)
+    _pause_ai_after_reply(client_id, conversation_id)
     return message
 
 
 def reply_media(
     client_id: int,
-    contact_id: int,
+    conversation_id: int,
     user_id: int,
     *,
     content: bytes,
@@ -106,12 +129,11 @@ def reply_media(
 ) -> Message:
     """An agent's file: only a type WhatsApp accepts (content and extension; ``mime_type``,
     the browser's claim, is replaced by the detected type), else ``MediaRefused``."""
-    get_contact(client_id, contact_id)
+    conv = get_conversation(client_id, conversation_id)
     mime_type = check_outbound_media(content, filename).mime_type
     try:
         message = outbound.send_media(
-            client_id,
-            contact_id,
+            conv,
             content=content,
             mime_type=mime_type,
             filename=filename,
@@ -120,31 +142,31 @@ def reply_media(
             agent_id=user_id,
         )
     except outbound.SendFailed:
-        _pause_ai_after_reply(client_id, contact_id)
+        _pause_ai_after_reply(client_id, conversation_id)
         raise
-    _pause_ai_after_reply(client_id, contact_id)
+    _pause_ai_after_reply(client_id, conversation_id)
     return message
 
 
 def reply_template(
-    client_id: int, contact_id: int, user_id: int, template_id: int, values: dict
+    client_id: int, conversation_id: int, user_id: int, template_id: int, values: dict
 ) -> Message:
     """The fallback when the window is closed: an approved template."""
-    get_contact(client_id, contact_id)
+    conv = get_conversation(client_id, conversation_id)
     try:
         message = outbound.send_template(
-            client_id, contact_id, template_id, values, author=Author.AGENT, agent_id=user_id
+            conv, template_id, values, author=Author.AGENT, agent_id=user_id
         )
     except outbound.SendFailed:
-        _pause_ai_after_reply(client_id, contact_id)
+        _pause_ai_after_reply(client_id, conversation_id)
         raise
-    _pause_ai_after_reply(client_id, contact_id)
+    _pause_ai_after_reply(client_id, conversation_id)
     return message
 
 
-def add_note(client_id: int, contact_id: int, user_id: int, body: str) -> Message:
-    """An internal note: a messages row agents see, never sent to Meta."""
-    contact = get_contact(client_id, contact_id)
+def add_note(client_id: int, conversation_id: int, user_id: int, body: str) -> Message:
+    """An internal note: a messages row agents see in this conversation, never sent."""
+    conv = get_conversation(client_id, conversation_id)
     body = (body or "").strip()
     if not body:
         raise InboxError(_("A nota está vazia."))
@@ -152,7 +174,9 @@ def add_note(client_id: int, contact_id: int, user_id: int, body: str) -> Messag
         raise InboxError(f"A nota passa de {NOTE_MAX} caracteres.")
     note = Message(
         client_id=client_id,
-        contact_id=contact.id,
+        contact_id=conv.contact_id,
+        number_id=conv.number_id,
+        conversation_id=conv.id,
         direction=Direction.OUT,
         author=Author.AGENT,
         agent_id=user_id,
@@ -172,18 +196,20 @@ def add_note(client_id: int, contact_id: int, user_id: int, body: str) -> Messag
 # --------------------------------------------------------------------------- read state
 
 
-def open_conversation(client_id: int, contact_id: int) -> Contact:
+def open_conversation(client_id: int, conversation_id: int) -> Conversation:
     """The agent looked at it: zero unread and send Meta the read receipt (blue ticks)."""
-    contact = get_contact(client_id, contact_id)
-    inbound = last_inbound(client_id, contact_id)
-    had_unread = (contact.unread_count or 0) > 0
-    contact.unread_count = 0
+    conv = get_conversation(client_id, conversation_id)
+    inbound = last_inbound(conv)
+    had_unread = (conv.unread_count or 0) > 0
+    conv.unread_count = 0
+    if had_unread:
+        conv.updated_at = utcnow()
     db.session.commit()
     if inbound is not None and had_unread:
         outbound.mark_read(client_id, inbound.id)
     if had_unread:
-        _announce(client_id, contact_id)
-    return contact
+        _announce(conv)
+    return conv
 
 
 # --------------------------------------------------------------------------- team work
@@ -201,27 +227,30 @@ def _member_user(client_id: int, user_id: int) -> int:
     return found
 
 
-def assign(client_id: int, contact_id: int, user_id: int | None) -> Contact:
-    contact = get_contact(client_id, contact_id)
-    contact.assigned_user_id = _member_user(client_id, user_id) if user_id else None
-    return _commit_and_announce(contact)
+def assign(client_id: int, conversation_id: int, user_id: int | None) -> Conversation:
+    conv = get_conversation(client_id, conversation_id)
+    conv.assigned_user_id = _member_user(client_id, user_id) if user_id else None
+    return _commit_and_announce(conv)
 
 
-def set_status(client_id: int, contact_id: int, status: str) -> Contact:
+def set_status(client_id: int, conversation_id: int, status: str) -> Conversation:
     status = (status or "").upper()
     if status not in ("OPEN", "RESOLVED"):
         raise InboxError(_("Situação inválida: use OPEN ou RESOLVED."))
-    contact = get_contact(client_id, contact_id)
-    contact.conversation_status = status
+    conv = get_conversation(client_id, conversation_id)
+    conv.status = status
     if status == "RESOLVED":
-        contact.unread_count = 0
-    return _commit_and_announce(contact)
+        conv.unread_count = 0
+        conv.resolved_at = utcnow()
+    else:
+        conv.resolved_at = None
+    return _commit_and_announce(conv)
 
 
-def set_ai_paused(client_id: int, contact_id: int, paused: bool) -> Contact:
-    contact = get_contact(client_id, contact_id)
-    contact.ai_paused = bool(paused)
-    return _commit_and_announce(contact)
+def set_ai_paused(client_id: int, conversation_id: int, paused: bool) -> Conversation:
+    conv = get_conversation(client_id, conversation_id)
+    conv.ai_paused = bool(paused)
+    return _commit_and_announce(conv)
 
 
 def team(client_id: int) -> list[dict]:
@@ -273,9 +302,10 @@ def delete_label(client_id: int, label_id: int) -> None:
     db.session.commit()
 
 
-def set_labels(client_id: int, contact_id: int, label_ids: list[int]) -> Contact:
-    """Replace the conversation's labels (only the client's own labels are accepted)."""
-    contact = get_contact(client_id, contact_id)
+def set_labels(client_id: int, conversation_id: int, label_ids: list[int]) -> Conversation:
+    """Replace the contact's labels (only the client's own labels are accepted); every
+    conversation of the contact shows them."""
+    conv = get_conversation(client_id, conversation_id)
     try:
         wanted = {int(i) for i in label_ids or []}
     except (TypeError, ValueError):
@@ -291,11 +321,20 @@ def set_labels(client_id: int, contact_id: int, label_ids: list[int]) -> Contact
     )
     if owned != wanted:
         raise NotFound(_("Etiqueta não encontrada."))
-    db.session.execute(sa.delete(ContactLabel).where(ContactLabel.contact_id == contact.id))
+    db.session.execute(sa.delete(ContactLabel).where(ContactLabel.contact_id == conv.contact_id))
     for label_id in sorted(owned):
-        db.session.add(ContactLabel(contact_id=contact.id, label_id=label_id))
-    contact.updated_at = utcnow()  # the reconnect catch-up sees the change
-    return _commit_and_announce(contact)
+        db.session.add(ContactLabel(contact_id=conv.contact_id, label_id=label_id))
+    now = utcnow()  # the reconnect catch-up sees the change on each conversation
+    db.session.execute(
+        sa.update(Conversation)
+        .where(Conversation.client_id == client_id, Conversation.contact_id == conv.contact_id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    send_safely(conversation_updated, client_id=client_id, contact_id=conv.contact_id)
+    db.session.refresh(conv)
+    return conv
 
 
 def client_of(client_id: int) -> Client | None:

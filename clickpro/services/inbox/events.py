@@ -7,6 +7,8 @@ message queue when one is configured, so the browser's server process delivers i
 Events (room ``client:<id>``; a user's own notifications to ``client:<id>:user:<uid>``):
 ``message:new`` {message, conversation}, ``message:status`` {id, contact_id, status, ...},
 ``conversation:update`` {conversation}, ``notification:new`` {...},
+(``message`` and ``conversation`` carry ``conversation_id``/``id`` and ``number_id``: a
+contact who wrote to two numbers has two rows in the list, each patched on its own),
 ``campaign:progress`` {campaign_id, status, counters}.
 """
 
@@ -14,12 +16,28 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
+
 from clickpro.extensions import db
-from clickpro.models import Contact, Message, Notification
+from clickpro.models import Contact, Conversation, Message, Notification
 from clickpro.realtime import emit_to_client, emit_to_user
 from clickpro.schemas import MessageStatusOut
 from clickpro.services.accounts.notifications import recipients as notification_recipients
 from clickpro.services.inbox import serialize as ser
+
+
+def _conversation_of(message: Message) -> Conversation | None:
+    """The message's conversation: by id, else by (contact, number) (campaign rows)."""
+    if message.conversation_id is not None:
+        return db.session.get(Conversation, message.conversation_id)
+    if message.number_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Conversation).where(
+            Conversation.contact_id == message.contact_id,
+            Conversation.number_id == message.number_id,
+        )
+    )
 
 
 def publish_message(client_id: int, message_id: int) -> None:
@@ -27,22 +45,42 @@ def publish_message(client_id: int, message_id: int) -> None:
     if message is None or message.client_id != client_id:
         return
     contact = db.session.get(Contact, message.contact_id)
+    conversation = _conversation_of(message)
+    if conversation is not None and conversation.client_id != client_id:
+        conversation = None
     data = {
         # Server clock at emit (ms since epoch): lets a client or benchmark split latency.
         "emitted_ms": round(time.time() * 1000, 1),
         "message": ser.messages(
-            [message], {contact.id: (contact.name or "", contact.phone_e164)} if contact else None
+            [message],
+            {contact.id: (contact.name or "", contact.phone_e164 or "")} if contact else None,
         )[0],
-        "conversation": ser.conversation(contact) if contact else None,
+        "conversation": ser.conversation(conversation) if conversation else None,
     }
     emit_to_client(client_id, "message:new", data)
 
 
-def publish_conversation(client_id: int, contact_id: int) -> None:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.client_id != client_id:
+def publish_conversation(
+    client_id: int, conversation_id: int | None = None, contact_id: int | None = None
+) -> None:
+    """``conversation:update`` for one conversation, or for each of a contact's (labels
+    and contact fields are shared by them; senders that only know the contact)."""
+    rows: list[Conversation | None]
+    if conversation_id is not None:
+        rows = [db.session.get(Conversation, conversation_id)]
+    elif contact_id is not None:
+        rows = list(
+            db.session.scalars(
+                sa.select(Conversation).where(
+                    Conversation.client_id == client_id, Conversation.contact_id == contact_id
+                )
+            )
+        )
+    else:
         return
-    emit_to_client(client_id, "conversation:update", {"conversation": ser.conversation(contact)})
+    owned = [r for r in rows if r is not None and r.client_id == client_id]
+    for shaped in ser.conversations(owned):
+        emit_to_client(client_id, "conversation:update", {"conversation": shaped})
 
 
 # --------------------------------------------------------------------------- receivers
@@ -69,8 +107,15 @@ def on_message_status_changed(
     emit_to_client(client_id, "message:status", data)
 
 
-def on_conversation_updated(sender, *, client_id: int, contact_id: int, **_) -> None:
-    publish_conversation(client_id, contact_id)
+def on_conversation_updated(
+    sender,
+    *,
+    client_id: int,
+    conversation_id: int | None = None,
+    contact_id: int | None = None,
+    **_,
+) -> None:
+    publish_conversation(client_id, conversation_id, contact_id)
 
 
 def on_notification_created(

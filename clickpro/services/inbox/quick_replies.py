@@ -98,7 +98,7 @@ def contact_variables(contact: Contact) -> dict[str, str]:
         {
             "first_name": name.split()[0] if name else "",
             "name": name,
-            "phone": contact.phone_e164,
+            "phone": contact.phone_e164 or "",
         }
     )
     return values

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from clickpro.models import Contact, Message
+from clickpro.models import Contact, Conversation, Message
 from clickpro.schemas import (
     conversation_detail,
     conversation_shapes,
@@ -33,17 +33,19 @@ __all__ = [
 ]
 
 
-def conversations(contacts: Sequence[Contact]) -> list[dict[str, Any]]:
-    """Conversation-list rows for a page of contacts (a fixed number of queries)."""
-    return [c.model_dump(mode="json") for c in conversation_shapes(contacts)]
+def conversations(rows: Sequence[Conversation]) -> list[dict[str, Any]]:
+    """Conversation-list rows for a page of conversations (a fixed number of queries)."""
+    return [c.model_dump(mode="json") for c in conversation_shapes(rows)]
 
 
-def conversation(contact: Contact) -> dict[str, Any]:
-    return conversations([contact])[0]
+def conversation(row: Conversation) -> dict[str, Any]:
+    return conversations([row])[0]
 
 
-def conversation_details(contact: Contact, lists: Sequence[tuple[int, str]]) -> dict[str, Any]:
-    return conversation_detail(contact, lists).model_dump(mode="json")
+def conversation_details(
+    row: Conversation, contact: Contact, lists: Sequence[tuple[int, str]]
+) -> dict[str, Any]:
+    return conversation_detail(row, contact, lists).model_dump(mode="json")
 
 
 def messages(

@@ -1,15 +1,17 @@
 """The live inbox, read side: conversation list, messages, search and catch-up.
 
-A conversation is a contact (its state is denormalised on ``contacts``). Both lists are
-keyset-paginated, so the 1,000th page costs what the first does and a conversation with
-50,000 messages opens by reading its last 50 rows through ``ix_messages_contact_id_id``:
+A conversation is one contact on one of the client's WhatsApp numbers (``conversations``
+holds its state: status, assignee, unread count, last message, 24 h window). Both lists
+are keyset-paginated, so the 1,000th page costs what the first does:
 
-* conversations by ``(last_message_at, id)`` descending, cursor ``"<iso>|<id>"``;
-* messages by ``id`` descending, cursor ``before_id``; returned oldest first.
+* conversations by ``(last_message_at, id)`` descending, cursor ``"<iso>|<id>"``
+  (``ix_conversations_client_last_message``);
+* a conversation's messages (``contact_id`` + ``number_id``) by ``id`` descending, cursor
+  ``before_id``; returned oldest first.
 
 Search ignores case and accents ("tenis" finds "Tênis", ``clickpro.text_search``:
-``unaccent`` on PostgreSQL, a registered Python function on SQLite); digits match
-``contacts.phone_e164`` through its pg_trgm index.
+``unaccent`` on PostgreSQL, a registered Python function on SQLite); it matches the
+contact's name, ``@username``, phone digits and the conversation's message text.
 The write side (replies, notes, labels...) lives in ``clickpro.services.inbox.actions``.
 """
 
@@ -24,7 +26,15 @@ from flask_babel import gettext
 
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
-from clickpro.models import Author, Contact, ContactLabel, Direction, Message, OptOut
+from clickpro.models import (
+    Author,
+    Contact,
+    ContactLabel,
+    Conversation,
+    Direction,
+    Message,
+    OptOut,
+)
 from clickpro.params import parse_datetime, parse_id
 from clickpro.text_search import folded_contains
 
@@ -48,6 +58,7 @@ class ConversationQuery:
     filters: tuple[str, ...] = ()
     label_id: int | None = None
     status: str | None = None  # OPEN / RESOLVED / None = both
+    number_id: int | None = None  # one of the client's numbers; None = all
     date_from: date | None = None
     date_to: date | None = None
     user_id: int | None = None  # for "mine"
@@ -71,10 +82,10 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def encode_cursor(contact: Contact) -> str:
-    if contact.last_message_at is None:  # the list only holds contacts with a last message
-        raise ValueError(f"contact {contact.id} has no message to page by")
-    return f"{contact.last_message_at.isoformat()}|{contact.id}"
+def encode_cursor(conversation: Conversation) -> str:
+    if conversation.last_message_at is None:  # the list only holds conversations with one
+        raise ValueError(f"conversation {conversation.id} has no message to page by")
+    return f"{conversation.last_message_at.isoformat()}|{conversation.id}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -83,10 +94,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         stamp, _, ident = cursor.rpartition("|")
         moment = parse_datetime(stamp, "cursor")
-        contact_id = parse_id(ident, "cursor")
-        if moment is None or contact_id is None:
+        row_id = parse_id(ident, "cursor")
+        if moment is None or row_id is None:
             raise ValueError
-        return moment, contact_id
+        return moment, row_id
     except (ValueError, AttributeError):
         raise InboxQueryError(gettext("Cursor de paginação inválido."), field="cursor") from None
 
@@ -107,84 +118,112 @@ def _local_day_start(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+def thread_of(conversation: Conversation) -> list[sa.ColumnElement]:
+    """The messages of a conversation: its contact's, on its number."""
+    return [
+        Message.client_id == conversation.client_id,
+        Message.contact_id == conversation.contact_id,
+        Message.number_id == conversation.number_id,
+    ]
+
+
+def _same_thread() -> list[sa.ColumnElement]:
+    """Correlated form of :func:`thread_of` for EXISTS sub-queries of the list."""
+    return [
+        Message.contact_id == Conversation.contact_id,
+        Message.number_id == Conversation.number_id,
+    ]
+
+
 # --------------------------------------------------------------------------- conditions
 
 
 def _search_condition(client_id: int, term: str) -> sa.ColumnElement:
-    """Contact name, number (digits) or any of its messages' text contains ``term``."""
-    conditions = [folded_contains(Contact.name, term)]
-    if len(term) >= MIN_BODY_TERM:
-        message_hits = sa.select(Message.contact_id).where(
-            Message.client_id == client_id, folded_contains(Message.body, term)
-        )
-        conditions.append(Contact.id.in_(message_hits))
+    """Contact name, @username, number (digits) or the conversation's text has ``term``."""
+    bare = term.lstrip("@")
+    contact_hits = [folded_contains(Contact.name, term)]
+    if bare:
+        contact_hits.append(folded_contains(Contact.username, bare))
     digits = "".join(ch for ch in term if ch.isdigit())
     if len(digits) >= 3:
-        conditions.append(Contact.phone_e164.like(like_pattern(digits), escape="\\"))
-    return sa.or_(*conditions)
+        contact_hits.append(Contact.phone_e164.like(like_pattern(digits), escape="\\"))
+    by_contact = Conversation.contact_id.in_(
+        sa.select(Contact.id).where(Contact.client_id == client_id, sa.or_(*contact_hits))
+    )
+    if len(term) < MIN_BODY_TERM:
+        return by_contact
+    message_hits = sa.select(Message.contact_id, Message.number_id).where(
+        Message.client_id == client_id, folded_contains(Message.body, term)
+    )
+    by_text = sa.tuple_(Conversation.contact_id, Conversation.number_id).in_(message_hits)
+    return sa.or_(by_contact, by_text)
 
 
 def _opted_out() -> sa.ColumnElement:
+    """The conversation's contact opted out, by phone or by BSUID (NULL never matches)."""
     return sa.exists().where(
-        OptOut.client_id == Contact.client_id, OptOut.phone_e164 == Contact.phone_e164
+        Contact.id == Conversation.contact_id,
+        OptOut.client_id == Conversation.client_id,
+        sa.or_(OptOut.phone_e164 == Contact.phone_e164, OptOut.bsuid == Contact.bsuid),
     )
 
 
 def _filter_condition(name: str, query: ConversationQuery) -> sa.ColumnElement:
     if name == "unread":
-        return Contact.unread_count > 0
+        return Conversation.unread_count > 0
     if name == "mine":
-        return Contact.assigned_user_id == (query.user_id or -1)
+        return Conversation.assigned_user_id == (query.user_id or -1)
     if name == "human":
-        return Contact.ai_paused.is_(True)
+        return Conversation.ai_paused.is_(True)
     if name == "ai":
-        answered_by_ai = sa.exists().where(
-            Message.contact_id == Contact.id, Message.author == Author.AI
-        )
-        return sa.and_(Contact.ai_paused.is_(False), answered_by_ai)
+        answered_by_ai = sa.exists().where(*_same_thread(), Message.author == Author.AI)
+        return sa.and_(Conversation.ai_paused.is_(False), answered_by_ai)
     if name == "opted_out":
         return _opted_out()
     if name == "campaign":
-        # The contact wrote after receiving a campaign message.
+        # The customer wrote to this number after receiving a campaign message from it.
         return sa.exists().where(
-            Message.contact_id == Contact.id,
+            *_same_thread(),
             Message.campaign_id.is_not(None),
-            Message.created_at < Contact.last_inbound_at,
+            Message.created_at < Conversation.last_inbound_at,
         )
     raise InboxQueryError(gettext("Filtro desconhecido: %(name)s.", name=name))
 
 
 def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnElement]:
     conds: list[sa.ColumnElement] = [
-        Contact.client_id == client_id,
-        Contact.last_message_at.is_not(None),
+        Conversation.client_id == client_id,
+        Conversation.last_message_at.is_not(None),
     ]
     term = (query.q or "").strip()
     if term:
         conds.append(_search_condition(client_id, term[:100]))
     for name in query.filters:
         conds.append(_filter_condition(name, query))
+    if query.number_id:
+        conds.append(Conversation.number_id == query.number_id)
     if query.label_id:
         conds.append(
-            Contact.id.in_(
+            Conversation.contact_id.in_(
                 sa.select(ContactLabel.contact_id).where(ContactLabel.label_id == query.label_id)
             )
         )
     if query.status:
         if query.status not in STATUSES:
             raise InboxQueryError(gettext("Situação de conversa inválida."))
-        conds.append(Contact.conversation_status == query.status)
+        conds.append(Conversation.status == query.status)
     if query.date_from:
-        conds.append(Contact.last_message_at >= _local_day_start(query.date_from, query.timezone))
+        start = _local_day_start(query.date_from, query.timezone)
+        conds.append(Conversation.last_message_at >= start)
     if query.date_to:
         end = _local_day_start(query.date_to + timedelta(days=1), query.timezone)
-        conds.append(Contact.last_message_at < end)
+        conds.append(Conversation.last_message_at < end)
     if query.cursor:
         moment, ident = decode_cursor(query.cursor)
         conds.append(
             sa.or_(
-                Contact.last_message_at < moment,
-                sa.and_(Contact.last_message_at == moment, Contact.id < ident),
+                Conversation.last_message_at < moment,
+                sa.and_(Conversation.last_message_at == moment, Conversation.id < ident),
             )
         )
     return conds
@@ -198,9 +237,9 @@ def list_conversations(client_id: int, query: ConversationQuery | None = None) -
     query = query or ConversationQuery()
     limit = _clamp(query.limit)
     stmt = (
-        sa.select(Contact)
+        sa.select(Conversation)
         .where(*_conditions(client_id, query))
-        .order_by(Contact.last_message_at.desc(), Contact.id.desc())
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit + 1)
     )
     rows = list(db.session.scalars(stmt))
@@ -210,16 +249,14 @@ def list_conversations(client_id: int, query: ConversationQuery | None = None) -
 
 
 def load_messages(
-    client_id: int, contact_id: int, *, before_id: int | None = None, limit: int = PAGE_SIZE
+    conversation: Conversation, *, before_id: int | None = None, limit: int = PAGE_SIZE
 ) -> Page:
-    """The last ``limit`` messages before ``before_id`` (oldest first in ``items``).
+    """The conversation's last ``limit`` messages before ``before_id`` (oldest first).
 
     ``next_cursor`` is the id to pass as ``before_id`` for older messages (None: no more).
     """
     limit = _clamp(limit)
-    stmt = sa.select(Message).where(
-        Message.client_id == client_id, Message.contact_id == contact_id
-    )
+    stmt = sa.select(Message).where(*thread_of(conversation))
     if before_id is not None:
         stmt = stmt.where(Message.id < int(before_id))
     stmt = stmt.order_by(Message.id.desc()).limit(limit + 1)
@@ -249,24 +286,31 @@ def search_messages(client_id: int, term: str, *, limit: int = 50) -> list[Messa
     return list(db.session.scalars(stmt))
 
 
-def last_inbound(client_id: int, contact_id: int) -> Message | None:
+def last_inbound(conversation: Conversation) -> Message | None:
+    """The customer's last message in this conversation (the read receipt's target)."""
     stmt = (
         sa.select(Message)
-        .where(
-            Message.client_id == client_id,
-            Message.contact_id == contact_id,
-            Message.direction == Direction.IN,
-        )
+        .where(*thread_of(conversation), Message.direction == Direction.IN)
         .order_by(Message.id.desc())
         .limit(1)
     )
     return db.session.scalar(stmt)
 
 
+def latest_conversation(client_id: int, contact_id: int) -> Conversation | None:
+    """The contact's most recently active conversation (old contact-id inbox links)."""
+    return db.session.scalar(
+        sa.select(Conversation)
+        .where(Conversation.client_id == client_id, Conversation.contact_id == contact_id)
+        .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass
 class Updates:
     messages: list[Message]
-    conversations: list[Contact]
+    conversations: list[Conversation]
     last_id: int
     truncated: bool
 
@@ -284,7 +328,7 @@ def updates_since(client_id: int, since_id: int = 0, since: datetime | None = No
     messages = list(db.session.scalars(new_stmt))
     truncated = len(messages) > UPDATES_LIMIT
     messages = messages[:UPDATES_LIMIT]
-    conversations: list[Contact] = []
+    conversations: list[Conversation] = []
     if since is not None:
         seen = {m.id for m in messages}
         changed = sa.select(Message).where(
@@ -296,18 +340,23 @@ def updates_since(client_id: int, since_id: int = 0, since: datetime | None = No
             m for m in db.session.scalars(changed.limit(UPDATES_LIMIT)) if m.id not in seen
         )
         conv_stmt = (
-            sa.select(Contact)
-            .where(Contact.client_id == client_id, Contact.updated_at > since)
-            .order_by(Contact.updated_at.desc())
+            sa.select(Conversation)
+            .where(Conversation.client_id == client_id, Conversation.updated_at > since)
+            .order_by(Conversation.updated_at.desc())
             .limit(UPDATES_LIMIT)
         )
         conversations = list(db.session.scalars(conv_stmt))
     else:
-        ids = {m.contact_id for m in messages}
-        if ids:
+        pairs = {(m.contact_id, m.number_id) for m in messages if m.number_id is not None}
+        if pairs:
             conversations = list(
                 db.session.scalars(
-                    sa.select(Contact).where(Contact.client_id == client_id, Contact.id.in_(ids))
+                    sa.select(Conversation).where(
+                        Conversation.client_id == client_id,
+                        sa.tuple_(Conversation.contact_id, Conversation.number_id).in_(
+                            sorted(pairs)
+                        ),
+                    )
                 )
             )
     last_id = max([int(since_id or 0), *(m.id for m in messages)])

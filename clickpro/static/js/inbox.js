@@ -57,9 +57,24 @@ function wire() {
   });
 }
 
+/** The conversation a URL names (/inbox/c/<id>), or null. */
+function conversationInUrl() {
+  const match = window.location.pathname.match(/\/c\/(\d+)\/?$/);
+  return match ? Number(match[1]) : null;
+}
+
+/** Back/forward between conversations: reopen the one the URL names. */
+function onHistory() {
+  const id = conversationInUrl();
+  if (id && (!state.current || state.current.id !== id)) openConversation(id, false).catch(showError);
+}
+
 if (present) {
   wire();
   loadConversations(true).catch(showError);
+  const opened = conversationInUrl(); // deep link: a reload keeps the conversation open
+  if (opened) openConversation(opened, false).catch(showError);
+  window.addEventListener("popstate", onHistory);
   onLive(bindSocket);
   window.ClickProInbox = { state, catchUp }; // console / test hook
 }

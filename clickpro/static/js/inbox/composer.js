@@ -68,7 +68,7 @@ export async function quickMenu() {
   const menu = $("quick-menu");
   if (!text.startsWith("/") || text.includes(" ") || !state.current) return menu.classList.add("d-none");
   if (!state.quick || state.quick.contact !== state.current.id) {
-    const data = await getJSON(API + "/quick-replies?contact_id=" + state.current.id);
+    const data = await getJSON(API + "/quick-replies?conversation_id=" + state.current.id);
     state.quick = { contact: state.current.id, items: data.items };
   }
   const wanted = text.slice(1).toLowerCase();

@@ -1,10 +1,10 @@
-// The conversation list: filters, paging, one item per contact, live upserts.
+// The conversation list: filters, paging, one item per contact per number, live upserts.
 import { formatPhone, t } from "../i18n.js";
 import { getJSON } from "./api.js";
 import { $, el } from "./dom.js";
 import { listTime } from "./format.js";
 import { renderHeader } from "./panel.js";
-import { API, noteSync, state } from "./state.js";
+import { API, MULTI_NUMBER, noteSync, state } from "./state.js";
 
 function filterParams() {
   const params = new URLSearchParams();
@@ -19,7 +19,7 @@ function convItem(c) {
   li.dataset.testid = "conversation";
   if (state.current && state.current.id === c.id) li.classList.add("active");
   const top = el("div", "d-flex justify-content-between align-items-center gap-1");
-  const name = el("span", "fw-semibold text-truncate", c.name || formatPhone(c.phone));
+  const name = el("span", "fw-semibold text-truncate", c.name || c.contact_label || formatPhone(c.phone));
   const dot = el("span", "inbox-window-dot " + (c.window_open ? "open" : "closed"));
   dot.title = c.window_open ? t("inbox.windowOpen") : t("inbox.windowClosed");
   name.prepend(dot);
@@ -37,6 +37,12 @@ function convItem(c) {
   }
   bottom.append(badges);
   li.append(top, bottom);
+  if (MULTI_NUMBER && c.number_name) {
+    const via = el("div", "small text-muted text-truncate inbox-number");
+    via.dataset.testid = "conversation-number";
+    via.append(el("i", "bi bi-telephone me-1"), document.createTextNode(c.number_name));
+    li.append(via);
+  }
   if (c.labels && c.labels.length) {
     const labels = el("div", "d-flex flex-wrap gap-1 mt-1");
     c.labels.forEach((l) => labels.append(el("span", "badge text-bg-" + l.color, l.name)));

@@ -3,8 +3,8 @@ import { formatPhone, t } from "../i18n.js";
 import { $, el } from "./dom.js";
 
 export function renderHeader(c) {
-  $("thread-name").textContent = c.name || formatPhone(c.phone);
-  $("thread-phone").textContent = formatPhone(c.phone);
+  $("thread-name").textContent = c.name || c.contact_label;
+  $("thread-phone").textContent = c.contact_label + (c.number_name ? " · " + t("inbox.via", { number: c.number_name }) : "");
   const w = $("thread-window");
   w.className = "badge " + (c.window_open ? "text-bg-success" : "text-bg-secondary");
   w.textContent = c.window_open ? t("inbox.windowOpen") : t("inbox.windowClosed");
@@ -22,9 +22,11 @@ export function renderSide(c) {
   const details = $("side-details");
   details.replaceChildren();
   [
-    [t("inbox.phone"), formatPhone(c.phone)],
+    [t("inbox.phone"), c.phone ? formatPhone(c.phone) : "—"],
+    [t("inbox.username"), c.username ? "@" + c.username.replace(/^@/, "") : ""],
+    [t("inbox.number"), c.number_name],
     [t("inbox.optOutStatus"), c.opted_out ? t("inbox.optedOut") : t("inbox.no")],
-  ].forEach(([k, v]) => details.append(el("dt", "", k), el("dd", "", v)));
+  ].filter(([, v]) => v).forEach(([k, v]) => details.append(el("dt", "", k), el("dd", "", v)));
   const attrs = $("side-attributes");
   attrs.replaceChildren();
   Object.entries(c.attributes || {}).forEach(([k, v]) => attrs.append(el("dt", "", k), el("dd", "", String(v))));

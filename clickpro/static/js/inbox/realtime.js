@@ -7,10 +7,16 @@ import { appendMessage, bubble, updateStatus } from "./messages.js";
 import { API, noteSync, seen, state } from "./state.js";
 import { markRead } from "./thread.js";
 
+/** Whether message ``m`` belongs to the open conversation (its contact on its number). */
+function inCurrent(m) {
+  const c = state.current;
+  return Boolean(c && m && m.contact_id === c.contact_id && m.number_id === c.number_id);
+}
+
 function onMessage(data) {
   const m = data.message;
   if (data.conversation) upsertConversation(data.conversation, true);
-  if (state.current && m && m.contact_id === state.current.id) {
+  if (inCurrent(m)) {
     appendMessage(m);
     if (m.direction === "IN" && document.visibilityState === "visible") markRead(state.current.id);
   } else if (m) seen(m.id);
@@ -24,7 +30,7 @@ export async function catchUp() {
     noteSync(data);
     data.conversations.forEach((c) => upsertConversation(c, false));
     data.messages.forEach((m) => {
-      if (state.current && m.contact_id === state.current.id) {
+      if (inCurrent(m)) {
         const row = messageRow(m.id);
         if (row) row.replaceWith(bubble(m));
         else appendMessage(m);

@@ -5,6 +5,10 @@ const root = document.getElementById("inbox");
 export const present = Boolean(root);
 export const API = root ? root.dataset.api : "";
 export const MEDIA = root ? root.dataset.media : "";
+/** The page of one conversation: ``<base><id>`` (deep link, /inbox/c/<id>). */
+export const PAGE = root ? root.dataset.page : "";
+/** The client has several WhatsApp numbers: show each conversation's number. */
+export const MULTI_NUMBER = Boolean(root && root.dataset.multiNumber === "1");
 /** A zone the browser can load (a bad stored one falls back, as on the server). */
 function loadableZone(zone) {
   try {

@@ -5,9 +5,13 @@ import { $ } from "./dom.js";
 import { showError } from "./errors.js";
 import { prependMessages } from "./messages.js";
 import { renderHeader, renderSide } from "./panel.js";
-import { API, state } from "./state.js";
+import { API, PAGE, state } from "./state.js";
 
-export async function openConversation(id) {
+/** Open conversation ``id``; ``push``: record it in the history (its own URL). */
+export async function openConversation(id, push = true) {
+  if (push && window.location.pathname !== PAGE + id) {
+    window.history.pushState({ conversation: id }, "", PAGE + id);
+  }
   state.quick = null;
   $("thread-empty").classList.add("d-none");
   $("thread").classList.remove("d-none");
