@@ -55,6 +55,13 @@ class CampaignIn(Strict):
     )
 
     name: str = Field(min_length=1, max_length=column_max(Campaign.name))
+    phone_number_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Meta's phone number id of the client's number to send from "
+        "(GET /whatsapp-numbers); omitted: the first number. The template must belong to "
+        "that number's WABA. Not an active number of the client: 422.",
+    )
     template_id: Id
     list_ids: list[Id] = Field(min_length=1, max_length=100)
     exclude_list_ids: list[Id] = Field(default_factory=list, max_length=100)
@@ -99,6 +106,9 @@ class CampaignCostOut(BaseModel):
 class CampaignOut(BaseModel):
     id: int
     name: str
+    phone_number_id: str | None = Field(
+        description="Meta's id of the number the campaign sends from (null: no number)."
+    )
     status: Literal[
         "DRAFT", "SCHEDULED", "PREPARING", "RUNNING", "PAUSED", "CANCELLED", "COMPLETED", "FAILED"
     ]
