@@ -41,11 +41,13 @@ template_status_changed = _signals.signal(
 )
 contact_opted_out = _signals.signal(
     "contact-opted-out",
-    doc="A phone was added to the client's opt-outs. kwargs: client_id, phone_e164, source.",
+    doc="A phone and/or BSUID was added to the client's opt-outs. kwargs: client_id, "
+    "phone_e164 (None for a BSUID-only opt-out), bsuid (or None), source.",
 )
 contact_opted_in = _signals.signal(
     "contact-opted-in",
-    doc="A phone was removed from the client's opt-outs. kwargs: client_id, phone_e164, source.",
+    doc="A phone and/or BSUID was removed from the client's opt-outs. kwargs: client_id, "
+    "phone_e164 (or None), bsuid (or None), source.",
 )
 conversation_updated = _signals.signal(
     "conversation-updated",

@@ -6,16 +6,30 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clickpro.extensions import db
 from clickpro.models import Contact, Conversation
-from clickpro.schemas.loaders import opted_out_phones
+from clickpro.schemas.loaders import opted_out_contact_ids
+from clickpro.services.contacts.display import contact_label
 
 
 class ContactOut(BaseModel):
     id: int
-    phone: str
+    phone: str | None = Field(
+        description="E.164; null for a WhatsApp username user whose number is unknown "
+        "(then bsuid is set). At least one of phone and bsuid is always set."
+    )
+    bsuid: str | None = Field(
+        default=None, description="Business-scoped user id (e.g. BR.1502576394655843)."
+    )
+    parent_bsuid: str | None = Field(default=None, description="Parent BSUID (CC.ENT.…).")
+    username: str | None = Field(
+        default=None, description="WhatsApp username, stored as Meta sent it."
+    )
+    label: str = Field(
+        default="", description="How the contact is shown: phone, @username or a short id."
+    )
     name: str
     attributes: dict[str, str]
     opted_out: bool
@@ -37,7 +51,11 @@ def _last_inbound(contacts: Sequence[Contact]) -> dict[int, datetime | None]:
 def _shape(contact: Contact, opted_out: bool, last_inbound_at: datetime | None) -> ContactOut:
     return ContactOut(
         id=contact.id,
-        phone=contact.phone_e164,
+        phone=contact.phone_e164 or None,
+        bsuid=contact.bsuid or None,
+        parent_bsuid=contact.parent_bsuid or None,
+        username=contact.username or None,
+        label=contact_label(contact),
         name=contact.name or "",
         attributes={str(k): str(v) for k, v in (contact.attributes or {}).items()},
         opted_out=opted_out,
@@ -48,15 +66,18 @@ def _shape(contact: Contact, opted_out: bool, last_inbound_at: datetime | None) 
 
 
 def contact_shapes(
-    contacts: Sequence[Contact], opted_out: set[str] | None = None
+    contacts: Sequence[Contact], opted_out: set[int] | None = None
 ) -> list[ContactOut]:
-    """Shapes for a page of one client's contacts (one opt-out query, or none if given)."""
+    """Shapes for a page of one client's contacts (one opt-out query, or none if given).
+
+    ``opted_out``: the ids of the opted-out contacts among them (by phone or BSUID).
+    """
     if not contacts:
         return []
     if opted_out is None:
-        opted_out = opted_out_phones(contacts[0].client_id, (c.phone_e164 for c in contacts))
+        opted_out = opted_out_contact_ids(contacts[0].client_id, contacts)
     inbound = _last_inbound(contacts)
-    return [_shape(c, c.phone_e164 in opted_out, inbound.get(c.id)) for c in contacts]
+    return [_shape(c, c.id in opted_out, inbound.get(c.id)) for c in contacts]
 
 
 def contact_shape(contact: Contact, opted_out: bool | None = None) -> ContactOut:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -34,7 +35,13 @@ class MessageOut(BaseModel):
     number_id: int | None = Field(
         default=None, description="The client's WhatsApp number it went out from / came to."
     )
-    phone: str | None = Field(description="The contact's number (E.164).")
+    phone: str | None = Field(
+        description="The contact's number (E.164); null for a WhatsApp username user whose "
+        "number is unknown (then bsuid is set)."
+    )
+    bsuid: str | None = Field(default=None, description="The contact's business-scoped user id.")
+    parent_bsuid: str | None = Field(default=None, description="The contact's parent BSUID.")
+    username: str | None = Field(default=None, description="The contact's WhatsApp username.")
     campaign_id: int | None
     template_id: int | None
     direction: str = Field(description="IN (from the contact) or OUT.")
@@ -115,16 +122,42 @@ def author_label(
     return _("Sistema")
 
 
-def _shape(
-    m: Message, contact: tuple[str, str], agents: dict[int, str], campaigns: dict[int, str]
-) -> MessageOut:
-    name, phone = contact
+class Who(NamedTuple):
+    """What a message shape shows of its contact."""
+
+    name: str
+    phone: str | None
+    bsuid: str | None = None
+    parent_bsuid: str | None = None
+    username: str | None = None
+
+    @classmethod
+    def of(cls, contact: Any) -> Who:
+        """From a Contact/row, or the older ``(name, phone)`` pair."""
+        if isinstance(contact, tuple) and not isinstance(contact, Who) and len(contact) == 2:
+            return cls(contact[0] or "", contact[1] or None)
+        if isinstance(contact, Who):
+            return contact
+        return cls(
+            contact.name or "",
+            contact.phone_e164 or None,
+            contact.bsuid or None,
+            contact.parent_bsuid or None,
+            contact.username or None,
+        )
+
+
+def _shape(m: Message, who: Who, agents: dict[int, str], campaigns: dict[int, str]) -> MessageOut:
+    name = who.name
     return MessageOut(
         id=m.id,
         contact_id=m.contact_id,
         conversation_id=m.conversation_id,
         number_id=m.number_id,
-        phone=phone or None,
+        phone=who.phone,
+        bsuid=who.bsuid,
+        parent_bsuid=who.parent_bsuid,
+        username=who.username,
         campaign_id=m.campaign_id,
         template_id=m.template_id,
         direction=m.direction,
@@ -148,11 +181,12 @@ def _shape(
 
 
 def message_shapes(
-    rows: Sequence[Message], contacts: dict[int, tuple[str, str]] | None = None
+    rows: Sequence[Message], contacts: Mapping[int, Any] | None = None
 ) -> list[MessageOut]:
     """Shapes for ``rows`` at 3 queries (contacts, agents, campaigns), whatever their count.
 
-    ``contacts`` (contact id → (name, phone)) skips the contacts query when known.
+    ``contacts`` (contact id → Contact, or the older (name, phone)) skips the contacts
+    query when known.
     """
     if not rows:
         return []
@@ -169,19 +203,21 @@ def message_shapes(
         )
     if contacts is None:
         ids = {m.contact_id for m in rows}
-        contacts = {
-            cid: (name or "", phone)
-            for cid, name, phone in db.session.execute(
-                sa.select(Contact.id, Contact.name, Contact.phone_e164).where(Contact.id.in_(ids))
-            )
-        }
-    missing = ("", "")
-    return [_shape(m, contacts.get(m.contact_id, missing), agents, campaigns) for m in rows]
+        found = db.session.execute(
+            sa.select(
+                Contact.id, Contact.name, Contact.phone_e164, Contact.bsuid,
+                Contact.parent_bsuid, Contact.username,
+            ).where(Contact.id.in_(ids))
+        )  # fmt: skip
+        who = {row.id: Who.of(row) for row in found}
+    else:
+        who = {cid: Who.of(c) for cid, c in contacts.items()}
+    missing = Who("", None)
+    return [_shape(m, who.get(m.contact_id, missing), agents, campaigns) for m in rows]
 
 
 def message_shape(row: Message, contact: Contact | None = None) -> MessageOut:
-    known = {contact.id: (contact.name or "", contact.phone_e164)} if contact else None
-    return message_shapes([row], known)[0]
+    return message_shapes([row], {contact.id: contact} if contact else None)[0]
 
 
 def message_status(m: Message) -> MessageStatusOut:

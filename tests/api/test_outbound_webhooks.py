@@ -74,7 +74,7 @@ def test_optout_event_is_delivered_signed(app, tenant, receiver):
     assert str(request.url) == "https://erp.test/hook"
     body = verify(request, secret)
     assert body["type"] == "optout.created"
-    assert body["data"]["optout"] == {"phone": "+5511987650000", "source": "keyword"}
+    assert body["data"]["optout"] == {"phone": "+5511987650000", "bsuid": None, "source": "keyword"}
     assert request.headers["X-ClickPro-Event"] == "optout.created"
     with pytest.raises(AssertionError):
         verify(request, "whsec_outro-segredo")

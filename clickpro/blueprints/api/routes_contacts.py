@@ -57,6 +57,21 @@ def find_by_phone(client_id: int, raw_phone: str) -> Contact | None:
     )
 
 
+def find_by_bsuid(client_id: int, bsuid: str) -> Contact | None:
+    """``bsuid`` was checked by the body's schema (Meta's format)."""
+    return db.session.scalar(
+        sa.select(Contact).where(Contact.client_id == client_id, Contact.bsuid == bsuid)
+    )
+
+
+def find_contact(client_id: int, phone: str | None, bsuid: str | None) -> Contact | None:
+    """By phone first (Meta's preferred address), then by BSUID."""
+    found = find_by_phone(client_id, phone) if phone else None
+    if found is None and bsuid:
+        found = find_by_bsuid(client_id, bsuid)
+    return found
+
+
 @operation("/contacts", "GET", summary="List contacts (cursor pagination, q search)", tag=T,
            query=ContactQuery, response=ContactPage, errors=(422,))  # fmt: skip
 def list_contacts(caller: Caller, query: ContactQuery):
@@ -65,27 +80,34 @@ def list_contacts(caller: Caller, query: ContactQuery):
         caller.client_id, filters, cursor=int_cursor(query.cursor), limit=query.limit
     )
     return ContactPage(
-        data=contact_shapes(page.items, set(page.opted_out_phones)),
+        data=contact_shapes(page.items, page.opted_out_ids),
         next_cursor=str(page.next_cursor) if page.next_cursor else None,
     )
 
 
-@operation("/contacts", "POST", summary="Create a contact, or update it (upsert by phone)",
+@operation("/contacts", "POST", summary="Create a contact, or update it (upsert by phone or BSUID)",
            tag=T, body=ContactIn, response=ContactOut, status=201, errors=(400, 409, 415, 422),
            idempotent=True, extra_statuses={200: ContactOut})  # fmt: skip
 def upsert_contact(caller: Caller, body: ContactIn):
-    """201 when the contact is new, 200 when a contact with that phone was updated."""
-    existing = find_by_phone(caller.client_id, body.phone)
+    """201 when the contact is new, 200 when a contact with that phone (or, without a
+    phone match, that BSUID) was updated; a known contact gains the other identifier."""
+    existing = find_contact(caller.client_id, body.phone, body.bsuid)
     try:
         if existing is None:
             contact = contacts.create_contact(
-                caller.client_id, body.phone, body.name or "", _attributes(body.attributes)
-            )
+                caller.client_id, body.phone, body.name or "", _attributes(body.attributes),
+                bsuid=body.bsuid, username=body.username,
+            )  # fmt: skip
             return contact_out(contact), 201
         merged = {**(existing.attributes or {}), **_attributes(body.attributes)}
         name = existing.name if body.name is None else body.name
         contact = contacts.update_contact(
-            existing, phone=existing.phone_e164, name=name, attributes=merged
+            existing,
+            phone=existing.phone_e164 or body.phone,
+            name=name,
+            attributes=merged,
+            bsuid=existing.bsuid or body.bsuid,
+            username=body.username if body.username is not None else existing.username,
         )
         return contact_out(contact), 200
     except contacts.ContactError:
@@ -104,12 +126,15 @@ def get_contact(caller: Caller, contact_id: int):
 def patch_contact(caller: Caller, contact_id: int, body: ContactPatch):
     contact = _owned_contact(caller, contact_id)
     attributes = contact.attributes if body.attributes is None else _attributes(body.attributes)
+    sent = body.model_fields_set  # an explicit null removes a phone/BSUID/username
     try:
         contact = contacts.update_contact(
             contact,
-            phone=body.phone if body.phone is not None else contact.phone_e164,
+            phone=body.phone if "phone" in sent else contact.phone_e164,
             name=body.name if body.name is not None else contact.name,
             attributes=attributes,
+            bsuid=body.bsuid if "bsuid" in sent else contact.bsuid,
+            username=body.username if "username" in sent else contact.username,
         )
     except contacts.ContactError:
         db.session.rollback()
@@ -210,9 +235,8 @@ def delete_list(caller: Caller, list_id: int):
 def list_members(caller: Caller, list_id: int, query: PageQuery):
     row = _owned_list(caller, list_id)
     page = contact_lists.list_members(row, cursor=int_cursor(query.cursor), limit=query.limit)
-    opted = contacts.opted_out_among(caller.client_id, [c.phone_e164 for c in page.items])
     return ContactPage(
-        data=contact_shapes(page.items, set(opted)),
+        data=contact_shapes(page.items),
         next_cursor=str(page.next_cursor) if page.next_cursor else None,
     )
 

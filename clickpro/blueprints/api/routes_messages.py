@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from clickpro.blueprints.api.auth import ApiError, Caller
 from clickpro.blueprints.api.registry import int_cursor, not_found, operation
-from clickpro.blueprints.api.routes_contacts import find_by_phone
+from clickpro.blueprints.api.routes_contacts import find_contact
 from clickpro.blueprints.api.schemas import PageQuery
 from clickpro.blueprints.api.schemas_messaging import (
     ConversationPage,
@@ -47,11 +47,15 @@ def message_page(rows: list[Message], limit: int, cursor_of=lambda m: m.id) -> M
 
 
 def _recipient(caller: Caller, body: SendMessageIn) -> Contact:
-    contact = find_by_phone(caller.client_id, body.phone)
+    """The contact of ``phone`` or ``bsuid`` (exactly one, checked by the schema), created
+    when unknown (a BSUID one is reached with Meta's ``recipient``)."""
+    contact = find_contact(caller.client_id, body.phone, body.bsuid)
     if contact is not None:
         return contact
     try:
-        return contacts.create_contact(caller.client_id, body.phone, body.name or "")
+        return contacts.create_contact(
+            caller.client_id, body.phone, body.name or "", bsuid=body.bsuid
+        )
     except contacts.ContactError:
         db.session.rollback()
         raise

@@ -24,6 +24,7 @@ from clickpro.models import ContactImport, OptOut, OptOutSource
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import optout
+from clickpro.services.contacts.bsuids import is_bsuid
 from clickpro.services.contacts.imports import service as imports
 from clickpro.services.contacts.imports.errors import ContactImportError
 from clickpro.services.contacts.phones import InvalidPhone, brazil_variants, normalize_phone
@@ -40,25 +41,24 @@ def _phone(raw: str) -> str:
         raise invalid({"phone": [exc.message]}, exc.message) from None
 
 
-def _find(client_id: int, e164: str) -> OptOut | None:
-    return db.session.scalar(
-        sa.select(OptOut).where(
-            OptOut.client_id == client_id, OptOut.phone_e164 == optout.canonical_phone(e164)
-        )
-    )
+def _find(client_id: int, e164: str | None, bsuid: str | None = None) -> OptOut | None:
+    """The opt-out row of a phone (either Brazilian form) or of a BSUID."""
+    match = OptOut.bsuid == bsuid if bsuid else OptOut.phone_e164.in_(brazil_variants(e164 or ""))
+    return db.session.scalar(sa.select(OptOut).where(OptOut.client_id == client_id, match))
 
 
 def optout_out(row: OptOut) -> OptOutOut:
     return OptOutOut(
         id=row.id,
         phone=row.phone_e164,
+        bsuid=row.bsuid,
         source=row.source,
         reason=row.reason or "",
         created_at=row.created_at,
     )
 
 
-@operation("/optouts", "GET", summary="List opted-out phones", tag=T, query=PageQuery,
+@operation("/optouts", "GET", summary="List opt-outs (phones and BSUIDs)", tag=T, query=PageQuery,
            response=OptOutPage, errors=(422,))  # fmt: skip
 def list_optouts(caller: Caller, query: PageQuery):
     stmt = sa.select(OptOut).where(OptOut.client_id == caller.client_id)
@@ -66,29 +66,31 @@ def list_optouts(caller: Caller, query: PageQuery):
     return OptOutPage(data=[optout_out(r) for r in rows], next_cursor=next_cursor)
 
 
-@operation("/optouts", "POST", summary="Opt a phone out (idempotent)", tag=T, body=OptOutIn,
+@operation("/optouts", "POST", summary="Opt a phone or a BSUID out (idempotent)", tag=T,
+           body=OptOutIn,
            response=OptOutOut, status=201, errors=(400, 409, 415, 422), idempotent=True,
            extra_statuses={200: OptOutOut})  # fmt: skip
 def create_optout(caller: Caller, body: OptOutIn):
-    """201 when the phone was opted out now, 200 when it already was."""
-    e164 = _phone(body.phone)
-    created = optout.add_opt_out(caller.client_id, e164, OptOutSource.API, body.reason)
-    row = _find(caller.client_id, e164)
-    if row is None:  # an 8-digit form stored earlier
-        row = db.session.scalar(
-            sa.select(OptOut).where(
-                OptOut.client_id == caller.client_id,
-                OptOut.phone_e164.in_(brazil_variants(e164)),
-            )
-        )
+    """201 when the phone (or BSUID) was opted out now, 200 when it already was."""
+    e164 = _phone(body.phone) if body.phone else None
+    created = optout.add_opt_out(
+        caller.client_id, e164, OptOutSource.API, body.reason, bsuid=body.bsuid
+    )
+    row = _find(caller.client_id, e164, body.bsuid)
     if row is None:
         raise not_found("Opt-out")
     return optout_out(row), 201 if created else 200
 
 
-@operation("/optouts/<phone>", "DELETE", summary="Remove a phone's opt-out", tag=T,
-           response=Deleted, errors=(404, 422))  # fmt: skip
+@operation("/optouts/<phone>", "DELETE", summary="Remove the opt-out of a phone or a BSUID",
+           tag=T, response=Deleted, errors=(404, 422))  # fmt: skip
 def delete_optout(caller: Caller, phone: str):
+    """``phone``: a phone number in any format, or a BSUID (e.g. BR.1502576394655843)."""
+    if is_bsuid(phone.strip()):
+        bsuid = phone.strip()
+        if not optout.remove_opt_out(caller.client_id, None, OptOutSource.API, bsuid=bsuid):
+            raise not_found("Opt-out")
+        return Deleted(id=bsuid)
     e164 = _phone(phone)
     if not optout.remove_opt_out(caller.client_id, e164, OptOutSource.API):
         raise not_found("Opt-out")

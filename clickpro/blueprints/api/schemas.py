@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from flask_babel import gettext
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from clickpro.blueprints.limits import column_max
 from clickpro.models import Contact, ContactList, OptOut, Template
 from clickpro.schemas import ContactOut  # the one contact shape (API, webhooks)
+from clickpro.services.contacts.bsuids import BSUID_PATTERN, normalize_bsuid
+from clickpro.services.contacts.bsuids import MAX_LENGTH as BSUID_MAX_LENGTH
 from clickpro.services.templates.rules import (
     BODY_MAX,
     BUTTON_TEXT_MAX,
@@ -25,6 +29,29 @@ from clickpro.services.templates.rules import (
 )
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def field_error(model: str, field: str, message: str) -> ValidationError:
+    """A model-level rule reported under ``field`` (so a 422 names the field at fault)."""
+    error = PydanticCustomError("value_error", message)
+    return ValidationError.from_exception_data(
+        model, [InitErrorDetails(type=error, loc=(field,), input=None)]
+    )
+
+
+def _bsuid(value: str) -> str:
+    return normalize_bsuid(value)  # InvalidBsuid is a ValueError: 422 with its message
+
+
+Bsuid = Annotated[
+    str,
+    AfterValidator(_bsuid),
+    Field(
+        description="Business-scoped user id: ISO country code, '.', optional 'ENT.' "
+        "(parent BSUID), up to 128 letters/digits, e.g. BR.1502576394655843.",
+        json_schema_extra={"pattern": BSUID_PATTERN.pattern, "maxLength": BSUID_MAX_LENGTH},
+    ),
+]
 # Tokens and keys travel in HTTP headers: printable ASCII only (surrounding spaces ok).
 SECRET_PATTERN = r"^\s*[!-~]*\s*$"
 
@@ -75,22 +102,39 @@ PHONE_INPUT_MAX = 40  # any written shape; stored as E.164
 
 
 class ContactQuery(PageQuery):
-    q: str = Field(default="", max_length=200, description="Search by name or phone digits.")
+    q: str = Field(
+        default="", max_length=200, description="Search by name, phone digits, username or BSUID."
+    )
     list_id: Id | None = None
 
 
 class ContactIn(Strict):
+    """A contact by phone, by BSUID (a WhatsApp username user whose number is unknown), or
+    both: at least one of ``phone`` and ``bsuid`` is required. The upsert finds an existing
+    contact by phone first, then by BSUID."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"phone": "+5511987650000", "name": "Maria", "attributes": {"cidade": "SP"}}
-            ]
+                {"phone": "+5511987650000", "name": "Maria", "attributes": {"cidade": "SP"}},
+                {"bsuid": "BR.1502576394655843", "username": "maria.sp", "name": "Maria"},
+            ],
+            "anyOf": [{"required": ["phone"]}, {"required": ["bsuid"]}],
         },
     )
 
-    phone: str = Field(
-        min_length=1, max_length=PHONE_INPUT_MAX, description="Any format; stored as E.164."
+    phone: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=PHONE_INPUT_MAX,
+        description="Any format; stored as E.164. Required unless bsuid is given.",
+    )
+    bsuid: Bsuid | None = Field(
+        default=None, description="Business-scoped user id. Required unless phone is given."
+    )
+    username: str | None = Field(
+        default=None, max_length=column_max(Contact.username), description="WhatsApp username."
     )
     name: str | None = Field(default=None, max_length=column_max(Contact.name))
     attributes: dict[AttributeKey, AttributeValue] | None = Field(
@@ -100,9 +144,20 @@ class ContactIn(Strict):
         "CONTACT_MAX_ATTRIBUTES (default 50) of CONTACT_ATTRIBUTE_MAX_CHARS (default 1000).",
     )
 
+    @model_validator(mode="after")
+    def _phone_or_bsuid(self) -> ContactIn:
+        if not self.phone and not self.bsuid:
+            message = gettext("Informe phone ou bsuid (pelo menos um dos dois).")
+            raise field_error("ContactIn", "phone", message)
+        return self
+
 
 class ContactPatch(Strict):
+    """Absent fields keep their value; ``phone``/``bsuid`` null removes it (one must stay)."""
+
     phone: str | None = Field(default=None, min_length=1, max_length=PHONE_INPUT_MAX)
+    bsuid: Bsuid | None = None
+    username: str | None = Field(default=None, max_length=column_max(Contact.username))
     name: str | None = Field(default=None, max_length=column_max(Contact.name))
     attributes: dict[AttributeKey, AttributeValue] | None = Field(
         default=None, max_length=ATTRIBUTES_HARD_MAX, description="Replaces every custom field."
@@ -167,18 +222,37 @@ class ListMembersResult(BaseModel):
 
 
 class OptOutIn(Strict):
+    """By ``phone`` or by ``bsuid`` (a username user whose number is unknown): exactly one."""
+
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"phone": "+5511987650000", "reason": "pediu por e-mail"}]},
+        json_schema_extra={
+            "examples": [
+                {"phone": "+5511987650000", "reason": "pediu por e-mail"},
+                {"bsuid": "BR.1502576394655843"},
+            ],
+            "oneOf": [{"required": ["phone"]}, {"required": ["bsuid"]}],
+        },
     )
 
-    phone: str = Field(min_length=1, max_length=PHONE_INPUT_MAX)
+    phone: str | None = Field(
+        default=None, min_length=1, max_length=PHONE_INPUT_MAX, description="Unless bsuid."
+    )
+    bsuid: Bsuid | None = Field(default=None, description="Unless phone.")
     reason: str = Field(default="", max_length=column_max(OptOut.reason))
+
+    @model_validator(mode="after")
+    def _one_key(self) -> OptOutIn:
+        if bool(self.phone) == bool(self.bsuid):
+            message = gettext("Informe phone ou bsuid (exatamente um dos dois).")
+            raise field_error("OptOutIn", "phone", message)
+        return self
 
 
 class OptOutOut(BaseModel):
     id: int
-    phone: str
+    phone: str | None = Field(description="E.164; null for an opt-out by BSUID only.")
+    bsuid: str | None = Field(default=None, description="Set for an opt-out by BSUID.")
     source: str
     reason: str
     created_at: datetime

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clickpro.blueprints.api.schemas import PHONE_INPUT_MAX, Id, PageQuery, Strict
+from clickpro.blueprints.api.schemas import (
+    PHONE_INPUT_MAX,
+    Bsuid,
+    Id,
+    PageQuery,
+    Strict,
+    field_error,
+)
 from clickpro.blueprints.limits import column_max
 from clickpro.models import Campaign, Contact, WebhookEndpoint
 from clickpro.schemas import ConversationOut, MessageOut  # the shared resource shapes
@@ -144,7 +151,12 @@ class MessagePage(BaseModel):
 
 
 class SendMessageIn(Strict):
-    """A template (any time), or a text inside the 24-hour customer window."""
+    """A template (any time), or a text inside the 24-hour customer window.
+
+    The customer is ``phone`` or ``bsuid`` (exactly one): a BSUID reaches a WhatsApp
+    username user whose number is unknown (sent with Meta's ``recipient``). Authentication
+    templates cannot go to a BSUID-only contact (422 ``bsuid_not_allowed``).
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -154,12 +166,22 @@ class SendMessageIn(Strict):
                     "phone": "+5511987650000",
                     "template_id": 1,
                     "variables": {"body": ["Maria", "X1"]},
-                }
-            ]
+                },
+                {"bsuid": "BR.1502576394655843", "text": "Olá!"},
+            ],
+            "allOf": [
+                {"oneOf": [{"required": ["phone"]}, {"required": ["bsuid"]}]},
+                {"oneOf": [{"required": ["text"]}, {"required": ["template_id"]}]},
+            ],
         },
     )
 
-    phone: str = Field(min_length=1, max_length=PHONE_INPUT_MAX)
+    phone: str | None = Field(
+        default=None, min_length=1, max_length=PHONE_INPUT_MAX, description="Unless bsuid."
+    )
+    bsuid: Bsuid | None = Field(
+        default=None, description="The contact's business-scoped user id; unless phone."
+    )
     text: str | None = Field(default=None, min_length=1, max_length=4096)
     template_id: Id | None = None
     variables: Variables = Field(
@@ -173,6 +195,9 @@ class SendMessageIn(Strict):
     def _one_kind(self) -> SendMessageIn:
         if (self.text is None) == (self.template_id is None):
             raise ValueError(_("Informe text ou template_id (exatamente um dos dois)."))
+        if bool(self.phone) == bool(self.bsuid):
+            message = _("Informe phone ou bsuid (exatamente um dos dois).")
+            raise field_error("SendMessageIn", "phone", message)
         return self
 
 

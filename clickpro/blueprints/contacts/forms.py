@@ -12,6 +12,7 @@ from clickpro.blueprints.limits import ColumnLength, MaxLength
 from clickpro.models import Contact, ContactImport, ContactList, OptOut
 
 PHONE_INPUT_MAX = 40  # any written shape; stored as E.164 (20)
+BSUID_INPUT_MAX = 140  # CC.ENT. + 128 (contacts/bsuids.py checks the form)
 
 
 class CsrfForm(FlaskForm):
@@ -19,9 +20,17 @@ class CsrfForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    """Phone and name; attributes come as ``attr_key``/``attr_value`` lists (dynamic rows)."""
+    """Phone or BSUID, username, name; attributes come as ``attr_key``/``attr_value``
+    lists (dynamic rows). The service says when neither phone nor BSUID is given."""
 
-    phone = StringField(_l("Telefone"), validators=[DataRequired(), MaxLength(PHONE_INPUT_MAX)])
+    phone = StringField(_l("Telefone"), validators=[Optional(), MaxLength(PHONE_INPUT_MAX)])
+    bsuid = StringField(
+        _l("BSUID (ID de usuário do WhatsApp)"),
+        validators=[Optional(), MaxLength(BSUID_INPUT_MAX)],
+    )
+    username = StringField(
+        _l("Nome de usuário do WhatsApp"), validators=[Optional(), ColumnLength(Contact.username)]
+    )
     name = StringField(_l("Nome"), validators=[Optional(), ColumnLength(Contact.name)])
 
 
@@ -38,7 +47,10 @@ class AddToListForm(FlaskForm):
 
 
 class OptOutForm(FlaskForm):
-    phone = StringField(_l("Telefone"), validators=[DataRequired(), MaxLength(PHONE_INPUT_MAX)])
+    phone = StringField(
+        _l("Telefone ou BSUID"),
+        validators=[DataRequired(), MaxLength(max(PHONE_INPUT_MAX, BSUID_INPUT_MAX))],
+    )
     reason = StringField(_l("Motivo"), validators=[Optional(), ColumnLength(OptOut.reason)])
 
 

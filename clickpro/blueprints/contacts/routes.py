@@ -113,7 +113,12 @@ def new():
         try:
             attributes = _attributes_from_form()
             contact = create_contact(
-                client.id, form.phone.data or "", form.name.data or "", attributes
+                client.id,
+                form.phone.data or "",
+                form.name.data or "",
+                attributes,
+                bsuid=form.bsuid.data or None,
+                username=form.username.data or None,
             )
         except ContactError as exc:  # under its field (phone), else flashed (attributes)
             form_error(form, exc)
@@ -135,7 +140,7 @@ def detail(contact_id: int):
         contact=contact,
         lists=lists_of(contact),
         messages=recent_messages(contact, 50),
-        opted_out=is_opted_out(contact.client_id, contact.phone_e164),
+        opted_out=is_opted_out(contact.client_id, contact.phone_e164, contact.bsuid),
         all_lists=contact_lists.all_lists(contact.client_id),
         csrf_form=CsrfForm(),
     )
@@ -157,6 +162,8 @@ def edit(contact_id: int):
                 phone=form.phone.data or "",
                 name=form.name.data or "",
                 attributes=attributes,
+                bsuid=form.bsuid.data or None,
+                username=form.username.data or None,
             )
         except ContactError as exc:  # under its field (phone), else flashed (attributes)
             form_error(form, exc)

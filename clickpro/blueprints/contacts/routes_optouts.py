@@ -15,6 +15,7 @@ from clickpro.blueprints.contacts.routes import bp, int_arg
 from clickpro.guards import client_required
 from clickpro.models import OptOut, OptOutSource
 from clickpro.services.contacts import optout
+from clickpro.services.contacts.bsuids import is_bsuid
 from clickpro.services.contacts.imports.optout_import import import_opt_outs
 from clickpro.services.contacts.imports.service import ContactImportError
 from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
@@ -24,14 +25,16 @@ from clickpro.tenancy import get_owned_or_404, require_client
 
 def _render(form=None, import_form=None, status: int = 200):
     client = require_client()
-    q = request.args.get("q", "")[:40]
+    q = request.args.get("q", "")[:140]
     cursor = int_arg("cursor")
     rows, next_cursor = search_opt_outs(client.id, q, cursor=cursor)
+    labels = optout.opt_out_labels(client.id, rows)
     args: dict[str, Any] = {"q": q} if q else {}
     return (
         render_template(
             "contacts/optouts.html",
             rows=rows,
+            optout_labels=labels,
             q=q,
             next_url=url_for("contacts.optouts", cursor=next_cursor, **args)
             if next_cursor
@@ -58,18 +61,24 @@ def optout_add():
     form = OptOutForm()
     if not form.validate_on_submit():
         return _render(form, status=400)
-    try:
-        phone = normalize_phone(form.phone.data or "", "BR")
-    except InvalidPhone as exc:
-        form.phone.errors = [
-            *form.phone.errors,
-            _("Telefone inválido: %(reason)s", reason=exc.message),
-        ]
-        return _render(form, status=400)
-    if optout.add_opt_out(client.id, phone, OptOutSource.MANUAL, form.reason.data or ""):
+    raw = (form.phone.data or "").strip()
+    bsuid = raw if is_bsuid(raw) else None  # a username user's BSUID, else a phone
+    phone = None
+    if bsuid is None:
+        try:
+            phone = normalize_phone(raw, "BR")
+        except InvalidPhone as exc:
+            form.phone.errors = [
+                *form.phone.errors,
+                _("Telefone inválido: %(reason)s", reason=exc.message),
+            ]
+            return _render(form, status=400)
+    reason = form.reason.data or ""
+    if optout.add_opt_out(client.id, phone, OptOutSource.MANUAL, reason, bsuid=bsuid):
+        phone = phone or bsuid
         flash(_("%(phone)s descadastrado: não receberá campanhas.", phone=phone), "success")
     else:
-        flash(_("%(phone)s já estava descadastrado.", phone=phone), "info")
+        flash(_("%(phone)s já estava descadastrado.", phone=phone or bsuid), "info")
     return redirect(url_for("contacts.optouts"))
 
 
@@ -110,7 +119,7 @@ def optout_import():
 def optout_remove(optout_id: int):
     row = get_owned_or_404(OptOut, optout_id)
     if CsrfForm().validate_on_submit():
-        phone = row.phone_e164
-        optout.remove_opt_out(row.client_id, phone, OptOutSource.MANUAL)
+        phone = row.phone_e164 or row.bsuid
+        optout.remove_opt_out(row.client_id, row.phone_e164, OptOutSource.MANUAL, bsuid=row.bsuid)
         flash(_("%(phone)s voltará a receber campanhas.", phone=phone), "success")
     return redirect(url_for("contacts.optouts"))

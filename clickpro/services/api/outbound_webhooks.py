@@ -515,9 +515,13 @@ def on_campaign_finished(sender=None, *, client_id: int, campaign_id: int, statu
     publish(client_id, OutboundEvent.CAMPAIGN_COMPLETED, data)
 
 
-def on_contact_opted_out(sender=None, *, client_id: int, phone_e164: str, source=None, **_):
+def on_contact_opted_out(
+    sender=None, *, client_id: int, phone_e164: str | None, bsuid=None, source=None, **_
+):
     if _has_endpoints(client_id):
-        data = {"optout": {"phone": phone_e164, "source": str(source or "")}}
+        # By phone, by BSUID (a username user who wrote SAIR), or both: the same fields
+        # as OptOutOut in /api/v1/opt-outs.
+        data = {"optout": {"phone": phone_e164, "bsuid": bsuid, "source": str(source or "")}}
         publish(client_id, OutboundEvent.OPTOUT_CREATED, data)
 
 

@@ -109,4 +109,4 @@ def on_message_status_changed(sender, *, client_id: int, message_id: int, status
         return
     contact = db.session.get(Contact, message.contact_id)
     if contact is not None:
-        optout.add_opt_out(client_id, contact.phone_e164, OptOutSource.META, reason="131050")
+        optout.add_contact_opt_out(contact, OptOutSource.META, reason="131050")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,9 +24,11 @@ from clickpro.models import (
     Message,
     OptOut,
 )
+from clickpro.schemas.loaders import opted_out_contact_ids
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
 from clickpro.services.contacts import optout
+from clickpro.services.contacts.bsuids import InvalidBsuid, normalize_bsuid
 from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
 from clickpro.text_search import folded_contains
 
@@ -103,16 +105,59 @@ def _phone_taken(client_id: int, phone: str, exclude_id: int | None = None) -> b
     return db.session.scalar(stmt) is not None
 
 
-def create_contact(
-    client_id: int, phone: str, name: str = "", attributes: dict | None = None
-) -> Contact:
-    e164 = _phone(phone)
-    if _phone_taken(client_id, e164):
+def _bsuid(raw: str | None) -> str | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        return normalize_bsuid(text)
+    except InvalidBsuid as exc:
+        raise ContactError(exc.message, field="bsuid") from None
+
+
+def _bsuid_taken(client_id: int, bsuid: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(Contact.id).where(Contact.client_id == client_id, Contact.bsuid == bsuid)
+    if exclude_id is not None:
+        stmt = stmt.where(Contact.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def _username(raw: str | None) -> str | None:
+    return (raw or "").strip()[:64] or None
+
+
+def _identifiers(
+    client_id: int, phone: str | None, bsuid: str | None, exclude_id: int | None = None
+) -> tuple[str | None, str | None]:
+    """(E.164, BSUID) of a form or body: at least one, each valid and free."""
+    e164 = _phone(phone) if phone and phone.strip() else None
+    clean_bsuid = _bsuid(bsuid)
+    if e164 is None and clean_bsuid is None:
+        raise ContactError(_("Informe o telefone ou o BSUID do contato."), field="phone")
+    if e164 and _phone_taken(client_id, e164, exclude_id):
         raise ContactError(_("Já existe um contato com este telefone."), field="phone")
+    if clean_bsuid and _bsuid_taken(client_id, clean_bsuid, exclude_id):
+        raise ContactError(_("Já existe um contato com este BSUID."), field="bsuid")
+    return e164, clean_bsuid
+
+
+def create_contact(
+    client_id: int,
+    phone: str | None,
+    name: str = "",
+    attributes: dict | None = None,
+    *,
+    bsuid: str | None = None,
+    username: str | None = None,
+) -> Contact:
+    """A contact by phone, by BSUID (a WhatsApp username user), or both."""
+    e164, clean_bsuid = _identifiers(client_id, phone, bsuid)
     contact = Contact(
         client_id=client_id,
         phone_e164=e164,
-        wa_id=e164.lstrip("+"),
+        wa_id=e164.lstrip("+") if e164 else None,
+        bsuid=clean_bsuid,
+        username=_username(username),
         name=(name or "").strip()[:200],
         attributes=clean_attributes(attributes or {}),
     )
@@ -121,15 +166,27 @@ def create_contact(
     return contact
 
 
+_KEEP = object()
+
+
 def update_contact(
-    contact: Contact, *, phone: str, name: str, attributes: dict | None = None
+    contact: Contact,
+    *,
+    phone: str | None,
+    name: str,
+    attributes: dict | None = None,
+    bsuid: object = _KEEP,
+    username: object = _KEEP,
 ) -> Contact:
-    e164 = _phone(phone)
+    """Edit a contact; ``bsuid``/``username`` left out keep their values."""
+    new_bsuid = contact.bsuid if bsuid is _KEEP else (str(bsuid) if bsuid else None)
+    e164, clean_bsuid = _identifiers(contact.client_id, phone, new_bsuid, exclude_id=contact.id)
     if e164 != contact.phone_e164:
-        if _phone_taken(contact.client_id, e164, exclude_id=contact.id):
-            raise ContactError(_("Já existe um contato com este telefone."), field="phone")
         contact.phone_e164 = e164
-        contact.wa_id = e164.lstrip("+")
+        contact.wa_id = e164.lstrip("+") if e164 else None
+    contact.bsuid = clean_bsuid
+    if username is not _KEEP:
+        contact.username = _username(str(username) if username else None)
     contact.name = (name or "").strip()[:200]
     contact.attributes = clean_attributes(attributes or {})
     db.session.commit()
@@ -162,8 +219,8 @@ def delete_contact(contact: Contact) -> None:
     db.session.commit()
 
 
-def is_opted_out(client_id: int, phone: str) -> bool:
-    return optout.is_opted_out(client_id, phone)
+def is_opted_out(client_id: int, phone: str | None, bsuid: str | None = None) -> bool:
+    return optout.is_opted_out(client_id, phone, bsuid=bsuid)
 
 
 def lists_of(contact: Contact) -> list[ContactList]:
@@ -203,6 +260,9 @@ def export_contact(contact: Contact) -> dict:
             "id": contact.id,
             "phone_e164": contact.phone_e164,
             "wa_id": contact.wa_id,
+            "bsuid": contact.bsuid,
+            "parent_bsuid": contact.parent_bsuid,
+            "username": contact.username,
             "name": contact.name,
             "attributes": dict(contact.attributes or {}),
             "created_at": iso(contact.created_at),
@@ -223,7 +283,7 @@ def export_contact(contact: Contact) -> dict:
                 .order_by(Conversation.id)
             )
         ],
-        "opted_out": is_opted_out(contact.client_id, contact.phone_e164),
+        "opted_out": is_opted_out(contact.client_id, contact.phone_e164, contact.bsuid),
         "lists": [lst.name for lst in lists_of(contact)],
         "messages": [
             {
@@ -256,6 +316,7 @@ class ContactPage:
     items: list[Contact]
     next_cursor: int | None
     opted_out_phones: set[str]
+    opted_out_ids: set[int] = field(default_factory=set)  # by phone or BSUID
 
 
 def search_contacts(
@@ -267,6 +328,11 @@ def search_contacts(
     if q:
         digits = re.sub(r"\D", "", q)
         conditions = [folded_contains(Contact.name, q)]
+        handle = q.lstrip("@").strip()
+        if handle:  # a username is searched like a name (accents, case); "@ana" too
+            conditions.append(folded_contains(Contact.username, handle))
+        if "." in q and len(q) >= 4:  # a BSUID or its part
+            conditions.append(Contact.bsuid.contains(q, autoescape=True))
         if len(digits) >= 3:
             conditions.append(Contact.phone_e164.like(f"%{digits}%"))
         stmt = stmt.where(sa.or_(*conditions))
@@ -296,7 +362,10 @@ def search_contacts(
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     items = rows[:limit]
     return ContactPage(
-        items, next_cursor, opted_out_among(client_id, [c.phone_e164 for c in items])
+        items,
+        next_cursor,
+        opted_out_among(client_id, [c.phone_e164 for c in items if c.phone_e164]),
+        opted_out_contact_ids(client_id, items),
     )
 
 
@@ -309,9 +378,22 @@ def search_opt_outs(
 ) -> tuple[list[OptOut], int | None]:
     """One page of the client's opt-outs (newest first), searched by phone digits."""
     stmt = sa.select(OptOut).where(OptOut.client_id == client_id)
-    digits = re.sub(r"\D", "", q or "")
-    if digits:
-        stmt = stmt.where(OptOut.phone_e164.like(f"%{digits}%"))
+    text = (q or "").strip()
+    digits = re.sub(r"\D", "", text)
+    if text:
+        # By phone digits, by BSUID, or by the username of the opted-out contact.
+        handle = text.lstrip("@").strip()
+        by_user = sa.select(Contact.id).where(
+            Contact.client_id == client_id,
+            Contact.bsuid == OptOut.bsuid,
+            folded_contains(Contact.username, handle),
+        )
+        conditions = [OptOut.bsuid.contains(text, autoescape=True)]
+        if handle:
+            conditions.append(by_user.exists())
+        if digits:
+            conditions.append(OptOut.phone_e164.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*conditions))
     if cursor is not None:
         stmt = stmt.where(OptOut.id < cursor)
     rows = list(db.session.scalars(stmt.order_by(OptOut.id.desc()).limit(limit + 1)))
