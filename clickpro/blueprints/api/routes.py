@@ -25,6 +25,7 @@ from clickpro.blueprints.api import (  # noqa: F401 - each module registers its 
     routes_contacts,
     routes_costs,
     routes_messages,
+    routes_numbers,
     routes_optouts,
     routes_templates,
     routes_webhooks,

@@ -389,8 +389,11 @@ class WhatsAppCredentialsIn(Strict):
 
 
 class WhatsAppCredentialsOut(BaseModel):
+    """The client's first number (all numbers: ``/whatsapp-numbers``)."""
+
     id: int | None
     configured: bool
+    display_name: str | None = None
     status: str | None
     token_last4: str | None
     app_secret_set: bool

@@ -33,6 +33,12 @@ WEEKDAYS = [
 
 
 class WhatsAppForm(FlaskForm):
+    """Add a number (validated live on Meta before anything is stored)."""
+
+    display_name = StringField(
+        _l("Nome do número (ex.: Vendas, Suporte, Loja Centro)"),
+        [Optional(), ColumnLength(WhatsAppCredential.display_name)],
+    )
     access_token = PasswordField(
         _l("Token de acesso (usuário do sistema)"), [MaxLength(SECRET_MAX)]
     )
@@ -53,6 +59,54 @@ class WhatsAppForm(FlaskForm):
     clear_app_secret = BooleanField(_l("Remover o app secret salvo"))
     verify_token = PasswordField(
         _l("Token de verificação do webhook do seu app (opcional)"), [MaxLength(SECRET_MAX)]
+    )
+
+
+class NumberForm(FlaskForm):
+    """Edit a number: its name and secrets (its WABA and phone number id are the number)."""
+
+    display_name = StringField(
+        _l("Nome do número"), [Optional(), ColumnLength(WhatsAppCredential.display_name)]
+    )
+    access_token = PasswordField(
+        _l("Novo token de acesso (usuário do sistema)"), [MaxLength(SECRET_MAX)]
+    )
+    app_id = StringField(
+        _l("App id (para enviar mídia de modelos)"),
+        [Optional(), ColumnLength(WhatsAppCredential.app_id)],
+    )
+    app_secret = PasswordField(
+        _l("App secret do seu app da Meta (opcional)"), [MaxLength(SECRET_MAX)]
+    )
+    clear_app_secret = BooleanField(_l("Remover o app secret salvo"))
+    verify_token = PasswordField(
+        _l("Token de verificação do webhook do seu app (opcional)"), [MaxLength(SECRET_MAX)]
+    )
+    clear_verify_token = BooleanField(_l("Remover o token de verificação salvo"))
+
+
+class NumberAssistantForm(FlaskForm):
+    """The assistant on one number; an empty field uses the client's setting."""
+
+    enabled = SelectField(
+        _l("Respostas automáticas neste número"),
+        choices=[
+            ("default", _l("Como no cliente")),
+            ("on", _l("Ligadas")),
+            ("off", _l("Desligadas neste número")),
+        ],
+        default="default",
+    )
+    instructions = TextAreaField(
+        _l("Instruções (persona do assistente)"), [MaxLength(20000)], render_kw={"rows": 4}
+    )
+    model = StringField(_l("Modelo"), [ColumnLength(OpenAICredential.model)])
+    temperature = StringField(_l("Temperatura (0 a 2)"), [MaxLength(NUMBER_INPUT_MAX)])
+    handoff_keywords = StringField(
+        _l("Palavras que chamam um atendente (separadas por vírgula)"), [MaxLength(2000)]
+    )
+    fallback_text = TextAreaField(
+        _l("Texto quando o assistente não pode responder"), [MaxLength(TEXT_SETTING_MAX)]
     )
 
 

@@ -1,39 +1,41 @@
-"""The client admin's credentials page: WhatsApp (Meta) and OpenAI + the assistant."""
+"""The client admin's credentials page: the WhatsApp numbers (Meta) and OpenAI + the
+assistant; one page per number to edit it, re-test it, tune its assistant or remove it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from clickpro.blueprints.credentials.forms import OpenAIForm, WhatsAppForm
+from clickpro.blueprints.credentials.forms import (
+    NumberAssistantForm,
+    NumberForm,
+    OpenAIForm,
+    WhatsAppForm,
+)
 from clickpro.guards import admin_required
+from clickpro.models import WhatsAppCredential
 from clickpro.services.credentials import (
     CredentialError,
     NoCredentials,
+    NumberNotFound,
+    add_number,
+    archive_number,
     assistant_settings,
     get_openai_credential,
     get_whatsapp_credential,
+    list_numbers,
+    require_number,
+    retest_number,
     retest_openai,
-    retest_whatsapp,
+    save_number_ai_settings,
     save_openai_credentials,
-    save_whatsapp_credentials,
+    update_number,
 )
 from clickpro.tenancy import require_client
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials", template_folder="templates")
 SECRET_FIELDS = ("access_token", "app_secret", "verify_token", "api_key")
-
-
-def _whatsapp_form() -> WhatsAppForm:
-    """The WhatsApp form filled with the stored (non-secret) values."""
-    form = WhatsAppForm(prefix="wa", formdata=None)
-    credential = get_whatsapp_credential(require_client().id)
-    if credential is not None:
-        form.waba_id.data = credential.waba_id
-        form.phone_number_id.data = credential.phone_number_id
-        form.app_id.data = credential.app_id
-    return form
 
 
 def _openai_form() -> OpenAIForm:
@@ -62,19 +64,69 @@ def _openai_form() -> OpenAIForm:
     return form
 
 
-def _page(wa_form: WhatsAppForm | None = None, ai_form: OpenAIForm | None = None, status=200):
-    client = require_client()
-    for form in (wa_form, ai_form):
+def _hide_secrets(*forms: FlaskForm | None) -> None:
+    for form in forms:
         for name in SECRET_FIELDS:  # a typed secret is never echoed back, even on error
             if form is not None and name in form:
                 form[name].data = ""
+
+
+def _page(wa_form: WhatsAppForm | None = None, ai_form: OpenAIForm | None = None, status=200):
+    client = require_client()
+    _hide_secrets(wa_form, ai_form)
     return render_template(
         "credentials/index.html",
         client=client,
+        numbers=list_numbers(client.id, include_archived=True),
         whatsapp=get_whatsapp_credential(client.id),
         openai=get_openai_credential(client.id),
-        wa_form=wa_form or _whatsapp_form(),
+        wa_form=wa_form or WhatsAppForm(prefix="wa", formdata=None),
         ai_form=ai_form or _openai_form(),
+    ), status
+
+
+def _number_or_404(number_id: int) -> WhatsAppCredential:
+    try:
+        return require_number(require_client().id, number_id)
+    except NumberNotFound:
+        abort(404)
+
+
+def _number_form(number: WhatsAppCredential) -> NumberForm:
+    form = NumberForm(prefix="num", formdata=None)
+    form.display_name.data = number.display_name
+    form.app_id.data = number.app_id
+    return form
+
+
+def _assistant_form(number: WhatsAppCredential) -> NumberAssistantForm:
+    form = NumberAssistantForm(prefix="nai", formdata=None)
+    settings = dict(number.ai_settings or {})
+    if "enabled" in settings:
+        form.enabled.data = "on" if settings["enabled"] else "off"
+    for name in ("instructions", "model", "fallback_text"):
+        form[name].data = settings.get(name, "")
+    if "temperature" in settings:
+        form.temperature.data = f"{settings['temperature']:g}"
+    form.handoff_keywords.data = ", ".join(settings.get("handoff_keywords") or [])
+    return form
+
+
+def _number_page(
+    number: WhatsAppCredential,
+    form: NumberForm | None = None,
+    assistant_form: NumberAssistantForm | None = None,
+    status: int = 200,
+):
+    client = require_client()
+    _hide_secrets(form)
+    return render_template(
+        "credentials/number.html",
+        client=client,
+        number=number,
+        form=form or _number_form(number),
+        assistant_form=assistant_form or _assistant_form(number),
+        defaults=assistant_settings(client.id),
     ), status
 
 
@@ -101,13 +153,73 @@ def save_whatsapp():
     form = WhatsAppForm(prefix="wa")
     if form.validate_on_submit():
         try:
-            save_whatsapp_credentials(require_client(), _form_data(form))
+            number = add_number(require_client(), _form_data(form))
         except CredentialError as error:
             _attach(form, error)
         else:
-            flash(_("Credenciais do WhatsApp validadas na Meta e salvas."), "success")
+            flash(
+                _("Número %(name)s validado na Meta e adicionado.", name=number.display_name),
+                "success",
+            )
             return redirect(url_for("credentials.index"))
     return _page(wa_form=form, status=400)
+
+
+@bp.get("/whatsapp/<int:number_id>")
+@admin_required
+def number(number_id: int):
+    return _number_page(_number_or_404(number_id))
+
+
+@bp.post("/whatsapp/<int:number_id>", endpoint="update_number")
+@admin_required
+def update_number_view(number_id: int):
+    number = _number_or_404(number_id)
+    form = NumberForm(prefix="num")
+    if form.validate_on_submit():
+        try:
+            update_number(require_client(), number.id, _form_data(form))
+        except CredentialError as error:
+            _attach(form, error)
+        else:
+            flash(_("Número %(name)s salvo.", name=number.display_name), "success")
+            return redirect(url_for("credentials.number", number_id=number.id))
+    return _number_page(number, form=form, status=400)
+
+
+@bp.post("/whatsapp/<int:number_id>/assistant")
+@admin_required
+def number_assistant(number_id: int):
+    number = _number_or_404(number_id)
+    form = NumberAssistantForm(prefix="nai")
+    if form.validate_on_submit():
+        try:
+            save_number_ai_settings(require_client(), number.id, _form_data(form))
+        except CredentialError as error:
+            _attach(form, error)
+        else:
+            flash(_("Assistente do número %(name)s salvo.", name=number.display_name), "success")
+            return redirect(url_for("credentials.number", number_id=number.id))
+    return _number_page(number, assistant_form=form, status=400)
+
+
+@bp.post("/whatsapp/<int:number_id>/archive", endpoint="archive_number")
+@admin_required
+def archive_number_view(number_id: int):
+    number = _number_or_404(number_id)
+    if not FlaskForm().validate_on_submit():
+        flash(_("Sessão expirada: tente de novo."), "warning")
+        return redirect(url_for("credentials.number", number_id=number.id))
+    archive_number(require_client(), number.id)
+    flash(
+        _(
+            "Número %(name)s removido: ele não recebe nem envia mais mensagens; "
+            "as conversas ficam no histórico.",
+            name=number.display_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("credentials.index"))
 
 
 @bp.post("/openai")
@@ -125,30 +237,44 @@ def save_openai():
     return _page(ai_form=form, status=400)
 
 
-def _retest(run, label: str):
+def _retest(run, label: str, back: str):
     form = FlaskForm()
     if not form.validate_on_submit():
         flash(_("Sessão expirada: tente de novo."), "warning")
-        return redirect(url_for("credentials.index"))
+        return redirect(back)
     try:
         credential = run(require_client())
-    except NoCredentials as exc:
+    except (NoCredentials, CredentialError) as exc:
         flash(str(exc), "warning")
-        return redirect(url_for("credentials.index"))
+        return redirect(back)
     if credential.last_error:
         flash(_("%(label)s: %(error)s", label=label, error=credential.last_error), "danger")
     else:
         flash(_("%(label)s: credenciais válidas.", label=label), "success")
-    return redirect(url_for("credentials.index"))
+    return redirect(back)
 
 
-@bp.post("/whatsapp/test")
+@bp.post("/whatsapp/test", defaults={"number_id": None})
+@bp.post("/whatsapp/<int:number_id>/test")
 @admin_required
-def test_whatsapp():
-    return _retest(retest_whatsapp, "WhatsApp")
+def test_whatsapp(number_id: int | None):
+    """Re-test a number (without an id: the first number, as before numbers existed)."""
+    if number_id is None:
+        first = get_whatsapp_credential(require_client().id)
+        if first is None:
+            flash(_("Este cliente ainda não configurou as credenciais do WhatsApp."), "warning")
+            return redirect(url_for("credentials.index"))
+        number_id = first.id
+    number = _number_or_404(number_id)
+    label = f"WhatsApp · {number.display_name}" if number.display_name else "WhatsApp"
+    return _retest(
+        lambda client: retest_number(client, number.id),
+        label,
+        url_for("credentials.index") + "#whatsapp",
+    )
 
 
 @bp.post("/openai/test")
 @admin_required
 def test_openai():
-    return _retest(retest_openai, "OpenAI")
+    return _retest(retest_openai, "OpenAI", url_for("credentials.index"))

@@ -24,7 +24,9 @@ from clickpro.services.credentials.common import (
 from clickpro.services.credentials.number_assistant import (
     AI_SETTING_KEYS,
     clean_ai_settings,
+    prepare_ai_settings,
     save_number_ai_settings,
+    store_ai_settings,
 )
 from clickpro.services.credentials.numbers import (
     NumberNotFound,
@@ -65,6 +67,7 @@ __all__ = [
     "mark_openai_invalid",
     "mark_whatsapp_invalid",
     "openai_for",
+    "prepare_ai_settings",
     "require_number",
     "retest_number",
     "retest_openai",
@@ -73,6 +76,7 @@ __all__ = [
     "save_number_ai_settings",
     "save_openai_credentials",
     "save_whatsapp_credentials",
+    "store_ai_settings",
     "throughput_of",
     "update_number",
     "whatsapp_for",

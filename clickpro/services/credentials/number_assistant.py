@@ -25,7 +25,7 @@ from clickpro.services.credentials.assistant import (
     get_openai_credential,
 )
 from clickpro.services.credentials.common import CredentialError
-from clickpro.services.credentials.numbers import require_number
+from clickpro.services.credentials.numbers import require_active_number
 
 AI_SETTING_KEYS = (
     "enabled",
@@ -139,16 +139,27 @@ def _check_model_live(client_id: int, model: str) -> None:
     _check_model(model, _live_models(decrypt(credential.api_key_enc)))
 
 
+def prepare_ai_settings(client_id: int, data: dict, current: dict | None = None) -> dict | None:
+    """``clean_ai_settings`` plus the live check of a model that differs from ``current``."""
+    settings = clean_ai_settings(data)
+    if settings and "model" in settings and settings["model"] != (current or {}).get("model"):
+        _check_model_live(client_id, settings["model"])
+    return settings
+
+
 def save_number_ai_settings(client: Client, number_id: int, data: dict) -> WhatsAppCredential:
     """Replace the number's assistant overrides with those in ``data`` (see the module)."""
-    number = require_number(client.id, number_id)
-    settings = clean_ai_settings(data)
-    if (
-        settings
-        and "model" in settings
-        and settings["model"] != (number.ai_settings or {}).get("model")
-    ):
-        _check_model_live(client.id, settings["model"])
+    number = require_active_number(client.id, number_id)
+    return store_ai_settings(
+        client, number, prepare_ai_settings(client.id, data, number.ai_settings)
+    )
+
+
+def store_ai_settings(
+    client: Client, number: WhatsAppCredential, settings: dict | None
+) -> WhatsAppCredential:
+    """Store overrides already checked by :func:`prepare_ai_settings` (commits, audits)."""
+    number = require_active_number(client.id, number.id)
     number.ai_settings = settings
     db.session.commit()
     audit_record(Action.CREDENTIAL_CHANGED, number, client_id=client.id, kind="whatsapp_ai",

@@ -74,7 +74,8 @@ def require_number(client_id: int, number_id: int) -> WhatsAppCredential:
     return number
 
 
-def _active(client_id: int, number_id: int) -> WhatsAppCredential:
+def require_active_number(client_id: int, number_id: int) -> WhatsAppCredential:
+    """Like :func:`require_number`, refusing an archived number (it cannot be changed)."""
     number = require_number(client_id, number_id)
     if number.archived_at is not None:
         raise CredentialError(
@@ -165,11 +166,15 @@ def _commit_or_taken(number: WhatsAppCredential, waba_numbers: list[dict]) -> No
 # --------------------------------------------------------------------------- writes
 
 
-def add_number(client: Client, data: dict) -> WhatsAppCredential:
+def add_number(
+    client: Client, data: dict, *, ai_settings: dict | None = None
+) -> WhatsAppCredential:
     """Validate live against Meta, then add the number (or un-archive it: same row).
 
     ``data``: display_name, access_token, waba_id, phone_number_id, app_id, app_secret,
     verify_token. A number the client already has (not archived) is refused: edit it.
+    ``ai_settings``: the number's assistant overrides, already checked
+    (``number_assistant.prepare_ai_settings``).
     """
     token = clean_secret(data.get("access_token"), "access_token", _("o token de acesso"),
                          required=True)  # fmt: skip
@@ -195,6 +200,8 @@ def add_number(client: Client, data: dict) -> WhatsAppCredential:
 
     number = own or WhatsAppCredential(client_id=client.id, phone_number_id=phone_number_id)
     number.archived_at = None
+    if own is None or ai_settings is not None:  # a re-added number keeps its assistant
+        number.ai_settings = ai_settings
     number.waba_id = waba_id
     number.app_id = app_id
     _store_secrets(number, data, token=token, app_secret=app_secret, verify_token=verify_token)
@@ -217,7 +224,7 @@ def update_number(client: Client, number_id: int, data: dict) -> WhatsAppCredent
     Meta refuses it. The WABA and phone number id are the number itself: to use another
     number, add it.
     """
-    number = _active(client.id, number_id)
+    number = require_active_number(client.id, number_id)
     token = clean_secret(data.get("access_token"), "access_token", _("o token de acesso"),
                          required=False)  # fmt: skip
     app_secret, verify_token = _optional_secrets(data)
@@ -244,7 +251,7 @@ def update_number(client: Client, number_id: int, data: dict) -> WhatsAppCredent
 
 def retest_number(client: Client, number_id: int) -> WhatsAppCredential:
     """Re-run the live test on the stored number (status, Meta's facts, last error)."""
-    number = _active(client.id, number_id)
+    number = require_active_number(client.id, number_id)
     retest(number)
     db.session.commit()
     return number
