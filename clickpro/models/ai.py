@@ -5,8 +5,8 @@ record of what happened (answer, handoff, fallback, failure) with tokens and lat
 
 Why it makes "never twice" hold across workers: a conversation's rows form a chain,
 each row naming the last inbound message the previous row covered
-(``after_message_id``). ``UNIQUE(contact_id, after_message_id)`` lets exactly one job
-claim the next link, whatever the number of workers, on PostgreSQL and SQLite alike;
+(``after_message_id``). ``UNIQUE(conversation_id, after_message_id)`` lets exactly one
+job claim the next link, whatever the number of workers, on PostgreSQL and SQLite alike;
 ``UNIQUE(trigger_message_id)`` makes a re-run of the same job a no-op.
 """
 
@@ -47,13 +47,18 @@ HANDOFF_OUTCOMES = (
 class AIReplyRun(TenantMixin, TimestampMixin, Model):
     __tablename__ = "ai_reply_runs"
     __table_args__ = (
-        sa.UniqueConstraint("contact_id", "after_message_id"),
+        sa.UniqueConstraint("conversation_id", "after_message_id"),
         sa.Index("ix_ai_reply_runs_client_created", "client_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(
         sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
+    )
+    # The conversation (contact + number) answered; NULL only on runs older than numbers
+    # whose trigger had no conversation.
+    conversation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     trigger_message_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True, nullable=False)
     # The chain link: last inbound id covered by the previous run (0 for the first).

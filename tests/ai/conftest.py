@@ -75,18 +75,22 @@ def create_openai_credential(app):
 class Shop:
     """A client with AI on, and one customer who writes through the sandbox."""
 
-    def __init__(self, app, sandbox, tenant, credential, phone: str) -> None:
+    def __init__(self, app, sandbox, tenant, credential, phone: str, number) -> None:
         self.app = app
         self.sandbox = sandbox
         self.tenant = tenant
         self.credential = credential
+        self.number = number  # the shop's WhatsApp number (whatsapp_credentials row)
         self.phone = phone
         self.wa_id = phone.lstrip("+")
 
-    def say(self, text: str | None = None, message: dict | None = None) -> Message:
-        """The customer writes; the signed webhook reaches the app; returns the row."""
+    def say(
+        self, text: str | None = None, message: dict | None = None, *, to: str = PNID
+    ) -> Message:
+        """The customer writes (to the number ``to``, Meta's phone number id); the signed
+        webhook reaches the app; returns the row."""
         sent = self.sandbox.simulate_inbound(
-            PNID, self.wa_id, text=text, message=message, name="Maria Cliente"
+            to, self.wa_id, text=text, message=message, name="Maria Cliente"
         )
         self.sandbox.flush()
         _db.session.expire_all()
@@ -98,6 +102,19 @@ class Shop:
 
         _db.session.expire_all()
         return _db.session.scalar(sa.select(Contact).where(Contact.client_id == self.tenant.id))
+
+    @property
+    def conversation(self):
+        """The customer's conversation on the shop's (first) number."""
+        from clickpro.models import Conversation
+
+        _db.session.expire_all()
+        return _db.session.scalar(
+            sa.select(Conversation).where(
+                Conversation.client_id == self.tenant.id,
+                Conversation.number_id == self.number.id,
+            )
+        )
 
     def ai_messages(self) -> list[Message]:
         _db.session.expire_all()
@@ -112,9 +129,9 @@ class Shop:
 def shop(app, sandbox, openai_spy, create_client, create_whatsapp_credential,
          create_openai_credential) -> Shop:  # fmt: skip
     tenant = create_client("Loja IA", ai_enabled=True)
-    create_whatsapp_credential(tenant)
+    number = create_whatsapp_credential(tenant)
     credential = create_openai_credential(tenant)
-    return Shop(app, sandbox, tenant, credential, "+5511987650001")
+    return Shop(app, sandbox, tenant, credential, "+5511987650001", number)
 
 
 @pytest.fixture

@@ -69,16 +69,24 @@ def test_second_message_after_an_answer_is_answered_alone(shop, openai_spy):
     assert roles == ["user", "assistant", "user"]
 
 
-def test_should_answer_reasons(shop, db, create_contact, create_message):
+def test_should_answer_reasons(shop, db, create_contact, create_message, create_conversation):
     contact = create_contact(shop.tenant)
-    message = create_message(shop.tenant, contact, body="Oi")
-    assert ai_reply.should_answer(shop.tenant.id, contact.id, message.id).reason == "ok"
-    out = create_message(shop.tenant, contact, direction="OUT", body="Olá!")
-    assert ai_reply.should_answer(shop.tenant.id, contact.id, out.id).reason == "not_inbound"
-    stop = create_message(shop.tenant, contact, body="SAIR")
-    assert ai_reply.should_answer(shop.tenant.id, contact.id, stop.id).reason == "optout_keyword"
-    reaction = create_message(shop.tenant, contact, type="reaction", body="👍")
-    assert ai_reply.should_answer(shop.tenant.id, contact.id, reaction.id).reason == "reaction"
-    # Another client's message is not found, whatever the ids.
-    assert ai_reply.should_answer(shop.tenant.id + 999, contact.id, message.id).answer is False
+    conv = create_conversation(shop.tenant, contact)
+
+    def reason(message) -> str:
+        return ai_reply.should_answer(shop.tenant.id, conv.id, message.id).reason
+
+    message = create_message(shop.tenant, contact, body="Oi", conversation=conv)
+    assert reason(message) == "ok"
+    out = create_message(shop.tenant, contact, direction="OUT", body="Olá!", conversation=conv)
+    assert reason(out) == "not_inbound"
+    stop = create_message(shop.tenant, contact, body="SAIR", conversation=conv)
+    assert reason(stop) == "optout_keyword"
+    reaction = create_message(shop.tenant, contact, type="reaction", body="👍", conversation=conv)
+    assert reason(reaction) == "reaction"
+    conv.ai_paused = True
+    db.session.commit()
+    assert reason(message) == "handed_off"
+    # Another client's conversation/message is not found, whatever the ids.
+    assert ai_reply.should_answer(shop.tenant.id + 999, conv.id, message.id).answer is False
     assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 4

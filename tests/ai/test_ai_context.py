@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from clickpro.services.ai.claim import Thread
 from clickpro.services.ai.reply import build_context
 
 
-def test_context_roles_order_exclusions_and_stand_ins(shop, create_contact, create_message):
+def _thread(conversation) -> Thread:
+    return Thread(conversation.id, conversation.contact_id, conversation.number_id)
+
+
+def test_context_roles_order_exclusions_and_stand_ins(
+    shop, create_contact, create_message, create_conversation
+):
     tenant = shop.tenant
     contact = create_contact(tenant)
+    thread = _thread(create_conversation(tenant, contact))
 
     def add(**kw):
         return create_message(tenant, contact, **kw)
@@ -24,7 +32,7 @@ def test_context_roles_order_exclusions_and_stand_ins(shop, create_contact, crea
     add(direction="OUT", author="AI", body="Anotado!", status="READ")
     last = add(body="Quanto fica?")
 
-    context = build_context(tenant.id, contact.id, 7, upto_message_id=last.id)
+    context = build_context(tenant.id, thread, 7, upto_message_id=last.id)
 
     assert context == [
         {"role": "assistant", "content": "Promoção de pizza!"},
@@ -37,21 +45,24 @@ def test_context_roles_order_exclusions_and_stand_ins(shop, create_contact, crea
     ]
 
 
-def test_context_stops_at_the_trigger_and_is_per_contact(shop, create_contact, create_message):
+def test_context_stops_at_the_trigger_and_is_per_contact(
+    shop, create_contact, create_message, create_conversation
+):
     tenant = shop.tenant
     contact, other = create_contact(tenant), create_contact(tenant)
+    thread = _thread(create_conversation(tenant, contact))
     first = create_message(tenant, contact, body="um")
     create_message(tenant, other, body="de outra pessoa")
     create_message(tenant, contact, body="depois do gatilho")
-    assert build_context(tenant.id, contact.id, 10, upto_message_id=first.id) == [
+    assert build_context(tenant.id, thread, 10, upto_message_id=first.id) == [
         {"role": "user", "content": "um"}
     ]
-    assert [m["content"] for m in build_context(tenant.id, contact.id, 10)] == [
+    assert [m["content"] for m in build_context(tenant.id, thread, 10)] == [
         "um",
         "depois do gatilho",
     ]
     # Another client's id sees nothing.
-    assert build_context(tenant.id + 1000, contact.id, 10) == []
+    assert build_context(tenant.id + 1000, thread, 10) == []
 
 
 def test_context_size_comes_from_the_assistant_settings(shop, db, openai_spy):

@@ -28,11 +28,12 @@ def test_bad_key_turns_ai_off_for_the_client(shop, db):
     assert shop.openai_calls() == 0  # the 401 is answered before the responses route
     # The customer is not left in silence: fallback text, conversation handed off.
     assert [m.body for m in shop.ai_messages()] == [FALLBACK]
-    assert shop.contact.ai_paused is True
+    assert shop.conversation.ai_paused is True
     run = db.session.scalar(sa.select(AIReplyRun))
     assert run.error_kind == "bad_key" and run.outcome == "failure_handoff"
 
-    shop.contact.ai_paused = False
+    conversation = shop.conversation
+    conversation.ai_paused = False
     db.session.commit()
     shop.say("Oi de novo")  # AI is off now: nothing more is sent
     assert len(shop.ai_messages()) == 1
@@ -48,7 +49,7 @@ def test_transient_failures_are_retried_then_answered(shop, db, openai_spy, kind
     assert len(openai_spy.bodies) == 3  # two failures, then the answer
     [answer] = shop.ai_messages()
     assert answer.ai_usage["kind"] == "answer"
-    assert shop.contact.ai_paused is False
+    assert shop.conversation.ai_paused is False
     run = db.session.scalar(sa.select(AIReplyRun))
     assert run.attempts == 3 and run.error_kind == ("timeout" if kind == "timeout" else kind)
 
@@ -62,7 +63,7 @@ def test_transient_failures_end_in_fallback_and_handoff(shop, db, openai_spy, ki
     shop.say("Oi")
     assert len(openai_spy.bodies) == 3  # AI_MAX_ATTEMPTS, then give up
     assert [m.body for m in shop.ai_messages()] == [FALLBACK]
-    assert shop.contact.ai_paused is True
+    assert shop.conversation.ai_paused is True
     assert _kinds(db) == ["ai_error", "handoff"]
 
 
@@ -72,7 +73,7 @@ def test_retry_is_scheduled_with_backoff(shop, queued_jobs, app):
     first = reply_job(*queued_jobs[0][1])
     assert first["status"] == "retry" and first["retry_in"] >= 2.0  # base backoff
     func, args, kwargs = queued_jobs[1]
-    assert args == (shop.tenant.id, message.contact_id, message.id, 2)
+    assert args == (shop.tenant.id, message.conversation_id, message.id, 2)
     assert kwargs["delay"] == first["retry_in"] and kwargs["job_id"] == f"ai-reply-{message.id}-2"
     # A duplicate of the first attempt cannot run the retry's work in parallel.
     assert reply_job(*queued_jobs[0][1])["reason"] == "already_answered"
@@ -86,7 +87,7 @@ def test_insufficient_quota_is_not_retried(shop, db, openai_spy):
     shop.say("Oi")
     assert len(openai_spy.bodies) == 1
     assert [m.body for m in shop.ai_messages()] == [FALLBACK]
-    assert shop.contact.ai_paused is True
+    assert shop.conversation.ai_paused is True
     assert _kinds(db) == ["ai_error", "handoff"]
     db.session.expire_all()
     assert db.session.get(Client, shop.tenant.id).ai_enabled is True  # the key is fine
@@ -99,6 +100,6 @@ def test_daily_cap_hands_off(shop, db, create_contact):
     assert shop.openai_calls() == 1
     shop.say("Mais uma pergunta")
     assert shop.openai_calls() == 1  # cap reached: no OpenAI call
-    assert shop.contact.ai_paused is True
+    assert shop.conversation.ai_paused is True
     assert [m.ai_usage["kind"] for m in shop.ai_messages()] == ["answer", "handoff_cap"]
     assert _kinds(db) == ["handoff"]

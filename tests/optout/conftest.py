@@ -19,13 +19,23 @@ def shop(create_client, create_whatsapp_credential):
     return tenant
 
 
+class Sent(list):
+    """(client_id, contact_id, body, author) per confirmation; ``numbers``: the number
+    (conversation.number_id) each went out from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers: list[int] = []
+
+
 @pytest.fixture
 def confirmations(monkeypatch):
     """Record the confirmation texts instead of sending them."""
-    sent = []
+    sent = Sent()
 
-    def fake_send_text(client_id, contact_id, body, *, author, **kwargs):
-        sent.append((client_id, contact_id, body, author))
+    def fake_send_text(conversation, body, *, author, **kwargs):
+        sent.append((conversation.client_id, conversation.contact_id, body, author))
+        sent.numbers.append(conversation.number_id)
 
     import clickpro.services.messaging.outbound as outbound
 

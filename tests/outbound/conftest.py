@@ -53,7 +53,9 @@ def wire_transport(app, sandbox):
 
 
 @pytest.fixture
-def shop(app, sandbox, create_client, create_whatsapp_credential, create_contact):
+def shop(
+    app, sandbox, create_client, create_whatsapp_credential, create_contact, create_conversation
+):
     """A client with valid sandbox credentials and a contact who wrote 1 hour ago."""
 
     class Shop:
@@ -62,8 +64,10 @@ def shop(app, sandbox, create_client, create_whatsapp_credential, create_contact
     shop = Shop()
     shop.tenant = create_client("Loja Envio")
     shop.credential = create_whatsapp_credential(shop.tenant)
-    shop.contact = create_contact(
-        shop.tenant, "+5511987654321", "Maria Souza", last_inbound_at=utcnow() - timedelta(hours=1)
+    shop.contact = create_contact(shop.tenant, "+5511987654321", "Maria Souza")
+    # Her conversation on the shop's number: she wrote to it 1 hour ago (window open).
+    shop.conversation = create_conversation(
+        shop.tenant, shop.contact, shop.credential, last_inbound_at=utcnow() - timedelta(hours=1)
     )
     shop.sandbox = sandbox
     return shop

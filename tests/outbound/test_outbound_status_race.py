@@ -29,7 +29,7 @@ class ReadBeforeReturn(httpx.BaseTransport):
 
 def test_read_applied_during_send_survives(app, db, shop, wire_transport):
     wire_transport(lambda inner: ReadBeforeReturn(inner, shop.tenant.id))
-    message = send_text(shop.tenant.id, shop.contact.id, "Oi!", author=Author.AGENT)
+    message = send_text(shop.conversation, "Oi!", author=Author.AGENT)
     db.session.expire_all()
     assert message.status == MessageStatus.READ
     assert message.wamid and message.sent_at is not None and message.read_at is not None

@@ -38,8 +38,7 @@ def approved(shop, create_template):
 
 
 def test_template_send_renders_body(app, db, shop, approved):
-    message = send_template(
-        shop.tenant.id, shop.contact.id, approved.id, {"body": ["Maria", "BF30"]},
+    message = send_template(shop.conversation, approved.id, {"body": ["Maria", "BF30"]},
         author=Author.SYSTEM,
     )  # fmt: skip
     assert message.status == MessageStatus.SENT
@@ -52,16 +51,16 @@ def test_template_send_renders_body(app, db, shop, approved):
 
 
 def test_template_ignores_the_window(app, db, shop, approved):
-    shop.contact.last_inbound_at = None
+    shop.conversation.last_inbound_at = None
     db.session.commit()
-    message = send_template(shop.tenant.id, shop.contact.id, approved.id,
+    message = send_template(shop.conversation, approved.id,
                             {"body": ["Ana", "X1"]}, author=Author.SYSTEM)  # fmt: skip
     assert message.status == MessageStatus.SENT
 
 
 def test_template_wrong_values_send_nothing(app, db, shop, approved):
     with pytest.raises(OutboundError) as caught:
-        send_template(shop.tenant.id, shop.contact.id, approved.id, {"body": ["Só um"]},
+        send_template(shop.conversation, approved.id, {"body": ["Só um"]},
                       author=Author.SYSTEM)  # fmt: skip
     assert "2 variável" in str(caught.value)
     assert shop.sandbox.sends == []
@@ -71,13 +70,13 @@ def test_template_wrong_values_send_nothing(app, db, shop, approved):
 def test_unapproved_template_is_refused(app, db, shop, create_template):
     pending = create_template(shop.tenant, status="PENDING")
     with pytest.raises(OutboundError):
-        send_template(shop.tenant.id, shop.contact.id, pending.id, {"body": ["Maria"]},
+        send_template(shop.conversation, pending.id, {"body": ["Maria"]},
                       author=Author.SYSTEM)  # fmt: skip
     assert shop.sandbox.sends == []
 
 
 def test_send_media_uploads_then_sends(app, db, shop):
-    message = send_media(shop.tenant.id, shop.contact.id, content=PNG, mime_type="image/png",
+    message = send_media(shop.conversation, content=PNG, mime_type="image/png",
                          filename="foto.png", caption="Olha a foto", author=Author.AGENT)  # fmt: skip
     assert message.status == MessageStatus.SENT
     assert message.type == "image"
@@ -88,7 +87,7 @@ def test_send_media_uploads_then_sends(app, db, shop):
 
 
 def test_send_document_keeps_filename(app, db, shop):
-    message = send_media(shop.tenant.id, shop.contact.id, content=b"%PDF-1.4 demo",
+    message = send_media(shop.conversation, content=b"%PDF-1.4 demo",
                          mime_type="application/pdf", filename="pedido.pdf", author=Author.AGENT)  # fmt: skip
     assert message.type == "document"
     assert message.payload["document"]["filename"] == "pedido.pdf"
@@ -97,12 +96,12 @@ def test_send_document_keeps_filename(app, db, shop):
 
 def test_media_outside_window_and_too_big(app, db, shop):
     with pytest.raises(OutboundError):
-        send_media(shop.tenant.id, shop.contact.id, content=b"x" * (5 * 1024 * 1024 + 1),
+        send_media(shop.conversation, content=b"x" * (5 * 1024 * 1024 + 1),
                    mime_type="image/jpeg", filename="big.jpg", author=Author.AGENT)  # fmt: skip
-    shop.contact.last_inbound_at = None
+    shop.conversation.last_inbound_at = None
     db.session.commit()
     with pytest.raises(WindowClosed):
-        send_media(shop.tenant.id, shop.contact.id, content=PNG, mime_type="image/png",
+        send_media(shop.conversation, content=PNG, mime_type="image/png",
                    filename="foto.png", author=Author.AGENT)  # fmt: skip
     assert shop.sandbox.sends == [] and shop.sandbox.media == {}
 

@@ -30,7 +30,7 @@ def test_send_text_stores_wamid_and_callback(app, db, shop):
     seen = []
     message_created.connect(lambda sender, **kw: seen.append(kw), weak=False)
     try:
-        message = send_text(shop.tenant.id, shop.contact.id, "Olá Maria!", author=Author.AGENT,
+        message = send_text(shop.conversation, "Olá Maria!", author=Author.AGENT,
                             agent_id=shop.tenant.admin.id)  # fmt: skip
     finally:
         message_created.receivers.clear()
@@ -42,9 +42,14 @@ def test_send_text_stores_wamid_and_callback(app, db, shop):
     assert sent["to"] == "5511987654321" and sent["type"] == "text"
     assert message.direction == "OUT" and message.author == "AGENT"
     assert message.agent_id == shop.tenant.admin.id
-    assert shop.contact.last_message_preview == "Olá Maria!"
+    assert shop.conversation.last_message_preview == "Olá Maria!"
     assert seen == [
-        {"client_id": shop.tenant.id, "message_id": message.id, "contact_id": shop.contact.id}
+        {
+            "client_id": shop.tenant.id,
+            "message_id": message.id,
+            "contact_id": shop.contact.id,
+            "conversation_id": shop.conversation.id,
+        }
     ]
 
 
@@ -62,14 +67,14 @@ def test_row_is_committed_before_the_http_call(app, db, shop, spy_sends):
             )
 
     spy_sends(on_send)
-    send_text(shop.tenant.id, shop.contact.id, "Primeiro a linha", author=Author.AI)
+    send_text(shop.conversation, "Primeiro a linha", author=Author.AI)
     assert observed == [("QUEUED", "Primeiro a linha")]
 
 
 def test_meta_failure_leaves_a_failed_row(app, db, shop):
     shop.sandbox.set_failures(PNID, [{"code": 131026, "to": ["5511987654321"]}])
     with pytest.raises(SendFailed) as caught:
-        send_text(shop.tenant.id, shop.contact.id, "Vai falhar", author=Author.AGENT)
+        send_text(shop.conversation, "Vai falhar", author=Author.AGENT)
     [row] = _messages(db)
     assert caught.value.row.id == row.id
     assert row.status == MessageStatus.FAILED
@@ -83,11 +88,11 @@ PNID = "100000000000011"
 
 
 def test_closed_window_sends_nothing(app, db, shop):
-    shop.contact.last_inbound_at = utcnow() - timedelta(hours=25)
+    shop.conversation.last_inbound_at = utcnow() - timedelta(hours=25)
     db.session.commit()
-    assert not window_open(shop.contact)
+    assert not window_open(shop.conversation)
     with pytest.raises(WindowClosed):
-        send_text(shop.tenant.id, shop.contact.id, "Oi?", author=Author.AGENT)
+        send_text(shop.conversation, "Oi?", author=Author.AGENT)
     assert shop.sandbox.sends == []
     assert _messages(db) == []
 
@@ -102,13 +107,13 @@ def test_never_wrote_means_window_closed(app, db, shop, create_contact):
 def test_metas_131047_is_window_closed_too(app, db, shop):
     shop.sandbox.set_failures(PNID, [{"code": 131047, "to": ["5511987654321"]}])
     with pytest.raises(WindowClosed) as caught:
-        send_text(shop.tenant.id, shop.contact.id, "Oi", author=Author.AGENT, check_window=False)
+        send_text(shop.conversation, "Oi", author=Author.AGENT, check_window=False)
     assert caught.value.row.status == MessageStatus.FAILED
     assert caught.value.row.error_code == 131047
 
 
 def test_timeout_is_unknown_and_not_resent(app, db, shop, timeout_on_send):
-    message = send_text(shop.tenant.id, shop.contact.id, "Chegou?", author=Author.AGENT)
+    message = send_text(shop.conversation, "Chegou?", author=Author.AGENT)
     assert message.status == MessageStatus.UNKNOWN
     assert message.wamid is None
     assert "Network error" in message.error_title
@@ -118,14 +123,14 @@ def test_timeout_is_unknown_and_not_resent(app, db, shop, timeout_on_send):
 
 def test_brazilian_wa_id_without_nine_is_remembered(app, db, shop):
     shop.sandbox.update_config({"br_wa_id_without_nine": True})
-    send_text(shop.tenant.id, shop.contact.id, "Oi", author=Author.AGENT)
+    send_text(shop.conversation, "Oi", author=Author.AGENT)
     assert shop.contact.wa_id == "551187654321"
-    send_text(shop.tenant.id, shop.contact.id, "De novo", author=Author.AGENT)
+    send_text(shop.conversation, "De novo", author=Author.AGENT)
     assert shop.sandbox.sends[-1]["to"] == "551187654321"
 
 
 def test_reply_context_is_sent(app, db, shop):
-    message = send_text(shop.tenant.id, shop.contact.id, "Respondendo", author=Author.AI,
+    message = send_text(shop.conversation, "Respondendo", author=Author.AI,
                         reply_to_wamid="wamid.ORIGINAL")  # fmt: skip
     assert message.context_wamid == "wamid.ORIGINAL"
     assert message.payload["context"] == {"message_id": "wamid.ORIGINAL"}
@@ -134,22 +139,22 @@ def test_reply_context_is_sent(app, db, shop):
 def test_revoked_token_fails_and_marks_the_credential_invalid(app, db, shop):
     shop.sandbox.revoke_token("sandbox-token")
     with pytest.raises(SendFailed):
-        send_text(shop.tenant.id, shop.contact.id, "Oi", author=Author.AGENT)
+        send_text(shop.conversation, "Oi", author=Author.AGENT)
     db.session.refresh(shop.credential)
     assert shop.credential.status == CredentialStatus.INVALID
     notes = list(db.session.scalars(sa.select(Notification)))
     assert [n.kind for n in notes] == ["credentials"]
     assert "sandbox-token" not in notes[0].text
     with pytest.raises(NoCredentials):
-        send_text(shop.tenant.id, shop.contact.id, "Oi", author=Author.AGENT)
+        send_text(shop.conversation, "Oi", author=Author.AGENT)
 
 
 def test_bad_input(app, db, shop, tenants, create_contact):
     with pytest.raises(OutboundError):
-        send_text(shop.tenant.id, shop.contact.id, "   ", author=Author.AGENT)
+        send_text(shop.conversation, "   ", author=Author.AGENT)
     with pytest.raises(OutboundError):
-        send_text(shop.tenant.id, shop.contact.id, "x" * 4097, author=Author.AGENT)
-    other = create_contact(tenants.b, last_inbound_at=utcnow())
+        send_text(shop.conversation, "x" * 4097, author=Author.AGENT)
+    other = create_contact(tenants.b)
     with pytest.raises(OutboundError):  # another client's contact: not found
         send_text(shop.tenant.id, other.id, "Oi", author=Author.AGENT)
     with pytest.raises(NoCredentials):
@@ -171,7 +176,7 @@ def test_status_that_arrived_before_the_wamid_is_applied(app, db, shop, after_se
             )
 
     after_sends(early_status)
-    message = send_text(shop.tenant.id, shop.contact.id, "Rápido", author=Author.AGENT)
+    message = send_text(shop.conversation, "Rápido", author=Author.AGENT)
     db.session.refresh(message)
     assert message.status == MessageStatus.DELIVERED
     assert db.session.scalar(sa.text("SELECT count(*) FROM pending_statuses")) == 0

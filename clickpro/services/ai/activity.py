@@ -19,6 +19,7 @@ from clickpro.models import (
 from clickpro.models.ai import HANDOFF_OUTCOMES
 from clickpro.models.base import utcnow
 from clickpro.services.ai.effects import local_midnight
+from clickpro.services.contacts.display import contact_label
 
 RECENT = 50
 STUCK_AFTER = timedelta(minutes=10)
@@ -88,7 +89,9 @@ def activity(client_id: int, now: datetime | None = None) -> Activity:
 def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
     r = AIReplyRun
     stmt = (
-        sa.select(r, Contact.name, Contact.phone_e164, Message.body)
+        sa.select(
+            r, Contact.name, Contact.phone_e164, Contact.username, Contact.bsuid, Message.body
+        )
         .join(Contact, Contact.id == r.contact_id)
         .join(Message, Message.id == r.reply_message_id)
         .where(r.client_id == client_id, r.outcome == AIOutcome.ANSWERED)
@@ -100,7 +103,8 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
             run_id=run.id,
             created_at=run.created_at,
             contact_id=run.contact_id,
-            contact_name=name or phone,
+            contact_name=name
+            or contact_label({"phone_e164": phone, "username": user, "bsuid": bsuid}),
             body=body,
             latency_ms=run.latency_ms,
             input_tokens=run.input_tokens,
@@ -109,5 +113,5 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
             assistant_version=run.assistant_version,
             in_reply_to=len(run.message_ids or []),
         )
-        for run, name, phone, body in db.session.execute(stmt)
+        for run, name, phone, user, bsuid, body in db.session.execute(stmt)
     ]

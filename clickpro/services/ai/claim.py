@@ -1,10 +1,13 @@
 """Claiming a burst of inbound messages for one AI run — the "never twice" part.
 
-A conversation's runs form a chain (``clickpro.models.ai``): a run covers the inbound
-messages after the previous run's trigger (and after the last AI/agent message) up to
-its own trigger. The INSERT of the run is the claim: ``UNIQUE(contact_id,
-after_message_id)`` lets one job take each link, ``UNIQUE(trigger_message_id)`` makes
-a re-run a no-op. Plain rows (no ORM objects) travel on, so commits reload nothing.
+The AI answers per conversation (one contact on one of the client's numbers): a
+conversation's runs form a chain (``clickpro.models.ai``): a run covers the inbound
+messages of that conversation after the previous run's trigger (and after the last
+AI/agent message there) up to its own trigger. The INSERT of the run is the claim:
+``UNIQUE(conversation_id, after_message_id)`` lets one job take each link,
+``UNIQUE(trigger_message_id)`` makes a re-run a no-op, so the same inbound message
+advances the chain once. A conversation's thread is its contact's messages on its
+number. Plain rows (no ORM objects) travel on, so commits reload nothing.
 """
 
 from __future__ import annotations
@@ -32,33 +35,55 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class Thread:
+    """A conversation as plain values: its id, its contact and its number."""
+
+    conversation_id: int
+    contact_id: int
+    number_id: int
+
+    def messages(self) -> sa.ColumnElement[bool]:
+        """The conversation's messages: its contact's, on its number."""
+        m = _messages.c
+        return sa.and_(m.contact_id == self.contact_id, m.number_id == self.number_id)
+
+
+@dataclass(frozen=True)
 class Claim:
     """A claimed run: its id, whose conversation, and the messages it answers."""
 
     id: int
     client_id: int
-    contact_id: int
+    thread: Thread
     trigger_id: int
     batch: tuple[Inbound, ...]
     attempt: int = 1
+
+    @property
+    def contact_id(self) -> int:
+        return self.thread.contact_id
+
+    @property
+    def conversation_id(self) -> int:
+        return self.thread.conversation_id
 
     @property
     def message_ids(self) -> list[int]:
         return [m.id for m in self.batch]
 
 
-def _floor(contact_id: int, trigger_id: int) -> tuple[int, int]:
+def _floor(thread: Thread, trigger_id: int) -> tuple[int, int]:
     """(last trigger already handled, last AI/agent message before the trigger)."""
     m = _messages.c
     watermark = (
         sa.select(sa.func.max(_runs.c.trigger_message_id))
-        .where(_runs.c.contact_id == contact_id)
+        .where(_runs.c.conversation_id == thread.conversation_id)
         .scalar_subquery()
     )
     last_reply = (
         sa.select(sa.func.max(m.id))
         .where(
-            m.contact_id == contact_id,
+            thread.messages(),
             m.direction == Direction.OUT,
             m.author.in_((Author.AI, Author.AGENT)),
             m.is_internal_note.is_(False),
@@ -70,12 +95,12 @@ def _floor(contact_id: int, trigger_id: int) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
-def _inbound_after(contact_id: int, floor: int) -> list[sa.Row]:
+def _inbound_after(thread: Thread, floor: int) -> list[sa.Row]:
     m = _messages.c
     stmt = (
         sa.select(m.id, m.type, m.body, m.created_at)
         .where(
-            m.contact_id == contact_id,
+            thread.messages(),
             m.direction == Direction.IN,
             m.id > floor,
             m.type.notin_(IGNORED_TYPES),
@@ -86,13 +111,14 @@ def _inbound_after(contact_id: int, floor: int) -> list[sa.Row]:
 
 
 def claim(
-    client_id: int, contact_id: int, trigger_id: int, *, now: datetime, max_wait_s: float
+    client_id: int, thread: Thread, trigger_id: int, *, now: datetime, max_wait_s: float
 ) -> tuple[Claim | None, str]:
-    """Take the next link of the chain, unless a newer message's job should (debounce)."""
-    after, last_reply = _floor(contact_id, trigger_id)
+    """Take the next link of the conversation's chain, unless a newer message's job
+    should (debounce)."""
+    after, last_reply = _floor(thread, trigger_id)
     if after >= trigger_id:
         return None, "already_answered"
-    rows = _inbound_after(contact_id, max(after, last_reply))
+    rows = _inbound_after(thread, max(after, last_reply))
     batch = [r for r in rows if r.id <= trigger_id]
     if not batch:
         return None, "nothing_to_answer"
@@ -105,7 +131,8 @@ def claim(
         insert_ignoring(_runs)
         .values(
             client_id=client_id,
-            contact_id=contact_id,
+            contact_id=thread.contact_id,
+            conversation_id=thread.conversation_id,
             trigger_message_id=trigger_id,
             after_message_id=after,
             message_ids=[m.id for m in inbound],
@@ -122,21 +149,22 @@ def claim(
         db.session.rollback()
         return None, "claimed_elsewhere"
     db.session.commit()
-    return Claim(run_id, client_id, contact_id, trigger_id, inbound), "claimed"
+    return Claim(run_id, client_id, thread, trigger_id, inbound), "claimed"
 
 
-def resume(client_id: int, trigger_id: int, attempt: int) -> Claim | None:
+def resume(client_id: int, thread: Thread, trigger_id: int, attempt: int) -> Claim | None:
     """A retry takes its run back only as the next attempt (no two retries at once)."""
     row = db.session.execute(
         sa.update(_runs)
         .where(
             _runs.c.client_id == client_id,
+            _runs.c.conversation_id == thread.conversation_id,
             _runs.c.trigger_message_id == trigger_id,
             _runs.c.status == AIRunStatus.CLAIMED,
             _runs.c.attempts == attempt - 1,
         )
         .values(attempts=attempt, updated_at=utcnow())
-        .returning(_runs.c.id, _runs.c.contact_id, _runs.c.message_ids)
+        .returning(_runs.c.id, _runs.c.message_ids)
     ).first()
     db.session.commit()
     if row is None:
@@ -146,7 +174,7 @@ def resume(client_id: int, trigger_id: int, attempt: int) -> Claim | None:
         sa.select(m.id, m.type, m.body).where(m.id.in_(row.message_ids)).order_by(m.id)
     )
     inbound = tuple(Inbound(r.id, r.type, r.body or "") for r in found)
-    return Claim(row.id, client_id, row.contact_id, trigger_id, inbound, attempt)
+    return Claim(row.id, client_id, thread, trigger_id, inbound, attempt)
 
 
 def abandon(client_id: int, trigger_id: int, reason: str) -> None:

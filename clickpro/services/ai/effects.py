@@ -25,6 +25,7 @@ from clickpro.models import (
     Author,
     Client,
     Contact,
+    Conversation,
     CredentialStatus,
     OpenAICredential,
 )
@@ -32,6 +33,8 @@ from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
 from clickpro.services.ai import claim as claims
 from clickpro.services.ai.claim import Claim
+from clickpro.services.contacts.display import contact_label
+from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import usage_cost
 from clickpro.services.credentials import AssistantSettings, NoCredentials, openai_for
 from clickpro.services.messaging import outbound
@@ -160,7 +163,10 @@ def _send(
     reply: Reply | None,
 ) -> Outcome:
     try:
-        message = outbound.send_text(claim.client_id, claim.contact_id, body, author=Author.AI)
+        conversation = get_conversation(claim.client_id, claim.conversation_id)
+        if conversation is None:
+            raise outbound.OutboundError(_("Conversa não encontrada."))
+        message = outbound.send_text(conversation, body, author=Author.AI)  # its number
     except (outbound.OutboundError, NoCredentials) as exc:
         db.session.rollback()
         failed_id = getattr(getattr(exc, "message", None), "id", None)
@@ -186,12 +192,13 @@ def send_answer(claim: Claim, settings: AssistantSettings, reply: Reply) -> Outc
 # --------------------------------------------------------------------------- handoff
 
 
-def pause_conversation(client_id: int, contact_id: int) -> bool:
-    """Set ``ai_paused`` atomically; True if this call paused it."""
-    table = Contact.__table__
+def pause_conversation(client_id: int, conversation_id: int) -> bool:
+    """Set the conversation's ``ai_paused`` atomically; True if this call paused it.
+    The contact's conversations on other numbers are not touched."""
+    table = Conversation.__table__
     result = db.session.execute(
         sa.update(table)
-        .where(table.c.id == contact_id, table.c.client_id == client_id)
+        .where(table.c.id == conversation_id, table.c.client_id == client_id)
         .where(table.c.ai_paused.is_(False))
         .values(ai_paused=True, updated_at=utcnow())
     )
@@ -222,10 +229,15 @@ def handoff(
         assistant_version=assistant_version(settings),
     ):
         return Outcome("skipped", "already_sent")
-    if pause_conversation(claim.client_id, claim.contact_id):
-        send_safely(conversation_updated, client_id=claim.client_id, contact_id=claim.contact_id)
+    if pause_conversation(claim.client_id, claim.conversation_id):
+        send_safely(
+            conversation_updated,
+            client_id=claim.client_id,
+            conversation_id=claim.conversation_id,
+            contact_id=claim.contact_id,
+        )
     contact = db.session.get(Contact, claim.contact_id)
-    who = (contact.name or contact.phone_e164) if contact else "?"
+    who = (contact.name or contact_label(contact)) if contact else "?"
     notify(
         claim.client_id,
         "handoff",

@@ -2,8 +2,14 @@
 
 Flow (the plugin wires it; the job in ``clickpro.tasks.ai`` runs it):
 
-1. ``should_answer`` on every inbound message: AI on, conversation not handed off,
-   contact not opted out, within business hours (the job checks again when it runs).
+Everything is per conversation (one contact on one of the client's numbers): the
+settings are the number's (:func:`clickpro.services.ai.settings.effective_assistant`),
+the context is that conversation's thread, the pause is ``conversation.ai_paused`` and
+the reply goes out from that number.
+
+1. ``should_answer`` on every inbound message: AI on (for the client and the number),
+   conversation not handed off, contact not opted out, within business hours (the job
+   checks again when it runs).
 2. ``answer_conversation`` (the job, debounced): if a newer inbound message exists it
    steps aside (that message's job answers the whole burst); otherwise it *claims* every
    inbound message not yet handled (see ``clickpro.models.ai``), then answers them all
@@ -31,15 +37,17 @@ from flask_babel import gettext as _
 from clickpro.events import conversation_updated, send_safely
 from clickpro.extensions import db
 from clickpro.integrations.openai import OpenAIErrorKind, OpenAIFailure
-from clickpro.models import AIOutcome, Client, Contact, Direction, Message
+from clickpro.models import AIOutcome, Client, Contact, Conversation, Direction, Message
 from clickpro.models.base import utcnow
 from clickpro.services.ai import claim as claims
 from clickpro.services.ai import effects
-from clickpro.services.ai.claim import IGNORED_TYPES, Claim
+from clickpro.services.ai.claim import IGNORED_TYPES, Claim, Thread
 from clickpro.services.ai.effects import Outcome, assistant_version
+from clickpro.services.ai.settings import effective_assistant
 from clickpro.services.contacts.optout import is_opted_out, keyword_action
+from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import budget_reached
-from clickpro.services.credentials import AssistantSettings, NoCredentials, assistant_settings
+from clickpro.services.credentials import AssistantSettings, NoCredentials
 from clickpro.tenancy import get_owned
 
 __all__ = [
@@ -74,36 +82,45 @@ class Decision:
 # --------------------------------------------------------------------------- decision
 
 
+def thread_of(conversation: Conversation) -> Thread:
+    return Thread(conversation.id, conversation.contact_id, conversation.number_id)
+
+
 def should_answer(
     client_id: int,
-    contact_id: int,
+    conversation_id: int,
     message_id: int,
     *,
     now: datetime | None = None,
     settings: AssistantSettings | None = None,
 ) -> Decision:
-    """Whether the AI should handle this inbound message, and why (not)."""
+    """Whether the AI should handle this inbound message of the conversation, and why (not)."""
+    conversation = get_conversation(client_id, conversation_id)
+    if conversation is None:
+        return Decision(False, "not_found")
     try:
-        settings = settings or assistant_settings(client_id)
+        settings = settings or effective_assistant(client_id, conversation.number_id)
     except NoCredentials:
         return Decision(False, "no_client")
     if not settings.has_credentials:
         return Decision(False, "no_credentials")
     if not settings.enabled:
         return Decision(False, "ai_off")
-    contact = get_owned(Contact, contact_id, client_id)
+    contact = get_owned(Contact, conversation.contact_id, client_id)
     message = get_owned(Message, message_id, client_id)
     if contact is None or message is None or message.contact_id != contact.id:
         return Decision(False, "not_found")
+    if message.number_id is not None and message.number_id != conversation.number_id:
+        return Decision(False, "not_found")  # another conversation's message
     if message.direction != Direction.IN:
         return Decision(False, "not_inbound")
-    if contact.ai_paused:
+    if conversation.ai_paused:
         return Decision(False, "handed_off")
     if message.type in IGNORED_TYPES:
         return Decision(False, "reaction")
     if message.type in TEXT_TYPES and keyword_action(client_id, message.body):
         return Decision(False, "optout_keyword")  # the opt-out plugin answers it
-    if is_opted_out(client_id, contact.phone_e164):
+    if contact.phone_e164 and is_opted_out(client_id, contact.phone_e164):
         return Decision(False, "opted_out")
     if not settings.within_business_hours(now or clock()):
         return Decision(False, "outside_hours")
@@ -122,9 +139,11 @@ def _content(type_: str, body: str | None) -> str:
 
 
 def build_context(
-    client_id: int, contact_id: int, limit: int, upto_message_id: int | None = None
+    client_id: int, thread: Thread, limit: int, upto_message_id: int | None = None
 ) -> list[dict]:
-    """The last ``limit`` messages, oldest first: contact → user, everyone else → assistant.
+    """The conversation's last ``limit`` messages, oldest first: contact → user,
+    everyone else → assistant. Only this number's thread: what the customer wrote to
+    another number of the client is another conversation.
 
     Internal notes, reactions and outbound messages that never left (queued, failed,
     skipped) are not part of the conversation the customer saw.
@@ -132,7 +151,8 @@ def build_context(
     m = Message
     stmt = sa.select(m.direction, m.type, m.body).where(
         m.client_id == client_id,
-        m.contact_id == contact_id,
+        m.contact_id == thread.contact_id,
+        m.number_id == thread.number_id,
         m.is_internal_note.is_(False),
         m.type.notin_(IGNORED_TYPES),
         sa.or_(m.direction == Direction.IN, m.status.in_(CONTEXT_OUT_STATUSES)),
@@ -153,30 +173,35 @@ def build_context(
 
 
 def answer_conversation(
-    client_id: int, contact_id: int, trigger_message_id: int, *, attempt: int = 1
+    client_id: int, conversation_id: int, trigger_message_id: int, *, attempt: int = 1
 ) -> Outcome:
-    """Handle the burst of inbound messages ending at ``trigger_message_id``.
+    """Handle the burst of inbound messages of the conversation ending at
+    ``trigger_message_id``, with the conversation's number's assistant.
 
     ``attempt`` > 1 is a retry after a transient OpenAI failure (re-enqueued by the job
     with the returned ``retry_in``).
     """
+    conversation = get_conversation(client_id, conversation_id)
+    if conversation is None:
+        return Outcome("skipped", "not_found")
+    thread = thread_of(conversation)
     try:
-        settings = assistant_settings(client_id)
+        settings = effective_assistant(client_id, thread.number_id)
     except NoCredentials:
         return Outcome("skipped", "no_client")
-    decision = should_answer(client_id, contact_id, trigger_message_id, settings=settings)
+    decision = should_answer(client_id, conversation_id, trigger_message_id, settings=settings)
     if not decision.answer:
         if attempt > 1:  # e.g. an agent took over while we waited to retry
             claims.abandon(client_id, trigger_message_id, decision.reason)
         return Outcome("skipped", decision.reason)
     if attempt > 1:
-        claim = claims.resume(client_id, trigger_message_id, attempt)
+        claim = claims.resume(client_id, thread, trigger_message_id, attempt)
         if claim is None:
             return Outcome("skipped", "retry_not_owner")
     else:
         max_wait = current_app.config["AI_DEBOUNCE_MAX_S"]
         claim, reason = claims.claim(
-            client_id, contact_id, trigger_message_id, now=clock(), max_wait_s=max_wait
+            client_id, thread, trigger_message_id, now=clock(), max_wait_s=max_wait
         )
         if claim is None:
             return Outcome("skipped", reason)
@@ -198,7 +223,7 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
     if budget_reached(claim.client_id, clock()):  # h6: monthly AI budget → AI paused
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
     context = build_context(
-        claim.client_id, claim.contact_id, settings.context_messages, claim.trigger_id
+        claim.client_id, claim.thread, settings.context_messages, claim.trigger_id
     )
     try:
         reply = effects.ask_openai(settings, _instructions(settings), context)
@@ -236,13 +261,20 @@ def _failed(claim: Claim, settings: AssistantSettings, failure: OpenAIFailure) -
 # --------------------------------------------------------------------------- resume
 
 
-def resume_ai(client_id: int, contact_id: int) -> Contact:
-    """An agent gives the conversation back to the AI (the inbox calls this)."""
-    contact = get_owned(Contact, contact_id, client_id)
-    if contact is None:
+def resume_ai(client_id: int, conversation_id: int) -> Conversation:
+    """An agent gives this conversation back to the AI (the contact's conversations
+    on the client's other numbers keep their own pause)."""
+    conversation = get_conversation(client_id, conversation_id)
+    if conversation is None:
         raise LookupError(_("Conversa não encontrada."))
-    if contact.ai_paused:
-        contact.ai_paused = False
+    if conversation.ai_paused:
+        conversation.ai_paused = False
+        conversation.updated_at = utcnow()
         db.session.commit()
-        send_safely(conversation_updated, client_id=client_id, contact_id=contact_id)
-    return contact
+        send_safely(
+            conversation_updated,
+            client_id=client_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+        )
+    return conversation

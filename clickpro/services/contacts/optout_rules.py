@@ -19,7 +19,9 @@ from clickpro.extensions import db
 from clickpro.jobs import QUEUE_DEFAULT, enqueue
 from clickpro.models import Client, Contact, Direction, Message, MessageStatus, OptOutSource
 from clickpro.services.contacts import optout
+from clickpro.services.conversations import get_conversation
 from clickpro.services.messaging import outbound
+from clickpro.services.messaging.sender import conversation_of_inbound
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +59,18 @@ def _action(client_id: int, message: Message) -> str | None:
     return action
 
 
-def on_message_received(sender, *, client_id: int, message_id: int, contact_id: int, **_) -> None:
-    """A stop/resubscribe keyword changes the opt-out and queues one confirmation."""
+def on_message_received(
+    sender,
+    *,
+    client_id: int,
+    message_id: int,
+    contact_id: int,
+    conversation_id: int | None = None,
+    number_id: int | None = None,
+    **_,
+) -> None:
+    """A stop/resubscribe keyword changes the opt-out and queues one confirmation, to be
+    sent from the number the customer wrote to (its conversation)."""
     message = db.session.get(Message, message_id)
     if message is None or message.client_id != client_id or message.direction != Direction.IN:
         return
@@ -76,13 +88,21 @@ def on_message_received(sender, *, client_id: int, message_id: int, contact_id: 
         changed = optout.remove_opt_out(client_id, contact.phone_e164, OptOutSource.KEYWORD)
     if changed:  # a repeated SAIR confirms nothing twice
         try:
-            enqueue(CONFIRMATION_JOB, client_id, contact_id, action, queue=QUEUE_DEFAULT)
+            conversation = conversation_of_inbound(
+                client_id, message_id, contact_id, conversation_id, number_id
+            )
+            where = conversation.id if conversation is not None else None
+            enqueue(CONFIRMATION_JOB, client_id, contact_id, action, where, queue=QUEUE_DEFAULT)
         except Exception:
             log.exception("could not enqueue the opt-out confirmation for contact %s", contact_id)
 
 
-def send_confirmation(client_id: int, contact_id: int, action: str) -> bool:
-    """One confirmation text (author SYSTEM). Failure is logged; the opt-out stands."""
+def send_confirmation(
+    client_id: int, contact_id: int, action: str, conversation_id: int | None = None
+) -> bool:
+    """One confirmation text (author SYSTEM) in the conversation the keyword came in
+    (from that number; ``None``: the contact's conversation on the first number).
+    Failure is logged; the opt-out stands."""
     client = db.session.get(Client, client_id)
     settings = (client.settings or {}) if client is not None else {}
     if action == "stop":
@@ -90,7 +110,10 @@ def send_confirmation(client_id: int, contact_id: int, action: str) -> bool:
     else:
         body = settings.get("resubscribe_confirmation") or RESUBSCRIBE_CONFIRMATION
     try:
-        outbound.send_text(client_id, contact_id, body, author="SYSTEM")
+        conversation = get_conversation(client_id, conversation_id) if conversation_id else None
+        if conversation is None or conversation.contact_id != contact_id:
+            conversation = outbound.conversation_for(client_id, contact_id)
+        outbound.send_text(conversation, body, author="SYSTEM")
     except Exception:
         db.session.rollback()
         log.exception("opt-out confirmation to contact %s failed (opt-out kept)", contact_id)

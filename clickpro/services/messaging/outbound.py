@@ -1,52 +1,76 @@
-"""Every chat message ClickPro sends (AI, agent, system, API) goes through here.
+"""Every single chat message ClickPro sends (AI, agent, system, API) goes through here.
 
-Order of a send, so nothing is ever sent without a trace and never sent twice:
-1. the ``messages`` row is inserted (OUT, QUEUED) and committed;
+A send belongs to a conversation (one per contact per number): it goes out FROM the
+conversation's number, with that number's credential, and the free-form 24-hour window
+is that conversation's (``conversation.last_inbound_at``: the customer's last message
+to that number). See :mod:`.sender` for who sends to whom.
+
+Order of a send, so nothing is ever sent without a trace and never sent twice
+(:mod:`.steps`):
+1. the ``messages`` row is inserted (OUT, QUEUED, with ``number_id`` and
+   ``conversation_id``) and committed;
 2. the Graph call carries ``biz_opaque_callback_data = "clickpro:m:<id>"`` so a status
    webhook can find the row even before we stored the wamid;
 3. the wamid and SENT (or FAILED with Meta's code and title) are committed. A POST whose
    outcome is unknown (timeout, dropped connection, 5xx) becomes UNKNOWN and is never
    re-sent automatically: a status webhook reconciles it, or a person decides;
-4. statuses that arrived early are applied, the conversation is updated, and
-   ``message_created`` is sent.
+4. statuses that arrived early are applied, the conversation's last message is updated,
+   and ``message_created`` is sent.
+
+Compatibility: ``send_text(client_id, contact_id, body, ..., number_id=None)`` (and the
+same for template/media) still works and means the contact's conversation on that
+number (default: the client's first number); new code passes a ``Conversation``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from clickpro.errors import ServiceError
-from clickpro.events import message_created, send_safely
-from clickpro.extensions import db, redis_connection
-from clickpro.integrations.meta import GraphClient, GraphError, GraphErrorKind, SendResult
-from clickpro.integrations.ratelimit import RateLimiter
+from clickpro.integrations.meta import GraphErrorKind, SendResult
 from clickpro.labels import label
 from clickpro.models import (
-    Author,
-    Contact,
+    Conversation,
     Direction,
     Message,
     MessageStatus,
     Template,
     TemplateStatus,
-    WhatsAppCredential,
 )
 from clickpro.models.base import utcnow
-from clickpro.services.credentials import mark_whatsapp_invalid, whatsapp_for
+from clickpro.services.credentials.numbers import whatsapp_for_number
+from clickpro.services.messaging import steps
 from clickpro.services.messaging.addressing import check_template_allowed, recipient_of
-from clickpro.services.messaging.delivery import apply_pending_statuses
+from clickpro.services.messaging.sender import OutboundError, Route, conversation_for, route_of
 from clickpro.services.templates.rules import build_send_components, render_text
 from clickpro.tenancy import get_owned
+
+__all__ = [
+    "MEDIA_LIMITS",
+    "TEXT_MAX",
+    "WINDOW",
+    "OutboundError",
+    "SendFailed",
+    "WindowClosed",
+    "conversation_for",
+    "mark_read",
+    "media_type_of",
+    "send_media",
+    "send_template",
+    "send_text",
+    "window_open",
+]
 
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
 TEXT_MAX = 4096
-CALLBACK_PREFIX = "clickpro:m:"
+CALLBACK_PREFIX = steps.CALLBACK_PREFIX
 # Cloud API media limits (bytes) by message type.
 MEDIA_LIMITS = {
     "image": 5 * 1024 * 1024,
@@ -54,11 +78,6 @@ MEDIA_LIMITS = {
     "video": 16 * 1024 * 1024,
     "document": 100 * 1024 * 1024,
 }
-RATE_WAIT_S = 10.0
-
-
-class OutboundError(ServiceError):
-    """A send refused before reaching Meta (bad input); ``str()`` is a pt_BR message."""
 
 
 class WindowClosed(OutboundError):
@@ -90,27 +109,45 @@ class SendFailed(OutboundError):
         super().__init__(f"Falha no envio: {row.error_title or row.error_code}")
 
 
+class _HasInbound(Protocol):
+    last_inbound_at: datetime | None
+
+
 def callback_data(message: Message) -> str:
-    return f"{CALLBACK_PREFIX}{message.id}"
+    return steps.callback_data(message)
 
 
-def window_open(contact: Contact, now: datetime | None = None) -> bool:
-    """Whether the customer wrote within the last 24 hours."""
-    last = contact.last_inbound_at
+def window_open(conversation: _HasInbound, now: datetime | None = None) -> bool:
+    """Whether the customer wrote to this conversation's number within the last 24 hours."""
+    last = conversation.last_inbound_at
     return last is not None and (now or utcnow()) - last < WINDOW
 
 
-def recipient(contact: Contact) -> dict[str, str]:
-    """The payload's address: ``to`` (phone) or ``recipient`` (BSUID); see addressing."""
-    return recipient_of(contact).fields()
+# --------------------------------------------------------------------------- compatibility
+
+F = TypeVar("F", bound=Callable[..., Message])
+
+
+def _conversation_first(func: F) -> F:
+    """Accept the old ``(client_id, contact_id, ...)`` form (``number_id=`` optional) by
+    resolving the contact's conversation on that number (default: the first number)."""
+
+    @functools.wraps(func)
+    def wrapper(target: Any, *args: Any, number_id: int | None = None, **kwargs: Any) -> Message:
+        if isinstance(target, Conversation):
+            return func(target, *args, **kwargs)
+        contact_id, *rest = args
+        return func(conversation_for(int(target), int(contact_id), number_id), *rest, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- public API
 
 
+@_conversation_first
 def send_text(
-    client_id: int,
-    contact_id: int,
+    conversation: Conversation,
     body: str,
     *,
     author: str,
@@ -118,37 +155,39 @@ def send_text(
     reply_to_wamid: str | None = None,
     check_window: bool = True,
 ) -> Message:
-    contact = _contact(client_id, contact_id)
+    """A free-form text in ``conversation``, from its number (needs its 24-hour window
+    unless ``check_window`` is False)."""
     body = (body or "").strip()
     if not body:
         raise OutboundError(_("A mensagem está vazia."))
     if len(body) > TEXT_MAX:
         raise OutboundError(_("A mensagem passa de %(text_max)s caracteres.", text_max=TEXT_MAX))
-    if check_window and not window_open(contact):
+    if check_window and not window_open(conversation):
         raise WindowClosed()
-    credential, graph = whatsapp_for(client_id)
+    route = route_of(conversation)
     payload: dict = {
-        **recipient(contact),
+        **recipient_of(route.contact).fields(),
         "type": "text",
         "text": {"body": body, "preview_url": "http" in body},
     }
     if reply_to_wamid:
         payload["context"] = {"message_id": reply_to_wamid}
-    message = _store(contact, author, agent_id, "text", body, payload, context_wamid=reply_to_wamid)
-    return _deliver(message, contact, _poster(graph, credential, message, payload))
+    message = steps.store(route, author, agent_id, "text", body, payload,
+                          context_wamid=reply_to_wamid)  # fmt: skip
+    return _finish(route, message, steps.poster(route, message, payload))
 
 
+@_conversation_first
 def send_template(
-    client_id: int,
-    contact_id: int,
+    conversation: Conversation,
     template_id: int,
     values: dict,
     *,
     author: str,
     agent_id: int | None = None,
 ) -> Message:
-    contact = _contact(client_id, contact_id)
-    template = get_owned(Template, template_id, client_id)
+    """An approved template in ``conversation``, from its number (no window needed)."""
+    template = get_owned(Template, template_id, conversation.client_id)
     if template is None:
         raise OutboundError(_("Modelo não encontrado."))
     if template.status != TemplateStatus.APPROVED:
@@ -159,20 +198,21 @@ def send_template(
                 status=label("template", template.status),
             )
         )
-    check_template_allowed(template.category, recipient_of(contact))
+    route = route_of(conversation)
+    to = recipient_of(route.contact)
+    check_template_allowed(template.category, to)
     try:
         components = build_send_components(template.components, values or {})
     except ValueError as exc:
         raise OutboundError(str(exc)) from None
-    credential, graph = whatsapp_for(client_id)
     rendered = render_text(template.components, values or {})
     template_obj: dict = {"name": template.name, "language": {"code": template.language}}
     if components:
         template_obj["components"] = components
-    payload = {**recipient(contact), "type": "template", "template": template_obj}
-    message = _store(contact, author, agent_id, "template", rendered["body"],
-                     {**payload, "rendered": rendered}, template_id=template.id)  # fmt: skip
-    return _deliver(message, contact, _poster(graph, credential, message, payload))
+    payload = {**to.fields(), "type": "template", "template": template_obj}
+    message = steps.store(route, author, agent_id, "template", rendered["body"],
+                          {**payload, "rendered": rendered}, template_id=template.id)  # fmt: skip
+    return _finish(route, message, steps.poster(route, message, payload))
 
 
 def media_type_of(mime_type: str) -> str:
@@ -180,9 +220,9 @@ def media_type_of(mime_type: str) -> str:
     return major if major in ("image", "audio", "video") else "document"
 
 
+@_conversation_first
 def send_media(
-    client_id: int,
-    contact_id: int,
+    conversation: Conversation,
     *,
     content: bytes,
     mime_type: str,
@@ -191,8 +231,8 @@ def send_media(
     author: str,
     agent_id: int | None = None,
 ) -> Message:
-    """Upload ``content`` to Meta, then send it (free-form: needs the 24-hour window)."""
-    contact = _contact(client_id, contact_id)
+    """Upload ``content`` to Meta with the conversation's number, then send it
+    (free-form: needs the conversation's 24-hour window)."""
     kind = media_type_of(mime_type)
     if not content:
         raise OutboundError(_("O arquivo está vazio."))
@@ -205,27 +245,24 @@ def send_media(
                 limit_mb=limit_mb,
             )
         )
-    if not window_open(contact):
+    if not window_open(conversation):
         raise WindowClosed()
-    credential, graph = whatsapp_for(client_id)
+    route = route_of(conversation)
     caption = (caption or "").strip() or None
     media: dict = {"caption": caption} if caption and kind != "audio" else {}
     if kind == "document":
         media["filename"] = filename
-    to = recipient_of(contact)
+    to = recipient_of(route.contact)
     payload = {**to.fields(), "type": kind, kind: media}
-    message = _store(contact, author, agent_id, kind, caption or filename, payload)
-    pnid, mps, callback = (
-        credential.phone_number_id,
-        credential.throughput_mps,
-        callback_data(message),
-    )
+    message = steps.store(route, author, agent_id, kind, caption or filename, payload)
+    graph, pnid, mps = route.graph, route.number.phone_number_id, route.number.throughput_mps
+    callback = steps.callback_data(message)
     uploaded: dict = {}
 
     def call() -> SendResult:
         media_id = graph.upload_message_media(pnid, content, mime_type, filename)
         uploaded.update(media_id=media_id, payload={**payload, kind: {**media, "id": media_id}})
-        _throttle(pnid, mps)
+        steps.throttle(pnid, mps)
         return graph.send_media(
             pnid,
             to,
@@ -236,167 +273,32 @@ def send_media(
             callback_data=callback,
         )
 
-    return _deliver(message, contact, call, uploaded)
+    return _finish(route, message, call, uploaded)
 
 
 def mark_read(client_id: int, inbound_message_id: int) -> None:
-    """Tell Meta the customer's message was read (blue ticks). Best effort: logged."""
+    """Tell Meta the customer's message was read (blue ticks), with the number it
+    arrived to. Best effort: logged."""
     message = get_owned(Message, inbound_message_id, client_id)
     if message is None or message.direction != Direction.IN or not message.wamid:
         return
     try:
-        credential, graph = whatsapp_for(client_id)
+        # the number it arrived to (None: a row stored before numbers: the first number)
+        credential, graph = whatsapp_for_number(client_id, message.number_id)
         graph.mark_read(credential.phone_number_id, message.wamid)
     except Exception as exc:  # never break the inbox for a read receipt
         log.warning("mark_read of message %s failed: %s", message.id, exc)
 
 
-# --------------------------------------------------------------------------- steps
+# --------------------------------------------------------------------------- outcome
 
 
-def _contact(client_id: int, contact_id: int) -> Contact:
-    contact = get_owned(Contact, contact_id, client_id)
-    if contact is None:
-        raise OutboundError(_("Contato não encontrado."))
-    return contact
-
-
-def _store(
-    contact: Contact,
-    author: str,
-    agent_id: int | None,
-    kind: str,
-    body: str,
-    payload: dict,
-    **columns,
-) -> Message:
-    if author not in Author.__members__ or author == Author.CONTACT:
-        raise ValueError(f"invalid author for an outbound message: {author!r}")
-    message = Message(
-        client_id=contact.client_id,
-        contact_id=contact.id,
-        direction=Direction.OUT,
-        author=author,
-        agent_id=agent_id,
-        type=kind,
-        body=body,
-        payload=payload,
-        status=MessageStatus.QUEUED,
-        **columns,
-    )
-    db.session.add(message)
-    db.session.commit()
-    return message
-
-
-def _throttle(phone_number_id: str, rate_mps: float) -> None:
-    """Take a slot of the number's shared limiter (campaigns use the same key)."""
-    try:
-        limiter = RateLimiter(redis_connection())
-        if not limiter.acquire(f"phone:{phone_number_id}", float(rate_mps), timeout=RATE_WAIT_S):
-            log.warning("phone %s: no send slot in %ss", phone_number_id, RATE_WAIT_S)
-    except Exception as exc:  # Redis down: Meta's own 130429 is the backstop
-        log.warning("rate limiter unavailable: %s", exc)
-
-
-def _poster(graph: GraphClient, credential: WhatsAppCredential, message: Message, payload: dict):
-    """The Graph call of a stored message, built from plain values (no ORM access later)."""
-    body = {**payload, "biz_opaque_callback_data": callback_data(message)}
-    pnid, mps = credential.phone_number_id, credential.throughput_mps
-
-    def call() -> SendResult:
-        _throttle(pnid, mps)
-        return graph.send_message(pnid, body)
-
-    return call
-
-
-def _outcome_unknown(error: GraphError) -> bool:
-    """Did Meta maybe accept the POST? Transport failures and code-less 5xx: maybe."""
-    if error.kind != GraphErrorKind.NETWORK or error.code is not None:
-        return False
-    return error.status_code is None or error.status_code >= 500
-
-
-def _deliver(message: Message, contact: Contact, call, extra: dict | None = None) -> Message:
-    """Run the Graph call for a stored message and record its outcome.
-
-    No transaction stays open during the HTTP call (SQLite would block every other
-    writer, PostgreSQL would hold a snapshot): the caller read what it needs first.
-    """
-    db.session.commit()  # end the read transaction opened by loading the row's values
-    error: GraphError | None = None
-    try:
-        result: SendResult = call()
-    except GraphError as exc:
-        error = exc
-        _record_error(message, exc)
-    else:
-        _record_sent(message.id, result.wamid)
-        if result.wa_id and result.wa_id != contact.wa_id:
-            contact.wa_id = result.wa_id  # Meta's form of the number (Brazil: 8 digits)
-    for name, value in (extra or {}).items():
-        setattr(message, name, value)
-    message.attempts = (message.attempts or 0) + 1
-    contact.last_message_at = utcnow()
-    contact.last_message_preview = (message.body or "")[:200]
-    db.session.commit()
-    _after_commit(message)
+def _finish(route: Route, message: Message, call: steps.Call, extra: dict | None = None) -> Message:
+    """Deliver, then raise what the caller must know (window closed, Meta refused)."""
+    error = steps.deliver(route, message, call, extra)
     if error is not None:
-        if error.kind == GraphErrorKind.AUTH:
-            mark_whatsapp_invalid(message.client_id, f"{error}")
         if error.kind == GraphErrorKind.WINDOW_CLOSED:
             raise WindowClosed(message)
         if message.status == MessageStatus.FAILED:
             raise SendFailed(message)
     return message
-
-
-def _record_sent(message_id: int, wamid: str) -> None:
-    """Store the wamid and SENT, without downgrading a status a webhook already applied.
-
-    A fast status webhook (matched by our callback data) can mark the row DELIVERED or
-    READ while our POST is still returning; an unconditional ``status = SENT`` would undo it.
-    """
-    db.session.execute(
-        sa.update(Message)
-        .where(Message.id == message_id)
-        .values(
-            wamid=wamid,
-            sent_at=sa.func.coalesce(Message.sent_at, utcnow()),
-            status=sa.case(
-                (
-                    Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]),
-                    MessageStatus.SENT,
-                ),
-                else_=Message.status,
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _record_error(message: Message, error: GraphError) -> None:
-    message.error_code = error.code
-    message.error_title = (error.title or str(error))[:500]
-    if _outcome_unknown(error):
-        message.status = MessageStatus.UNKNOWN
-        log.warning("message %s: outcome unknown (%s); not re-sent", message.id, error)
-    else:
-        message.status = MessageStatus.FAILED
-        message.failed_at = utcnow()
-
-
-def _after_commit(message: Message) -> None:
-    if message.wamid:
-        try:
-            apply_pending_statuses(message)
-        except Exception:
-            log.exception("pending statuses of message %s", message.id)
-            db.session.rollback()
-    send_safely(
-        message_created,
-        client_id=message.client_id,
-        message_id=message.id,
-        contact_id=message.contact_id,
-    )
