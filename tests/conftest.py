@@ -316,25 +316,69 @@ def login_as(client):
     return _login
 
 
+# Inbox state that lived on contacts before conversations (one per contact per number):
+# create_contact(..., last_message_at=...) still works and puts it on the contact's
+# conversation on the client's first number (the old single-number meaning).
+CONVERSATION_KWARGS = {
+    "last_inbound_at": "last_inbound_at",
+    "last_message_at": "last_message_at",
+    "last_message_preview": "last_message_preview",
+    "unread_count": "unread_count",
+    "assigned_user_id": "assigned_user_id",
+    "ai_paused": "ai_paused",
+    "conversation_status": "status",
+}
+
+
 @pytest.fixture
-def create_contact(app):
+def create_contact(app, create_whatsapp_credential):
     def _create(
         tenant: Client, phone: str | None = None, name: str = "Contato", **kwargs
     ) -> Contact:
         n = next(_counter)
+        state = {
+            CONVERSATION_KWARGS[k]: kwargs.pop(k) for k in list(kwargs) if k in CONVERSATION_KWARGS
+        }
         contact = Contact(
             client_id=tenant.id,
             phone_e164=phone or f"+55119{n:08d}",
             name=name,
             **kwargs,
         )
-        if contact.wa_id is None:
+        if contact.wa_id is None and contact.phone_e164:
             contact.wa_id = contact.phone_e164.lstrip("+")
         _db.session.add(contact)
         _db.session.commit()
+        if state:
+            from clickpro.services.conversations import get_or_create_conversation
+
+            number = _number_of(tenant, create_whatsapp_credential)
+            conversation = get_or_create_conversation(tenant.id, contact.id, number.id)
+            for key, value in state.items():
+                setattr(conversation, key, value)
+            _db.session.commit()
         return contact
 
     return _create
+
+
+def _number_of(tenant: Client, create_whatsapp_credential):
+    """The client's first number; one with a fresh phone number id when it has none (not
+    on the sandbox: tests that send use ``wired``-style fixtures)."""
+    from clickpro.services.conversations import first_number
+
+    number = first_number(tenant.id)
+    if number is None:
+        n = next(_counter)
+        number = create_whatsapp_credential(
+            tenant,
+            {
+                "access_token": f"token-{n}",
+                "waba_id": f"8{n:014d}",
+                "phone_number_id": f"9{n:014d}",
+            },
+        )
+    return number
 
 
 @pytest.fixture
@@ -414,21 +458,10 @@ def create_conversation(app, create_whatsapp_credential):
     ``number`` defaults to the client's first number; a client without one gets a VALID
     credential with a fresh phone number id (not on the sandbox: sends need ``wired``).
     """
-    from clickpro.services.conversations import first_number, get_or_create_conversation
+    from clickpro.services.conversations import get_or_create_conversation
 
     def _create(tenant: Client, contact: Contact, number=None, **state):
-        if number is None:
-            number = first_number(tenant.id)
-        if number is None:
-            n = next(_counter)
-            number = create_whatsapp_credential(
-                tenant,
-                {
-                    "access_token": f"token-{n}",
-                    "waba_id": f"8{n:014d}",
-                    "phone_number_id": f"9{n:014d}",
-                },
-            )
+        number = number or _number_of(tenant, create_whatsapp_credential)
         conversation = get_or_create_conversation(tenant.id, contact.id, number.id)
         for name, value in state.items():
             setattr(conversation, name, value)

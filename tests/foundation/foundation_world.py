@@ -82,8 +82,6 @@ def _contact(w: World):
             wa_id=A_PHONE.lstrip("+"),
             name=f"{MARKER}-contato",
             attributes={"cidade": f"{MARKER}-cidade"},
-            last_message_preview=f"{MARKER}-previa",
-            unread_count=1,
         )
     )
 
@@ -199,6 +197,23 @@ def _whatsapp_credential(w: World):
     )
 
 
+def _conversation(w: World):
+    from clickpro.models import Conversation
+    from clickpro.models.base import utcnow
+
+    return _add(
+        Conversation(
+            id=7152,
+            client_id=w.a.id,
+            contact_id=w.rows["contact"].id,
+            number_id=w.rows["whatsapp_credential"].id,
+            last_message_at=utcnow(),
+            last_message_preview=f"{MARKER}-previa",
+            unread_count=1,
+        )
+    )
+
+
 def _openai_credential(w: World):
     return _add(
         OpenAICredential(
@@ -243,6 +258,7 @@ WORLD_FACTORIES: dict[str, Callable[[World], object]] = {
     "notification": _notification,
     "webhook_event": _webhook_event,
     "whatsapp_credential": _whatsapp_credential,
+    "conversation": _conversation,
     "openai_credential": _openai_credential,
     "member_invitation": _member_invitation,
 }

@@ -34,7 +34,7 @@ ALLOWED_REFUSALS = {400, 401, 403, 404, 405, 409, 413, 415, 422}
 # URL argument name -> key of world.rows (or a callable of the world).
 ARGUMENT_ROWS: dict[str, str] = {
     "contact_id": "contact",
-    "conversation_id": "contact",
+    "conversation_id": "conversation",
     "list_id": "contact_list",
     "contact_list_id": "contact_list",
     "opt_out_id": "opt_out",
