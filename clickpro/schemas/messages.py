@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
 from clickpro.extensions import db
-from clickpro.models import Author, Campaign, Contact, Message
+from clickpro.models import Author, Campaign, Contact, Message, WhatsAppCredential
 from clickpro.schemas.loaders import user_names
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
@@ -34,6 +34,9 @@ class MessageOut(BaseModel):
     )
     number_id: int | None = Field(
         default=None, description="The client's WhatsApp number it went out from / came to."
+    )
+    phone_number_id: str | None = Field(
+        default=None, description="Meta's phone number id of that number (null: unknown)."
     )
     phone: str | None = Field(
         description="The contact's number (E.164); null for a WhatsApp username user whose "
@@ -147,13 +150,21 @@ class Who(NamedTuple):
         )
 
 
-def _shape(m: Message, who: Who, agents: dict[int, str], campaigns: dict[int, str]) -> MessageOut:
+def _shape(
+    m: Message,
+    who: Who,
+    agents: dict[int, str],
+    campaigns: dict[int, str],
+    numbers: Mapping[int, str] | None = None,
+) -> MessageOut:
+    numbers = numbers or {}
     name = who.name
     return MessageOut(
         id=m.id,
         contact_id=m.contact_id,
         conversation_id=m.conversation_id,
         number_id=m.number_id,
+        phone_number_id=numbers.get(m.number_id or 0),
         phone=who.phone,
         bsuid=who.bsuid,
         parent_bsuid=who.parent_bsuid,
@@ -183,7 +194,8 @@ def _shape(m: Message, who: Who, agents: dict[int, str], campaigns: dict[int, st
 def message_shapes(
     rows: Sequence[Message], contacts: Mapping[int, Any] | None = None
 ) -> list[MessageOut]:
-    """Shapes for ``rows`` at 3 queries (contacts, agents, campaigns), whatever their count.
+    """Shapes for ``rows`` at 4 queries (contacts, agents, campaigns, numbers), whatever
+    their count.
 
     ``contacts`` (contact id → Contact, or the older (name, phone)) skips the contacts
     query when known.
@@ -213,7 +225,17 @@ def message_shapes(
     else:
         who = {cid: Who.of(c) for cid, c in contacts.items()}
     missing = Who("", None)
-    return [_shape(m, who.get(m.contact_id, missing), agents, campaigns) for m in rows]
+    numbers = _phone_number_ids({m.number_id for m in rows if m.number_id})
+    return [_shape(m, who.get(m.contact_id, missing), agents, campaigns, numbers) for m in rows]
+
+
+def _phone_number_ids(number_ids: set[int]) -> dict[int, str]:
+    """Number id → Meta's phone number id (one query for a page of messages)."""
+    if not number_ids:
+        return {}
+    c = WhatsAppCredential
+    found = db.session.execute(sa.select(c.id, c.phone_number_id).where(c.id.in_(number_ids)))
+    return dict(found.tuples().all())
 
 
 def message_shape(row: Message, contact: Contact | None = None) -> MessageOut:

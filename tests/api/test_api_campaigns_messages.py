@@ -93,11 +93,14 @@ def test_send_template_message_and_get_status(app, api, wired):
     assert wired.sandbox.list_sends()[-1]["to"].endswith("987654000")
 
 
-def test_text_outside_the_window_is_refused(app, api, wired, create_contact):
-    create_contact(wired.tenant, "+5511987654001", last_inbound_at=utcnow() - timedelta(days=2))
+def test_text_outside_the_window_is_refused(app, api, wired, create_contact, create_conversation):
+    # The window is the conversation's (the contact on the client's first number).
+    late = create_contact(wired.tenant, "+5511987654001")
+    create_conversation(wired.tenant, late, last_inbound_at=utcnow() - timedelta(days=2))
     refused = api.post("/api/v1/messages", json={"phone": "+5511987654001", "text": "Oi"})
     assert assert_error(refused, 422, "window_closed")["details"]["text"]
-    create_contact(wired.tenant, "+5511987654002", last_inbound_at=utcnow() - timedelta(hours=1))
+    recent = create_contact(wired.tenant, "+5511987654002")
+    create_conversation(wired.tenant, recent, last_inbound_at=utcnow() - timedelta(hours=1))
     sent = api.post("/api/v1/messages", json={"phone": "+5511987654002", "text": "Oi"})
     assert sent.status_code == 201 and sent.get_json()["type"] == "text"
     assert len(wired.sandbox.list_sends()) == 1

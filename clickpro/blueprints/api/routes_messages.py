@@ -67,8 +67,10 @@ def _recipient(caller: Caller, body: SendMessageIn) -> Contact:
 def send_message(caller: Caller, body: SendMessageIn):
     """The message is stored before the call to Meta; a refusal by Meta still answers 201
     with ``status`` FAILED and Meta's ``error_code``/``error_title``."""
+    number_id = _number_id(caller, body.phone_number_id)  # before any contact is created
     contact = _recipient(caller, body)
     try:
+        conversation = outbound.conversation_for(caller.client_id, contact.id, number_id)
         if body.template_id is not None:
             if optout.is_opted_out(caller.client_id, contact.phone_e164):
                 raise ApiError(
@@ -77,12 +79,10 @@ def send_message(caller: Caller, body: SendMessageIn):
                 )  # fmt: skip
             values = body.variables.model_dump(exclude_none=True)
             message = outbound.send_template(
-                caller.client_id, contact.id, body.template_id, values, author=Author.SYSTEM
+                conversation, body.template_id, values, author=Author.SYSTEM
             )
         else:
-            message = outbound.send_text(
-                caller.client_id, contact.id, body.text or "", author=Author.SYSTEM
-            )
+            message = outbound.send_text(conversation, body.text or "", author=Author.SYSTEM)
     except outbound.WindowClosed as exc:
         raise ApiError(422, "window_closed", str(exc), {"text": [str(exc)]}) from None
     except outbound.SendFailed as exc:

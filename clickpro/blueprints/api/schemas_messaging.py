@@ -190,6 +190,12 @@ class SendMessageIn(Strict):
     name: str | None = Field(
         default=None, max_length=column_max(Contact.name), description="For a new contact."
     )
+    phone_number_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The client's number it goes out from (Meta's phone number id); "
+        "default: the client's first number. Another client's or an unknown id is 422.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> SendMessageIn:

@@ -15,6 +15,7 @@ from clickpro.models import (
     Client,
     Contact,
     Message,
+    WhatsAppCredential,
 )
 from clickpro.models.ai import HANDOFF_OUTCOMES
 from clickpro.models.base import utcnow
@@ -31,6 +32,8 @@ class RecentReply:
     created_at: datetime
     contact_id: int
     contact_name: str
+    conversation_id: int | None  # None: a run older than conversations
+    number_name: str  # the number it answered from ("" when unknown)
     body: str
     latency_ms: int | None
     input_tokens: int
@@ -90,10 +93,18 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
     r = AIReplyRun
     stmt = (
         sa.select(
-            r, Contact.name, Contact.phone_e164, Contact.username, Contact.bsuid, Message.body
+            r,
+            Contact.name,
+            Contact.phone_e164,
+            Contact.username,
+            Contact.bsuid,
+            Message.body,
+            WhatsAppCredential.display_name,
+            WhatsAppCredential.display_phone_number,
         )
         .join(Contact, Contact.id == r.contact_id)
         .join(Message, Message.id == r.reply_message_id)
+        .outerjoin(WhatsAppCredential, WhatsAppCredential.id == Message.number_id)
         .where(r.client_id == client_id, r.outcome == AIOutcome.ANSWERED)
         .order_by(r.id.desc())
         .limit(limit)
@@ -105,6 +116,8 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
             contact_id=run.contact_id,
             contact_name=name
             or contact_label({"phone_e164": phone, "username": user, "bsuid": bsuid}),
+            conversation_id=run.conversation_id,
+            number_name=number_name or number_phone or "",
             body=body,
             latency_ms=run.latency_ms,
             input_tokens=run.input_tokens,
@@ -113,5 +126,7 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
             assistant_version=run.assistant_version,
             in_reply_to=len(run.message_ids or []),
         )
-        for run, name, phone, user, bsuid, body in db.session.execute(stmt)
+        for run, name, phone, user, bsuid, body, number_name, number_phone in db.session.execute(
+            stmt
+        )
     ]
