@@ -64,23 +64,51 @@ def failures() -> Reply:
 
 @bp.post("/inbound")
 def inbound() -> Reply:
+    """A customer writes: ``from`` (phone) or ``user_id`` (a username user's BSUID);
+    ``username`` and ``hide_phone`` (no phone in the webhook) are optional."""
     body = _body()
-    if not body.get("phone_number_id") or not body.get("from"):
-        return _bad("phone_number_id and from are required")
+    who = body.get("from") or body.get("user_id")
+    if not body.get("phone_number_id") or not who:
+        return _bad("phone_number_id and from (or user_id) are required")
     if not body.get("text") and not isinstance(body.get("message"), dict):
         return _bad("text or message is required")
     try:
         message = _state().simulate_inbound(
             str(body["phone_number_id"]),
-            str(body["from"]),
+            str(who),
             text=body.get("text"),
             message=body.get("message"),
             name=body.get("name") or "Cliente Sandbox",
             context_id=body.get("context_id"),
+            username=body.get("username"),
+            hide_phone=bool(body.get("hide_phone")),
         )
     except KeyError as exc:
         return _bad(str(exc), 404)
     return jsonify({"message": message}), 202
+
+
+@bp.post("/user-id-change")
+def user_id_change() -> Reply:
+    """The customer ``from``/``user_id`` changed number: new BSUID (and ``new_wa_id``),
+    announced as ``shape`` = ``system`` (message), ``user_id_update`` (field) or ``both``."""
+    body = _body()
+    who = body.get("from") or body.get("user_id")
+    if not body.get("phone_number_id") or not who:
+        return _bad("phone_number_id and from (or user_id) are required")
+    try:
+        change = _state().change_user_id(
+            str(body["phone_number_id"]),
+            str(who),
+            new_phone=str(body["new_wa_id"]) if body.get("new_wa_id") else None,
+            shape=str(body.get("shape") or "both"),
+            name=body.get("name") or "Cliente Sandbox",
+        )
+    except KeyError as exc:
+        return _bad(str(exc), 404)
+    except ValueError as exc:
+        return _bad(str(exc))
+    return jsonify(change), 202
 
 
 @bp.post("/media")

@@ -18,6 +18,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from clickpro.sandbox.customers import CHANGE_SHAPES, Customers, change_values, inbound_value
 from clickpro.sandbox.templates import TemplateStore
 from clickpro.sandbox.webhooks import Dispatcher
 
@@ -148,6 +149,7 @@ class SandboxState:
         self.failures: Counter[int] = Counter()
         self.read_marks: list[str] = []
         self.last_inbound: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> ts
+        self.customers = Customers()  # fake customers' BSUIDs and usernames (h5)
         self._pair_sends: dict[tuple[str, str], deque[float]] = {}
         self.media: dict[str, dict[str, Any]] = {}
         self._media_seq = itertools.count(1)
@@ -344,6 +346,10 @@ class SandboxState:
         return media_id
 
     # ------------------------------------------------------------------ inbound
+    def bsuid_of(self, account: Account, phone: str | None) -> str | None:
+        """The fake customer's BSUID on the account's WABA (see :mod:`.customers`)."""
+        return self.customers.bsuid_of(account, phone)
+
     def simulate_inbound(
         self,
         phone_number_id: str,
@@ -354,23 +360,58 @@ class SandboxState:
         name: str = "Cliente Sandbox",
         context_id: str | None = None,
         delay: float = 0.0,
+        username: str | None = None,
+        hide_phone: bool = False,
     ) -> dict[str, Any]:
-        """Queue a signed ``messages`` webhook as if a customer wrote to the number."""
+        """Queue a signed ``messages`` webhook as if a customer wrote to the number.
+
+        ``from_`` is the customer's phone, or a BSUID (``BR.…``) for a username user known
+        by it alone. The webhook names the customer by BSUID (``from_user_id``,
+        ``contacts[].user_id``) and, unless the customer is a username user
+        (``hide_phone``, or given by BSUID), by phone too; ``username`` goes in
+        ``contacts[].profile.username``.
+        """
         account = self._require_number(phone_number_id)
         from_ = str(from_).lstrip("+")
-        self.last_inbound[(account.phone_number_id, from_)] = time.time()
+        customer = self.customers.customer(account, from_)
+        self.customers.remember(account, customer, username=username, hide_phone=hide_phone)
+        now = time.time()
+        for key in (from_, customer.phone, customer.bsuid):
+            if key:
+                self.last_inbound[(account.phone_number_id, key)] = now
         body = copy.deepcopy(message) if message else {"type": "text", "text": {"body": text or ""}}
-        msg: dict[str, Any] = {
-            "from": from_,
-            "id": self.new_wamid(),
-            "timestamp": str(int(time.time())),
-            **body,
-        }
+        msg: dict[str, Any] = {"id": self.new_wamid(), "timestamp": str(int(now)), **body}
         if context_id:
             msg["context"] = {"from": account.display_digits, "id": context_id}
-        value = {"contacts": [{"profile": {"name": name}, "wa_id": from_}], "messages": [msg]}
+        value = inbound_value(customer, msg, name, from_ if from_.isdigit() else None)
         self.dispatcher.emit(account, "messages", value, delay)
-        return msg
+        return value["messages"][0]
+
+    def change_user_id(
+        self,
+        phone_number_id: str,
+        who: str,
+        *,
+        new_phone: str | None = None,
+        shape: str = "both",
+        name: str = "Cliente Sandbox",
+    ) -> dict[str, Any]:
+        """The customer ``who`` (phone or BSUID) changed number: a new BSUID from now on,
+        announced with the ``user_changed_user_id`` system message and/or the
+        ``user_id_update`` field (``shape``: system, user_id_update or both)."""
+        account = self._require_number(phone_number_id)
+        if shape not in CHANGE_SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(CHANGE_SHAPES)}")
+        old, new = self.customers.change_user_id(account, str(who).lstrip("+"), new_phone)
+        for field_name, value in change_values(
+            old, new, wamid=self.new_wamid(), name=name, shape=shape
+        ):
+            self.dispatcher.emit(account, field_name, value)
+        return {
+            "previous": old.bsuid,
+            "current": new.bsuid,
+            "wa_id": new.phone if not new.hide_phone else None,
+        }
 
     def flush(self) -> dict[str, int]:
         return self.dispatcher.flush()

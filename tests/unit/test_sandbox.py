@@ -370,9 +370,15 @@ def test_inbound_simulation_posts_signed_message_with_profile(manual, sink: Webh
     assert response.status_code == 202
     client.post("/_control/flush")
     value = sink.changes("messages")[0]["value"]
-    assert value["contacts"] == [{"profile": {"name": "Maria"}, "wa_id": "551187654321"}]
+    # Every fake customer has a BSUID (issue #16), the phone as given (8-digit form).
+    bsuid = value["contacts"][0]["user_id"]
+    assert bsuid.startswith("BR.")
+    assert value["contacts"] == [
+        {"profile": {"name": "Maria"}, "user_id": bsuid, "wa_id": "551187654321"}
+    ]
     message = value["messages"][0]
     assert message["from"] == "551187654321" and message["type"] == "text"
+    assert message["from_user_id"] == bsuid
     assert message["text"] == {"body": "SAIR"} and message["id"].startswith("wamid.")
     assert sink.all_signed_with(SECRET)
 
