@@ -14,8 +14,9 @@ from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import FilterEmpty
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEmpty
 from flask_admin.form import SecureForm
+from flask_admin.model.filters import BaseBooleanFilter
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -415,6 +416,17 @@ def _pre_body(view, context, model, name):
     return Markup("<pre style='white-space: pre-wrap'>{}</pre>").format(model.body or "")
 
 
+class FilterPositive(BaseSQLAFilter, BaseBooleanFilter):
+    """A count column above zero (yes) or zero (no): e.g. events with malformed messages."""
+
+    def apply(self, query, value, alias=None):
+        column = self.get_column(alias)
+        return query.filter(column > 0 if value == "1" else column == 0)
+
+    def operation(self):
+        return _l("maior que 0")
+
+
 class WebhookEventView(ReadOnlyView):
     column_list: tuple[str, ...] = (
         "id",
@@ -426,6 +438,7 @@ class WebhookEventView(ReadOnlyView):
         "attempts",
         "dead_at",
         "dropped",
+        "malformed",
         "error",
         "body",
     )
@@ -439,6 +452,7 @@ class WebhookEventView(ReadOnlyView):
         "attempts": _l("Tentativas"),
         "dead_at": _l("Falha definitiva em"),
         "dropped": _l("Mudanças descartadas (outro app)"),
+        "malformed": _l("Mensagens sem telefone nem BSUID"),
         "error": _l("Erro"),
         "body": _l("Corpo"),
     }
@@ -451,6 +465,7 @@ class WebhookEventView(ReadOnlyView):
         FilterEmpty(WebhookEvent.error, _l("Erro")),
         FilterEmpty(WebhookEvent.processed_at, _l("Processado em")),
         FilterEmpty(WebhookEvent.dead_at, _l("Falha definitiva em")),
+        FilterPositive(WebhookEvent.malformed, _l("Mensagens sem telefone nem BSUID")),
     )
     column_default_sort = ("id", True)
 
