@@ -25,6 +25,9 @@ export async function openConversation(id, push = true) {
     getJSON(API + "/conversations/" + id + "/messages"),
   ]);
   state.current = detail.conversation;
+  // the list may have loaded meanwhile (deep link: both requests run at once)
+  const row = $("conversation-list").querySelector('[data-id="' + id + '"]');
+  if (row) row.classList.add("active");
   renderHeader(state.current);
   renderSide(state.current);
   const box = $("messages");
