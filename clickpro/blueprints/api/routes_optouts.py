@@ -110,7 +110,8 @@ class ImportForm(BaseModel):
     list_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     mapping: str | None = Field(
         default=None,
-        description='JSON {"phone": col, "name": col, "attributes": {col: key}} (0-based); '
+        description='JSON {"phone": col, "bsuid": col, "name": col, "attributes": {col: key}} '
+        "(0-based; phone or bsuid required, each row needs a phone or a valid BSUID); "
         "absent: guessed from the header, as the import screen does.",
     )
     mobile_only: bool = False

@@ -80,7 +80,8 @@ def import_new():
 
 
 def _mapping_from_form(width: int) -> tuple[dict, dict]:
-    """``phone``/``name`` selects and one ``attr_<i>`` key input per column (blank = ignore)."""
+    """``phone``/``bsuid``/``name`` selects and one ``attr_<i>`` key input per column
+    (blank = ignore)."""
     attributes = {}
     for index in range(width):
         key = (request.form.get(f"attr_{index}") or "").strip()
@@ -88,6 +89,7 @@ def _mapping_from_form(width: int) -> tuple[dict, dict]:
             attributes[str(index)] = key
     mapping = {
         "phone": request.form.get("phone", ""),
+        "bsuid": request.form.get("bsuid", ""),
         "name": request.form.get("name", ""),
         "attributes": attributes,
     }

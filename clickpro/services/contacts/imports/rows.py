@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from flask_babel import lazy_gettext as _l
 
+from clickpro.services.contacts.bsuids import invalid_message, is_bsuid
 from clickpro.services.contacts.imports.mapping import Mapping
 from clickpro.services.contacts.imports.writer import Batch
 from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
@@ -20,6 +21,7 @@ from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
 MAX_NAME = 200
 MAX_VALUE = 500
 EMPTY_PHONE = _l("Telefone vazio")
+NO_IDENTIFIER = _l("Sem telefone nem BSUID: a linha precisa de um dos dois")
 
 
 def rejection_reason(exc: InvalidPhone) -> str:
@@ -43,41 +45,77 @@ def read_batches(
     its values would mix two people's data — but reported as a merged duplicate with the
     line that was kept. The numbers seen are remembered for the whole file (resuming
     after ``after_line`` re-reads the earlier lines' numbers only).
+
+    With a BSUID column, a row needs a phone or a BSUID: a row with a phone is keyed by
+    it (its BSUID, if valid, is linked to that contact); a row with only a BSUID is a
+    BSUID contact (``batch.bsuid_contacts``), de-duplicated the same way. An invalid
+    BSUID rejects the row with a clear reason.
     """
     phone_idx = mapping.phone
+    bsuid_idx = mapping.bsuid
     name_idx = mapping.name
     attr_items = list(mapping.attributes.items())
     seen: dict[str, int] = {}
+    seen_bsuids: dict[str, int] = {}
     batch = Batch()
     contacts = batch.contacts
     for line, cells in rows:
         if line <= after_line:
-            with contextlib.suppress(InvalidPhone):
-                seen.setdefault(
-                    normalize_phone(cells[phone_idx], "BR", mobile_only=mobile_only), line
-                )
+            _remember(cells, phone_idx, bsuid_idx, mobile_only, seen, seen_bsuids, line)
             continue
         batch.rows += 1
         batch.last_line = line
-        try:
-            phone = normalize_phone(cells[phone_idx], "BR", mobile_only=mobile_only)
-        except InvalidPhone as exc:
-            batch.rejections.append((line, cells, rejection_reason(exc)))
-        else:
-            kept = seen.get(phone)
+        raw_phone = cells[phone_idx] if phone_idx is not None else ""
+        raw_bsuid = cells[bsuid_idx].strip() if bsuid_idx is not None else ""
+        if bsuid_idx is not None and not raw_bsuid and not raw_phone.strip():
+            batch.rejections.append((line, cells, str(NO_IDENTIFIER)))
+        elif raw_bsuid and not is_bsuid(raw_bsuid):
+            batch.rejections.append((line, cells, invalid_message()))
+        elif bsuid_idx is not None and not raw_phone.strip():
+            kept = seen_bsuids.get(raw_bsuid)
             if kept is None:
-                seen[phone] = line
-                name = cells[name_idx][:MAX_NAME] if name_idx is not None else ""
-                attributes = {key: cells[i][:MAX_VALUE] for i, key in attr_items if cells[i]}
-                contacts[phone] = [name, attributes, line]
+                seen_bsuids[raw_bsuid] = line
+                batch.bsuid_contacts[raw_bsuid] = _values(cells, name_idx, attr_items, line)
             else:
-                batch.merged.append((line, cells, kept))
+                batch.merged_bsuids.append((line, cells, kept))
+        else:
+            try:
+                phone = normalize_phone(raw_phone, "BR", mobile_only=mobile_only)
+            except InvalidPhone as exc:
+                batch.rejections.append((line, cells, rejection_reason(exc)))
+            else:
+                kept = seen.get(phone)
+                if kept is None:
+                    seen[phone] = line
+                    contacts[phone] = _values(cells, name_idx, attr_items, line)
+                    if raw_bsuid:
+                        seen_bsuids.setdefault(raw_bsuid, line)
+                        batch.links[phone] = raw_bsuid
+                else:
+                    batch.merged.append((line, cells, kept))
         if batch.rows >= batch_size:
             yield batch
             batch = Batch()
             contacts = batch.contacts
     if batch.rows:
         yield batch
+
+
+def _values(cells: list[str], name_idx: int | None, attr_items, line: int) -> list:
+    name = cells[name_idx][:MAX_NAME] if name_idx is not None else ""
+    attributes = {key: cells[i][:MAX_VALUE] for i, key in attr_items if cells[i]}
+    return [name, attributes, line]
+
+
+def _remember(cells, phone_idx, bsuid_idx, mobile_only, seen, seen_bsuids, line) -> None:
+    """A line before the checkpoint: only what it makes a later line a duplicate of."""
+    raw_phone = cells[phone_idx] if phone_idx is not None else ""
+    raw_bsuid = cells[bsuid_idx].strip() if bsuid_idx is not None else ""
+    if raw_bsuid and is_bsuid(raw_bsuid):
+        seen_bsuids.setdefault(raw_bsuid, line)
+    if raw_phone.strip() or bsuid_idx is None:
+        with contextlib.suppress(InvalidPhone):
+            seen.setdefault(normalize_phone(raw_phone, "BR", mobile_only=mobile_only), line)
 
 
 _DONE = object()

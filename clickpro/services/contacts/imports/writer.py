@@ -58,6 +58,14 @@ ATTRS_UPDATE = {
 }
 
 
+def merged_bsuid_reason(kept_line: int) -> str:
+    return _(
+        "Duplicado mesclado: mesmo BSUID da linha %(line)s. Mantida a linha %(line)s; os "
+        "dados desta linha não foram usados.",
+        line=kept_line,
+    )
+
+
 def merged_reason(kept_line: int) -> str:
     return _(
         "Duplicado mesclado: mesmo número da linha %(line)s (talvez em outro formato). "
@@ -108,6 +116,11 @@ class Batch:
     contacts: dict[str, list] = field(default_factory=dict)
     rejections: list[tuple[int, list[str], str]] = field(default_factory=list)
     merged: list[tuple[int, list[str], int]] = field(default_factory=list)
+    # Rows with a BSUID and no phone ([name, attributes, line] by BSUID), the BSUIDs of
+    # rows with a phone (phone → BSUID) and rows repeating a BSUID (line, cells, kept).
+    bsuid_contacts: dict[str, list] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    merged_bsuids: list[tuple[int, list[str], int]] = field(default_factory=list)
     rows: int = 0
     duplicates: int = 0
     last_line: int = 0
@@ -144,6 +157,15 @@ class BatchWriter:
             counters.imported += imported
             counters.updated += updated
             counters.duplicates += duplicates
+        if batch.links:
+            link_bsuids(conn, self.client_id, batch.links)
+        if batch.bsuid_contacts:
+            imported, updated, duplicates = self._write_bsuid_contacts(
+                conn, batch.bsuid_contacts, now
+            )
+            counters.imported += imported
+            counters.updated += updated
+            counters.duplicates += duplicates
         rejections: list[tuple[int, list[str], str, str, int | None]] = [
             (line, raw, reason, RejectionKind.REJECTED.value, None)
             for line, raw, reason in batch.rejections
@@ -152,12 +174,16 @@ class BatchWriter:
             (line, raw, merged_reason(kept), RejectionKind.MERGED.value, kept)
             for line, raw, kept in batch.merged
         ]
+        rejections += [
+            (line, raw, merged_bsuid_reason(kept), RejectionKind.MERGED.value, kept)
+            for line, raw, kept in batch.merged_bsuids
+        ]
         if rejections:
             self._insert_rejections(conn, rejections)
         counters.rows += batch.rows
         counters.duplicates += batch.duplicates
         counters.rejected += len(batch.rejections)
-        counters.merged += len(batch.merged)
+        counters.merged += len(batch.merged) + len(batch.merged_bsuids)
         counters.checkpoint_row = batch.last_line
         conn.execute(
             sa.update(_imports)
@@ -228,6 +254,55 @@ class BatchWriter:
                 inserted.add(phone)
         return ids, inserted
 
+    def _write_bsuid_contacts(
+        self, conn, contacts: dict[str, list], now: datetime
+    ) -> tuple[int, int, int]:
+        """Rows with only a BSUID: upsert by (client, BSUID), then as phone rows.
+
+        Plain Core on both databases (such rows are few: WhatsApp username users)."""
+        params = [
+            {
+                "client_id": self.client_id,
+                "phone_e164": None,
+                "wa_id": None,
+                "bsuid": bsuid,
+                "name": name,
+                "attributes": attributes,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for bsuid, (name, attributes, _line) in contacts.items()
+        ]
+        insert = self._insert(_contacts)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["client_id", "bsuid"],
+            set_={
+                "name": sa.literal_column(NAME_UPDATE if self.update_existing else NAME_FILL_EMPTY),
+                "attributes": sa.literal_column(
+                    (ATTRS_UPDATE if self.update_existing else ATTRS_FILL_EMPTY)[self.dialect]
+                ),
+                "updated_at": insert.excluded.updated_at,
+            },
+        ).returning(_contacts.c.id, _contacts.c.bsuid, _contacts.c.created_at)
+        ids: dict[str, int] = {}
+        inserted: set[str] = set()
+        for contact_id, bsuid, created_at in conn.execute(stmt, params):
+            ids[bsuid] = contact_id
+            if created_at == now:
+                inserted.add(bsuid)
+        added = self._add_members(conn, ids.values(), now)
+        if self.campaign_id is not None:
+            BatchWriter._insert_recipient_values(self, conn, contacts, ids)
+        imported = updated = duplicates = 0
+        for bsuid, contact_id in ids.items():
+            if contact_id not in added:
+                duplicates += 1
+            elif bsuid in inserted:
+                imported += 1
+            else:
+                updated += 1
+        return imported, updated, duplicates
+
     def _add_members(self, conn, contact_ids, now: datetime) -> set[int]:
         params = [
             {"list_id": self.list_id, "contact_id": cid, "created_at": now} for cid in contact_ids
@@ -272,3 +347,20 @@ class BatchWriter:
             index_elements=["import_id", "line_number"]
         )
         conn.execute(stmt, params)
+
+
+_LINK = sa.text(
+    "UPDATE contacts SET bsuid = :bsuid WHERE client_id = :client_id "
+    "AND phone_e164 = :phone AND bsuid IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM contacts AS other WHERE other.client_id = :client_id "
+    "AND other.bsuid = :bsuid)"
+)
+
+
+def link_bsuids(conn, client_id: int, links: dict[str, str]) -> None:
+    """Give the phone contacts of a batch the BSUID of their row, when they have none and
+    no other contact holds it (an import never merges two contacts nor moves a BSUID)."""
+    conn.execute(
+        _LINK,
+        [{"client_id": client_id, "phone": p, "bsuid": b} for p, b in links.items()],
+    )
