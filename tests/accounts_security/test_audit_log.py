@@ -221,14 +221,17 @@ def credential_created(w):
 
 
 def credential_changed(w):
-    credential_created(w)
-    account = w.make["sandbox"].create_account(access_token="EAAGtokenAudit5678")
-    form = {"wa-access_token": "EAAGtokenAudit5678", "wa-waba_id": account.waba_id,
-            "wa-phone_number_id": account.phone_number_id}  # fmt: skip
-    assert _post(w, "/credentials/whatsapp", form).status_code == 302
-    from clickpro.models import WhatsAppCredential
+    """A number's name and token changed on its page (a second number is an addition)."""
+    _table, number_id = credential_created(w)
+    form = {"num-display_name": "Vendas", "num-access_token": "EAAGtokenAudit1234"}
+    assert _post(w, f"/credentials/whatsapp/{number_id}", form).status_code == 302
+    return "whatsapp_credentials", number_id
 
-    return "whatsapp_credentials", db.session.scalar(sa.select(WhatsAppCredential.id))
+
+def credential_removed(w):
+    _table, number_id = credential_created(w)
+    assert _post(w, f"/credentials/whatsapp/{number_id}/archive").status_code == 302
+    return "whatsapp_credentials", number_id
 
 
 def campaign_started(w):
@@ -292,6 +295,7 @@ CASES = [
     ("member.deactivated", member_deactivated),
     ("credential.created", credential_created),
     ("credential.changed", credential_changed),
+    ("credential.removed", credential_removed),
     ("api_token.created", api_token_created),
     ("api_token.revoked", api_token_revoked),
     ("webhook.created", webhook_created),
@@ -310,7 +314,7 @@ CASES = [
 
 @pytest.mark.parametrize("action, drive", CASES, ids=[f.__name__ for _a, f in CASES])
 def test_each_action_leaves_an_entry(request, world, action, drive):
-    if drive in (credential_created, credential_changed):
+    if drive in (credential_created, credential_changed, credential_removed):
         world.make["sandbox"] = request.getfixturevalue("sandbox")
     before = {e.id for e in entries(action)}
     target_type, target_id = drive(world)

@@ -86,9 +86,9 @@ def test_crud(app, db, api, sandbox, tenant, second):
     ]
     everything = api.get("/api/v1/whatsapp-numbers?include_archived=true").get_json()["data"]
     assert [n["archived"] for n in everything] == [False, True]
-    assert "validation_error" in assert_error(api.patch(url, json={"display_name": "X"}), 422)[
-        "code"
-    ]
+    assert (
+        "validation_error" in assert_error(api.patch(url, json={"display_name": "X"}), 422)["code"]
+    )
     row = db.session.get(WhatsAppCredential, number["id"])
     assert row.access_token_enc == "" and row.app_secret_enc is None
 

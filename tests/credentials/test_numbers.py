@@ -40,9 +40,7 @@ def _data(account, **extra) -> dict:
 
 def _audit(action: str, target_id: int) -> list[AuditEntry]:
     return list(
-        AuditEntry.query.filter_by(action=action, target_id=str(target_id)).order_by(
-            AuditEntry.id
-        )
+        AuditEntry.query.filter_by(action=action, target_id=str(target_id)).order_by(AuditEntry.id)
     )
 
 

@@ -78,7 +78,9 @@ def test_add_a_second_number_from_the_page(app, db, shop):
 
 def test_refused_number_is_a_form_error_and_nothing_is_stored(app, db, shop, sandbox):
     tenant, _first, extra, http = shop
-    response = http.post("/credentials/whatsapp", data=_add_form(extra, **{"wa-access_token": "EAAG-wrong"}))
+    response = http.post(
+        "/credentials/whatsapp", data=_add_form(extra, **{"wa-access_token": "EAAG-wrong"})
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Invalid OAuth access token" in page and "EAAG-wrong" not in page
