@@ -59,6 +59,7 @@ def test_campaign_export_is_excel_pt_br(campaign_results):
     rows = parse(response.get_data())
     header, read, failed, unknown = rows
     assert header[:3] == ["Telefone", "Nome", "Situação"]
+    assert header[-2:] == ["BSUID", "Nome de usuário"]  # a username-only recipient's ids
     assert "Enviada em" in header and "O que fazer" in header
     col = {name: i for i, name in enumerate(header)}
     assert read[col["Nome"]] == "José Conceição"
@@ -129,14 +130,14 @@ def test_contacts_export_is_excel_pt_br(create_client, create_contact, create_me
     create_contact(create_client("Outra"), phone="+5511955550001", name="Tênis de outra loja")
     web = login_as(tenant.admin, tenant)
     rows = parse(web.get("/contacts/export.csv?q=tenis").get_data())  # the page's filters
-    assert rows[0] == ["Telefone", "Nome", "Descadastrado", "Última mensagem", "Criado em",
-                       "cidade", "plano"]  # fmt: skip
+    assert rows[0] == ["Telefone", "BSUID", "Nome de usuário", "Nome", "Descadastrado",
+                       "Última mensagem", "Criado em", "cidade", "plano"]  # fmt: skip
     assert len(rows) == 2
-    assert rows[1][:4] == ["+5511955550001", "Tênis Clube", "Não", "10/03/2026 11:04"]
-    assert rows[1][5:] == ["São Paulo", "ouro"]
+    assert rows[1][:6] == ["+5511955550001", "", "", "Tênis Clube", "Não", "10/03/2026 11:04"]
+    assert rows[1][7:] == ["São Paulo", "ouro"]
     everyone = parse(web.get("/contacts/export.csv").get_data())
     assert len(everyone) == 4 and "outra loja" not in str(everyone)
     formula = next(r for r in everyone if r[0] == "+5511955550002")
-    assert formula[1] == "'@SUM(1)" and formula[2] == "Sim"
+    assert formula[3] == "'@SUM(1)" and formula[4] == "Sim"
     agent = create_member(tenant, Role.CLIENT_USER)
     assert login_as(agent, tenant).get("/contacts/export.csv").status_code == 403

@@ -23,7 +23,7 @@ def export_header() -> list[str]:
     return [
         _("Telefone"), _("Nome"), _("Situação"), "wamid", _("Código do erro"), _("Erro"),
         _("O que fazer"), _("Detalhe da Meta"), _("Enviada em"), _("Entregue em"),
-        _("Lida em"), _("Falhou em"),
+        _("Lida em"), _("Falhou em"), _("BSUID"), _("Nome de usuário"),
     ]  # fmt: skip
 
 
@@ -38,7 +38,7 @@ def export_rows(campaign: Campaign) -> Iterator[str]:
 
 def _rows(campaign_id: int, client_id: int, sheet: ExcelCsv, header: str) -> Iterator[str]:
     stmt = (
-        sa.select(Contact.phone_e164, Contact.name, Message.status, Message.wamid, Message.error_code,
+        sa.select(Contact.phone_e164, Contact.bsuid, Contact.username, Contact.name, Message.status, Message.wamid, Message.error_code,
                   Message.error_title, Message.sent_at, Message.delivered_at, Message.read_at,
                   Message.failed_at)
         .join(Contact, Contact.id == Message.contact_id)
@@ -48,13 +48,16 @@ def _rows(campaign_id: int, client_id: int, sheet: ExcelCsv, header: str) -> Ite
     )  # fmt: skip
     chunk = [header]
     for row in db.session.execute(stmt):
-        phone, name, status, wamid, code, title, sent, delivered, read, failed = row
+        phone, bsuid, username, name, status, wamid, code, title, sent, delivered, read, failed = (
+            row
+        )
         error = meta_error(code, title) if (code is not None or title) else None
         chunk.append(
             sheet.line([
-                phone, name, label("message", status), wamid, code,
+                phone or "", name, label("message", status), wamid, code,
                 error.explanation if error else "", error.next_step if error else "",
                 error.detail if error else "", sent, delivered, read, failed,
+                bsuid or "", username or "",
             ])
         )  # fmt: skip
         if len(chunk) >= 1000:

@@ -44,8 +44,8 @@ def contacts_csv(client_id: int, filters: ContactFilters) -> Iterator[str]:
     zone = db.session.scalar(sa.select(Client.timezone).where(Client.id == client_id))
     sheet = ExcelCsv(ZoneInfo(valid_zone(zone)))
     header = sheet.header([
-        _("Telefone"), _("Nome"), _("Descadastrado"), _("Última mensagem"), _("Criado em"),
-        *columns,
+        _("Telefone"), _("BSUID"), _("Nome de usuário"), _("Nome"), _("Descadastrado"),
+        _("Última mensagem"), _("Criado em"), *columns,
     ])  # fmt: skip
     yes, no = _("Sim"), _("Não")
     return _lines(client_id, filters, sheet, header, columns, (yes, no))
@@ -57,11 +57,13 @@ def _lines(client_id, filters, sheet: ExcelCsv, header: str, columns, yes_no) ->
         chunk = []
         for c in page.items:
             attributes = c.attributes or {}
-            opted_out = yes_no[0] if c.phone_e164 in page.opted_out_phones else yes_no[1]
+            opted_out = yes_no[0] if c.id in page.opted_out_ids else yes_no[1]
             chunk.append(
                 sheet.line(
                     [
-                        c.phone_e164,
+                        c.phone_e164 or "",
+                        c.bsuid or "",
+                        c.username or "",
                         c.name,
                         opted_out,
                         c.latest_message_at,
