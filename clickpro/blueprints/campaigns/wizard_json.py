@@ -18,6 +18,7 @@ from clickpro.services.campaigns import service as svc
 from clickpro.services.campaigns.audience import count_audience, sample_contact
 from clickpro.services.campaigns.numbers import active_number
 from clickpro.services.campaigns.vars import normalize, preview
+from clickpro.services.contacts.display import contact_label
 from clickpro.services.templates.rules import render_text, variable_slots
 from clickpro.tenancy import get_owned_or_404, require_client
 
@@ -112,7 +113,7 @@ def sample_preview():
     fallback = str(data.get("fallback") or "") if policy == "fallback" else None
     result = preview(template.components, variables, sample, fallback)
     result["contact"] = (
-        {"name": sample.name, "phone": contact.phone_e164} if contact and sample else None
+        {"name": sample.name, "phone": contact_label(contact)} if contact and sample else None
     )
     return jsonify(result)
 

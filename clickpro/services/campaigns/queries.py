@@ -11,6 +11,7 @@ from clickpro.models import Campaign, CampaignStatus, ContactList, Template, Wha
 from clickpro.services.campaigns import audience
 from clickpro.services.campaigns.form import CampaignError
 from clickpro.services.campaigns.vars import POLICY_FALLBACK, preview
+from clickpro.services.contacts.display import contact_label
 from clickpro.services.conversations import first_number
 from clickpro.tenancy import get_owned
 
@@ -66,7 +67,7 @@ def review_preview(campaign: Campaign, template: Template | None) -> dict | None
         return {**preview(template.components, {}, None, None), "contact": None}
     contact, data = sample
     result = preview(template.components, variables, data, fallback)
-    result["contact"] = {"name": data.name, "phone": contact.phone_e164}
+    result["contact"] = {"name": data.name, "phone": contact_label(contact)}  # or @username
     return result
 
 
