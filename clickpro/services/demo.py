@@ -24,6 +24,7 @@ from clickpro.models import Client, Contact, Role, TemplateStatus
 from clickpro.services.accounts import service as accounts
 from clickpro.services.contacts.lists import add_contacts, get_or_create_list
 from clickpro.services.contacts.service import ContactError, create_contact
+from clickpro.services.conversations import first_number
 from clickpro.services.credentials import (
     CredentialError,
     NoCredentials,
@@ -41,6 +42,7 @@ from clickpro.services.templates.service import (
     find_template,
     sync_templates,
 )
+from clickpro.services.webhook.inbound import ingest_messages
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def seed_demo() -> DemoInfo | None:
         _ensure_templates(client)
     _ensure_openai(client)
     _ensure_contacts(client)
+    _ensure_username_customer(client)
     _ensure_campaign(client)  # h6: shows an estimate, then the actual cost as statuses arrive
     return DemoInfo(email=ADMIN_EMAIL, password=PASSWORD, super_email=SUPER_EMAIL)
 
@@ -291,6 +294,43 @@ def _ensure_contacts(client: Client) -> None:
         except ContactError as exc:
             log.warning("demo: contact %s skipped: %s", phone, exc)
     add_contacts(contact_list, ids)
+
+
+# A WhatsApp username user (issue #16): Meta gives us no phone, only the BSUID.
+USERNAME_CUSTOMER = {
+    "bsuid": "BR.1502576394655843",
+    "username": "lojadamaria",
+    "name": "Maria da Loja",
+    "wamid": "wamid.DEMO-LOJADAMARIA-0001",
+    "text": "Oi! Vi o vestido azul no Instagram, ainda tem no tamanho M?",
+}
+
+
+def _ensure_username_customer(client: Client) -> None:
+    """One customer who wrote with a username only (no phone): a conversation in the
+    inbox showing ``@lojadamaria``. Stored through the inbound path itself (the same
+    webhook value Meta sends), once: the fixed wamid makes a second run a no-op."""
+    number = first_number(client.id)
+    if number is None:
+        return
+    who = USERNAME_CUSTOMER
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": number.phone_number_id},
+        "contacts": [
+            {"profile": {"name": who["name"], "username": who["username"]}, "user_id": who["bsuid"]}
+        ],
+        "messages": [
+            {"from_user_id": who["bsuid"], "id": who["wamid"], "timestamp": str(int(time.time())),
+             "type": "text", "text": {"body": who["text"]}}
+        ],
+    }  # fmt: skip
+    try:
+        ingest_messages(client.id, value)
+        db.session.commit()
+    except Exception as exc:  # the demo must start even without it
+        db.session.rollback()
+        log.warning("demo: username customer not created: %s", exc)
 
 
 # --------------------------------------------------------------------------- campaign

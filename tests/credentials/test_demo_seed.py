@@ -10,6 +10,7 @@ from clickpro.models import (
     Contact,
     ContactList,
     ContactListMember,
+    Conversation,
     CredentialStatus,
     OpenAICredential,
     Template,
@@ -58,8 +59,21 @@ def test_seed_once_then_nothing_changes(app, make_app):
             "4::"
         )
         assert state.stats()["openai"].get("models", 0) >= 1  # the key was really tested
-        contacts = list(_db.session.scalars(sa.select(Contact)))
+        contacts = list(_db.session.scalars(sa.select(Contact).where(Contact.bsuid.is_(None))))
         assert len(contacts) == 50
+        # One WhatsApp username user (issue #16): no phone, a BSUID, a conversation.
+        (username_user,) = _db.session.scalars(
+            sa.select(Contact).where(Contact.phone_e164.is_(None))
+        )
+        assert (username_user.username, username_user.bsuid) == (
+            "lojadamaria",
+            "BR.1502576394655843",
+        )
+        (conversation,) = _db.session.scalars(
+            sa.select(Conversation).where(Conversation.contact_id == username_user.id)
+        )
+        assert conversation.number_id == whatsapp.id and conversation.unread_count == 1
+        assert conversation.last_message_preview.startswith("Oi! Vi o vestido azul")
         assert all(c.phone_e164.startswith("+55119") and len(c.phone_e164) == 14 for c in contacts)
         assert len({c.name for c in contacts}) > 30
         demo_list = _db.session.scalar(
@@ -111,3 +125,24 @@ def test_clickpro_demo_forces_the_seed(app, sandbox):
     assert _db.session.scalar(sa.select(WhatsAppCredential.status)) == CredentialStatus.VALID
     statuses = set(_db.session.scalars(sa.select(Template.status)))
     assert statuses == {"APPROVED"}  # approved by the sandbox's own (zero-delay) review
+
+
+def test_the_username_customer_is_in_the_demo_inbox(app, make_app):
+    """Issue #16: the demo shows a customer with no phone, listed by username."""
+    from clickpro.models import User
+
+    demo_app, state = _embedded(make_app)
+    with demo_app.app_context():
+        seed_demo()
+        user = _db.session.scalar(sa.select(User).where(User.email == "demo@clickpro.local"))
+        shop = _db.session.scalar(sa.select(Client).where(Client.name == "Loja Demo"))
+        http = demo_app.test_client()
+        with http.session_transaction() as session:
+            session.update(_user_id=user.get_id(), _fresh=True, client_id=shop.id)
+        answer = http.get("/inbox/api/conversations")
+        assert answer.status_code == 200
+        items = [i for i in answer.get_json()["items"] if i.get("username") == "lojadamaria"]
+        assert len(items) == 1 and items[0]["phone"] is None
+        assert items[0]["bsuid"] == "BR.1502576394655843"
+        _db.session.remove()
+    state.close()
