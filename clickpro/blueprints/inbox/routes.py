@@ -168,9 +168,7 @@ def messages(conversation_id: int):
     contact = inbox_actions.contact_of(conv)
     page = inbox.load_messages(conv, before_id=_int_arg("before_id"), limit=_int_arg("limit") or 50)
     return jsonify(
-        items=ser.messages(
-            page.items, {contact.id: (contact.name or "", contact.phone_e164 or "")}
-        ),
+        items=ser.messages(page.items, {contact.id: contact}),
         next_cursor=page.next_cursor,
     )
 

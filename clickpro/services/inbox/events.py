@@ -53,7 +53,7 @@ def publish_message(client_id: int, message_id: int) -> None:
         "emitted_ms": round(time.time() * 1000, 1),
         "message": ser.messages(
             [message],
-            {contact.id: (contact.name or "", contact.phone_e164 or "")} if contact else None,
+            {contact.id: contact} if contact else None,  # name, phone, BSUID, username
         )[0],
         "conversation": ser.conversation(conversation) if conversation else None,
     }

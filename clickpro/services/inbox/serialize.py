@@ -9,7 +9,7 @@ Times are ISO 8601 UTC; the browser shows them in the client's timezone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from clickpro.models import Contact, Conversation, Message
@@ -49,11 +49,11 @@ def conversation_details(
 
 
 def messages(
-    rows: Sequence[Message], contacts: dict[int, tuple[str, str]] | None = None
+    rows: Sequence[Message], contacts: Mapping[int, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Bubbles for ``rows`` (contacts, agents and campaigns loaded once).
 
-    ``contacts``: contact id → (name, phone) when the caller already has them.
+    ``contacts``: contact id → Contact when the caller already has them.
     """
     return [m.model_dump(mode="json") for m in message_shapes(rows, contacts)]
 
