@@ -1,19 +1,31 @@
-"""Webhook ingestion benchmark: signed deliveries against gunicorn + PostgreSQL + Redis + RQ.
+"""Webhook benchmark: the ack and the processing, each beside its floor, same run.
 
-Usage:  .venv/bin/python bench/webhook.py [--deliveries N] [--concurrency C] [--client raw|httpx]
+Usage:  .venv/bin/python bench/webhook.py [--deliveries N] [--concurrency C] [--quick]
 
 What it does (loopback only, bounded in count and time):
-1. recreates the PostgreSQL database ``clickpro_bench_hook`` (create_all), flushes Redis
-   db 12, seeds one client with the sandbox's phone number and the outbound messages the
-   status webhooks refer to;
-2. starts ``gunicorn -w 2 --worker-class gthread --threads 8 wsgi:app`` (production
-   settings) and one ``clickpro worker -q webhooks``;
-3. posts N signed deliveries (25 % inbound messages, 75 % single statuses: sent,
-   delivered and read of each outbound message in shuffled order) from C concurrent
-   client threads with keep-alive connections, timing each acknowledgement;
-4. waits for the worker to drain, then compares what was sent with what was processed.
+1. recreates the PostgreSQL database ``clickpro_bench_h7`` (create_all), flushes Redis
+   db 12, seeds one client with the sandbox's number, one contact per outbound message
+   and the outbound messages the status webhooks refer to;
+2. builds N signed deliveries: the ``sent``, ``delivered`` and ``read`` status of each
+   outbound message in shuffled order (pricing on sent and delivered, the recipient's
+   phone and BSUID on each), plus ``--inbound-share`` of inbound text messages;
+3. **ack floor**: ``bench/webhook_floor.py`` (a bare WSGI app: HMAC check, one
+   ``INSERT … ON CONFLICT`` per delivery) under the same gunicorn settings, loaded by
+   the same client; then **the app's ack**: ``gunicorn wsgi:app`` (production settings)
+   with the same deliveries. The webhooks worker is running but gets no job yet (the
+   drain flags are held), so the web's CPU is the ack alone. Every 200 is checked to be
+   stored;
+4. **processing**: the drain jobs are released to the one ``clickpro worker -q
+   webhooks``; timed until every event is processed; the outcome is checked (every
+   message READ, nothing pending, no error);
+5. **processing floor**: the same events reset and applied again from this process
+   with, per batch of 100, one claim ``UPDATE … RETURNING body`` and one hand-written
+   set-based ``UPDATE messages … FROM unnest(…)`` (monotonic rank, earliest
+   timestamps);
+6. prints figures (``name value``): rates, ratios to the floors, and CPU ms per ack and
+   per event of each process (web, worker, PostgreSQL, Redis; the floors' too).
 
-Prints one figure per line (``name value``), settings first.
+``--quick``: tiny sizes, a few seconds, exits non-zero if a figure is missing.
 """
 
 from __future__ import annotations
@@ -21,23 +33,27 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import http.client
 import json
 import os
-import queue
 import random
+import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from _harness import (
+    CpuMeter,
+    _spawn,
     figure,
     fresh_app,
     production_env,
+    report_cpu_ms,
     require_figures,
     start_gunicorn,
     start_worker,
@@ -48,21 +64,20 @@ from _harness import (
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "clickpro_bench_hook"
+DB_NAME = "clickpro_bench_h7"
 PG_URL = "postgresql://postgres@127.0.0.1:5432"
+DSN = f"{PG_URL}/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "100000000000011"
 WABA_ID = "100000000000001"
+FLOOR_TABLE = "webhook_events_floor"
+DRAIN_JOBS = 2
 
 
 # --------------------------------------------------------------------------- setup
-def server_env(port: int) -> dict:
-    return production_env(f"{PG_URL}/{DB_NAME}", REDIS_URL, APP_SECRET)
-
-
 def prepare_database(env: dict, outbound: int) -> list[str]:
-    """Fresh schema, one client + credential, ``outbound`` OUT messages; returns wamids."""
+    """Fresh schema, one client + number, ``outbound`` contacts and OUT messages; wamids."""
     import sqlalchemy as sa
 
     with fresh_app(env, PG_URL, DB_NAME):
@@ -73,30 +88,35 @@ def prepare_database(env: dict, outbound: int) -> list[str]:
         client = Client(name="Bench", slug="bench")
         db.session.add(client)
         db.session.flush()
-        db.session.add(
-            WhatsAppCredential(
-                client_id=client.id,
-                access_token_enc=encrypt("sandbox-token"),
-                waba_id=WABA_ID,
-                phone_number_id=PHONE_NUMBER_ID,
-                status="VALID",
-            )
-        )
-        contact = Contact(
+        number = WhatsAppCredential(
             client_id=client.id,
-            phone_e164="+5511900000000",
-            wa_id="5511900000000",
-            name="Bench",
+            access_token_enc=encrypt("sandbox-token"),
+            waba_id=WABA_ID,
+            phone_number_id=PHONE_NUMBER_ID,
+            status="VALID",
         )
-        db.session.add(contact)
+        db.session.add(number)
         db.session.flush()
+        contact_ids = db.session.scalars(
+            sa.insert(Contact).returning(Contact.id),
+            [
+                {
+                    "client_id": client.id,
+                    "phone_e164": f"+55119{n:08d}",
+                    "wa_id": f"55119{n:08d}",
+                    "name": f"Bench {n}",
+                }
+                for n in range(outbound)
+            ],
+        ).all()
         wamids = [f"wamid.BENCH{n:09d}" for n in range(outbound)]
         db.session.execute(
             sa.insert(Message),
             [
                 {
                     "client_id": client.id,
-                    "contact_id": contact.id,
+                    "contact_id": contact_id,
+                    "number_id": number.id,
                     "direction": "OUT",
                     "author": "CAMPAIGN",
                     "body": "oferta",
@@ -104,46 +124,87 @@ def prepare_database(env: dict, outbound: int) -> list[str]:
                     "status": "SENDING",
                     "wamid": w,
                 }
-                for w in wamids
+                for contact_id, w in zip(contact_ids, wamids, strict=True)
             ],
+        )
+        db.session.execute(
+            sa.text(f"CREATE TABLE {FLOOR_TABLE} (LIKE webhook_events INCLUDING ALL)")
         )
         db.session.commit()
         return wamids
 
 
-def flush_redis() -> None:
+@contextmanager
+def app_context(env: dict) -> Iterator:
+    """The app (production settings of the bench) in an app context, in this process."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from clickpro import create_app
+
+        app = create_app()
+        with app.app_context():
+            yield app
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def redis_client():
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    return redis.Redis.from_url(REDIS_URL)
 
 
-def start_processes(env: dict, port: int, workers: int, threads: int) -> list[subprocess.Popen]:
-    return [start_gunicorn(env, port, workers, threads), start_worker(env, "webhooks")]
+def hold_drain_jobs(held: bool) -> None:
+    """Hold (or release) the drain flags: while held, acks queue ids but start no job."""
+    from clickpro.tasks.webhooks import FLAG_KEY
+
+    r = redis_client()
+    for shard in range(DRAIN_JOBS):
+        if held:
+            r.set(f"{FLAG_KEY}:{shard}", 1, ex=3600)
+        else:
+            r.delete(f"{FLAG_KEY}:{shard}")
+
+
+def wait_worker_ready(timeout: float = 60) -> None:
+    """Until the RQ worker has registered (its start-up CPU is then behind us)."""
+    r = redis_client()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if r.scard("rq:workers"):
+            time.sleep(0.5)
+            return
+        time.sleep(0.2)
+    raise SystemExit("worker did not start")
 
 
 # --------------------------------------------------------------------------- load
-def build_deliveries(n: int, wamids: list[str], seed: int) -> list[tuple[bytes, str, str]]:
-    """(body, signature, kind) for n deliveries: 1/4 inbound, 3/4 statuses."""
+def build_deliveries(wamids: list[str], inbound: int, seed: int) -> list[bytes]:
+    """Signed bodies: sent/delivered/read of each wamid, plus ``inbound`` messages."""
     rng = random.Random(seed)
-    statuses = [(w, s) for w in wamids for s in ("sent", "delivered", "read")]
-    rng.shuffle(statuses)
-    out = []
-    n_status = len(statuses)
-    for w, s in statuses:
-        value = {"statuses": [{"id": w, "status": s, "timestamp": str(1_800_000_000 + rng.randrange(100)),
-                               "recipient_id": "5511900000000", "pricing": {"billable": True, "category": "marketing"}}]}  # fmt: skip
-        out.append((_envelope(value), "status"))
-    for i in range(n - n_status):
-        wa_id = f"55119{rng.randrange(10**7, 10**8):08d}"
+    bodies = []
+    for n, w in enumerate(wamids):
+        phone = f"55119{n:08d}"
+        for kind in ("sent", "delivered", "read"):
+            status = {"id": w, "status": kind, "timestamp": str(1_800_000_000 + rng.randrange(100)),
+                      "recipient_id": phone, "recipient_user_id": f"BR.{n:018d}"}  # fmt: skip
+            if kind != "read":
+                status["pricing"] = {"billable": True, "pricing_model": "PMP",
+                                     "type": "regular", "category": "marketing"}  # fmt: skip
+            bodies.append(_envelope({"statuses": [status]}))
+    for i in range(inbound):
+        wa_id = f"55118{rng.randrange(10**7, 10**8):08d}"
         msg = {"from": wa_id, "id": f"wamid.IN{seed}{i:09d}", "timestamp": str(1_800_000_000 + i),
                "type": "text", "text": {"body": f"mensagem {i}"}}  # fmt: skip
         value = {
             "contacts": [{"profile": {"name": f"Cliente {i}"}, "wa_id": wa_id}],
             "messages": [msg],
         }
-        out.append((_envelope(value), "inbound"))
-    rng.shuffle(out)
-    return [(body, _sign(body), kind) for body, kind in out]
+        bodies.append(_envelope(value))
+    rng.shuffle(bodies)
+    return bodies
 
 
 def _envelope(value: dict) -> bytes:
@@ -157,169 +218,279 @@ def _sign(body: bytes) -> str:
     return "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def run_load(base: str, items, concurrency: int, max_seconds: float, client_kind: str):
-    work: queue.SimpleQueue = queue.SimpleQueue()
-    for item in items:
-        work.put(item)
-    latencies: list[float] = []
-    errors: list[int] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + max_seconds
-    parts = urlsplit(base)
+def raw_requests(bodies: list[bytes], port: int) -> list[bytes]:
+    """Each delivery as the bytes of one keep-alive HTTP/1.1 POST (built before timing)."""
+    return [
+        (
+            f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nX-Hub-Signature-256: {_sign(b)}\r\n"
+            f"Content-Length: {len(b)}\r\n\r\n"
+        ).encode()
+        + b
+        for b in bodies
+    ]
 
-    def raw_sender():
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        mine, bad = [], []
-        while time.monotonic() < deadline:
-            try:
-                body, sig, _ = work.get_nowait()
-            except queue.Empty:
-                break
+
+def _read_response(sock: socket.socket, buf: bytes) -> tuple[int, bytes]:
+    """(status, leftover) of one HTTP response on ``sock`` (Content-Length bodies)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise OSError("connection closed")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise OSError("connection closed")
+        rest += chunk
+    return status, rest[length:]
+
+
+def run_load(port: int, requests: list[bytes], concurrency: int, max_seconds: float):
+    """Post ``requests`` from ``concurrency`` keep-alive connections; (seconds, latencies, bad)."""
+    lock = threading.Lock()
+    position = [0]
+    latencies: list[float] = []
+    bad: list[int] = []
+    deadline = time.monotonic() + max_seconds
+
+    def take() -> bytes | None:
+        with lock:
+            if position[0] >= len(requests) or time.monotonic() > deadline:
+                return None
+            position[0] += 1
+            return requests[position[0] - 1]
+
+    def sender() -> None:
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buf = b""
+        mine, errors = [], []
+        while (req := take()) is not None:
             t0 = time.perf_counter()
             try:
-                conn.request(
-                    "POST",
-                    "/webhook",
-                    body=body,
-                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": sig},
-                )
-                resp = conn.getresponse()
-                resp.read()
-                status = resp.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                status = 0
+                sock.sendall(req)
+                status, buf = _read_response(sock, buf)
+            except OSError:
+                sock.close()
+                sock = socket.create_connection(("127.0.0.1", port))
+                buf, status = b"", 0
             mine.append(time.perf_counter() - t0)
             if status != 200:
-                bad.append(status)
+                errors.append(status)
+        sock.close()
         with lock:
             latencies.extend(mine)
-            errors.extend(bad)
+            bad.extend(errors)
 
-    def httpx_sender():
-        import httpx
-
-        mine, bad = [], []
-        with httpx.Client(base_url=base, timeout=30) as http:
-            while time.monotonic() < deadline:
-                try:
-                    body, sig, _ = work.get_nowait()
-                except queue.Empty:
-                    break
-                t0 = time.perf_counter()
-                try:
-                    status = http.post(
-                        "/webhook",
-                        content=body,
-                        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sig},
-                    ).status_code
-                except httpx.HTTPError:
-                    status = 0
-                mine.append(time.perf_counter() - t0)
-                if status != 200:
-                    bad.append(status)
-        with lock:
-            latencies.extend(mine)
-            errors.extend(bad)
-
-    target = raw_sender if client_kind == "raw" else httpx_sender
-    threads = [threading.Thread(target=target) for _ in range(concurrency)]
+    threads = [threading.Thread(target=sender) for _ in range(concurrency)]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - started, latencies, errors
+    return time.perf_counter() - started, latencies, bad
 
 
-# --------------------------------------------------------------------------- CPU accounting
-_TICK = os.sysconf("SC_CLK_TCK")
+def start_web(env: dict, args, target: str = "wsgi:app") -> subprocess.Popen:
+    """gunicorn serving ``target``: the production config (gevent) or gthread workers.
+
+    ``gevent`` is the worker settings of ``config/gunicorn.conf.py`` (production: gevent,
+    10,000 connections, keep-alive 5 s) with ``-w`` processes and no access log;
+    ``gthread`` is the harness's ``-w N --threads T``. The floor runs under exactly the
+    same command.
+    """
+    if target != "wsgi:app":
+        env = dict(env, FLOOR_DSN=DSN, FLOOR_TABLE=FLOOR_TABLE)
+    if args.worker_class == "gthread" and target == "wsgi:app":
+        return start_gunicorn(env, args.port, args.web_workers, args.threads)
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    common = ["-w", str(args.web_workers), "-b", f"127.0.0.1:{args.port}"]
+    if args.worker_class == "gthread":
+        cmd = [gunicorn, *common, "--worker-class", "gthread", "--threads", str(args.threads),
+               "--log-level", "warning"]  # fmt: skip
+    else:  # config/gunicorn.conf.py's worker settings, without its access log
+        cmd = [gunicorn, *common, "--worker-class", "gevent", "--worker-connections",
+               "10000", "--keep-alive", "5", "--log-level", "warning"]  # fmt: skip
+    if target != "wsgi:app":
+        cmd += ["--pythonpath", str(ROOT / "bench")]
+    return _spawn([*cmd, target], env)
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds) of a process, from /proc."""
+def ack_phase(
+    name: str, proc: subprocess.Popen, worker: subprocess.Popen, args, requests: list[bytes]
+) -> dict:
+    """Load one web server; figures ``<name>_acks_per_s`` and its CPU ms per ack."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+        wait_ready(args.port)
+        meter = CpuMeter({"web": proc, "worker": worker}, db_name=DB_NAME)
+        before = meter.snapshot()
+        elapsed, latencies, bad = run_load(args.port, requests, args.concurrency, args.max_seconds)
+        after = meter.snapshot()
+    finally:
+        stop_processes([proc])
+    acked = len(latencies) - len(bad)
+    latencies.sort()
+    rate = acked / elapsed if elapsed else 0.0
+    figure(f"{name}_acks_per_s", round(rate))
+    figure(f"{name}_ack_p50_ms", round(statistics.median(latencies) * 1000, 2))
+    figure(f"{name}_ack_p99_ms", round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2))
+    figure(f"{name}_deliveries_not_200", len(bad))
+    per = CpuMeter.ms_per_unit(before, after, acked)
+    report_cpu_ms("ack" if name == "app" else "ack_floor", per)
+    figure(f"{name}_cpu_ms_per_ack_loadgen", round(per["loadgen"], 3))
+    return {"rate": rate, "acked": acked, "cpu": per}
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except OSError:
-        return ""
-
-
-def cpu_snapshot(roots: dict[str, int]) -> dict[str, float]:
-    """CPU seconds so far of each process tree in ``roots``, our PG backends and Redis."""
-    stats = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            st = _stat(int(entry.name))
-            if st:
-                stats[int(entry.name)] = st
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in stats.items():
-        children.setdefault(ppid, []).append(pid)
-
-    def tree(pid: int) -> float:
-        return stats.get(pid, (0, 0.0))[1] + sum(tree(c) for c in children.get(pid, []))
-
-    out = {name: tree(pid) for name, pid in roots.items()}
-    out["postgres"] = sum(
-        cpu
-        for pid, (_, cpu) in stats.items()
-        if DB_NAME in _cmdline(pid) and _cmdline(pid).startswith("postgres:")
-    )
-    out["redis"] = sum(
-        cpu for pid, (_, cpu) in stats.items() if _cmdline(pid).startswith("redis-server")
-    )
-    out["loadgen"] = time.process_time()
-    return out
-
-
-def wait_drained(env: dict, sent: int, timeout: float) -> dict:
+# --------------------------------------------------------------------------- processing
+def _engine():
     import sqlalchemy as sa
 
-    engine = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}")
-    deadline = time.monotonic() + timeout
-    started = time.monotonic()
-    q = sa.text(
-        "SELECT count(*), count(processed_at), count(error), "
-        "(SELECT count(*) FROM messages WHERE direction = 'IN'), "
-        "(SELECT count(*) FROM messages WHERE direction = 'OUT' AND status = 'READ'), "
-        "(SELECT count(*) FROM pending_statuses) FROM webhook_events"
-    )
-    while True:
-        with engine.connect() as conn:
-            events, processed, errors, inbound, read, pending = conn.execute(q).one()
-        if processed >= events or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    return sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}")
+
+
+def outcome_counts() -> dict:
+    import sqlalchemy as sa
+
+    engine = _engine()
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT count(*), count(processed_at), count(error),"
+                " (SELECT count(*) FROM messages WHERE direction = 'OUT' AND status = 'READ'),"
+                " (SELECT count(*) FROM messages WHERE direction = 'OUT'"
+                "   AND pricing_category IS NOT NULL),"
+                " (SELECT count(*) FROM contacts WHERE bsuid IS NOT NULL),"
+                " (SELECT count(*) FROM pending_statuses) FROM webhook_events"
+            )
+        ).one()
     engine.dispose()
-    return {
-        "events": events,
-        "processed": processed,
-        "errors": errors,
-        "inbound": inbound,
-        "read": read,
-        "pending": pending,
-        "drain_s": time.monotonic() - started,
-    }
+    keys = ("events", "processed", "errors", "read", "priced", "bsuids", "pending")
+    return dict(zip(keys, row, strict=True))
 
 
+def stored_digests() -> set[str]:
+    import sqlalchemy as sa
+
+    engine = _engine()
+    with engine.connect() as conn:
+        found = set(conn.scalars(sa.text("SELECT body_sha256 FROM webhook_events")))
+    engine.dispose()
+    return found
+
+
+def processing_phase(env: dict, worker: subprocess.Popen, timeout: float) -> dict:
+    """Release the drain jobs to the idle worker; time and meter it until all processed."""
+    from clickpro.tasks import QUEUE_WEBHOOKS
+    from clickpro.tasks.webhooks import drain_pending
+
+    meter = CpuMeter({"worker": worker}, db_name=DB_NAME)
+    total = outcome_counts()["events"]
+    before = meter.snapshot()
+    started = time.monotonic()
+    with app_context(env):
+        from clickpro.jobs import enqueue
+
+        hold_drain_jobs(False)
+        for shard in range(DRAIN_JOBS):
+            enqueue(drain_pending, shard, queue=QUEUE_WEBHOOKS)
+    engine = _engine()
+    import sqlalchemy as sa
+
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            done = conn.scalar(sa.text("SELECT count(processed_at) FROM webhook_events"))
+        if done >= total:
+            break
+        time.sleep(0.1)
+    elapsed = time.monotonic() - started
+    after = meter.snapshot()
+    engine.dispose()
+    counts = outcome_counts()
+    per = CpuMeter.ms_per_unit(before, after, counts["processed"])
+    return {"rate": counts["processed"] / elapsed, "elapsed": elapsed, "cpu": per, **counts}
+
+
+_RANK_SQL = (
+    "CASE {col} WHEN 'SENT' THEN 1 WHEN 'FAILED' THEN 2 WHEN 'DELIVERED' THEN 3"
+    " WHEN 'READ' THEN 4 ELSE 0 END"
+)
+_FLOOR_CLAIM = (
+    "UPDATE webhook_events SET processed_at = now() WHERE id = ANY(%s)"
+    " AND processed_at IS NULL RETURNING body"
+)
+_FLOOR_APPLY = (
+    "UPDATE messages AS m SET"
+    " status = CASE WHEN " + _RANK_SQL.format(col="m.status") + " < v.rank"
+    " THEN v.status ELSE m.status END,"
+    " sent_at = LEAST(m.sent_at, v.sent_at), delivered_at = LEAST(m.delivered_at,"
+    " v.delivered_at), read_at = LEAST(m.read_at, v.read_at), updated_at = now()"
+    " FROM unnest(%s::text[], %s::text[], %s::int[], %s::timestamptz[], %s::timestamptz[],"
+    " %s::timestamptz[]) AS v(wamid, status, rank, sent_at, delivered_at, read_at)"
+    " WHERE m.wamid = v.wamid AND m.direction = 'OUT'"
+)
+_RANK = {"SENT": 1, "FAILED": 2, "DELIVERED": 3, "READ": 4}
+_FILLS = {"SENT": (0,), "DELIVERED": (0, 1), "READ": (0, 1, 2)}
+
+
+def processing_floor(batch: int = 100) -> dict:
+    """The same events applied again by hand: per batch one claim and one set UPDATE."""
+    import psycopg
+
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE messages SET status = 'SENDING', sent_at = NULL, delivered_at = NULL,"
+            " read_at = NULL WHERE direction = 'OUT'"
+        )
+        conn.execute("UPDATE webhook_events SET processed_at = NULL")
+        ids = [r[0] for r in conn.execute("SELECT id FROM webhook_events ORDER BY id")]
+    meter = CpuMeter({}, db_name=DB_NAME)
+    with psycopg.connect(DSN) as conn:
+        conn.execute("SELECT 1").fetchone()  # its backend exists at the first snapshot
+        before = meter.snapshot()
+        started = time.monotonic()
+        for start in range(0, len(ids), batch):
+            bodies = conn.execute(_FLOOR_CLAIM, (ids[start : start + batch],)).fetchall()
+            rows: dict[str, list] = {}
+            for (body,) in bodies:
+                for entry in json.loads(body)["entry"]:
+                    for change in entry["changes"]:
+                        for st in change["value"].get("statuses") or ():
+                            kind = st["status"].upper()
+                            if kind not in _FILLS:
+                                continue
+                            at = datetime.fromtimestamp(int(st["timestamp"]), UTC)
+                            row = rows.setdefault(st["id"], [st["id"], kind, 0, None, None, None])
+                            if _RANK[kind] > row[2]:
+                                row[1], row[2] = kind, _RANK[kind]
+                            for i in _FILLS[kind]:
+                                row[3 + i] = at if row[3 + i] is None else min(row[3 + i], at)
+            if rows:
+                conn.execute(_FLOOR_APPLY, [list(c) for c in zip(*rows.values(), strict=True)])
+            conn.commit()
+        elapsed = time.monotonic() - started
+        after = meter.snapshot()
+    per = CpuMeter.ms_per_unit(before, after, len(ids))
+    per["worker"] = per.pop("loadgen")  # this process did the floor's processing
+    return {"rate": len(ids) / elapsed if elapsed else 0.0, "cpu": per, "events": len(ids)}
+
+
+# --------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deliveries", type=int, default=20000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--deliveries", type=int, default=15000)
+    parser.add_argument("--inbound-share", type=float, default=0.0)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--drain-timeout", type=float, default=300)
@@ -328,91 +499,106 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.quick:
-        args.deliveries, args.web_workers, args.max_seconds, args.drain_timeout = 400, 1, 10, 60
-    n = min(args.deliveries, 200_000)
+        args.deliveries, args.web_workers, args.max_seconds, args.drain_timeout = 300, 1, 10, 60
+    n = min(args.deliveries, 300_000)
+    inbound = int(n * args.inbound_share)
+    outbound = max(1, (n - inbound) // 3)
 
-    env = server_env(args.port)
-    outbound = (n - n // 4) // 3
-    figure("setting_deliveries", n)
+    env = production_env(DSN, REDIS_URL, APP_SECRET, WEBHOOK_DRAIN_JOBS=str(DRAIN_JOBS))
+    figure("setting_deliveries", outbound * 3 + inbound)
     figure("setting_concurrency", args.concurrency)
-    figure("setting_client", args.client)
-    figure("setting_gunicorn", f"-w{args.web_workers}_gthread_threads{args.threads}")
+    figure(
+        "setting_gunicorn",
+        f"-w{args.web_workers}_gthread_threads{args.threads}"
+        if args.worker_class == "gthread"
+        else f"-w{args.web_workers}_gevent_(config/gunicorn.conf.py_settings)",
+    )
     figure("setting_rq_workers", 1)
     figure("setting_cpus", os.cpu_count())
-    figure("setting_mix", "25%_inbound_75%_status")
+    figure("setting_mix", f"{round(args.inbound_share * 100)}%_inbound_rest_status")
+    figure("load_average_1m_at_start", os.getloadavg()[0])
     wamids = prepare_database(env, outbound)
-    flush_redis()
-    items = build_deliveries(n, wamids, seed=42)
-    base = f"http://127.0.0.1:{args.port}"
-    procs = start_processes(env, args.port, args.web_workers, args.threads)
+    redis_client().flushdb()
+    bodies = build_deliveries(wamids, inbound, seed=42)
+    requests = raw_requests(bodies, args.port)
+    worker = start_worker(env, "webhooks")
     try:
-        wait_ready(args.port)
-        roots = {"web": procs[0].pid, "worker": procs[1].pid}
-        before = cpu_snapshot(roots)
-        elapsed, latencies, errors = run_load(
-            base, items, args.concurrency, args.max_seconds, args.client
+        hold_drain_jobs(True)
+        wait_worker_ready()
+        floor = ack_phase(
+            "floor",
+            start_web(env, args, "webhook_floor:app"),
+            worker,
+            args,
+            requests,
         )
-        acked = len(latencies) - len(errors)
-        after_load = cpu_snapshot(roots)
-        drained = wait_drained(env, acked, args.drain_timeout)
-        after = cpu_snapshot(roots)
+        app = ack_phase(
+            "app",
+            start_web(env, args),
+            worker,
+            args,
+            requests,
+        )
+        stored = stored_digests()
+        unstored = sum(1 for b in bodies if hashlib.sha256(b).hexdigest() not in stored)
+        figure("acked_not_stored", unstored if app["acked"] == len(bodies) else "nan")
+        figure("ack_ratio_to_floor", round(app["rate"] / floor["rate"], 3))
+        figure(
+            "ack_cpu_ratio_to_floor_web",
+            round(app["cpu"]["web"] / floor["cpu"]["web"], 3) if floor["cpu"]["web"] else "nan",
+        )
+        processed = processing_phase(env, worker, args.drain_timeout)
     finally:
-        stop_processes(procs)
-    latencies.sort()
-    figure("webhook_events_per_s", round(acked / elapsed))
-    figure("ack_p50_ms", round(statistics.median(latencies) * 1000, 2) if latencies else "nan")
-    figure(
-        "ack_p99_ms",
-        round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else "nan",
-    )
-    figure("ack_max_ms", round(latencies[-1] * 1000, 2) if latencies else "nan")
-    figure("deliveries_sent", len(latencies))
-    figure("deliveries_not_200", len(errors))
-    figure("send_seconds", round(elapsed, 2))
-    figure("events_stored", drained["events"])
-    figure("events_processed", drained["processed"])
-    figure("events_with_error", drained["errors"])
-    figure("events_lost", acked - drained["processed"])
-    figure("inbound_messages_stored", drained["inbound"])
-    figure("outbound_read", drained["read"])
+        stop_processes([worker])
+    figure("processing_events_per_s", round(processed["rate"]))
+    figure("processing_seconds", round(processed["elapsed"], 2))
+    figure("events_stored", processed["events"])
+    figure("events_processed", processed["processed"])
+    figure("events_with_error", processed["errors"])
+    figure("outbound_read", processed["read"])
     figure("outbound_expected_read", outbound)
-    figure("pending_statuses", drained["pending"])
-    figure("drain_seconds_after_load", round(drained["drain_s"], 2))
-    figure("processing_events_per_s", round(drained["processed"] / (elapsed + drained["drain_s"])))
-    report_cpu(before, after_load, after, max(acked, 1))
+    figure("outbound_priced", processed["priced"])
+    figure("contacts_with_bsuid", processed["bsuids"])
+    figure("pending_statuses", processed["pending"])
+    report_cpu_ms("event", processed["cpu"], ("worker", "postgres", "redis"))
+    total = sum(app["cpu"][k] for k in ("web", "postgres", "redis")) + sum(
+        processed["cpu"][k] for k in ("worker", "postgres", "redis")
+    )
+    figure("cpu_ms_per_delivery_total", round(total, 3))
+    floor_proc = processing_floor()
+    figure("floor_processing_events_per_s", round(floor_proc["rate"]))
+    report_cpu_ms("event_floor", floor_proc["cpu"], ("worker", "postgres"))
+    figure("processing_ratio_to_floor", round(processed["rate"] / floor_proc["rate"], 3))
+    figure(
+        "processing_cpu_ratio_to_floor_worker",
+        round(processed["cpu"]["worker"] / floor_proc["cpu"]["worker"], 3),
+    )
     figure("load_average_1m", os.getloadavg()[0])
     if args.quick:
         require_figures(QUICK_FIGURES)
+        if processed["errors"] or processed["processed"] < processed["events"]:
+            raise SystemExit("bench check FAILED: events not processed")
 
 
 QUICK_FIGURES = (
-    "webhook_events_per_s",
-    "ack_p50_ms",
-    "ack_p99_ms",
-    "events_stored",
-    "events_processed",
-    "events_lost",
-    "processing_events_per_s",
+    "floor_acks_per_s",
+    "app_acks_per_s",
+    "ack_ratio_to_floor",
+    "acked_not_stored",
     "cpu_ms_per_ack_web",
+    "cpu_ms_per_ack_postgres",
+    "cpu_ms_per_ack_redis",
+    "cpu_ms_per_ack_floor_web",
+    "processing_events_per_s",
+    "floor_processing_events_per_s",
+    "processing_ratio_to_floor",
+    "cpu_ms_per_delivery_total",
     "cpu_ms_per_event_worker",
+    "cpu_ms_per_event_postgres",
+    "cpu_ms_per_event_redis",
+    "cpu_ms_per_event_floor_worker",
+    "cpu_ms_per_event_floor_postgres",
 )
-
-
-def report_cpu(before: dict, after_load: dict, after: dict, events: int) -> None:
-    """CPU ms per event of each part, and what that means for an otherwise idle box."""
-    per = {k: (after[k] - before[k]) * 1000 / events for k in before}
-    for name in ("web", "worker", "postgres", "redis", "loadgen"):
-        figure(f"cpu_ms_per_event_{name}", round(per[name], 3))
-    ack_side = (after_load["web"] - before["web"]) * 1000 / events
-    figure("cpu_ms_per_ack_web", round(ack_side, 3))
-    server = per["web"] + per["worker"] + per["postgres"] + per["redis"]
-    cpus = os.cpu_count() or 1
-    figure("estimated_idle_capacity_events_per_s", round(cpus * 1000 / server) if server else "nan")
-    ack_only = ack_side + per["redis"] + per["postgres"] / 2
-    figure(
-        "estimated_idle_ack_capacity_events_per_s",
-        round(cpus * 1000 / ack_only) if ack_only else "nan",
-    )
 
 
 if __name__ == "__main__":

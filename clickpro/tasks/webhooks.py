@@ -63,6 +63,32 @@ def dispatch(event_id: int, *, inline: bool | None = None) -> None:
         )
 
 
+def dispatch_many(event_ids: list[int]) -> None:
+    """:func:`dispatch` for a committed batch of acks: one Redis round trip for all.
+
+    Never raises (the events are stored; the retry job finds any not handed off).
+    """
+    if not event_ids:
+        return
+    try:
+        shards = max(1, int(current_app.config["WEBHOOK_DRAIN_JOBS"]))
+        wanted = sorted({int(i) % shards for i in event_ids})
+        pipe = redis_connection().pipeline(transaction=False)
+        pipe.rpush(PENDING_KEY, *event_ids)
+        for shard in wanted:
+            pipe.set(_flag(shard), 1, nx=True, ex=FLAG_TTL_S)
+        results = pipe.execute()
+        for shard, first in zip(wanted, results[1:], strict=True):
+            if first:
+                enqueue(drain_pending, shard, queue=QUEUE_WEBHOOKS)
+    except Exception:
+        db.session.rollback()
+        log.exception(
+            "could not hand off %s webhook events; the retry job will process them",
+            len(event_ids),
+        )
+
+
 def _process_batch(raw_ids: list) -> int:
     """One drained batch; never raises (a bad event costs only itself, see ingest).
 

@@ -32,6 +32,12 @@ from clickpro.extensions import db, rowcount
 from clickpro.models import Direction, Message, MessageStatus, PendingStatus
 from clickpro.models.base import utcnow
 from clickpro.services.costs.ledger import record_pricing
+from clickpro.services.messaging.status_batch import (
+    StatusItem,
+    active_batch,
+    record_identities,
+    status_batch,
+)
 from clickpro.services.webhook.sql import earliest, insert_ignoring
 
 __all__ = [
@@ -43,6 +49,7 @@ __all__ = [
     "apply_status",
     "callback_data_for",
     "record_status",
+    "status_batch",
 ]
 
 CALLBACK_PREFIX = "clickpro:m:"
@@ -297,39 +304,69 @@ def record_status(
     pricing: dict | None = None,
     recipient: dict | None = None,
     phone_number_id: str | None = None,
+    identities: tuple[str | None, str | None] = (None, None),
 ) -> tuple[StatusChange | None, bool]:
     """Apply one status in the current transaction (no commit, no signal).
 
     Returns ``(change, pending)``: ``change`` when the status moved, ``pending`` when the
     message is unknown and the status was kept for later. ``pricing`` (the status's
     ``pricing`` object) goes to the cost ledger whether or not the status moved;
-    ``recipient`` holds the status's recipient ids (for the market).
+    ``recipient`` holds the status's recipient ids (for the market); ``identities`` the
+    recipient's (BSUID, parent BSUID), recorded on its contact.
+
+    Inside :func:`~clickpro.services.messaging.status_batch.status_batch` the status is
+    only collected — returns ``(None, False)`` — and the batch applies it set-based.
     """
     normalized = normalize_status(status)
     if normalized is None or not wamid:
         return None, False
-    at = to_datetime(timestamp)
-    row = _find_by_wamid(client_id, wamid) or _find_by_callback(client_id, wamid, callback_data)
+    item = StatusItem(
+        client_id, wamid, normalized, to_datetime(timestamp),
+        callback_data=callback_data, errors=errors, pricing=pricing, recipient=recipient,
+        phone_number_id=phone_number_id, bsuid=identities[0], parent_bsuid=identities[1],
+    )  # fmt: skip
+    batch = active_batch()
+    if batch is not None:
+        batch.add(item)
+        return None, False
+    return record_one(item)
+
+
+def record_one(item: StatusItem) -> tuple[StatusChange | None, bool]:
+    """:func:`record_status` for one normalized status, row by row (any database)."""
+    client_id, wamid, at = item.client_id, item.wamid, item.at
+    row = _find_by_wamid(client_id, wamid) or _find_by_callback(
+        client_id, wamid, item.callback_data
+    )
     if row is not None:
-        change = _apply_to_row(row, normalized, at, errors)
-        if pricing:
+        change = _apply_to_row(row, item.status, at, item.errors)
+        if item.pricing:
             record_pricing(
-                client_id, row.id, row.contact_id, pricing, at,
-                status=recipient, phone_number_id=phone_number_id,
+                client_id, row.id, row.contact_id, item.pricing, at,
+                status=item.recipient, phone_number_id=item.phone_number_id,
             )  # fmt: skip
+        record_identities(
+            client_id, row.contact_id, item.phone_number_id, item.bsuid, item.parent_bsuid
+        )
         return change, False
     payload: dict[str, Any] = {
         "timestamp": at.isoformat(),
-        "errors": errors or [],
-        "callback_data": callback_data,
+        "errors": item.errors or [],
+        "callback_data": item.callback_data,
     }
-    if pricing:
-        payload.update(pricing=pricing, recipient=recipient, phone_number_id=phone_number_id)
+    if item.pricing:
+        payload.update(
+            pricing=item.pricing, recipient=item.recipient, phone_number_id=item.phone_number_id
+        )
+    if item.bsuid or item.parent_bsuid:
+        payload.update(
+            identities=[item.bsuid, item.parent_bsuid], phone_number_id=item.phone_number_id
+        )
     db.session.execute(
         insert_ignoring(_pending, "wamid", "status").values(
             client_id=client_id,
             wamid=wamid,
-            status=normalized,
+            status=item.status,
             payload=payload,
             received_at=utcnow(),
         )
@@ -403,6 +440,11 @@ def _apply_pending(row: _Target) -> int:
                 row.client_id, row.id, row.contact_id, payload["pricing"], at,
                 status=payload.get("recipient"), phone_number_id=payload.get("phone_number_id"),
             )  # fmt: skip
+        identities = payload.get("identities")
+        if isinstance(identities, list) and len(identities) == 2:
+            record_identities(
+                row.client_id, row.contact_id, payload.get("phone_number_id"), *identities
+            )
         if change is not None:
             changes.append(change)
             current = replace(current, status=item.status)

@@ -20,7 +20,10 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,7 +33,8 @@ from clickpro.extensions import db, rowcount
 from clickpro.models import WebhookEvent, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.costs.sending_rules import opt_out_marketing_stopped
-from clickpro.services.messaging.delivery import prefetched, reconcile_pending
+from clickpro.services.messaging.delivery import prefetched, reconcile_pending, status_batch
+from clickpro.services.webhook.committer import AfterCommit, GroupCommitter, committer_for
 from clickpro.services.webhook.inbound import PayloadError
 from clickpro.services.webhook.limits import json_depth_ok
 from clickpro.services.webhook.route import Outcome, process_payload, status_wamids
@@ -164,6 +168,67 @@ def _store_pg(
     return row[0] if row else None
 
 
+_PG_INSERT_MANY = (
+    "INSERT INTO webhook_events (body, body_sha256, signature_ok, routed, received_at,"
+    " attempts, next_attempt_at, signed_by, dropped)"
+    " SELECT b, h, true, false, r, 0, NULL, s, 0"
+    " FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) AS t(b, h, r, s)"
+    " ON CONFLICT (body_sha256) DO NOTHING RETURNING id, body_sha256"
+)
+
+
+def groups_commits() -> bool:
+    """Whether acks share commits (PostgreSQL; ``WEBHOOK_GROUP_COMMIT``, on by default)."""
+    return db.engine.dialect.name == "postgresql" and bool(
+        current_app.config.get("WEBHOOK_GROUP_COMMIT", True)
+    )
+
+
+def store_grouped(
+    raw: bytes, *, signer: str = PLATFORM, after_commit: AfterCommit | None = None
+) -> int | None:
+    """:func:`store_event` through the process's group committer (see :mod:`.committer`).
+
+    Returns once the row is committed (its id; None for a body already stored); raises
+    when the batch it was in could not be committed. ``after_commit`` receives the new
+    ids of each committed batch (the hand-off to processing), set on first use.
+    """
+    text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    digest = hashlib.sha256(raw).hexdigest()
+    committer = committer_for(
+        current_app.extensions, lambda: GroupCommitter(_BatchInserter(), after_commit)
+    )
+    return committer.store((text, digest, utcnow(), signer))
+
+
+class _BatchInserter:
+    """The committer's flush: one autocommitted multi-row INSERT per batch.
+
+    Batches of one process are flushed one at a time (by the committer's leader), so one
+    connection serves them all; it is kept checked out of the pool (no checkout and no
+    pre-ping round trip per batch) and dropped after any error (the next batch opens a
+    fresh one).
+    """
+
+    def __init__(self) -> None:
+        self._fairy: Any = None
+
+    def __call__(self, rows: Sequence[tuple]) -> dict[str, int]:
+        columns = [list(col) for col in zip(*rows, strict=True)]
+        if self._fairy is None:
+            self._fairy = db.engine.raw_connection()
+            self._fairy.driver_connection.autocommit = True
+        try:
+            with self._fairy.driver_connection.cursor() as cursor:
+                cursor.execute(_PG_INSERT_MANY, columns)
+                return {digest: event_id for event_id, digest in cursor.fetchall()}
+        except BaseException:
+            fairy, self._fairy = self._fairy, None
+            with contextlib.suppress(Exception):
+                fairy.invalidate()  # never back to the pool: its state is unknown
+            raise
+
+
 # --------------------------------------------------------------------------- processing
 def _claim(ids: list[int], now: datetime) -> list:
     """Lease ``ids`` and count the attempt now: a worker that dies on an event (crash,
@@ -208,11 +273,23 @@ def _process_batch(rows: list) -> int | None:
     outcomes: list[tuple[int, Outcome]] = []
     try:
         payloads = [(row.id, row.signed_by, json.loads(row.body)) for row in rows]
-        with prefetched(status_wamids(data for _, _, data in payloads)):
-            for event_id, signer, data in payloads:
-                outcomes.append((event_id, process_payload(data, signer)))
+        with status_batch() as statuses:
+            # Set-based (PostgreSQL): statuses are collected, then applied in one statement.
+            reads = (
+                nullcontext()
+                if statuses is not None
+                else prefetched(status_wamids(d for *_, d in payloads))
+            )
+            with reads:
+                for event_id, signer, data in payloads:
+                    outcomes.append((event_id, process_payload(data, signer)))
+            if statuses is not None:
+                changes, pending = statuses.apply()
+                outcomes.append((0, Outcome(changes=changes, pending=pending)))
         groups: dict[tuple[int | None, int, int], list[int]] = {}
         for event_id, outcome in outcomes:
+            if not event_id:  # the batch's statuses (announced, no event row)
+                continue
             client = outcome.client_ids[0] if outcome.client_ids else None
             key = (client, outcome.dropped, outcome.malformed)
             groups.setdefault(key, []).append(event_id)
@@ -237,7 +314,7 @@ def _process_batch(rows: list) -> int | None:
         return None
     for _event_id, outcome in outcomes:
         _announce(outcome)
-    return len(outcomes)
+    return len(rows)
 
 
 def process_event(event_id: int, *, claimed: bool = False) -> bool:

@@ -28,6 +28,7 @@ from clickpro.models.base import utcnow
 from clickpro.services.costs.quality import category_update
 from clickpro.services.costs.sending_rules import marketing_stopped, recipient_ids
 from clickpro.services.messaging.delivery import StatusChange, record_status
+from clickpro.services.messaging.status_batch import status_identities
 from clickpro.services.templates.status import apply_template_update
 from clickpro.services.webhook import route_cache
 from clickpro.services.webhook.inbound import (
@@ -154,6 +155,7 @@ def _messages_change(entry: dict, value: dict, outcome: Outcome) -> None:
             pricing=status.get("pricing") if isinstance(status.get("pricing"), dict) else None,
             recipient=recipient_ids(status),
             phone_number_id=str(phone_number_id),
+            identities=status_identities(status),
         )
         if change is not None:
             outcome.changes.append(change)
