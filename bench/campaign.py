@@ -8,6 +8,17 @@ Prints one figure per line: the settings, then ``sent_per_s`` (sends / active se
 the pause excluded), ``max_1s_window`` (most sends Meta saw in any 1 s), ``throttled_130429``
 (the sandbox's own count), ``duplicates`` (must be 0), ``pause_latency_ms`` (pause call →
 last send Meta saw) and ``materialize_s``.
+
+The **floor** runs first, in the same run against the same sandbox: ``--workers``
+processes that each POST the same template sends through the same pooled HTTP client
+at the same concurrency as a dispatcher, with no database and no limiter
+(``floor_sends_per_s``, ``floor_cpu_ms_per_send``). ``send_ratio_to_floor`` is
+``sent_per_s / floor_sends_per_s`` (a campaign rate under the floor caps it: use
+``--rate`` above the floor to see the dispatcher's own ceiling) and
+``cpu_ratio_to_floor`` is ``floor CPU / worker CPU`` per send. ``cpu_ms_per_send_<part>``
+are the CPU ms per send of the workers (their forked work horses included), the bench
+database's PostgreSQL backends and redis-server, counted from the start call to
+completion; ``pg_connections_max`` is the most connections to the bench database seen.
 """
 
 from __future__ import annotations
@@ -22,7 +33,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from _harness import bench_secret_key, ensure_database, figure, require_figures
+from _harness import (
+    FIGURES,
+    CpuMeter,
+    bench_secret_key,
+    ensure_database,
+    figure,
+    report_cpu_ms,
+    require_figures,
+)
+from _pg_connections import PgConnectionSampler
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,6 +73,8 @@ def parse() -> argparse.Namespace:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
     p.add_argument("--quick", action="store_true", help="a few seconds, tiny sizes, check figures")
+    p.add_argument("--floor-child", nargs=4, metavar=("URL", "TOKEN", "N", "THREADS"),
+                   help=argparse.SUPPRESS)  # fmt: skip
     args = p.parse_args()
     if args.quick:
         args.n, args.workers, args.rate, args.throughput = 300, 1, 150, 150
@@ -72,7 +95,87 @@ FIGURE_NAMES = (
     "pause_latency_ms",
     "pause_gap_s",
     "worker_cpu_ms_per_send",
+    "floor_sends_per_s",
+    "floor_cpu_ms_per_send",
+    "send_ratio_to_floor",
+    "cpu_ratio_to_floor",
+    "cpu_ms_per_send_worker",
+    "cpu_ms_per_send_postgres",
+    "cpu_ms_per_send_redis",
+    "pg_connections_max",
+    "load_average",
 )
+
+
+def send_threads(rate: float) -> int:
+    """A dispatcher's send threads for ``rate`` (dispatch.Dispatcher._run's rule)."""
+    import math
+
+    from clickpro.config import SETTINGS
+
+    cap = int(next(x.default for x in SETTINGS if x.name == "CAMPAIGN_SEND_THREADS"))
+    return min(cap, max(2, math.ceil(rate * 0.98 * 0.05)))
+
+
+def floor_child(url: str, token: str, n: int, threads: int) -> None:
+    """The floor's sender: ``n`` template sends on ``threads`` threads, one pooled client;
+    prints ``<cpu seconds> <first send> <last send>`` (epoch) on stdout."""
+    import itertools
+    import resource
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clickpro.integrations.meta.lean_http import LeanHTTP
+
+    http = LeanHTTP(max_connections=threads)
+    headers = {"Authorization": f"Bearer {token}"}
+    counter = itertools.count()
+    done: list[float] = []
+
+    def one(_: int) -> None:
+        i = next(counter)
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                "to": f"55118{i:08d}", "type": "template",
+                "template": {"name": "oferta", "language": {"code": "pt_BR"}, "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": f"Pessoa {i}"},
+                                                    {"type": "text", "text": f"C{i}"}]}]},
+                "biz_opaque_callback_data": f"floor:{i}"}  # fmt: skip
+        response = http.post_json(url, body, headers=headers, timeout=15)
+        if response.status_code != 200:
+            raise SystemExit(f"floor send refused: {response.status_code} {response.text}")
+        done.append(time.time())
+
+    start = time.time()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, range(n)))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(usage.ru_utime + usage.ru_stime, start, max(done, default=start), flush=True)
+
+
+def run_floor(server, args, n: int) -> tuple[float, float]:
+    """The floor (see the module docstring): sends per second and CPU ms per send."""
+    account = server.state.create_account(throughput_mps=1_000_000, messaging_tier="TIER_UNLIMITED")
+    body, status = server.state.templates.create(
+        account,
+        {"name": "oferta", "language": "pt_BR", "category": "MARKETING", "components": COMPONENTS},
+    )
+    assert status == 200, body
+    url = f"{server.graph_url}/v23.0/{account.phone_number_id}/messages"
+    threads = send_threads(args.rate)
+    per = max(1, n // args.workers)
+    # Start-up (imports) is measured separately and taken off: the floor is the sends.
+    idle = subprocess.run([sys.executable, __file__, "--floor-child", url, account.access_token, "0",
+                           str(threads)], capture_output=True, text=True, check=True)  # fmt: skip
+    idle_cpu = float(idle.stdout.split()[0])
+    procs = [subprocess.Popen([sys.executable, __file__, "--floor-child", url, account.access_token,
+                               str(per), str(threads)], stdout=subprocess.PIPE, text=True)
+             for _ in range(args.workers)]  # fmt: skip
+    results = [p.communicate()[0].split() for p in procs]
+    if any(p.returncode for p in procs):
+        raise SystemExit("floor sender failed")
+    cpu = sum(float(r[0]) - idle_cpu for r in results)
+    first, last = min(float(r[1]) for r in results), max(float(r[2]) for r in results)
+    total = per * args.workers
+    return total / max(last - first, 1e-9), 1000 * cpu / total
 
 
 def max_window(ts: list[float]) -> int:
@@ -144,6 +247,10 @@ def start_workers(count: int, env: dict, log_dir: str) -> list[subprocess.Popen]
 
 def main() -> None:
     args = parse()
+    if args.floor_child:
+        url, token, n, threads = args.floor_child
+        floor_child(url, token, int(n), int(threads))
+        return
     from rq import Queue, Worker
 
     from clickpro import create_app
@@ -171,6 +278,9 @@ def main() -> None:
                META_GRAPH_URL=server.graph_url, SECRET_KEY=bench_secret_key(), CLICKPRO_ENCRYPTION_KEYS=KEY,
                CLICKPRO_PLUGINS="")  # fmt: skip
     procs: list[subprocess.Popen] = []
+    load_average = Path("/proc/loadavg").read_text().split()[0]
+    floor_per_s, floor_cpu_ms = run_floor(server, args, min(args.n, 10_000))
+    db_name = make_url(normalize_database_url(args.database_url)).database
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as pg:
@@ -187,22 +297,24 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("workers did not start")
                 time.sleep(0.2)
+            meter = CpuMeter({f"worker{i}": p for i, p in enumerate(procs)}, db_name=db_name)
+            cpu_before = meter.snapshot()
             t0 = time.monotonic()
-            svc.start_campaign(tenant_id, campaign_id)
-            materialize_s = time.monotonic() - t0
-            pause_latency_ms, paused_s = run_until_done(
-                args, server, account, tenant_id, campaign_id
-            )
+            with PgConnectionSampler(args.database_url) as sampler:
+                svc.start_campaign(tenant_id, campaign_id)
+                materialize_s = time.monotonic() - t0
+                pause_latency_ms, paused_s = run_until_done(
+                    args, server, account, tenant_id, campaign_id
+                )
+            cpu_after = meter.snapshot()
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
             for proc in procs:
                 proc.wait(15)
-    import resource
-
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_s = children.ru_utime + children.ru_stime  # every worker, start-up included
     sends = server.state.list_sends(account.phone_number_id)
+    per = meter.ms_per_unit(cpu_before, cpu_after, max(1, len(sends)))
+    per["worker"] = sum(v for k, v in per.items() if k.startswith("worker"))
     ts = [s["ts"] for s in sends]
     ids = Counter(s["callback_data"] for s in sends)
     ordered = sorted(ts)
@@ -221,8 +333,17 @@ def main() -> None:
                        ("duplicates", sum(c - 1 for c in ids.values())),
                        ("pause_latency_ms", pause_latency_ms),
                        ("pause_gap_s", round(gap, 2)),
-                       ("worker_cpu_ms_per_send", round(1000 * cpu_s / max(1, len(sends)), 2))):  # fmt: skip
+                       ("worker_cpu_ms_per_send", round(per["worker"], 3))):  # fmt: skip
         figure(key, value)
+    sent_per_s = FIGURES["sent_per_s"]
+    assert isinstance(sent_per_s, float | int)
+    figure("floor_sends_per_s", round(floor_per_s, 1))
+    figure("floor_cpu_ms_per_send", round(floor_cpu_ms, 3))
+    figure("send_ratio_to_floor", round(sent_per_s / floor_per_s, 2))
+    figure("cpu_ratio_to_floor", round(floor_cpu_ms / max(per["worker"], 1e-9), 2))
+    report_cpu_ms("send", per, ("worker", "postgres", "redis"))
+    figure("pg_connections_max", sampler.max)
+    figure("load_average", load_average)
     server.stop()
     if args.quick:
         require_figures(FIGURE_NAMES)

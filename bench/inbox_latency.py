@@ -30,7 +30,8 @@ from pathlib import Path
 import httpx
 import socketio
 import sqlalchemy as sa
-from _harness import ensure_database, figure, free_port, require_figures
+from _harness import CpuMeter, ensure_database, figure, free_port, report_cpu_ms, require_figures
+from _pg_connections import PgConnectionSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,6 +42,7 @@ DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/clickpro_inbox_bench"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+DB_NAME = sa.engine.make_url(DB_URL).database
 APP_SECRET = "bench-app-secret"
 PHONE_ID = "100000000000011"
 PASSWORD = "senha-bench-inbox-1"
@@ -54,6 +56,10 @@ ENV = {
     "META_VERIFY_TOKEN": "bench",
     "META_GRAPH_URL": "http://127.0.0.1:9/graph",  # nothing is sent to Meta here
     "CLICKPRO_PLUGINS": "",
+    # Every agent signs in and connects from 127.0.0.1: lift the per-address caps that
+    # would otherwise refuse the 51st login and socket (production keeps its defaults).
+    "CLICKPRO_LOGIN_THROTTLE_PER_IP": "100000",
+    "CLICKPRO_SOCKETIO_MAX_PER_IP": "100000",
 }
 
 
@@ -264,6 +270,9 @@ def main() -> None:
         clients = connect_clients(url, args.clients, received)
         time.sleep(1.0)
         sent: dict[str, float] = {}
+        meter = CpuMeter({"web": procs[0], "worker": procs[1]}, db_name=DB_NAME)
+        cpu_before = meter.snapshot()
+        sampler = PgConnectionSampler(DB_URL).__enter__()
         bad = send_webhooks(url, args.rate, args.seconds, sent)
         expected = len(sent) * args.clients
         latencies: list[float] = []
@@ -280,6 +289,10 @@ def main() -> None:
                 latencies.append((at - sent[body]) * 1000)
                 if emitted_ms:
                     fanout.append(at * 1000 - emitted_ms)
+        sampler.__exit__()
+        # Per inbound message: stored, processed and fanned out to every connected agent.
+        report_cpu_ms("inbound", meter.ms_per_unit(cpu_before, meter.snapshot(), len(sent)))
+        figure("pg_connections_max", sampler.max)
         figure("webhooks_sent", f"{len(sent)}")
         figure("webhooks_rejected", f"{bad}")
         figure("events_expected", f"{expected}")
@@ -305,7 +318,9 @@ def main() -> None:
             figure("stored_p99_ms", f"{percentile(stored, 99):.1f}")
         figure("load_avg_1m", f"{os.getloadavg()[0]:.2f}")
         if args.quick:
-            require_figures(("webhooks_sent", "events_expected", "p50_ms", "p99_ms", "events_lost"))
+            require_figures(("webhooks_sent", "events_expected", "p50_ms", "p99_ms", "events_lost",
+                             "pg_connections_max", *(f"cpu_ms_per_inbound_{p}" for p in
+                             ("web", "worker", "postgres", "redis"))))  # fmt: skip
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from clickpro.integrations.meta.errors import GraphError, GraphErrorKind, redact
+from clickpro.integrations.meta.lean_http import LeanHTTP, LeanResponse, LeanTransportError
 
 log = logging.getLogger("clickpro.integrations.meta")
 
@@ -40,11 +41,15 @@ class GraphTransport:
         api_version: str,
         http: httpx.Client,
         timeout: float = DEFAULT_TIMEOUT,
+        lean: LeanHTTP | None = None,
     ) -> None:
         self._token = access_token
         self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
         self._http = http
         self._timeout = timeout
+        # Plain JSON POSTs (sends) go through the lean pooled client when there is one:
+        # a third of httpx's CPU per request (lean_http's docstring has the figures).
+        self._lean = lean
 
     def __repr__(self) -> str:
         return f"GraphClient(root={self._root!r})"
@@ -75,6 +80,16 @@ class GraphTransport:
     ) -> httpx.Response:
         hdrs = {"Authorization": f"Bearer {self._token}"}
         hdrs.update(headers or {})
+        if (
+            self._lean is not None
+            and method == "POST"
+            and json is not None
+            and params is None
+            and content is None
+            and data is None
+            and files is None
+        ):
+            return self._lean_post(path, json, hdrs)  # type: ignore[return-value]
         attempts = 1 + (self.max_get_retries if method == "GET" else 0)
         for attempt in range(attempts):
             started = time.perf_counter()
@@ -114,11 +129,26 @@ class GraphTransport:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _lean_post(self, path: str, body: dict, headers: dict[str, str]) -> LeanResponse:
+        """The lean client's POST, with the same errors as the httpx path (never retried)."""
+        assert self._lean is not None
+        try:
+            response = self._lean.post_json(
+                self._url(path), body, headers=headers, timeout=self._timeout
+            )
+        except LeanTransportError as exc:
+            error = GraphError.from_exception(exc)
+            log.warning("graph POST %s failed: %s", _log_path(path), error)
+            raise error from None
+        if response.status_code >= 400:
+            raise GraphError.from_response(response).scrub(self._token)  # type: ignore[arg-type]
+        return response
+
     def _sleep(self, attempt: int) -> None:
         if self.retry_backoff_s > 0:
             time.sleep(self.retry_backoff_s * (2**attempt))
 
-    def _json(self, response: httpx.Response) -> dict:
+    def _json(self, response: httpx.Response | LeanResponse) -> dict:
         try:
             body = response.json()
         except ValueError:

@@ -8,6 +8,7 @@ only gives up rows whose lease expired (:func:`.schedule.expire_sending`).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import timedelta
@@ -15,6 +16,7 @@ from datetime import timedelta
 import redis
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql
 
 from clickpro.extensions import db
 from clickpro.labels import label
@@ -37,6 +39,7 @@ from clickpro.services.messaging.delivery import apply_pending_statuses
 log = logging.getLogger(__name__)
 M = MessageStatus
 _t = Message.__table__
+_WAMIDS = postgresql.ARRAY(sa.String)
 _DT = _t.c.sent_at.type
 _JSON = _t.c.payload.type
 
@@ -154,8 +157,12 @@ def record(client_id: int, campaign_id: int, outcomes: list[Outcome]) -> None:
         by_kind.setdefault(o.kind, []).append(params)
     statements = {"sent": _SENT, "retry": _RETRY, "release": _RELEASE, "failed": _FAILED,
                   "unknown": _UNKNOWN, "skipped": _SKIPPED}  # fmt: skip
+    set_based = db.engine.dialect.name == "postgresql"
     for kind, rows in by_kind.items():
-        db.session.execute(statements[kind], rows)
+        if kind == "sent" and set_based:
+            _record_sent_set_based(rows)
+        else:
+            db.session.execute(statements[kind], rows)
     db.session.commit()
     sent = [(p["mid"], p["wamid"]) for p in by_kind.get("sent", [])]
     if sent:
@@ -165,14 +172,43 @@ def record(client_id: int, campaign_id: int, outcomes: list[Outcome]) -> None:
             _opt_out(client_id, o.opt_out_phone)
 
 
+# The sends of a batch in one statement and one round trip (PostgreSQL): the same guard
+# and values as ``_SENT``, the rows passed as arrays. An ``executemany`` costs the
+# dispatcher's CPU per row (bind processing, one pipelined statement each).
+_SENT_SET_BASED = sa.text(
+    """
+UPDATE messages AS m
+SET status = 'SENT', wamid = v.wamid, sent_at = v.at, payload = v.payload, body = v.body,
+    error_code = NULL, error_title = NULL, updated_at = v.at
+FROM unnest(CAST(:ids AS bigint[]), CAST(:wamids AS varchar[]), CAST(:ats AS timestamptz[]),
+            CAST(:payloads AS jsonb[]), CAST(:bodies AS text[])) AS v(id, wamid, at, payload, body)
+WHERE m.id = v.id AND m.status IN ('SENDING', 'UNKNOWN')
+"""
+)
+
+
+def _record_sent_set_based(rows: list[dict]) -> None:
+    dumps = json.dumps
+    db.session.execute(
+        _SENT_SET_BASED,
+        {
+            "ids": [r["mid"] for r in rows],
+            "wamids": [r["wamid"] for r in rows],
+            "ats": [r["at"] for r in rows],
+            "payloads": [dumps(r["payload"], ensure_ascii=False) for r in rows],
+            "bodies": [r["body"] for r in rows],
+        },
+    )
+
+
 def _apply_early_statuses(sent: list[tuple[int, str]]) -> None:
     """Statuses that arrived before we stored the wamid (one query finds them)."""
     by_wamid = {wamid: mid for mid, wamid in sent}
-    found = set(
-        db.session.scalars(
-            sa.select(PendingStatus.wamid).where(PendingStatus.wamid.in_(list(by_wamid)))
-        )
-    )
+    if db.engine.dialect.name == "postgresql":  # one array parameter: no IN list to render
+        wanted = PendingStatus.wamid == sa.any_(sa.bindparam("w", list(by_wamid), type_=_WAMIDS))
+    else:
+        wanted = PendingStatus.wamid.in_(list(by_wamid))
+    found = set(db.session.scalars(sa.select(PendingStatus.wamid).where(wanted)))
     db.session.commit()
     if not found:
         return

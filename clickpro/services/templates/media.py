@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from clickpro.errors import ServiceError
 
@@ -257,7 +258,7 @@ def variable_slots(components: list[dict]) -> dict:
     return slots
 
 
-def _param_text(value, where: str, number: int) -> str:
+def _param_text(value, where: object, number: int) -> str:
     text = "" if value is None else str(value).strip()
     if not text:
         raise TemplateInputError(
@@ -286,7 +287,7 @@ def _button_label(index: str) -> str:
     )
 
 
-def _check_count(values: list, expected: int, where: str) -> None:
+def _check_count(values: list, expected: int, where: object) -> None:
     if len(values) != expected:
         raise TemplateInputError(
             _(
@@ -326,21 +327,22 @@ def build_send_components(components: list[dict], values: dict) -> list[dict]:
     slots = variable_slots(components)
     result: list[dict] = []
     header = _as_list(values.get("header"))
-    _check_count(header, slots["header"], _("O cabeçalho"))
+    # Lazy labels: only an error message reads them (a campaign builds this per row).
+    _check_count(header, slots["header"], _l("O cabeçalho"))
     if slots["header_media"]:
         parameter = _media_parameter(slots["header_media"], values.get("header_media"))
         result.append({"type": "header", "parameters": [parameter]})
     elif header:
         params = [
-            {"type": "text", "text": _param_text(v, _("do cabeçalho"), i + 1)}
+            {"type": "text", "text": _param_text(v, _l("do cabeçalho"), i + 1)}
             for i, v in enumerate(header)
         ]
         result.append({"type": "header", "parameters": params})
     body = _as_list(values.get("body"))
-    _check_count(body, slots["body"], _("O corpo"))
+    _check_count(body, slots["body"], _l("O corpo"))
     if body:
         params = [
-            {"type": "text", "text": _param_text(v, _("do corpo"), i + 1)}
+            {"type": "text", "text": _param_text(v, _l("do corpo"), i + 1)}
             for i, v in enumerate(body)
         ]
         result.append({"type": "body", "parameters": params})
@@ -354,7 +356,7 @@ def build_send_components(components: list[dict], values: dict) -> list[dict]:
     for index, expected in slots["buttons"].items():
         button_values = given.get(index, [])
         _check_count(button_values, expected, _button_label(index))
-        text = _param_text(button_values[0], _("do botão %(value)s", value=int(index) + 1), 1)
+        text = _param_text(button_values[0], _l("do botão %(value)s", value=int(index) + 1), 1)
         if _upper(buttons[int(index)]) == "COPY_CODE":
             sub_type, parameter = "copy_code", {"type": "coupon_code", "coupon_code": text}
         else:  # URL suffix, or the code of an OTP (authentication) button
