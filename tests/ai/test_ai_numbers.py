@@ -136,3 +136,21 @@ def test_effective_settings_overlay_and_ignore_bad_values(shop, db, support):
     assert number_settings.temperature == client_settings.temperature
     assert number_settings.instructions == client_settings.instructions  # missing key
     assert number_settings.enabled is True
+
+
+def test_username_only_customer_is_answered_by_bsuid_from_the_number(shop, db, support):
+    """No phone in the webhooks: the answer goes to ``recipient`` (the BSUID), from the
+    number the customer wrote to."""
+    sent = shop.sandbox.simulate_inbound(
+        support.phone_number_id, "5511987650099", text="Oi", username="maria.doces",
+        hide_phone=True,
+    )  # fmt: skip
+    shop.sandbox.flush()
+    db.session.expire_all()
+    inbound = db.session.scalar(sa.select(Message).where(Message.wamid == sent["id"]))
+    assert inbound is not None and inbound.number_id == support.id
+    [answer] = shop.ai_messages()
+    assert (answer.number_id, answer.conversation_id) == (support.id, inbound.conversation_id)
+    out = _send_of(shop, answer)
+    assert out["phone_number_id"] == support.phone_number_id
+    assert out.get("recipient", "").startswith("BR.") and not out.get("to")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.events import conversation_updated, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.integrations.openai import OpenAIErrorKind, OpenAIFailure, Reply
@@ -36,7 +37,7 @@ from clickpro.services.ai.claim import Claim
 from clickpro.services.contacts.display import contact_label
 from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import usage_cost
-from clickpro.services.credentials import AssistantSettings, NoCredentials, openai_for
+from clickpro.services.credentials import AssistantSettings, openai_for
 from clickpro.services.messaging import outbound
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ def _send(
         if conversation is None:
             raise outbound.OutboundError(_("Conversa não encontrada."))
         message = outbound.send_text(conversation, body, author=Author.AI)  # its number
-    except (outbound.OutboundError, NoCredentials) as exc:
+    except ServiceError as exc:  # refused before Meta: window, no number/credential, address
         db.session.rollback()
         failed_id = getattr(getattr(exc, "message", None), "id", None)
         claims.finish(claim, status=AIRunStatus.FAILED, reply_message_id=failed_id,

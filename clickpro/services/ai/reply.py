@@ -44,7 +44,7 @@ from clickpro.services.ai import effects
 from clickpro.services.ai.claim import IGNORED_TYPES, Claim, Thread
 from clickpro.services.ai.effects import Outcome, assistant_version
 from clickpro.services.ai.settings import effective_assistant
-from clickpro.services.contacts.optout import is_opted_out, keyword_action
+from clickpro.services.contacts.optout import is_contact_opted_out, keyword_action
 from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import budget_reached
 from clickpro.services.credentials import AssistantSettings, NoCredentials
@@ -120,7 +120,7 @@ def should_answer(
         return Decision(False, "reaction")
     if message.type in TEXT_TYPES and keyword_action(client_id, message.body):
         return Decision(False, "optout_keyword")  # the opt-out plugin answers it
-    if contact.phone_e164 and is_opted_out(client_id, contact.phone_e164):
+    if is_contact_opted_out(contact):  # by phone or BSUID
         return Decision(False, "opted_out")
     if not settings.within_business_hours(now or clock()):
         return Decision(False, "outside_hours")
