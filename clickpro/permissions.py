@@ -193,6 +193,7 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "credentials.save_openai": C.CREDENTIALS,
     "credentials.test_whatsapp": C.CREDENTIALS,
     "credentials.number": C.CREDENTIALS,
+    "credentials.test_number": C.CREDENTIALS,
     "credentials.update_number": C.CREDENTIALS,
     "credentials.archive_number": C.CREDENTIALS,
     "credentials.number_assistant": C.AI_SETTINGS,

@@ -49,6 +49,7 @@ ARGUMENT_ROWS: dict[str, str] = {
     "webhook_event_id": "webhook_event",
     "credential_id": "whatsapp_credential",
     "whatsapp_credential_id": "whatsapp_credential",
+    "number_id": "whatsapp_credential",
     "openai_credential_id": "openai_credential",
     "member_id": "membership",
     "webhook_id": "webhook_endpoints",
@@ -236,6 +237,16 @@ def test_walker_sees_the_foundation_routes(app, world):
     assert {"members.set_role", "notifications.read_one"} <= endpoints
     rule = next(r for r in walked_rules(app) if r.endpoint == "members.set_role")
     assert list(argument_sets(rule, world)) == [{"member_id": world.rows["membership"].id}]
+
+
+def test_walker_sees_the_whatsapp_number_routes(app, world):
+    """The numbers' pages and API (#16) are walked with A's number id."""
+    endpoints = {r.endpoint for r in walked_rules(app) if "number_id" in r.arguments}
+    assert {"credentials.number", "credentials.update_number", "credentials.archive_number",
+            "credentials.number_assistant", "credentials.test_number",
+            "api.v1.get_number", "api.v1.patch_number", "api.v1.delete_number"} <= endpoints  # fmt: skip
+    rule = next(r for r in walked_rules(app) if r.endpoint == "api.v1.patch_number")
+    assert list(argument_sets(rule, world)) == [{"number_id": world.rows["whatsapp_credential"].id}]
 
 
 def test_the_world_is_visible_to_its_own_admin(app, world, login_as):

@@ -64,6 +64,7 @@ ELSEWHERE = {
     "credentials.save_whatsapp": "tests/credentials (Meta sandbox)",
     "credentials.update_number": "tests/credentials/test_numbers_views.py (Meta sandbox)",
     "credentials.archive_number": "tests/credentials/test_numbers_views.py (Meta sandbox)",
+    "credentials.test_number": "tests/credentials/test_numbers_views.py (Meta sandbox)",
     "credentials.number_assistant": "tests/credentials/test_numbers_views.py (Meta sandbox)",
     "credentials.save_openai": "tests/credentials (OpenAI sandbox)",
     "templates.create": "tests/templates/test_templates_submission.py (Meta sandbox)",

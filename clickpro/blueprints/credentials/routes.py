@@ -254,18 +254,24 @@ def _retest(run, label: str, back: str):
     return redirect(back)
 
 
-@bp.post("/whatsapp/test", defaults={"number_id": None})
+@bp.post("/whatsapp/test")
+@admin_required
+def test_whatsapp():
+    """Re-test the first number (the page's button before numbers existed)."""
+    first = get_whatsapp_credential(require_client().id)
+    if first is None:
+        flash(_("Este cliente ainda não configurou as credenciais do WhatsApp."), "warning")
+        return redirect(url_for("credentials.index"))
+    return _retest_number(first)
+
+
 @bp.post("/whatsapp/<int:number_id>/test")
 @admin_required
-def test_whatsapp(number_id: int | None):
-    """Re-test a number (without an id: the first number, as before numbers existed)."""
-    if number_id is None:
-        first = get_whatsapp_credential(require_client().id)
-        if first is None:
-            flash(_("Este cliente ainda não configurou as credenciais do WhatsApp."), "warning")
-            return redirect(url_for("credentials.index"))
-        number_id = first.id
-    number = _number_or_404(number_id)
+def test_number(number_id: int):
+    return _retest_number(_number_or_404(number_id))
+
+
+def _retest_number(number: WhatsAppCredential):
     label = f"WhatsApp · {number.display_name}" if number.display_name else "WhatsApp"
     return _retest(
         lambda client: retest_number(client, number.id),
