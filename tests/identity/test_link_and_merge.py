@@ -188,3 +188,47 @@ def test_two_conversations_on_different_numbers_both_move(
     conversations = _all(Conversation)
     assert {c.number_id for c in conversations} == {shop.credential.id, second.id}
     assert {c.contact_id for c in conversations} == {contact.id}
+
+
+def test_merge_moves_campaign_rows_ai_runs_and_notifications(
+    client, shop, create_contact, create_message
+):
+    from clickpro.models import AIReplyRun, Campaign, Notification
+
+    by_phone = create_contact(shop, PHONE, name="Maria")
+    by_phone.created_at = utcnow() - timedelta(days=1)
+    by_bsuid = create_contact(shop, None, name="", bsuid=BSUID)
+    by_bsuid.phone_e164 = by_bsuid.wa_id = None
+    campaign = Campaign(client_id=shop.id, name="Black Friday")
+    db.session.add(campaign)
+    db.session.commit()
+    kept_id, gone_id = by_phone.id, by_bsuid.id
+    rows = {}
+    for contact in (by_phone, by_bsuid):  # the same campaign reached both (phone, BSUID)
+        sent = create_message(shop, contact, direction="OUT", campaign_id=campaign.id)
+        inbound = create_message(shop, contact, body="quero")
+        rows[contact.id] = sent.id
+        db.session.add(
+            AIReplyRun(client_id=shop.id, contact_id=contact.id, trigger_message_id=inbound.id,
+                       after_message_id=0, message_ids=[inbound.id], status="DONE")
+        )  # fmt: skip
+    db.session.add(
+        Notification(client_id=shop.id, kind="handoff", text="Maria pediu um atendente",
+                     contact_id=gone_id)
+    )  # fmt: skip
+    db.session.commit()
+
+    post(client, customer_message(bsuid=BSUID, wa_id=WA_ID))
+
+    (contact,) = _all(Contact)
+    assert contact.id == kept_id
+    campaign_rows = {m.id: m.campaign_id for m in _all(Message, Message.id.in_(rows.values()))}
+    # One row per (campaign, contact): the kept one stays in the campaign, the other in
+    # the thread only; the merge record names it.
+    assert campaign_rows == {rows[kept_id]: campaign.id, rows[gone_id]: None}
+    runs = _all(AIReplyRun)
+    assert {r.contact_id for r in runs} == {kept_id} and len(runs) == 2
+    assert sorted(r.after_message_id for r in runs)[1] == 0  # the kept chain is untouched
+    assert {n.contact_id for n in _all(Notification)} == {kept_id}
+    (merge,) = _all(ContactMerge)
+    assert merge.snapshot["campaign_rows_detached"] == [rows[gone_id]]

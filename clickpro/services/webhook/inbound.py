@@ -241,15 +241,27 @@ def ingest_messages(client_id: int, value: dict) -> Ingested:
     return result
 
 
+def conversation_id_of(client_id: int, contact_id: int, number_id: int) -> int:
+    """The (contact, number) conversation's id: one read when it exists (the usual case),
+    else the race-free get-or-create."""
+    c = _conversations.c
+    found = db.session.execute(
+        sa.select(c.id).where(c.contact_id == contact_id, c.number_id == number_id)
+    ).scalar()
+    if found is not None:
+        return int(found)
+    return get_or_create_conversation(client_id, contact_id, number_id).id
+
+
 def _store(client_id: int, number: Number, contact_id: int, msg: dict) -> Received | None:
-    conversation = get_or_create_conversation(client_id, contact_id, number.id)
+    conversation_id = conversation_id_of(client_id, contact_id, number.id)
     message_id = insert_message(
-        client_id, contact_id, msg, number_id=number.id, conversation_id=conversation.id
+        client_id, contact_id, msg, number_id=number.id, conversation_id=conversation_id
     )
     if message_id is None:
         return None
-    touch_conversation(conversation.id, to_datetime(msg.get("timestamp")), readable_body(msg))
-    return Received(client_id, message_id, contact_id, conversation.id, number.id)
+    touch_conversation(conversation_id, to_datetime(msg.get("timestamp")), readable_body(msg))
+    return Received(client_id, message_id, contact_id, conversation_id, number.id)
 
 
 def ingest_user_id_updates(client_id: int, waba_id: str, value: dict) -> int:
