@@ -91,4 +91,3 @@ def test_authentication_template_skips_bsuid_only_recipients(setup, recorder, cr
     skipped = {cid: title for cid, status, title in rows if status == "SKIPPED"}
     assert set(skipped) == {u.id for u in users}
     assert all("autenticação" in t and "131062" in t for t in skipped.values())
-

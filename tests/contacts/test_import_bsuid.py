@@ -22,9 +22,7 @@ def _contacts(tenant) -> list[Contact]:
     )
 
 
-def test_bsuid_column_guessed_and_rows_by_phone_bsuid_or_both(
-    create_client, write_csv, run_file
-):
+def test_bsuid_column_guessed_and_rows_by_phone_bsuid_or_both(create_client, write_csv, run_file):
     tenant = create_client()
     path = write_csv([
         ["Nome", "Telefone", "BSUID", "Cidade"],

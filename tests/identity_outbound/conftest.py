@@ -38,19 +38,6 @@ def create_bsuid_contact(app):
     return _create
 
 
-def sandbox_template(sandbox, name: str, category: str = "MARKETING", components=None) -> str:
-    """Create and approve ``name`` in the sandbox; its Meta id."""
-    account = sandbox.account_for_number(PNID)
-    body, status = sandbox.templates.create(
-        account,
-        {"name": name, "language": "pt_BR", "category": category,
-         "components": components or [{"type": "BODY", "text": "Oi!"}]},
-    )  # fmt: skip
-    assert status == 200, body
-    sandbox.templates.set_status(body["id"], "APPROVED")
-    return str(body["id"])
-
-
 @pytest.fixture
 def shop(app, sandbox, create_client, create_whatsapp_credential, create_contact,
          create_bsuid_contact):  # fmt: skip
@@ -61,7 +48,9 @@ def shop(app, sandbox, create_client, create_whatsapp_credential, create_contact
     shop.tenant = create_client("Loja BSUID")
     shop.credential = create_whatsapp_credential(shop.tenant)
     recent = utcnow() - timedelta(hours=1)
-    shop.phone_contact = create_contact(shop.tenant, "+5511987654321", "Maria", last_inbound_at=recent)
+    shop.phone_contact = create_contact(
+        shop.tenant, "+5511987654321", "Maria", last_inbound_at=recent
+    )
     shop.bsuid_contact = create_bsuid_contact(shop.tenant, "BR.1502576394655843",
                                               last_inbound_at=recent)  # fmt: skip
     shop.sandbox = sandbox

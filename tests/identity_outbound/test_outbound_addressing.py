@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import sandbox_template
+from identity_outbound_helpers import sandbox_template
 
 from clickpro.errors import ServiceError
 from clickpro.integrations.meta.messages import Recipient, check_addressing
