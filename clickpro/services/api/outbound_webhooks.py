@@ -25,6 +25,9 @@ import logging
 import secrets
 import ssl
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -471,10 +474,28 @@ def _message_data(message_id: int) -> dict | None:
     }
 
 
+# Inside remembering_endpoints(): each client's answer is looked up once (a batch of
+# thousands of status signals otherwise costs one query per signal).
+_endpoints_memo: ContextVar[dict[int, bool] | None] = ContextVar("endpoints_memo", default=None)
+
+
+@contextmanager
+def remembering_endpoints() -> Iterator[None]:
+    """For a burst of signals sent together (a processed webhook batch)."""
+    token = _endpoints_memo.set({})
+    try:
+        yield
+    finally:
+        _endpoints_memo.reset(token)
+
+
 def _has_endpoints(client_id: int | None) -> bool:
     if client_id is None:
         return False
-    return (
+    memo = _endpoints_memo.get()
+    if memo is not None and client_id in memo:
+        return memo[client_id]
+    found = (
         db.session.scalar(
             sa.select(WebhookEndpoint.id)
             .where(WebhookEndpoint.client_id == client_id, WebhookEndpoint.is_active.is_(True))
@@ -482,6 +503,9 @@ def _has_endpoints(client_id: int | None) -> bool:
         )
         is not None
     )
+    if memo is not None:
+        memo[client_id] = found
+    return found
 
 
 def on_message_received(sender=None, *, client_id: int, message_id: int, **_) -> None:

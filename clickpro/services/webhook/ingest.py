@@ -32,6 +32,7 @@ from clickpro.events import message_received, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.models import WebhookEvent, WhatsAppCredential
 from clickpro.models.base import utcnow
+from clickpro.services.api.outbound_webhooks import remembering_endpoints
 from clickpro.services.costs.sending_rules import opt_out_marketing_stopped
 from clickpro.services.messaging.delivery import prefetched, reconcile_pending, status_batch
 from clickpro.services.webhook.committer import AfterCommit, GroupCommitter, committer_for
@@ -312,8 +313,9 @@ def _process_batch(rows: list) -> int | None:
         db.session.rollback()
         log.info("webhook batch of %s fell back to one-by-one processing", len(rows))
         return None
-    for _event_id, outcome in outcomes:
-        _announce(outcome)
+    with remembering_endpoints():
+        for _event_id, outcome in outcomes:
+            _announce(outcome)
     return len(rows)
 
 
