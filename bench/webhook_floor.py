@@ -56,3 +56,7 @@ def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
     _connection().execute(_INSERT, (text, digest, datetime.now(UTC))).fetchone()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "14")])
     return [b"EVENT_RECEIVED"]
+
+
+if __name__ == "__main__":  # .ci/run runs every bench script: this one is a WSGI app
+    print("webhook_floor.py is the ack floor served by bench/webhook.py; nothing to run alone")

@@ -1,8 +1,10 @@
 """``GET /webhook`` (Meta's subscription handshake) and ``POST /webhook`` (deliveries).
 
 The POST reads the body with a size cap, checks its nesting depth, verifies the
-signature, stores the raw body with one INSERT and hands the id to processing: no JSON
-parsing, no ORM objects. It is normally answered by the WSGI shortcut in ``fastpath`` (same code,
+signature, stores the raw body and hands the id to processing: no JSON parsing, no ORM
+objects. On PostgreSQL with a worker queue, concurrent acks of a process share one
+multi-row INSERT and one Redis round trip (``services.webhook.committer``); each is
+answered only after its row is committed. It is normally answered by the WSGI shortcut in ``fastpath`` (same code,
 without Flask's per-request machinery); this view serves it otherwise. Public by
 design: Meta authenticates with the signature, not a session; CSRF does not apply.
 """

@@ -2,15 +2,18 @@
 
 Ack path (the HTTP request, kept tiny): :func:`subscription_ok` / :func:`signature_ok`,
 then :func:`store_event` — one ``INSERT … ON CONFLICT (body_sha256) DO NOTHING`` — and
-the caller hands the id to processing (inline or the webhooks queue).
+the caller hands the id to processing (inline or the webhooks queue). With a queue on
+PostgreSQL, :func:`store_grouped` shares that INSERT between the concurrent requests of
+the process (group commit, :mod:`.committer`), still committed before each 200.
 
 Processing (:func:`process_events`): claim the events (a lease in ``next_attempt_at``),
 apply each in one transaction that also marks it processed, then send the domain
-signals. A failure of any type rolls back, records ``error`` and a backoff on that
-event alone (the attempt is counted when the event is claimed); after the last attempt
-the event is dead-lettered (``dead_at``) for the super admin. :func:`due_event_ids`
-feeds the periodic retry. Processing is idempotent by
-construction (wamid and body dedupe, monotonic statuses), so a re-run never doubles.
+signals. A batch's status webhooks are applied set-based on PostgreSQL (one statement,
+:mod:`clickpro.services.messaging.status_batch`). A failure of any type rolls back,
+records ``error`` and a backoff on that event alone (the attempt is counted when the
+event is claimed); after the last attempt the event is dead-lettered (``dead_at``) for
+the super admin. :func:`due_event_ids` feeds the periodic retry. Processing is
+idempotent by construction (wamid and body dedupe, monotonic statuses), so a re-run never doubles.
 """
 
 from __future__ import annotations
