@@ -37,7 +37,7 @@ def message_out(m: Message) -> MessageOut:
 
 
 def message_page(rows: list[Message], limit: int, cursor_of=lambda m: m.id) -> MessagePage:
-    """``rows`` holds up to ``limit + 1`` rows in page order (3 queries for the page)."""
+    """``rows`` holds up to ``limit + 1`` rows in page order (4 queries for the page)."""
     more = len(rows) > limit
     rows = rows[:limit]
     return MessagePage(
