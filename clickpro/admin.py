@@ -324,14 +324,18 @@ def _last4_formatter(attribute: str):
 
 
 class WhatsAppCredentialView(ReadOnlyView):
+    """The clients' WhatsApp numbers (several per client); secrets never shown."""
+
     column_list = (
         "id",
         "client_id",
+        "display_name",
         "phone_number_id",
         "waba_id",
         "display_phone_number",
         "token",
         "status",
+        "archived_at",
         "throughput_mps",
         "validated_at",
     )
@@ -340,10 +344,12 @@ class WhatsAppCredentialView(ReadOnlyView):
         "verified_name",
         "quality_rating",
         "messaging_tier",
+        "ai_settings",
         "last_error",
     )
     column_formatters = {"token": _last4_formatter("token_last4")}
     column_filters = ("status", "client_id")
+    column_searchable_list = ("display_name", "phone_number_id", "display_phone_number")
 
 
 class OpenAICredentialView(ReadOnlyView):

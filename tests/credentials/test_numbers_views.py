@@ -210,3 +210,21 @@ def test_agent_cannot_open_number_pages(app, shop, create_member, login_as):
     assert http.get(f"/credentials/whatsapp/{first.id}").status_code == 403
     assert http.post(f"/credentials/whatsapp/{first.id}/archive").status_code == 403
     assert http.post(f"/credentials/whatsapp/{first.id}/assistant").status_code == 403
+
+
+def test_super_admin_sees_names_and_archived_numbers_without_secrets(
+    app, db, shop, create_user, login_as
+):
+    tenant, first, extra, http = shop
+    http.post("/credentials/whatsapp", data=_add_form(extra))
+    second = _numbers(db, tenant)[1]
+    http.post(f"/credentials/whatsapp/{second.id}/archive")
+    root = login_as(create_user("root@example.com", is_super_admin=True))
+    listing = root.get("/admin/admin_whatsapp/").get_data(as_text=True)
+    assert "Vendas" in listing and "Suporte" in listing
+    detail = root.get(f"/admin/admin_whatsapp/details/?id={second.id}").get_data(as_text=True)
+    assert "Suporte" in detail and str(second.archived_at.year) in detail
+    for text in (listing, detail):
+        assert TOKEN_1 not in text and TOKEN_2 not in text and "gAAAA" not in text
+        assert "segredo-do-app-suporte" not in text
+    assert "••••0001" in listing
