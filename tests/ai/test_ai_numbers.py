@@ -154,3 +154,19 @@ def test_username_only_customer_is_answered_by_bsuid_from_the_number(shop, db, s
     out = _send_of(shop, answer)
     assert out["phone_number_id"] == support.phone_number_id
     assert out.get("recipient", "").startswith("BR.") and not out.get("to")
+
+
+def test_resume_gives_back_only_that_conversation(shop, db, support):
+    from clickpro.services.ai import reply as ai_reply
+
+    shop.say("atendente")
+    shop.say("atendente", to=support.phone_number_id)
+    sales, help_ = _conversation(db, shop.number), _conversation(db, support)
+    assert sales.ai_paused and help_.ai_paused
+    ai_reply.resume_ai(shop.tenant.id, help_.id)
+    assert _conversation(db, support).ai_paused is False
+    assert _conversation(db, shop.number).ai_paused is True
+    shop.say("voltei", to=support.phone_number_id)
+    shop.say("voltei")
+    answered = [m for m in shop.ai_messages() if m.ai_usage["kind"] == "answer"]
+    assert [m.number_id for m in answered] == [support.id]
