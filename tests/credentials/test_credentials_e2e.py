@@ -1,4 +1,5 @@
-"""In Chromium: an admin connects WhatsApp from the credentials page (sandbox as Meta)."""
+"""In Chromium: an admin connects WhatsApp numbers from the credentials page (sandbox as
+Meta), adds a second one and removes it through the confirm dialog."""
 
 from __future__ import annotations
 
@@ -70,3 +71,35 @@ def test_admin_connects_whatsapp_in_the_browser(served, page, sandbox, create_cl
     assert "Loja E2E" in html and "…QWER" in html
     assert TOKEN not in html
     assert page.input_value("input[name='wa-access_token']") == ""
+
+
+def test_admin_adds_a_second_number_and_removes_it(served, page, sandbox, create_client):
+    first = sandbox.create_account(access_token=TOKEN, verified_name="Loja Vendas")
+    second = sandbox.create_account(
+        access_token="EAAGe2eSecondNumber0SUP", verified_name="Loja Sup"
+    )
+    tenant = create_client("Loja Dois")
+    page.goto(f"{served}/login")
+    page.fill("input[name=email]", tenant.admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    for account, name in ((first, "Vendas"), (second, "Suporte")):
+        page.goto(f"{served}/credentials")
+        form = page.locator("[data-testid=whatsapp-form]")
+        form.locator("input[name='wa-display_name']").fill(name)
+        form.locator("input[name='wa-access_token']").fill(account.access_token)
+        form.locator("input[name='wa-waba_id']").fill(account.waba_id)
+        form.locator("input[name='wa-phone_number_id']").fill(account.phone_number_id)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"[data-testid=number-row] >> text={name}")
+    assert page.locator("[data-testid=number-row]").count() == 2
+
+    page.locator("[data-testid=number-row]").nth(1).locator("[data-testid=edit-number]").click()
+    page.click("[data-testid=archive]")
+    modal = page.locator("#confirm-modal")
+    modal.wait_for(state="visible")
+    assert "Remover o número Suporte?" in modal.inner_text()
+    page.click("[data-testid=confirm-ok]")
+    page.wait_for_selector("[data-testid=archived-numbers]")
+    assert page.locator("[data-testid=number-row]").count() == 1
+    assert "Vendas" in page.locator("[data-testid=number-row]").inner_text()
