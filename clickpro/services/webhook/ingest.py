@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -208,29 +209,34 @@ def store_grouped(
 class _BatchInserter:
     """The committer's flush: one autocommitted multi-row INSERT per batch.
 
-    Batches of one process are flushed one at a time (by the committer's leader), so one
-    connection serves them all; it is kept checked out of the pool (no checkout and no
-    pre-ping round trip per batch) and dropped after any error (the next batch opens a
+    A process runs at most ``MAX_INFLIGHT`` flushes at once, so that many connections
+    serve them all; they are kept checked out of the pool (no checkout and no pre-ping
+    round trip per batch) and one is dropped after any error (the next batch opens a
     fresh one).
     """
 
     def __init__(self) -> None:
-        self._fairy: Any = None
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
 
     def __call__(self, rows: Sequence[tuple]) -> dict[str, int]:
         columns = [list(col) for col in zip(*rows, strict=True)]
-        if self._fairy is None:
-            self._fairy = db.engine.raw_connection()
-            self._fairy.driver_connection.autocommit = True
+        with self._lock:
+            fairy = self._idle.pop() if self._idle else None
+        if fairy is None:
+            fairy = db.engine.raw_connection()
+            fairy.driver_connection.autocommit = True
         try:
-            with self._fairy.driver_connection.cursor() as cursor:
+            with fairy.driver_connection.cursor() as cursor:
                 cursor.execute(_PG_INSERT_MANY, columns)
-                return {digest: event_id for event_id, digest in cursor.fetchall()}
+                found = {digest: event_id for event_id, digest in cursor.fetchall()}
         except BaseException:
-            fairy, self._fairy = self._fairy, None
             with contextlib.suppress(Exception):
                 fairy.invalidate()  # never back to the pool: its state is unknown
             raise
+        with self._lock:
+            self._idle.append(fairy)
+        return found
 
 
 # --------------------------------------------------------------------------- processing
