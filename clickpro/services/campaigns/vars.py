@@ -42,7 +42,7 @@ class ContactData:
     with the recipient's own row values: see :func:`with_row_values`)."""
 
     name: str
-    phone_e164: str
+    phone_e164: str | None  # None: a username user known by BSUID only
     attributes: dict
 
     def get(self, field: str) -> str:
