@@ -168,8 +168,31 @@ def _merge_conversations(client_id: int, kept_id: int, merged_id: int) -> int:
         db.session.execute(
             sa.update(_conversations).where(cv.id == mine["id"]).values(**_newest(mine, theirs))
         )
+        _move_conversation_runs(theirs["id"], mine["id"])  # h2: before the cascade drops them
         db.session.execute(sa.delete(_conversations).where(cv.id == theirs["id"]))
     return pairs
+
+
+def _move_conversation_runs(from_id: int, to_id: int) -> None:
+    """AI runs follow their conversation into the kept one (the chain is unique per
+    conversation): a link the kept conversation already has keeps its history under a
+    link no chain uses (its negative id)."""
+    r = _runs.c
+    other = _runs.alias("kept_conversation_runs")
+    clash = (
+        sa.select(other.c.id)
+        .where(other.c.conversation_id == to_id, other.c.after_message_id == r.after_message_id)
+        .exists()
+    )
+    db.session.execute(
+        sa.update(_runs)
+        .where(r.conversation_id == from_id, clash)
+        .values(after_message_id=-r.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(_runs).where(r.conversation_id == from_id).values(conversation_id=to_id)
+    )
 
 
 def _newest(mine: dict, theirs: dict) -> dict[str, Any]:
