@@ -7,6 +7,8 @@ form; Meta's refusal is a 422 with Meta's message and nothing stored. DELETE arc
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from clickpro.blueprints.api.auth import Caller
 from clickpro.blueprints.api.registry import not_found, operation
 from clickpro.blueprints.api.schemas_numbers import (
@@ -60,7 +62,7 @@ def _owned(caller: Caller, number_id: int) -> WhatsAppCredential:
     try:
         return credentials.require_number(caller.client_id, number_id)
     except credentials.NumberNotFound:
-        raise not_found("Número") from None
+        raise not_found(_("Número")) from None
 
 
 @operation("/whatsapp-numbers", "GET", summary="List the client's WhatsApp numbers", tag=T,
