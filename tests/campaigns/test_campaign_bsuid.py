@@ -91,3 +91,12 @@ def test_authentication_template_skips_bsuid_only_recipients(setup, recorder, cr
     skipped = {cid: title for cid, status, title in rows if status == "SKIPPED"}
     assert set(skipped) == {u.id for u in users}
     assert all("autenticação" in t and "131062" in t for t in skipped.values())
+
+
+def test_131050_to_a_bsuid_recipient_opts_the_bsuid_out(setup, recorder):
+    users = _bsuid_contacts(setup.tenant, 2)
+    lst = make_list(setup.tenant, [u.id for u in users])
+    setup.sandbox.set_failures("100000000000011", [{"code": 131050, "to": [users[0].bsuid]}])
+    _run(setup, lst.id)
+    assert optout.is_opted_out(setup.tenant.id, None, bsuid=users[0].bsuid)
+    assert not optout.is_opted_out(setup.tenant.id, None, bsuid=users[1].bsuid)

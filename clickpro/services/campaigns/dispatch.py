@@ -357,7 +357,8 @@ class Dispatcher:
                 marketing_api=self.marketing_api,
             )  # fmt: skip
         except GraphError as error:
-            outcome = classify(job.id, error, attempts=job.attempts, phone=job.phone, at=utcnow())
+            who = job.phone or job.to.key  # a BSUID-only recipient is opted out by BSUID
+            outcome = classify(job.id, error, attempts=job.attempts, phone=who, at=utcnow())
             if outcome.kind == "retry" and error.code == 130429:
                 self.cooldown_until = max(self.cooldown_until, time.time() + COOLDOWN_130429_S)
             outcome.payload = {"components": job.components}

@@ -32,6 +32,7 @@ from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
 from clickpro.services.campaigns.control import ROW_LEASE_S
 from clickpro.services.campaigns.dispatch_outcome import Outcome
+from clickpro.services.contacts.bsuids import is_bsuid
 from clickpro.services.contacts.optout import add_opt_out
 from clickpro.services.conversations import get_number
 from clickpro.services.messaging.delivery import apply_pending_statuses
@@ -222,10 +223,13 @@ def _apply_early_statuses(sent: list[tuple[int, str]]) -> None:
 
 
 def _opt_out(client_id: int, phone: str) -> None:
+    """``phone``: the recipient's phone, or its BSUID when it was sent by BSUID."""
+    bsuid = phone if is_bsuid(phone) else None
     try:
         add_opt_out(
-            client_id, phone, source="meta", reason="131050: o contato parou de receber marketing"
-        )
+            client_id, None if bsuid else phone, source="meta",
+            reason="131050: o contato parou de receber marketing", bsuid=bsuid,
+        )  # fmt: skip
     except Exception:  # noqa: BLE001
         db.session.rollback()
         log.exception("could not add opt-out for a 131050 failure")
