@@ -64,7 +64,7 @@ def test_duplicate_body_in_one_batch_is_sent_once_and_answered_as_duplicate():
         sent.append([r[1] for r in rows])
         return {r[1]: 7 for r in rows}
 
-    committer = GroupCommitter(flush, max_inflight=1)
+    committer = GroupCommitter(flush)
     out: list[int | None] = []
 
     def request(i: int) -> None:
@@ -96,7 +96,7 @@ def test_failed_batch_fails_every_request_of_it_and_the_next_batch_still_commits
             raise RuntimeError("database down")
         return {r[1]: 3 for r in rows}
 
-    committer = GroupCommitter(flush, max_inflight=1)
+    committer = GroupCommitter(flush)
     outcome: dict[str, object] = {}
 
     def request(name: str) -> None:
@@ -119,34 +119,6 @@ def test_failed_batch_fails_every_request_of_it_and_the_next_batch_still_commits
     assert outcome["lead"] == 1
     assert all(isinstance(outcome[f"f{i}"], RuntimeError) for i in range(5))
     assert committer.store(("body", "after")) == 3  # the committer recovered
-
-
-def test_a_second_batch_flushes_while_the_first_commit_is_in_flight():
-    gate = threading.Event()
-    running: list[str] = []
-
-    def flush(rows):
-        running.append(rows[0][1])
-        if rows[0][1] == "slow":
-            gate.wait(5)  # the first commit is slow…
-        return {r[1]: 1 for r in rows}
-
-    committer = GroupCommitter(flush, max_inflight=2)
-    done: dict[str, int | None] = {}
-
-    def request(name: str) -> None:
-        done[name] = committer.store(("body", name))
-
-    slow = threading.Thread(target=request, args=("slow",))
-    slow.start()
-    time.sleep(0.05)
-    fast = threading.Thread(target=request, args=("fast",))
-    fast.start()
-    fast.join(5)
-    assert done == {"fast": 1}  # …and does not hold up the next batch
-    gate.set()
-    slow.join(5)
-    assert done == {"fast": 1, "slow": 1} and running == ["slow", "fast"]
 
 
 # --------------------------------------------------------------------------- through the app

@@ -9,16 +9,15 @@ requests that arrive while a commit is in flight:
   waiting row (its own first), runs one ``INSERT … VALUES (…), (…) ON CONFLICT
   (body_sha256) DO NOTHING RETURNING id, body_sha256`` in autocommit, and only after
   that statement has returned (committed) releases the requests of that batch;
-* requests arriving meanwhile wait; as soon as fewer than ``max_inflight`` flushes
-  run, the oldest waiting request leads the next batch (all rows waiting by then). No
-  timer, no added latency under light load (a lone request is a batch of one), bigger
-  batches exactly when the database is busy;
+* requests arriving meanwhile wait; when the leader is done, the oldest of them is
+  promoted and flushes the next batch. No timer, no added latency under light load (a
+  lone request is a batch of one), bigger batches exactly when the database is busy;
 * a failure of the statement (database down, serialization, anything) is raised in
   every request of that batch, so each answers 5xx and Meta redelivers: nothing is
   acknowledged that was not committed. A retried body is deduplicated by its SHA-256.
 
 Threads (gthread workers) and greenlets (gevent, which patches ``threading``) both work:
-only a lock and a condition are used. One committer per app and process (state is
+only a lock and per-request events are used. One committer per app and process (state is
 re-created after a fork).
 """
 
@@ -28,13 +27,12 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500  # rows per INSERT (bounded statement size; bodies are a few KB)
-MAX_INFLIGHT = 2  # flushes of one process at once (one connection each)
 
 
 @dataclass
@@ -42,8 +40,8 @@ class _Slot:
     """One waiting request: its row, then its result (an id, None = duplicate) or error."""
 
     row: tuple
-    taken: bool = False  # in a batch being flushed
-    finished: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
     result: int | None = None
     error: BaseException | None = None
 
@@ -55,34 +53,24 @@ AfterCommit = Callable[[list[int]], Any]
 
 
 class GroupCommitter:
-    """Batches concurrent :meth:`store` calls into shared flushes (see the module doc).
+    """Batches concurrent :meth:`store` calls into one flush (see the module doc).
 
     ``flush`` receives the rows of a batch (each ``row[1]`` is the body's SHA-256; rows
     with a digest already in the batch are answered as duplicates without being sent)
-    and returns the ids of those it inserted by digest; it must be safe to run
-    ``max_inflight`` times at once (a connection each). ``after_commit`` gets the new
-    ids of a batch (the hand-off to processing); its failures are logged — the rows are
-    committed and the periodic retry finds them.
-
-    ``max_inflight`` flushes may run at once: the next batch starts while one commit is
-    in flight instead of waiting for it (lower latency), and batches still grow exactly
-    when the database is busy.
+    and returns the ids of those it inserted by digest. ``after_commit`` gets the new
+    ids of a batch (the hand-off to processing); its failures are swallowed — the rows
+    are committed and the periodic retry finds them.
     """
 
     def __init__(
-        self,
-        flush: Flush,
-        after_commit: AfterCommit | None = None,
-        max_batch: int = MAX_BATCH,
-        max_inflight: int = MAX_INFLIGHT,
+        self, flush: Flush, after_commit: AfterCommit | None = None, max_batch: int = MAX_BATCH
     ) -> None:
         self.flush = flush
         self.after_commit = after_commit
         self.max_batch = max_batch
-        self.max_inflight = max(1, max_inflight)
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._pending: list[_Slot] = []
-        self._active = 0  # flushes running
+        self._active = False  # a leader is flushing (invariant: pending ⇒ active)
         self.batches = 0  # statistics (tests, benches)
         self.rows = 0
 
@@ -92,25 +80,26 @@ class GroupCommitter:
         Returns only after the row is committed; raises the flush's error otherwise.
         """
         slot = _Slot(row)
-        with self._cond:
+        with self._lock:
             self._pending.append(slot)
-            while not slot.finished:
-                if not slot.taken and self._active < self.max_inflight:
-                    self._lead()  # flushes the oldest waiting rows (ours among them)
-                else:
-                    self._cond.wait()
+            lead = not self._active
+            self._active = True
+        if not lead:
+            slot.done.wait()
+            if slot.lead:  # promoted: our row is in the next batch, which we flush
+                slot.done.clear()
+                lead = True
+        if lead:
+            self._lead()
+            slot.done.wait()
         if slot.error is not None:
             raise slot.error
         return slot.result
 
     def _lead(self) -> None:
-        """Flush one batch; called and returning with the lock held (released meanwhile)."""
-        batch = self._pending[: self.max_batch]
-        del self._pending[: self.max_batch]
-        for slot in batch:
-            slot.taken = True
-        self._active += 1
-        self._cond.release()
+        with self._lock:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
         new_ids: list[int] = []
         try:
             unique: dict[str, _Slot] = {}
@@ -125,22 +114,24 @@ class GroupCommitter:
             self.rows += len(unique)
         except BaseException as exc:  # every request of the batch fails: none acked
             for slot in batch:
-                slot.error, slot.result = exc, None
+                slot.error = exc
+                slot.result = None
             new_ids = []
         finally:
-            self._cond.acquire()
-            self._active -= 1
+            with self._lock:
+                if self._pending:  # hand the next batch to its oldest request
+                    nxt = self._pending[0]
+                    nxt.lead = True
+                    nxt.done.set()
+                else:
+                    self._active = False
             for slot in batch:
-                slot.finished = True
-            self._cond.notify_all()
+                slot.done.set()
         if new_ids and self.after_commit is not None:
-            self._cond.release()
             try:
                 self.after_commit(new_ids)
             except Exception:  # committed; the retry job finds anything not handed off
                 log.exception("hand-off of %s committed webhook events failed", len(new_ids))
-            finally:
-                self._cond.acquire()
 
 
 def committer_for(extensions: dict, factory: Callable[[], GroupCommitter]) -> GroupCommitter:

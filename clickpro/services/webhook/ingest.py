@@ -209,9 +209,9 @@ def store_grouped(
 class _BatchInserter:
     """The committer's flush: one autocommitted multi-row INSERT per batch.
 
-    A process runs at most ``MAX_INFLIGHT`` flushes at once, so that many connections
-    serve them all; they are kept checked out of the pool (no checkout and no pre-ping
-    round trip per batch) and one is dropped after any error (the next batch opens a
+    The committer runs one flush at a time per process, so one connection serves them
+    all (a lock guards it anyway); it is kept checked out of the pool (no checkout and no
+    pre-ping round trip per batch) and dropped after any error (the next batch opens a
     fresh one).
     """
 
