@@ -249,3 +249,16 @@ def test_api_phone_number_id_in_and_out(
     started = http.post(f"/api/v1/campaigns/{out['id']}/start", headers=headers)
     assert started.status_code == 200, started.get_data(as_text=True)
     assert {s["phone_number_id"] for s in two.sandbox.list_sends()} == {two.second.phone_number_id}
+
+
+def test_campaign_list_names_each_campaigns_number(two, login_as):
+    lst = make_list(two.tenant, add_contacts(two.tenant, 1))
+    _campaign(two, [lst.id], name="Pelo centro", number_id=two.second.id,
+              template_id=two.second_template.id)  # fmt: skip
+    old = _campaign(two, [lst.id], name="Antiga")
+    db.session.execute(sa.update(Campaign).where(Campaign.id == old.id).values(number_id=None))
+    db.session.commit()
+    page = login_as(two.tenant.admin, two.tenant).get("/campaigns").get_data(as_text=True)
+    cells = page.split('data-testid="campaign-number">')[1:]
+    shown = [cell.split("<", 1)[0] for cell in cells]
+    assert shown == ["+55 11 3000-0000", "Loja Centro"]  # newest first; NULL = first number

@@ -35,7 +35,7 @@ from clickpro.blueprints.campaigns.wizard_json import bp_json
 from clickpro.blueprints.errors import json_error
 from clickpro.extensions import db
 from clickpro.guards import admin_required, client_required, is_client_admin
-from clickpro.models import Campaign, Template
+from clickpro.models import Campaign, Template, WhatsAppCredential
 from clickpro.params import BadParameter, parse_id
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
@@ -74,7 +74,18 @@ def index():
     campaigns = list(
         db.session.scalars(scoped(Campaign, client.id).order_by(Campaign.id.desc()).limit(200))
     )
-    return render_template("campaigns/index.html", campaigns=campaigns, can_edit=is_client_admin())
+    numbers = number_choices(client.id)
+    # Every number of the client by id (removed ones too: old campaigns name them).
+    labels = {
+        n.id: number_label(n) for n in db.session.scalars(scoped(WhatsAppCredential, client.id))
+    }
+    return render_template(
+        "campaigns/index.html",
+        campaigns=campaigns,
+        can_edit=is_client_admin(),
+        number_labels=labels if len(numbers) > 1 else None,
+        first_number_id=numbers[0].id if numbers else None,
+    )
 
 
 def _chosen_number_id(numbers: list, campaign: Campaign | None) -> int | None:
