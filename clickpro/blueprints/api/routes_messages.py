@@ -72,7 +72,7 @@ def send_message(caller: Caller, body: SendMessageIn):
     try:
         conversation = outbound.conversation_for(caller.client_id, contact.id, number_id)
         if body.template_id is not None:
-            if optout.is_opted_out(caller.client_id, contact.phone_e164):
+            if optout.is_contact_opted_out(contact):
                 raise ApiError(
                     422, "opted_out", _("Este número pediu para não receber mensagens."),
                     {"phone": [_("Número em opt-out.")]},

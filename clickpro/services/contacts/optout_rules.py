@@ -81,11 +81,12 @@ def on_message_received(
     if contact is None or contact.client_id != client_id:
         return
     if action == "stop":
-        changed = optout.add_opt_out(
-            client_id, contact.phone_e164, OptOutSource.KEYWORD, reason=message.body[:500]
+        # By phone and BSUID: a username user with no known phone is opted out by BSUID.
+        changed = optout.add_contact_opt_out(
+            contact, OptOutSource.KEYWORD, reason=message.body[:500]
         )
     else:
-        changed = optout.remove_opt_out(client_id, contact.phone_e164, OptOutSource.KEYWORD)
+        changed = optout.remove_contact_opt_out(contact, OptOutSource.KEYWORD)
     if changed:  # a repeated SAIR confirms nothing twice
         try:
             conversation = conversation_of_inbound(
