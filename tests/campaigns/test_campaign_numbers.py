@@ -262,3 +262,20 @@ def test_campaign_list_names_each_campaigns_number(two, login_as):
     cells = page.split('data-testid="campaign-number">')[1:]
     shown = [cell.split("<", 1)[0] for cell in cells]
     assert shown == ["+55 11 3000-0000", "Loja Centro"]  # newest first; NULL = first number
+
+
+def test_sheet_campaign_goes_out_from_a_number_of_its_templates_waba(two, login_as, recorder):
+    import io
+
+    web = login_as(two.tenant.admin, two.tenant)
+    page = web.get("/campaigns/from-sheet").get_data(as_text=True)
+    assert "— Loja Centro" in page  # two WABAs: each template names its numbers
+    sheet = "telefone,nome,cupom\n+5511988880001,Ana,ANA10\n"
+    data = {"name": "Planilha", "template_id": str(two.second_template.id),
+            "file": (io.BytesIO(sheet.encode()), "lista.csv")}  # fmt: skip
+    response = web.post("/campaigns/from-sheet", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    campaign = db.session.scalar(sa.select(Campaign))
+    assert campaign.number_id == two.second.id
+    assert web.post(f"/campaigns/{campaign.id}/start").status_code == 302
+    assert {s["phone_number_id"] for s in two.sandbox.list_sends()} == {two.second.phone_number_id}

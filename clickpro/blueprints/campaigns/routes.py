@@ -47,6 +47,7 @@ from clickpro.services.campaigns.form import client_zone, scheduled_message
 from clickpro.services.campaigns.numbers import campaign_number, number_choices, number_label
 from clickpro.services.campaigns.queries import review_preview
 from clickpro.services.campaigns.sheet import campaign_from_spreadsheet
+from clickpro.services.templates.wabas import client_wabas
 from clickpro.tenancy import get_owned_or_404, require_client, scoped
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
@@ -277,7 +278,17 @@ def from_sheet():
     templates = list(db.session.scalars(
         scoped(Template, client.id).where(Template.status == "APPROVED").order_by(Template.name)
     ))  # fmt: skip
-    return render_template("campaigns/from_sheet.html", form=form, templates=templates, error=error)
+    wabas = client_wabas(client.id)
+    labels = {w.waba_id: w.label for w in wabas}
+    if wabas:
+        labels[""] = wabas[0].label  # templates stored before they had a WABA
+    return render_template(
+        "campaigns/from_sheet.html",
+        form=form,
+        templates=templates,
+        error=error,
+        waba_labels=labels if len(wabas) > 1 else None,
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/progress.json")
