@@ -59,16 +59,18 @@ def _get(contact: Any, name: str) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
-def recipient_of(contact: Any) -> Recipient:
+def recipient_of(contact: Any, *, bsuid: str | None = None) -> Recipient:
     """The address of a Contact (or a row/dict with wa_id, phone_e164, bsuid).
 
     The phone is Meta's own ``wa_id`` when known (Brazil: maybe 8 digits), else the
-    stored E.164 without '+'; with no phone, the BSUID.
+    stored E.164 without '+'; with no phone, the BSUID. ``bsuid``: the one valid for the
+    sending number's portfolio (``contacts.identity.bsuid_for``), when the caller knows
+    it; else the contact's latest.
     """
     phone = _get(contact, "wa_id")
     if not phone and _get(contact, "phone_e164"):
         phone = e164_to_wa(str(_get(contact, "phone_e164")))
-    bsuid = _get(contact, "bsuid")
+    bsuid = bsuid or _get(contact, "bsuid")
     if not phone and not bsuid:
         raise NoAddress()
     return Recipient(phone=phone or None, bsuid=bsuid)
