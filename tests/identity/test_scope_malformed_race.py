@@ -137,3 +137,12 @@ def test_concurrent_links_of_two_contacts_merge_once(app, shop, create_contact):
     assert conversation.unread_count == 6
     assert len(_all(Message)) == 6
     assert PHONE_NUMBER_ID
+
+
+def test_an_unreadable_phone_with_a_bsuid_is_stored_by_the_bsuid(client, shop):
+    post(client, customer_message(bsuid=BSUID, wa_id="12"))
+    (contact,) = _all(Contact)
+    assert (contact.bsuid, contact.phone_e164) == (BSUID, None)
+    assert len(_all(Message)) == 1 and _all(WebhookEvent)[0].malformed == 0
+    post(client, customer_message(wa_id="12", text="só o telefone ilegível"))
+    assert _all(WebhookEvent)[-1].malformed == 1 and len(_all(Message)) == 1

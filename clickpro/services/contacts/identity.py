@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -200,7 +200,14 @@ def resolve_contact(client_id: int, waba_id: str, seen: Seen, *, reason: str = "
     """The contact of ``seen`` (created if new, linked and merged as the module says)."""
     if not seen.identifiable:
         raise IdentityError("mensagem sem telefone nem BSUID")
-    e164, variants = _phone_forms(seen.wa_id) if seen.wa_id else (None, [])
+    try:
+        e164, variants = _phone_forms(seen.wa_id) if seen.wa_id else (None, [])
+    except IdentityError:
+        if not seen.bsuid:
+            raise
+        log.warning("identity: unreadable wa_id %r ignored, BSUID %s used", seen.wa_id, seen.bsuid)
+        seen = replace(seen, wa_id=None)
+        e164, variants = None, []
     for _attempt in range(ATTEMPTS):
         try:
             return _resolve_once(client_id, waba_id or "", seen, e164, variants, reason)
