@@ -73,6 +73,11 @@ def parse() -> argparse.Namespace:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
     p.add_argument("--quick", action="store_true", help="a few seconds, tiny sizes, check figures")
+    p.add_argument(
+        "--worker-database-url",
+        default=os.environ.get("BENCH_WORKER_DATABASE_URL"),
+        help="the workers' DATABASE_URL (e.g. through PgBouncer; same database)",
+    )
     p.add_argument("--floor-child", nargs=4, metavar=("URL", "TOKEN", "N", "THREADS"),
                    help=argparse.SUPPRESS)  # fmt: skip
     args = p.parse_args()
@@ -274,7 +279,7 @@ def main() -> None:
     app = create_app({"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": normalize_database_url(args.database_url),
                       "REDIS_URL": args.redis_url, "EMBEDDED": True, "RQ_ASYNC": True, "SECRET_KEY": "bench",
                       "CLICKPRO_ENCRYPTION_KEYS": KEY, "META_GRAPH_URL": server.graph_url})  # fmt: skip
-    env = dict(os.environ, CLICKPRO_ENV="production", DATABASE_URL=args.database_url, REDIS_URL=args.redis_url,
+    env = dict(os.environ, CLICKPRO_ENV="production", DATABASE_URL=args.worker_database_url or args.database_url, REDIS_URL=args.redis_url,
                META_GRAPH_URL=server.graph_url, SECRET_KEY=bench_secret_key(), CLICKPRO_ENCRYPTION_KEYS=KEY,
                CLICKPRO_PLUGINS="")  # fmt: skip
     procs: list[subprocess.Popen] = []

@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import figure, require_figures  # noqa: E402
+from _harness import figure, report_cpu_ms, require_figures  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -145,7 +145,56 @@ def run_one(app, path: Path, label: str, batch_size: int) -> tuple[float, object
         if backend is not None and _backend_pid(db) == backend:
             totals["postgres_cpu_s"] = round(_backend_cpu(backend) - pg_before, 1)
         service.delete_upload(result)
+        totals["client_id"] = client.id
         return seconds, totals
+
+
+def copy_floor(app, source_client_id: int) -> tuple[float, int, float]:
+    """The floor: ``COPY`` of the rows the import wrote (already normalized) into a fresh
+    client's ``contacts``, same indexes. (seconds, rows, PostgreSQL backend CPU seconds).
+
+    The rows are first copied out to a file (not timed), then streamed back in with one
+    ``COPY ... FROM STDIN`` in one transaction."""
+    from clickpro.extensions import db
+    from clickpro.models import Client
+
+    with app.app_context():
+        floor = Client(name=f"Floor {time.time_ns()}", slug=f"floor-{time.time_ns()}")
+        db.session.add(floor)
+        db.session.commit()
+        columns = list(db.session.scalars(sa.text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'contacts' "
+            "AND table_schema = current_schema() AND column_name NOT IN ('id') "
+            "ORDER BY ordinal_position")))  # fmt: skip
+        select = ", ".join(str(floor.id) if c == "client_id" else f'"{c}"' for c in columns)
+        names = ", ".join(f'"{c}"' for c in columns)
+        raw = db.session.connection().connection.driver_connection
+        path = Path(tempfile.mkstemp(prefix="clickpro-floor-", suffix=".copy")[1])
+        try:
+            with (
+                raw.cursor() as cur,
+                path.open("wb") as out,
+                cur.copy(
+                    f"COPY (SELECT {select} FROM contacts WHERE client_id = {int(source_client_id)}) "
+                    "TO STDOUT"
+                ) as copy,
+            ):
+                for block in copy:
+                    out.write(block)
+            db.session.commit()
+            backend = _backend_pid(db)
+            pg_before = _backend_cpu(backend)
+            started = time.perf_counter()
+            with raw.cursor() as cur, path.open("rb") as src:
+                with cur.copy(f"COPY contacts ({names}) FROM STDIN") as copy:
+                    while block := src.read(1 << 20):
+                        copy.write(block)
+                rows = cur.rowcount
+            db.session.commit()
+            seconds = time.perf_counter() - started
+            return seconds, rows, _backend_cpu(backend) - pg_before
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def main() -> None:
@@ -223,7 +272,9 @@ def main() -> None:
         xlsx_seconds, xlsx_totals = run_one(app, xlsx_path, "xlsx", args.batch_size)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the imports' peak
+    floor_seconds, floor_rows, floor_pg_cpu = copy_floor(app, int(csv_totals.pop("client_id")))
+    xlsx_totals.pop("client_id")
     figure("csv_rows_per_s", f"{args.csv_rows / csv_seconds:.0f}")
     figure("xlsx_rows_per_s", f"{args.xlsx_rows / xlsx_seconds:.0f}")
     figure("peak_rss_mb", f"{peak:.0f}")
@@ -233,9 +284,26 @@ def main() -> None:
     for label, totals in (("csv", csv_totals), ("xlsx", xlsx_totals)):
         for key, value in totals.items():
             figure(f"{label}_{key}", value)
+    # The floor COPYs the contacts the CSV import stored: compare per stored contact.
+    stored = max(1, int(csv_totals["imported"]) + int(csv_totals["updated"]))
+    import_per_s = stored / csv_seconds
+    floor_per_s = floor_rows / max(floor_seconds, 1e-9)
+    figure("csv_contacts_per_s", f"{import_per_s:.0f}")
+    figure("floor_copy_rows", floor_rows)
+    figure("floor_copy_rows_per_s", f"{floor_per_s:.0f}")
+    figure("import_ratio_to_floor", f"{import_per_s / floor_per_s:.2f}")
+    # CPU ms per input row (one process does the import: the worker; no web, no Redis).
+    rows = max(1, int(csv_totals["rows"]))
+    report_cpu_ms("row", {"worker": 1000 * float(csv_totals["python_cpu_s"]) / rows,
+                          "postgres": 1000 * float(csv_totals.get("postgres_cpu_s", 0)) / rows},
+                  ("worker", "postgres"))  # fmt: skip
+    figure("floor_cpu_ms_per_row_postgres", round(1000 * floor_pg_cpu / max(1, floor_rows), 4))
+    figure("pg_connections_max", 1)  # pool_size=1, max_overflow=0: one backend
     if args.quick:
         require_figures(("csv_rows_per_s", "xlsx_rows_per_s", "peak_rss_mb", "csv_seconds",
-                         "xlsx_seconds"))  # fmt: skip
+                         "xlsx_seconds", "floor_copy_rows_per_s", "import_ratio_to_floor",
+                         "cpu_ms_per_row_worker", "cpu_ms_per_row_postgres",
+                         "floor_cpu_ms_per_row_postgres", "pg_connections_max"))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""Inbox latency: signed inbound webhook → ``message:new`` on 50 logged-in Socket.IO clients.
+"""Inbox latency: signed inbound webhook → ``message:new`` on N logged-in Socket.IO clients.
 
 Production-like topology, all on loopback:
-* web: gunicorn, 1 gthread worker (Flask-SocketIO threading mode, WebSocket through
-  simple-websocket), Socket.IO message queue on Redis;
+* web: gunicorn with README's config (one gevent worker, WebSocket through
+  simple-websocket; ``--web gthread``: 1 gthread worker), Socket.IO queue on Redis;
 * ``clickpro worker -q webhooks`` (RQ): processes the stored webhook events and emits
   through the Redis queue (the web process delivers to the sockets);
 * PostgreSQL bench database (recreated), Redis bench db (flushed).
@@ -10,7 +10,7 @@ Production-like topology, all on loopback:
 Prints settings, then ``p50_ms``, ``p99_ms``, ``max_ms``, ``events_lost`` (one per line).
 Latency = time the client received the event − time just before the webhook POST.
 
-    .venv/bin/python bench/inbox_latency.py [--clients 50 --rate 20 --seconds 10]
+    .venv/bin/python bench/inbox_latency.py [--clients 200 --rate 20 --seconds 10]
 """
 
 from __future__ import annotations
@@ -111,26 +111,23 @@ def prepare_database(clients: int) -> int:
     return client_id
 
 
-def start_processes(port: int) -> list[subprocess.Popen]:
-    env = {**os.environ, **ENV}
+def start_processes(port: int, web_mode: str, clients: int) -> list[subprocess.Popen]:
+    """The web process (``production``: README's ``gunicorn -c config/gunicorn.conf.py``,
+    one gevent worker; ``gthread``: the old 1 worker x threads, one thread per socket)
+    and one ``clickpro worker -q webhooks``."""
+    env = {**os.environ, **ENV, "CLICKPRO_BIND": f"127.0.0.1:{port}",
+           "CLICKPRO_ACCESS_LOG": "/dev/null", "CLICKPRO_LOG_LEVEL": "warning"}  # fmt: skip
     bin_dir = ROOT / ".venv" / "bin"
+    if web_mode == "production":
+        args = ["-c", "config/gunicorn.conf.py"]
+    else:  # every WebSocket holds a thread: more threads than agents, or logins stall
+        args = ["-w", "1", "-k", "gthread", "--threads", str(max(100, clients + 50)),
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
     web = subprocess.Popen(
-        [
-            str(bin_dir / "gunicorn"),
-            "-w",
-            "1",
-            "-k",
-            "gthread",
-            "--threads",
-            "100",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
+        [str(bin_dir / "gunicorn"), *args, "wsgi:app"],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,
     )
     worker = subprocess.Popen(
         [str(bin_dir / "clickpro"), "worker", "-q", "webhooks"],
@@ -246,10 +243,12 @@ def percentile(values: list[float], pct: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--drain", type=float, default=10.0, help="wait for late events (s)")
+    parser.add_argument("--web", choices=("production", "gthread"), default="production",
+                        help="web process: README's gevent config, or gthread (one thread per socket)")  # fmt: skip
     parser.add_argument(
         "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
     )
@@ -260,10 +259,10 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     print(
         f"settings clients={args.clients} rate_per_s={args.rate} seconds={args.seconds} "
-        f"web=gunicorn-gthread-1x100 worker=rq-webhooks db=postgresql queue=redis cpus={os.cpu_count()}"
+        f"web={args.web} worker=rq-webhooks db=postgresql queue=redis cpus={os.cpu_count()}"
     )
     prepare_database(args.clients)
-    procs = start_processes(port)
+    procs = start_processes(port, args.web, args.clients)
     try:
         wait_http(url)
         received: queue.Queue = queue.Queue()
