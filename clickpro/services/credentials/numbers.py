@@ -45,6 +45,7 @@ from clickpro.services.webhook import route_cache
 from clickpro.services.webhook.signer import clear_secret_cache
 
 DISPLAY_NAME_MAX = 120
+ID_MAX = 2**31 - 1  # ids are 32-bit on PostgreSQL
 
 
 class NumberNotFound(ServiceError, LookupError):
@@ -68,6 +69,8 @@ def list_numbers(client_id: int, *, include_archived: bool = False) -> list[What
 
 def require_number(client_id: int, number_id: int) -> WhatsAppCredential:
     """The client's number ``number_id`` (archived included), else ``NumberNotFound``."""
+    if not 0 < number_id <= ID_MAX:  # a URL's id past the column's range is no number
+        raise NumberNotFound(_("Número do WhatsApp não encontrado."))
     number = get_number(client_id, number_id)
     if number is None:
         raise NumberNotFound(_("Número do WhatsApp não encontrado."))
