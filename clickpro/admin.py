@@ -368,6 +368,7 @@ class TemplateView(ReadOnlyView):
     column_list = (
         "id",
         "client_id",
+        "waba_id",
         "name",
         "language",
         "category",
@@ -375,7 +376,7 @@ class TemplateView(ReadOnlyView):
         "meta_template_id",
         "last_synced_at",
     )
-    column_filters = ("status", "category", "client_id")
+    column_filters = ("status", "category", "client_id", "waba_id")
     column_searchable_list = ("name",)
 
 
@@ -385,6 +386,7 @@ class CampaignView(ReadOnlyView):
         "client_id",
         "name",
         "status",
+        "number_id",
         "template_id",
         "scheduled_at",
         "started_at",
