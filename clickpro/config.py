@@ -247,6 +247,17 @@ SETTINGS: tuple[Setting, ...] = (
     S("IMPORT_PREVIEW_MAX_COLUMNS", int, 200, "the mapping screen reads at most this many"),
     S("IMPORT_MAX_CELL_CHARS", int, 4096, "a longer cell refuses the file"),
     S("IMPORT_XLSX_MAX_SHARED_STRINGS", int, 2_000_000, "openpyxl loads them all, even read-only"),
+    # --- inbound media kept by ClickPro (Meta's media URLs expire)
+    S("MEDIA_STORE", str, None,
+      "where inbound media is kept: s3://bucket/prefix (S3-compatible, needs the 's3' extra);"
+      " unset: the filesystem at MEDIA_DIR", nullable=True),
+    S("MEDIA_DIR", str, None, "filesystem media store (unset: instance/media)", nullable=True),
+    S("MEDIA_S3_ENDPOINT_URL", str, None,
+      "endpoint of an S3-compatible service (MinIO, R2…); unset: AWS", "url", nullable=True),
+    S("MEDIA_RETENTION_DAYS", int, 90, "stored media is deleted this many days after the fetch"),
+    S("MEDIA_RETENTION_INTERVAL_S", int, 3600, "how often expired media is deleted, seconds"),
+    S("MEDIA_TRANSCRIBE", bool, True, "transcribe inbound audio with the client's OpenAI key"),
+    S("MEDIA_TRANSCRIBE_MODEL", str, "gpt-4o-mini-transcribe", "OpenAI transcription model"),
     # --- contacts (the web form and the API refuse more, with the limit in the message)
     S("CONTACT_ATTRIBUTE_MAX_CHARS", int, 1000, "longest value of one contact attribute"),
     S("CONTACT_MAX_ATTRIBUTES", int, 50, "most custom attributes one contact may have"),

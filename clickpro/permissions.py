@@ -127,6 +127,7 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "inbox.templates": C.INBOX,
     "inbox.quick_replies_json": C.INBOX,
     "inbox.media": C.INBOX,
+    "media.message_media": C.INBOX,  # stored inbound media (h10)
     "inbox.send_text": C.INBOX,
     "inbox.send_media": C.INBOX,
     "inbox.send_template": C.INBOX,

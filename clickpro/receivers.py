@@ -24,6 +24,8 @@ CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     ("message_status_changed", "clickpro.services.api.outbound_webhooks:on_message_status_changed"),
     ("campaign_finished", "clickpro.services.api.outbound_webhooks:on_campaign_finished"),
     ("contact_opted_out", "clickpro.services.api.outbound_webhooks:on_contact_opted_out"),
+    # Inbound media fetched once from Meta and kept per client (h10).
+    ("message_received", "clickpro.services.media.receivers:on_message_received"),
     # A template PAUSED/DISABLED by Meta pauses its running campaigns (h6).
     ("template_status_changed", "clickpro.services.costs.quality:on_template_status_changed"),
 )

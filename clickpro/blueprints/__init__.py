@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.contacts",
     "clickpro.blueprints.campaigns",
     "clickpro.blueprints.inbox",
+    "clickpro.blueprints.media",
     "clickpro.blueprints.costs",
     "clickpro.blueprints.api",
 )

@@ -1,4 +1,5 @@
-"""The one door to OpenAI (Responses API), for the per-client AI assistant.
+"""The one door to OpenAI: the Responses API for the per-client AI assistant, and audio
+transcription (voice notes) with the same per-client key.
 
 The SDK's own retries are off (``max_retries=0``): the AI-reply job owns the retry policy,
 and every SDK exception is translated into :class:`OpenAIFailure` with a kind and whether a
@@ -23,6 +24,7 @@ from clickpro.integrations.http import app_pooled_client
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_TRANSCRIBE_MODEL = "gpt-4o-mini-transcribe"
 _EXTENSION_KEY = "clickpro.openai_http"
 _create_lock = threading.Lock()
 _KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-*]{4,}")
@@ -226,6 +228,56 @@ class OpenAIGateway:
             status=str(response.status or "completed"),
             latency_ms=latency_ms,
         )
+
+    def transcribe(
+        self,
+        audio_bytes: bytes,
+        filename: str,
+        mime: str,
+        *,
+        model: str = DEFAULT_TRANSCRIBE_MODEL,
+        language: str | None = "pt",
+    ) -> Transcript:
+        """Speech to text (``POST /audio/transcriptions``) of one audio file."""
+        return _transcribe(self._client, audio_bytes, filename, mime, model, language)
+
+
+@dataclass
+class Transcript:
+    text: str
+    model: str
+    input_tokens: int  # audio (and prompt) tokens; 0 when the model bills by duration
+    output_tokens: int
+    seconds: float | None  # ``whisper-1`` bills by duration
+    latency_ms: int
+
+
+def _transcribe(
+    client: OpenAI,
+    audio_bytes: bytes,
+    filename: str,
+    mime: str,
+    model: str,
+    language: str | None,
+) -> Transcript:
+    kwargs: dict[str, Any] = {"model": model, "file": (filename, audio_bytes, mime)}
+    if language:
+        kwargs["language"] = language
+    started = time.perf_counter()
+    try:
+        answer = client.audio.transcriptions.create(**kwargs)
+    except openai_sdk.OpenAIError as exc:
+        raise translate(exc) from None
+    usage = getattr(answer, "usage", None)
+    kind = getattr(usage, "type", None)
+    return Transcript(
+        text=(answer.text or "").strip(),
+        model=model,
+        input_tokens=int(getattr(usage, "input_tokens", 0) or 0) if kind == "tokens" else 0,
+        output_tokens=int(getattr(usage, "output_tokens", 0) or 0) if kind == "tokens" else 0,
+        seconds=float(getattr(usage, "seconds", 0) or 0) if kind == "duration" else None,
+        latency_ms=int((time.perf_counter() - started) * 1000),
+    )
 
 
 def shared_http_client(app: Flask | None = None) -> httpx.Client:

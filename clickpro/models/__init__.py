@@ -39,6 +39,7 @@ from clickpro.models.costs import (
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
 from clickpro.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from clickpro.models.inbox import ContactLabel, Label, QuickReply
+from clickpro.models.media import MediaStatus, MessageMedia, TranscriptStatus
 from clickpro.models.messaging import (
     Author,
     DeliveryRank,
@@ -85,6 +86,8 @@ __all__ = [
     "ImportStatus",
     "Label",
     "MarketingMessagesNumber",
+    "MediaStatus",
+    "MessageMedia",
     "Message",
     "MessageRetry",
     "MessageStatus",
@@ -103,6 +106,7 @@ __all__ = [
     "Role",
     "Template",
     "TemplateStatus",
+    "TranscriptStatus",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

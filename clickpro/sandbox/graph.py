@@ -200,6 +200,7 @@ def download_media(media_id: str) -> Reply:
     media = _state().media.get(media_id)
     if media is None:
         return not_found_object(media_id)
+    media["downloads"] = media.get("downloads", 0) + 1  # tests: "fetched from Meta once"
     return Response(media["content"], mimetype=media["mime_type"]), 200
 
 

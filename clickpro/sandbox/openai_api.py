@@ -1,7 +1,9 @@
-"""OpenAI routes of the sandbox under ``/openai/v1`` (``/models`` and ``/responses``)."""
+"""OpenAI routes of the sandbox under ``/openai/v1`` (``/models``, ``/responses`` and
+``/audio/transcriptions``)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from typing import Any
@@ -204,6 +206,57 @@ def responses() -> Reply:
             "metadata": {},
         }
     )
+
+
+TRANSCRIBE_MODELS = ("gpt-4o-mini-transcribe", "gpt-4o-transcribe", "whisper-1")
+SAY_MARKER = b"SAY:"  # test audio: the UTF-8 text after it is what the fake "hears"
+
+
+def fake_transcript(content: bytes) -> str:
+    """Deterministic text for an audio file: after ``SAY:`` if present (tests and the demo
+    choose what the customer "said"), else a phrase naming the file's first hash bytes."""
+    at = content.find(SAY_MARKER)
+    if at >= 0:
+        said = content[at + len(SAY_MARKER) :].split(b"\x00", 1)[0]
+        return said.decode("utf-8", "replace").strip()
+    return f"Mensagem de voz de teste {hashlib.sha256(content).hexdigest()[:8]}."
+
+
+@bp.post("/audio/transcriptions")
+def transcriptions() -> Reply:
+    """Speech to text, in OpenAI's response shape (``json``; ``text`` answers plain text)."""
+    state = _state()
+    upload = request.files.get("file")
+    model = request.form.get("model")
+    if upload is None:
+        return _error(400, "Missing required parameter: 'file'.", "invalid_request_error",
+                      "missing_required_parameter", "file")  # fmt: skip
+    if not model:
+        return _error(400, "Missing required parameter: 'model'.", "invalid_request_error",
+                      "missing_required_parameter", "model")  # fmt: skip
+    if model not in TRANSCRIBE_MODELS:
+        return _error(400, f"The model `{model}` does not exist or you do not have access to it.",
+                      "invalid_request_error", "model_not_found", "model")  # fmt: skip
+    content = upload.read()
+    if not content:
+        return _error(400, "Audio file is empty.", "invalid_request_error", None, "file")
+    state.openai_counts["transcriptions"] += 1
+    text = fake_transcript(content)
+    if request.form.get("response_format") == "text":
+        return Response(text, mimetype="text/plain")
+    if model == "whisper-1":
+        usage: dict[str, Any] = {"type": "duration", "seconds": max(1, len(content) // 4000)}
+    else:
+        audio_tokens = max(1, len(content) // 100)
+        out = _tokens(text)
+        usage = {
+            "type": "tokens",
+            "input_tokens": audio_tokens,
+            "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
+            "output_tokens": out,
+            "total_tokens": audio_tokens + out,
+        }
+    return jsonify({"text": text, "usage": usage})
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "DELETE"])

@@ -53,6 +53,11 @@ CORE_PERIODIC_JOBS = (
     PeriodicJob("webhooks.retry", "clickpro.tasks.webhooks.retry_unprocessed", interval_s=60),
     PeriodicJob("api.sweep", "clickpro.tasks.outbound_webhooks.sweep", interval_s=300),
     PeriodicJob("imports.sweep_uploads", "clickpro.tasks.imports.sweep_uploads", interval_s=1800),
+    PeriodicJob(
+        "media.expire",
+        "clickpro.tasks.media.expire",
+        interval_config_key="MEDIA_RETENTION_INTERVAL_S",
+    ),
 )
 
 
