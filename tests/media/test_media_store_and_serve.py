@@ -115,9 +115,7 @@ def test_retention_expires_then_refetches_while_meta_has_it_else_410(
     assert media_of(db, message).status == MediaStatus.FAILED
 
 
-def test_a_file_shared_by_two_messages_is_kept_while_one_still_uses_it(
-    shop, inbound, db, app
-):
+def test_a_file_shared_by_two_messages_is_kept_while_one_still_uses_it(shop, inbound, db, app):
     first = inbound("image", PNG, "image/png")
     second = inbound("image", PNG, "image/png", from_="5511911112222")
     a, b = media_of(db, first), media_of(db, second)
