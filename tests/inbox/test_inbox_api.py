@@ -290,3 +290,7 @@ def test_bad_parameters_are_4xx_not_500(wired, login_as):
     assert http.get("/inbox/api/updates?since=nope").status_code == 400  # BadParameter
     assert http.post("/inbox/api/conversations/999/messages", data="x").status_code == 415
     assert http.post("/inbox/api/conversations/999/messages", json={"body": "x"}).status_code == 404
+    huge = "9" * 30  # beyond the id column: a 404, not a database error
+    assert http.get(f"/inbox/c/{huge}").status_code == 404
+    assert http.get(f"/inbox/api/conversations/{huge}/messages").status_code == 404
+    assert http.get(f"/inbox/?contact={huge}").status_code in (400, 404)

@@ -24,7 +24,7 @@ from clickpro.guards import client_required, is_client_admin
 from clickpro.models import Message
 from clickpro.models.base import utcnow
 from clickpro.schemas.conversations import number_label
-from clickpro.services.conversations import active_numbers, get_conversation
+from clickpro.services.conversations import active_numbers
 from clickpro.services.inbox import actions as inbox_actions
 from clickpro.services.inbox import serialize as ser
 from clickpro.services.inbox import service as inbox
@@ -102,8 +102,9 @@ def index():
 @client_required
 def conversation_page(conversation_id: int):
     """Deep link to one conversation: a reload keeps it open (another client's: 404)."""
-    client = require_client()
-    if get_conversation(client.id, conversation_id) is None:
+    try:
+        inbox_actions.get_conversation(require_client().id, conversation_id)
+    except inbox_actions.NotFound:
         abort(404)
     return _page(conversation_id)
 

@@ -35,7 +35,7 @@ from clickpro.services.inbox.events import publish_message
 from clickpro.services.inbox.media import check_outbound_media
 from clickpro.services.inbox.service import last_inbound
 from clickpro.services.messaging import outbound
-from clickpro.tenancy import get_owned
+from clickpro.tenancy import get_owned, id_in_range
 
 NOTE_MAX = 4096
 LABEL_COLORS = ("secondary", "primary", "success", "danger", "warning", "info", "dark")
@@ -58,7 +58,8 @@ def get_conversation(client_id: int, conversation_id) -> Conversation:
         wanted = int(conversation_id)
     except (TypeError, ValueError):
         raise NotFound(_("Conversa não encontrada.")) from None
-    conversation = find_conversation(client_id, wanted) if 0 < wanted < 2**63 else None
+    in_range = id_in_range(Conversation, wanted)  # a 30-digit id is a 404, not a DB error
+    conversation = find_conversation(client_id, wanted) if in_range else None
     if conversation is None:
         raise NotFound(_("Conversa não encontrada."))
     return conversation
