@@ -119,7 +119,7 @@ def send_threads(rate: float) -> int:
     from clickpro.config import SETTINGS
 
     cap = int(next(x.default for x in SETTINGS if x.name == "CAMPAIGN_SEND_THREADS"))
-    return min(cap, max(2, math.ceil(rate * 0.98 * 0.05)))
+    return min(cap, max(2, math.ceil(rate * 0.96 * 0.05)))
 
 
 def floor_child(url: str, token: str, n: int, threads: int) -> None:

@@ -194,7 +194,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("SOCKETIO_CORS_ORIGINS", tuple, (), "extra origins allowed to open Socket.IO"),
     S("REALTIME_DISABLED", bool, False, "emit no Socket.IO events"),
     # --- campaigns
-    S("CAMPAIGN_RATE_HEADROOM", float, 0.02,
+    S("CAMPAIGN_RATE_HEADROOM", float, 0.04,
       "space slots this share under the rate: late sends never trip 130429"),
     S("CAMPAIGN_MAX_DISPATCHERS", int, 4, "dispatcher jobs per campaign (one per worker)"),
     S("CAMPAIGN_DISPATCH_SLICE_S", int, 300, "a dispatcher job hands its worker back after this"),

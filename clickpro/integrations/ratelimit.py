@@ -77,6 +77,13 @@ class RateLimiter:
         _, _, slots = self._run(key, rate_per_s, count, burst, -1)
         return [slot / 1e6 for slot in slots]
 
+    def reserve_with_clock(
+        self, key: str, rate_per_s: float, count: int = 1, burst: int = 1
+    ) -> tuple[float, list[float]]:
+        """(the Redis clock's now, each slot) in epoch seconds on the Redis clock."""
+        _, now, slots = self._run(key, rate_per_s, count, burst, -1)
+        return now / 1e6, [slot / 1e6 for slot in slots]
+
     def acquire(
         self,
         key: str,
@@ -131,6 +138,12 @@ class SlotBook:
     too late is simply not used (a lost slot only slows down, never speeds up). Keep
     ``chunk`` small (a few tens of ms of the rate): slots left when the caller stops are
     lost. Thread-safe; times are ``clock()`` (monotonic) seconds.
+
+    Redis-clock slots are mapped to ``clock()`` with the smallest ``clock() after the call
+    − Redis now`` seen over the last calls: never earlier than the true time (every such
+    value is an upper bound of the clocks' offset), and not shifted by one slow round trip
+    — mapping a whole chunk with its own late return would slide it onto the next
+    caller's slots and bunch sends in a 1 s window.
     """
 
     def __init__(
@@ -148,6 +161,7 @@ class SlotBook:
         self.chunk = max(1, int(chunk))
         self.clock = clock
         self._slots: deque[float] = deque()
+        self._offsets: deque[float] = deque(maxlen=64)  # follows slow clock drift
         self._lock = threading.Lock()
         self.reservations = 0  # Redis calls made (for tests and benches)
 
@@ -158,8 +172,11 @@ class SlotBook:
             while self._slots and self._slots[0] < now - max_late:
                 self._slots.popleft()  # went by unused: dropped
             if not self._slots:
-                delays = self.limiter.reserve(self.key, self.rate, count=self.chunk)
+                redis_now, slots = self.limiter.reserve_with_clock(
+                    self.key, self.rate, count=self.chunk
+                )
                 self.reservations += 1
-                base = self.clock()
-                self._slots.extend(base + d for d in delays)
+                self._offsets.append(self.clock() - redis_now)
+                offset = min(self._offsets)
+                self._slots.extend(slot + offset for slot in slots)
             return self._slots.popleft()

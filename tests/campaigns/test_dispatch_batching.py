@@ -71,7 +71,14 @@ def test_a_mixed_batch_stores_each_rows_own_outcome(setup):
     db.session.commit()
     now = utcnow()
     outcomes = [
-        Outcome(ids[0], "sent", wamid="wamid.b0", at=now, payload={"components": [1]}, body="Oi 0"),
+        Outcome(
+            ids[0],
+            "sent",
+            wamid="wamid.b0",
+            at=now,
+            payload={"components": [1]},
+            body='Oi "Zé" — ção 🎉',
+        ),
         Outcome(ids[1], "sent", wamid="wamid.b1", at=now, payload={"components": [2]}, body="Oi 1"),
         Outcome(ids[2], "failed", error_code=131026, error_title="Não entregue", at=now),
         Outcome(ids[3], "retry", error_code=130429, error_title="Limite", delay_s=5.0),
@@ -82,7 +89,7 @@ def test_a_mixed_batch_stores_each_rows_own_outcome(setup):
     store.record(setup.tenant.id, campaign.id, outcomes)
     rows = {r.id: r for r in _rows(campaign.id)}
     sent0, sent1 = rows[ids[0]], rows[ids[1]]
-    assert (sent0.status, sent0.wamid, sent0.body) == ("SENT", "wamid.b0", "Oi 0")
+    assert (sent0.status, sent0.wamid, sent0.body) == ("SENT", "wamid.b0", 'Oi "Zé" — ção 🎉')
     assert sent0.payload == {"components": [1]} and sent0.sent_at is not None
     assert (sent1.status, sent1.wamid) == ("SENT", "wamid.b1")
     assert (rows[ids[2]].status, rows[ids[2]].error_code) == ("FAILED", 131026)
@@ -159,13 +166,13 @@ class _ClockLimiter:
         self.tat: dict[str, float] = {}
         self.calls = 0
 
-    def reserve(self, key: str, rate: float, count: int = 1) -> list[float]:
+    def reserve_with_clock(self, key: str, rate: float, count: int = 1):
         self.calls += 1
         now = self.clock["t"]
         tat = max(self.tat.get(key, 0.0), now)
         slots = [tat + i / rate for i in range(count)]
         self.tat[key] = tat + count / rate
-        return [slot - now for slot in slots]
+        return now, slots
 
 
 def test_slot_book_keeps_the_limiter_spacing_with_one_call_per_chunk():
@@ -198,6 +205,33 @@ def test_two_slot_books_on_one_key_never_share_a_slot():
     slots.sort()
     gaps = [y - x for x, y in zip(slots, slots[1:], strict=False)]
     assert min(gaps) >= 0.01 - 1e-9  # 100/s shared by both: 10 ms apart
+
+
+def test_a_slow_round_trip_does_not_slide_a_chunk_onto_the_next_slots():
+    """One reservation whose answer came back 30 ms late (a loaded machine) is mapped with
+    the offset seen on fast calls: its slots stay where Redis put them."""
+    clock = {"t": 0.0}
+    limiter = _ClockLimiter(clock)
+    slow = {"next": False}
+
+    def reserve_with_clock(key, rate, count=1):
+        result = _ClockLimiter.reserve_with_clock(limiter, key, rate, count)
+        if slow["next"]:
+            clock["t"] += 0.03  # the answer arrives 30 ms after Redis ran the script
+        return result
+
+    limiter.reserve_with_clock = reserve_with_clock  # type: ignore[method-assign]
+    a = SlotBook(limiter, "phone:1", 100.0, 10, clock=lambda: clock["t"])  # type: ignore[arg-type]
+    b = SlotBook(limiter, "phone:1", 100.0, 10, clock=lambda: clock["t"])  # type: ignore[arg-type]
+    slots_a = [a.take(1.0) for _ in range(10)]  # a fast call: a learns the offset
+    slow["next"] = True
+    slots_a += [a.take(1.0) for _ in range(10)]  # a's second chunk came back 30 ms late
+    slow["next"] = False
+    slots_b = [b.take(1.0) for _ in range(10)]  # b's chunk follows a's in Redis time
+    # Mapped with its own late return, a's second chunk would end 30 ms into b's slots.
+    every = sorted(slots_a + slots_b)
+    gaps = [y - x for x, y in zip(every, every[1:], strict=False)]
+    assert min(gaps) >= 0.01 - 1e-9
 
 
 def test_slot_book_on_redis_reserves_chunks():

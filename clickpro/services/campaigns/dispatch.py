@@ -68,7 +68,7 @@ from clickpro.services.messaging.addressing import check_template_allowed, recip
 log = logging.getLogger(__name__)
 S = CampaignStatus
 MAX_SLEEP = 0.2
-MAX_LATE_S = 0.015
+MAX_LATE_S = 0.005
 MAX_SLOT_TRIES = 5
 LEASE_WAIT_S = 3.0
 COOLDOWN_130429_S = 0.25

@@ -174,32 +174,27 @@ def record(client_id: int, campaign_id: int, outcomes: list[Outcome]) -> None:
 
 
 # The sends of a batch in one statement and one round trip (PostgreSQL): the same guard
-# and values as ``_SENT``, the rows passed as arrays. An ``executemany`` costs the
-# dispatcher's CPU per row (bind processing, one pipelined statement each).
+# and values as ``_SENT``, the rows passed as one JSON document (one C-encoded string:
+# an ``executemany`` or per-column arrays cost the dispatcher's CPU per row and value).
 _SENT_SET_BASED = sa.text(
     """
 UPDATE messages AS m
 SET status = 'SENT', wamid = v.wamid, sent_at = v.at, payload = v.payload, body = v.body,
     error_code = NULL, error_title = NULL, updated_at = v.at
-FROM unnest(CAST(:ids AS bigint[]), CAST(:wamids AS varchar[]), CAST(:ats AS timestamptz[]),
-            CAST(:payloads AS jsonb[]), CAST(:bodies AS text[])) AS v(id, wamid, at, payload, body)
+FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+     AS v(id bigint, wamid varchar, at timestamptz, payload jsonb, body text)
 WHERE m.id = v.id AND m.status IN ('SENDING', 'UNKNOWN')
 """
 )
 
 
 def _record_sent_set_based(rows: list[dict]) -> None:
-    dumps = json.dumps
-    db.session.execute(
-        _SENT_SET_BASED,
-        {
-            "ids": [r["mid"] for r in rows],
-            "wamids": [r["wamid"] for r in rows],
-            "ats": [r["at"] for r in rows],
-            "payloads": [dumps(r["payload"], ensure_ascii=False) for r in rows],
-            "bodies": [r["body"] for r in rows],
-        },
-    )
+    doc = [
+        {"id": r["mid"], "wamid": r["wamid"], "at": r["at"].isoformat(),
+         "payload": r["payload"], "body": r["body"]}
+        for r in rows
+    ]  # fmt: skip
+    db.session.execute(_SENT_SET_BASED, {"rows": json.dumps(doc, ensure_ascii=False)})
 
 
 def _apply_early_statuses(sent: list[tuple[int, str]]) -> None:
