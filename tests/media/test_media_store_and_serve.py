@@ -106,13 +106,17 @@ def test_retention_expires_then_refetches_while_meta_has_it_else_410(
     assert media_of(db, message).status == MediaStatus.STORED
 
     assert retention.expire_due(now=later + timedelta(days=app.config["MEDIA_RETENTION_DAYS"])) == 1
-    del shop.sandbox.media[message.sandbox_media_id]  # Meta's media id expired too
+    saved = shop.sandbox.media.pop(message.sandbox_media_id)  # Meta's media id expired too
     response = http.get(f"/media/{message.id}")
     assert response.status_code == 410
     body = response.get_json()
     assert body["error"]["code"] == "media_expired"
     assert body["error"]["message"].startswith("Mídia expirada")
     assert media_of(db, message).status == MediaStatus.FAILED
+    # Once Meta said "not found", it is not asked again on every view.
+    shop.sandbox.media[message.sandbox_media_id] = saved
+    assert http.get(f"/media/{message.id}").status_code == 410
+    assert saved["downloads"] == 2
 
 
 def test_a_file_shared_by_two_messages_is_kept_while_one_still_uses_it(shop, inbound, db, app):

@@ -119,6 +119,8 @@ def fetch_and_store(client_id: int, message_id: int) -> MessageMedia:
     row = ensure_row(message)
     if is_available(row):
         return row
+    if row.status == MediaStatus.FAILED and row.error == GONE:
+        raise MediaFetchError(expired_text(), gone=True)  # Meta said so: never ask again
     try:
         content, mime = _download(message)
     except MediaFetchError as exc:
