@@ -29,7 +29,6 @@ class Contact(TenantMixin, TimestampMixin, Model):
         sa.UniqueConstraint("client_id", "phone_e164"),
         sa.UniqueConstraint("client_id", "bsuid"),
         sa.Index("ix_contacts_client_username", "client_id", "username"),
-        sa.Index("ix_contacts_client_last_message", "client_id", "last_message_at"),
         # Inbox search by name or number (pg_trgm; SQLite falls back to a LIKE scan).
         sa.Index(
             "ix_contacts_name_trgm",
@@ -56,16 +55,6 @@ class Contact(TenantMixin, TimestampMixin, Model):
     wa_id: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     attributes: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
-    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ai_paused: Mapped[bool] = mapped_column(nullable=False, default=False)
-    # Conversation state, denormalised for a fast inbox list.
-    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_message_preview: Mapped[str | None] = mapped_column(sa.String(200))
-    unread_count: Mapped[int] = mapped_column(nullable=False, default=0)
-    assigned_user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    conversation_status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="OPEN")
 
     # Read-only summaries of the contact's conversations (one per number), for the contact
     # list, its filter and exports. Deferred: loaded on access, or with ``undefer`` by a

@@ -18,10 +18,12 @@ _n = itertools.count(1)
 
 
 @pytest.fixture
-def create_bsuid_contact(app):
-    """A contact known only by BSUID (and maybe a username): no phone, no wa_id."""
+def create_bsuid_contact(app, create_conversation):
+    """A contact known only by BSUID (and maybe a username): no phone, no wa_id.
+    ``last_inbound_at``/``last_message_at`` go to its conversation on the first number."""
 
     def _create(tenant, bsuid: str | None = None, username: str | None = "realsheena", **kw):
+        state = {k: kw.pop(k) for k in ("last_inbound_at", "last_message_at") if k in kw}
         contact = Contact(
             client_id=tenant.id,
             phone_e164=None,
@@ -33,6 +35,8 @@ def create_bsuid_contact(app):
         )
         _db.session.add(contact)
         _db.session.commit()
+        if state:
+            create_conversation(tenant, contact, **state)
         return contact
 
     return _create

@@ -31,10 +31,9 @@ _CREATE_TEMP = sa.text(
 # New contacts, updated contacts (newly added to the list), rows already in the list.
 _UPSERT = """
 WITH up AS (
-    INSERT INTO contacts (client_id, phone_e164, wa_id, name, attributes, ai_paused,
-                          unread_count, conversation_status, created_at, updated_at)
-    SELECT :client_id, phone_e164, substr(phone_e164, 2), name, attributes, false,
-           0, 'OPEN', :now, :now
+    INSERT INTO contacts (client_id, phone_e164, wa_id, name, attributes, created_at,
+                          updated_at)
+    SELECT :client_id, phone_e164, substr(phone_e164, 2), name, attributes, :now, :now
     FROM {_TEMP}
     ON CONFLICT (client_id, phone_e164) DO UPDATE SET
         name = {name},

@@ -227,9 +227,6 @@ class BatchWriter:
                 "wa_id": phone[1:],
                 "name": name,
                 "attributes": attributes,
-                "ai_paused": False,
-                "unread_count": 0,
-                "conversation_status": "OPEN",
                 "created_at": now,
                 "updated_at": now,
             }
