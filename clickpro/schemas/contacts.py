@@ -48,14 +48,30 @@ def _last_inbound(contacts: Sequence[Contact]) -> dict[int, datetime | None]:
     return dict(db.session.execute(stmt).tuples().all())
 
 
-def _shape(contact: Contact, opted_out: bool, last_inbound_at: datetime | None) -> ContactOut:
+def _identity_bsuids(contacts: Sequence[Contact]) -> dict[int, str]:
+    """The BSUID of contacts with neither a phone nor ``contacts.bsuid`` (a contact of a
+    second portfolio: its value is only in contact_identities); one query, or none."""
+    from clickpro.services.contacts.identity import shown_bsuids
+
+    bare = [c.id for c in contacts if not c.phone_e164 and not c.bsuid]
+    return shown_bsuids(contacts[0].client_id, bare) if bare else {}
+
+
+def _shape(
+    contact: Contact,
+    opted_out: bool,
+    last_inbound_at: datetime | None,
+    identity_bsuid: str | None = None,
+) -> ContactOut:
+    bsuid = contact.bsuid or identity_bsuid or None
+    shown = {"phone_e164": contact.phone_e164, "username": contact.username, "bsuid": bsuid}
     return ContactOut(
         id=contact.id,
         phone=contact.phone_e164 or None,
-        bsuid=contact.bsuid or None,
+        bsuid=bsuid,
         parent_bsuid=contact.parent_bsuid or None,
         username=contact.username or None,
-        label=contact_label(contact),
+        label=contact_label(shown),
         name=contact.name or "",
         attributes={str(k): str(v) for k, v in (contact.attributes or {}).items()},
         opted_out=opted_out,
@@ -77,10 +93,12 @@ def contact_shapes(
     if opted_out is None:
         opted_out = opted_out_contact_ids(contacts[0].client_id, contacts)
     inbound = _last_inbound(contacts)
-    return [_shape(c, c.id in opted_out, inbound.get(c.id)) for c in contacts]
+    identities = _identity_bsuids(contacts)
+    return [_shape(c, c.id in opted_out, inbound.get(c.id), identities.get(c.id)) for c in contacts]
 
 
 def contact_shape(contact: Contact, opted_out: bool | None = None) -> ContactOut:
     if opted_out is None:
         return contact_shapes([contact])[0]
-    return _shape(contact, opted_out, _last_inbound([contact]).get(contact.id))
+    identity = _identity_bsuids([contact]).get(contact.id)
+    return _shape(contact, opted_out, _last_inbound([contact]).get(contact.id), identity)

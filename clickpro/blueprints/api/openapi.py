@@ -20,6 +20,7 @@ from clickpro.blueprints.api.registry import (
     Operation,
 )
 from clickpro.blueprints.api.schemas import ErrorResponse
+from clickpro.services.contacts.bsuids import MAX_LENGTH as BSUID_MAX_LENGTH
 
 REF = "#/components/schemas/{model}"
 _RULE_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -47,7 +48,8 @@ def _path_parameters(rule: str) -> list[dict]:
             top = MAX_BIGINT if name.startswith("message") else MAX_INT
             schema: dict = {"type": "integer", "minimum": 1, "maximum": top, "examples": [1]}
         else:
-            schema = {"type": "string", "minLength": 1, "maxLength": 40}
+            # a phone in any format, or a BSUID (up to 135 characters: CC.ENT.<128>)
+            schema = {"type": "string", "minLength": 1, "maxLength": BSUID_MAX_LENGTH}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 

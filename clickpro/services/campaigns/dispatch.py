@@ -63,7 +63,7 @@ from clickpro.services.campaigns.send_pool import SendPool
 from clickpro.services.campaigns.vars import send_components
 from clickpro.services.costs.marketing_api import uses_marketing_api
 from clickpro.services.credentials import NoCredentials
-from clickpro.services.messaging.addressing import check_template_allowed, recipient_of
+from clickpro.services.messaging.addressing import check_template_allowed, recipient_for
 
 log = logging.getLogger(__name__)
 S = CampaignStatus
@@ -176,6 +176,7 @@ class Dispatcher:
             return store.setup_problem(campaign.client_id, campaign.template_id or 0, credential.id)
         self.graph: GraphClient = client
         self.phone_number_id = credential.phone_number_id
+        self.waba_id = credential.waba_id or ""  # a BSUID is valid in its portfolio only
         self.limiter_key = f"phone:{credential.phone_number_id}"
         # Slots are spaced for a little under the rate: a send that leaves a few ms late
         # (GIL, scheduling) then cannot push any 1-second window at Meta over the rate.
@@ -291,7 +292,7 @@ class Dispatcher:
                 self.results.put(Outcome(row.id, "skipped", error_title=str(exc)[:480]))
                 continue
             try:
-                to = recipient_of(contact)
+                to = recipient_for(self.client_id, contact, self.waba_id)  # its portfolio
                 check_template_allowed(self.template_category, to)
             except ServiceError as exc:  # no address, or an OTP template to a BSUID
                 self.results.put(Outcome(row.id, "skipped", error_title=str(exc)[:480]))

@@ -56,6 +56,19 @@ def short_bsuid(bsuid: str | None) -> str:
     return (bsuid or "").strip()[-SHORT_ID_LENGTH:]
 
 
+def _identity_of(contact: Any) -> str:
+    """The BSUID of a contact known only in ``contact_identities`` (a second portfolio's
+    contact: ``contacts.bsuid`` holds the value for another contact); only for a Contact
+    model (rows and mappings may carry another table's ``id``), else ""."""
+    from clickpro.models import Contact
+
+    if not isinstance(contact, Contact) or contact.id is None or contact.phone_e164:
+        return ""
+    from clickpro.services.contacts.identity import shown_bsuid
+
+    return shown_bsuid(int(contact.client_id), int(contact.id)) or ""
+
+
 def contact_label(contact: Any) -> str:
     """The phone as the app shows phones, else ``@username``, else a short BSUID label.
 
@@ -68,7 +81,7 @@ def contact_label(contact: Any) -> str:
     username = format_username(_field(contact, "username"))
     if username:
         return username
-    bsuid = _field(contact, "bsuid")
+    bsuid = _field(contact, "bsuid") or _identity_of(contact)
     if bsuid:
         return _("Usuário do WhatsApp · %(id)s", id=short_bsuid(bsuid))
     return _("Usuário do WhatsApp")

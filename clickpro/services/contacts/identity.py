@@ -25,7 +25,6 @@ path: no ORM objects are loaded.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -37,6 +36,7 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactIdentity, IdentityKind
 from clickpro.models.base import utcnow
+from clickpro.services.contacts.bsuids import is_bsuid
 from clickpro.services.contacts.merge import MergeSkipped, merge_contacts, older_first
 from clickpro.services.contacts.phones import InvalidPhone, brazil_variants, wa_id_to_e164
 from clickpro.services.webhook.sql import insert_ignoring
@@ -45,9 +45,6 @@ log = logging.getLogger(__name__)
 _contacts = Contact.__table__
 _identities = ContactIdentity.__table__
 
-# Meta's documented format: country code, a dot, optional "ENT." (parent), 1-128 chars.
-BSUID_PATTERN = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
-BSUID_MAX = 140
 USERNAME_MAX = 64
 ATTEMPTS = 6
 
@@ -58,14 +55,34 @@ class IdentityError(ServiceError):
     code = "identity_unresolved"
 
 
-def valid_bsuid(value: object) -> bool:
-    """Whether ``value`` has Meta's BSUID form (``BR.1502…`` or ``BR.ENT.1502…``)."""
-    return isinstance(value, str) and BSUID_PATTERN.match(value) is not None
-
-
 def _clean(value: object, limit: int) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text[:limit] or None
+
+
+def webhook_bsuid(value: object, field: str = "user_id") -> str | None:
+    """A BSUID a webhook names, or None when it is absent or not in Meta's format.
+
+    Never truncated: a cut identifier could be another person's (two long ids with the
+    same first characters would become one contact). A value that does not match the
+    format (:mod:`clickpro.services.contacts.bsuids`, over-long included) is treated as
+    absent and logged: the message is then stored by its phone, or counted as malformed
+    when it has none.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    if not is_bsuid(text):
+        log.warning("identity: %s %r is not a BSUID: ignored", field, text[:200])
+        return None
+    return text
+
+
+def webhook_wa_id(value: object) -> str | None:
+    """A phone (``wa_id``) as the webhook gives it; an over-long one is kept whole so
+    that reading it fails (it is then ignored like any unreadable ``wa_id``)."""
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 @dataclass(frozen=True)
@@ -84,9 +101,9 @@ class Seen:
     @classmethod
     def of(cls, **fields: Any) -> Seen:
         return cls(
-            wa_id=_clean(fields.get("wa_id"), 20),
-            bsuid=_clean(fields.get("bsuid"), BSUID_MAX),
-            parent_bsuid=_clean(fields.get("parent_bsuid"), BSUID_MAX),
+            wa_id=webhook_wa_id(fields.get("wa_id")),
+            bsuid=webhook_bsuid(fields.get("bsuid")),
+            parent_bsuid=webhook_bsuid(fields.get("parent_bsuid"), "parent_user_id"),
             username=_clean(fields.get("username"), USERNAME_MAX),
             name=str(fields.get("name") or "").strip()[:200],
         )
@@ -258,6 +275,28 @@ def _replaced(client_id: int, waba_id: str, bsuid: str) -> bool:
     return db.session.execute(stmt.limit(1)).first() is not None
 
 
+def _other_portfolios(client_id: int, waba_id: str, found: _Found) -> bool:
+    """``found.bsuid`` is another portfolio's: then it stays ``contacts.bsuid``.
+
+    ``contacts.bsuid`` is the contact's first BSUID (the portfolio it first wrote to,
+    in practice the client's first number's) and does not flip on each inbound of a
+    number of another WABA; the other portfolios' values live in ``contact_identities``
+    and sends read them there (:func:`bsuid_for`). Within one portfolio (or over an
+    imported, unscoped value) the newer BSUID replaces it.
+    """
+    if not found.bsuid:
+        return False
+    i = _identities.c
+    stmt = sa.select(i.id).where(
+        i.client_id == client_id,
+        i.contact_id == found.id,
+        i.kind == IdentityKind.BSUID,
+        i.value == found.bsuid,
+    )
+    rows = {str(r.waba_id) for r in db.session.execute(stmt.add_columns(i.waba_id))}
+    return bool(rows) and waba_id not in rows
+
+
 def _free_bsuid(client_id: int, bsuid: str, own_id: int | None = None) -> bool:
     """No other contact of the client holds ``bsuid`` in ``contacts.bsuid``."""
     c = _contacts.c
@@ -338,6 +377,7 @@ def _update(
     if (
         seen.bsuid
         and found.bsuid != seen.bsuid
+        and not _other_portfolios(client_id, waba_id, found)  # stable across portfolios
         and not _replaced(client_id, waba_id, seen.bsuid)  # a late webhook of an old id
         and _free_bsuid(client_id, seen.bsuid, found.id)
     ):
@@ -367,10 +407,15 @@ def _update(
 
 # --------------------------------------------------------------------------- sending side
 def bsuid_for(client_id: int, contact_id: int, waba_id: str | None) -> str | None:
-    """The BSUID to address ``contact_id`` from a number of ``waba_id``.
+    """The BSUID to address ``contact_id`` from a number of ``waba_id``, or None.
 
-    A BSUID works only inside its portfolio: prefer the live identity seen on that WABA,
-    else the contact's latest BSUID (imported or added through the API).
+    A BSUID works only inside its portfolio (reference §1 "Format and scope"), so:
+
+    1. the live identity seen on that WABA;
+    2. else ``contacts.bsuid`` when it is not scoped (imported or added through the API,
+       so no webhook ever tied it to a portfolio: the client vouches for it) — a value
+       only known on another WABA is another portfolio's and is never used here;
+    3. else the contact's parent BSUID, which works across the enrolled portfolios.
     """
     i = _identities.c
     if waba_id:
@@ -389,7 +434,59 @@ def bsuid_for(client_id: int, contact_id: int, waba_id: str | None) -> str | Non
         if value:
             return str(value)
     c = _contacts.c
-    found = db.session.execute(
-        sa.select(c.bsuid).where(c.client_id == client_id, c.id == contact_id)
+    row = db.session.execute(
+        sa.select(c.bsuid, c.parent_bsuid).where(c.client_id == client_id, c.id == contact_id)
+    ).first()
+    if row is None:
+        return None
+    if row.bsuid:
+        scoped = db.session.execute(
+            sa.select(i.id)
+            .where(
+                i.client_id == client_id,
+                i.kind == IdentityKind.BSUID,
+                i.value == row.bsuid,
+                i.waba_id != (waba_id or ""),
+            )
+            .limit(1)
+        ).first()
+        if scoped is None:
+            return str(row.bsuid)
+    return str(row.parent_bsuid) if row.parent_bsuid else None
+
+
+def shown_bsuid(client_id: int, contact_id: int) -> str | None:
+    """The BSUID to show for a contact whose ``contacts.bsuid`` is empty: its first live
+    identity (a contact of a second portfolio whose value another contact already holds
+    in the per-client unique ``contacts.bsuid``)."""
+    i = _identities.c
+    value = db.session.execute(
+        sa.select(i.value)
+        .where(
+            i.client_id == client_id,
+            i.contact_id == contact_id,
+            i.kind == IdentityKind.BSUID,
+            i.replaced_at.is_(None),
+        )
+        .order_by(i.id)
+        .limit(1)
     ).scalar()
-    return str(found) if found else None
+    return str(value) if value else None
+
+
+def shown_bsuids(client_id: int, contact_ids: list[int]) -> dict[int, str]:
+    """:func:`shown_bsuid` for many contacts in one query (a page of API shapes)."""
+    if not contact_ids:
+        return {}
+    i = _identities.c
+    rows = db.session.execute(
+        sa.select(i.contact_id, i.value)
+        .where(
+            i.client_id == client_id,
+            i.contact_id.in_(contact_ids),
+            i.kind == IdentityKind.BSUID,
+            i.replaced_at.is_(None),
+        )
+        .order_by(i.id.desc())  # the first identity wins (written last)
+    ).all()
+    return {int(r.contact_id): str(r.value) for r in rows}

@@ -38,7 +38,7 @@ from clickpro.models import (
     WhatsAppCredential,
 )
 from clickpro.models.base import utcnow
-from clickpro.services.contacts.identity import BSUID_MAX
+from clickpro.services.contacts.identity import webhook_bsuid, webhook_wa_id
 from clickpro.services.contacts.merge import merge_contacts, older_first
 from clickpro.services.contacts.phones import InvalidPhone, brazil_variants, wa_id_to_e164
 from clickpro.services.conversations import get_or_create_conversation
@@ -66,9 +66,9 @@ class Moved:
         return bool(self.new_bsuid or self.new_phone or self.merged)
 
 
-def _text(value: Any, limit: int = BSUID_MAX) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    return text[:limit] or None
+def _text(value: Any, field: str = "user_id") -> str | None:
+    """A BSUID of the notice (never truncated; not in Meta's format: absent, logged)."""
+    return webhook_bsuid(value, field)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -85,8 +85,8 @@ def apply_system_message(
         contact_id,
         old_bsuid=_text(msg.get("from_user_id")),
         new_bsuid=_text(system.get("user_id")),
-        new_parent=_text(system.get("parent_user_id")),
-        new_wa_id=_text(system.get("wa_id") or system.get("new_wa_id"), 20),
+        new_parent=_text(system.get("parent_user_id"), "parent_user_id"),
+        new_wa_id=webhook_wa_id(system.get("wa_id") or system.get("new_wa_id")),
     )
     if moved.anything:
         conversation = get_or_create_conversation(client_id, moved.contact_id, number_id)
@@ -115,8 +115,8 @@ def apply_user_id_update(
         contact_id,
         old_bsuid=previous,
         new_bsuid=current,
-        new_parent=_text(parents.get("current")),
-        new_wa_id=_text(item.get("wa_id"), 20),
+        new_parent=_text(parents.get("current"), "parent_user_id"),
+        new_wa_id=webhook_wa_id(item.get("wa_id")),
     )
     if not moved.anything:
         return False
@@ -186,7 +186,10 @@ def _move_bsuid(client_id: int, waba_id: str, moved: Moved, old: str | None, new
             _contacts.c.id != moved.contact_id,
         )
     ).first()
-    if current.bsuid != new and taken is None:
+    # contacts.bsuid follows a change of its own portfolio's BSUID only (it is the
+    # contact's first BSUID and never flips to another portfolio's: identity.py).
+    own = current.bsuid is None or current.bsuid == old or current.bsuid in retired
+    if current.bsuid != new and taken is None and own:
         db.session.execute(
             sa.update(_contacts)
             .where(_contacts.c.id == moved.contact_id)

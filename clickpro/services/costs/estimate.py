@@ -44,7 +44,18 @@ class Estimate:
 
 
 def _prefix(column) -> sa.ColumnElement:
-    return sa.func.substr(column, 1, 4)  # "+55…": the calling code is within 3 digits
+    """The phone's first characters ("+55…": the calling code is within 3 digits), else
+    the BSUID's country prefix ("BR."): a username user without a known phone is priced
+    in the market its BSUID names (reference §1: ISO-3166 code, a dot, the id)."""
+    if column is Contact.phone_e164:
+        return sa.func.coalesce(sa.func.substr(column, 1, 4), sa.func.substr(Contact.bsuid, 1, 3))
+    return sa.func.substr(column, 1, 4)
+
+
+def _market_of_prefix(prefix: str) -> str:
+    if len(prefix) == 3 and prefix[2] == "." and prefix[:2].isalpha() and prefix.isascii():
+        return prefix[:2].upper()  # a BSUID's country
+    return market_of(prefix)
 
 
 def audience_prefixes(
@@ -92,7 +103,7 @@ def price_audience(client_id: int, category: str, prefixes: dict[str, int]) -> E
         return None
     estimate = Estimate(card.currency, Decimal("0"), category, 0, card_id=card.id)
     for prefix, count in prefixes.items():
-        market = market_of(prefix)
+        market = _market_of_prefix(prefix)
         slot = estimate.by_market.setdefault(market, {"count": 0, "price": None})
         slot["count"] += count
         estimate.recipients += count

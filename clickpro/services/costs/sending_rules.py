@@ -51,12 +51,13 @@ def recipient_ids(status: dict) -> dict:
 def opt_out_marketing_stopped(client_id: int, wamid: str) -> bool:
     """Opt out the contact of our message ``wamid`` (after the webhook committed)."""
     from clickpro.services.contacts import optout
+    from clickpro.services.contacts.identity import shown_bsuid
 
     if not wamid:
         return False
     try:
-        phone = db.session.scalar(
-            sa.select(Contact.phone_e164)
+        found = db.session.execute(
+            sa.select(Contact.phone_e164, Contact.bsuid, Contact.id)
             .join(Message, Message.contact_id == Contact.id)
             .where(
                 Message.wamid == wamid,
@@ -64,10 +65,15 @@ def opt_out_marketing_stopped(client_id: int, wamid: str) -> bool:
                 Message.direction == Direction.OUT,
                 Contact.client_id == client_id,
             )
-        )
-        if phone is None:  # not stored yet: the pending status's move opts out later
+        ).first()
+        if found is None:  # not stored yet: the pending status's move opts out later
             return False
-        return optout.add_opt_out(client_id, phone, OptOutSource.META, reason="131050")
+        phone, bsuid = found.phone_e164, None
+        if phone is None:  # a username user: opt out the BSUID we sent to
+            bsuid = found.bsuid or shown_bsuid(client_id, int(found.id))
+            if bsuid is None:
+                return False
+        return optout.add_opt_out(client_id, phone, OptOutSource.META, reason="131050", bsuid=bsuid)
     except Exception:
         db.session.rollback()
         log.exception("could not opt out after a late 131050 for %s", wamid)

@@ -2,7 +2,10 @@
 
 Every send path (agent, AI, API, system replies, campaigns) takes its address here, so the
 rule of reference §1 "Sending" lives in one place: a phone when one is known (Meta still
-recommends it), else the BSUID; never a BSUID in ``to``. Templates Meta refuses to a
+recommends it), else the BSUID; never a BSUID in ``to``. A BSUID works only inside its
+business portfolio, so the BSUID is the one of the SENDING number's WABA
+(:func:`recipient_for`, via ``contacts.identity.bsuid_for``); a contact known only by
+another portfolio's BSUID is refused before the send (:class:`OtherPortfolio`). Templates Meta refuses to a
 BSUID (authentication: one-tap, zero-tap, copy-code; error 131062) are refused before the
 send with a message a person can act on.
 """
@@ -20,8 +23,10 @@ from clickpro.services.contacts.phones import e164_to_wa
 __all__ = [
     "BsuidNotAllowed",
     "NoAddress",
+    "OtherPortfolio",
     "bsuid_refusal",
     "check_template_allowed",
+    "recipient_for",
     "recipient_of",
     "template_refused",
 ]
@@ -34,6 +39,24 @@ class NoAddress(ServiceError):
 
     def __init__(self) -> None:
         super().__init__(_("O contato não tem telefone nem BSUID: não há como enviar."))
+
+
+class OtherPortfolio(NoAddress):
+    """A contact with no phone whose BSUIDs are all of other portfolios than the
+    sending number's: Meta would not deliver (a BSUID is scoped to its portfolio)."""
+
+    code = "bsuid_other_portfolio"
+
+    def __init__(self) -> None:
+        ServiceError.__init__(self, other_portfolio_refusal())
+
+
+def other_portfolio_refusal() -> str:
+    return _(
+        "Este contato só é conhecido pelo BSUID de outra conta do WhatsApp (outro "
+        "portfólio) e não tem telefone: este número não pode enviar a ele. Envie pelo "
+        "número em que o contato escreveu ou cadastre o telefone dele."
+    )
 
 
 class BsuidNotAllowed(ServiceError):
@@ -74,6 +97,36 @@ def recipient_of(contact: Any, *, bsuid: str | None = None) -> Recipient:
     if not phone and not bsuid:
         raise NoAddress()
     return Recipient(phone=phone or None, bsuid=bsuid)
+
+
+def phone_of(contact: Any) -> str | None:
+    """Meta's ``wa_id`` when known, else the stored E.164 without '+' (None: no phone)."""
+    phone = _get(contact, "wa_id")
+    if not phone and _get(contact, "phone_e164"):
+        phone = e164_to_wa(str(_get(contact, "phone_e164")))
+    return phone or None
+
+
+def recipient_for(client_id: int, contact: Any, waba_id: str | None) -> Recipient:
+    """The address of ``contact`` (a Contact, or a row with ``id``, ``wa_id``,
+    ``phone_e164``) for a send FROM a number of ``waba_id``.
+
+    The phone when known (no query); else the BSUID valid in that number's portfolio.
+    :class:`OtherPortfolio` when the contact has BSUIDs but none for that portfolio,
+    :class:`NoAddress` when it has nothing at all.
+    """
+    from clickpro.services.contacts.identity import bsuid_for, shown_bsuid
+
+    phone = phone_of(contact)
+    if phone:
+        return Recipient(phone=phone)
+    contact_id = int(_get(contact, "id") or 0)
+    bsuid = bsuid_for(client_id, contact_id, waba_id) if contact_id else None
+    if bsuid:
+        return Recipient(bsuid=bsuid)
+    if _get(contact, "bsuid") or (contact_id and shown_bsuid(client_id, contact_id)):
+        raise OtherPortfolio()
+    raise NoAddress()
 
 
 def template_refused(category: str | None, recipient: Recipient) -> bool:

@@ -45,7 +45,7 @@ from clickpro.models import (
 from clickpro.models.base import utcnow
 from clickpro.services.credentials.numbers import whatsapp_for_number
 from clickpro.services.messaging import steps
-from clickpro.services.messaging.addressing import check_template_allowed, recipient_of
+from clickpro.services.messaging.addressing import check_template_allowed
 from clickpro.services.messaging.sender import OutboundError, Route, conversation_for, route_of
 from clickpro.services.templates.rules import build_send_components, render_text
 from clickpro.tenancy import get_owned
@@ -166,7 +166,7 @@ def send_text(
         raise WindowClosed()
     route = route_of(conversation)
     payload: dict = {
-        **recipient_of(route.contact).fields(),
+        **route.recipient.fields(),
         "type": "text",
         "text": {"body": body, "preview_url": "http" in body},
     }
@@ -199,7 +199,7 @@ def send_template(
             )
         )
     route = route_of(conversation)
-    to = recipient_of(route.contact)
+    to = route.recipient  # the BSUID of this number's portfolio, when no phone
     check_template_allowed(template.category, to)
     try:
         components = build_send_components(template.components, values or {})
@@ -252,7 +252,7 @@ def send_media(
     media: dict = {"caption": caption} if caption and kind != "audio" else {}
     if kind == "document":
         media["filename"] = filename
-    to = recipient_of(route.contact)
+    to = route.recipient  # the BSUID of this number's portfolio, when no phone
     payload = {**to.fields(), "type": kind, kind: media}
     message = steps.store(route, author, agent_id, kind, caption or filename, payload)
     graph, pnid, mps = route.graph, route.number.phone_number_id, route.number.throughput_mps

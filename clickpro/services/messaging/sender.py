@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.integrations.meta import GraphClient
+from clickpro.integrations.meta.messages import Recipient
 from clickpro.models import Contact, Conversation, Message, WhatsAppCredential
 from clickpro.services.conversations import (
     get_conversation,
@@ -24,6 +25,7 @@ from clickpro.services.conversations import (
 )
 from clickpro.services.credentials.numbers import whatsapp_for_number
 from clickpro.services.credentials.whatsapp import usable
+from clickpro.services.messaging.addressing import recipient_for
 from clickpro.tenancy import get_owned
 
 
@@ -33,12 +35,15 @@ class OutboundError(ServiceError):
 
 @dataclass(frozen=True)
 class Route:
-    """One send's parties: the conversation, its contact, the number and its Graph client."""
+    """One send's parties: the conversation, its contact, the number and its Graph client,
+    and the contact's address FROM that number (phone, else the BSUID of the number's
+    portfolio)."""
 
     conversation: Conversation
     contact: Contact
     number: WhatsAppCredential
     graph: GraphClient
+    recipient: Recipient
 
     @property
     def phone_number_id(self) -> str:
@@ -47,12 +52,14 @@ class Route:
 
 def route_of(conversation: Conversation) -> Route:
     """The parties of a send in ``conversation`` (``NoCredentials`` when its number is
-    archived, missing or refused by Meta)."""
+    archived, missing or refused by Meta; ``NoAddress``/``OtherPortfolio`` when the
+    contact cannot be reached from that number — before anything is stored or sent)."""
     contact = get_owned(Contact, conversation.contact_id, conversation.client_id)
     if contact is None:
         raise OutboundError(_("Contato não encontrado."))
     number, graph = whatsapp_for_number(conversation.client_id, conversation.number_id)
-    return Route(conversation, contact, number, graph)
+    recipient = recipient_for(conversation.client_id, contact, number.waba_id)
+    return Route(conversation, contact, number, graph, recipient)
 
 
 def conversation_for(client_id: int, contact_id: int, number_id: int | None = None) -> Conversation:

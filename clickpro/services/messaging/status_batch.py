@@ -47,12 +47,14 @@ PARENT_FIELDS = ("recipient_parent_user_id", "parent_recipient_user_id", "parent
 
 def status_identities(status: dict) -> tuple[str | None, str | None]:
     """(BSUID, parent BSUID) of a status webhook item, when given."""
-    bsuid = str(status.get("recipient_user_id") or "").strip()[:140] or None
+    from clickpro.services.contacts.identity import webhook_bsuid  # never truncated
+
+    bsuid = webhook_bsuid(status.get("recipient_user_id"), "recipient_user_id")
     parent = next(
-        (str(status[k]).strip()[:140] for k in PARENT_FIELDS if str(status.get(k) or "").strip()),
+        (str(status[k]).strip() for k in PARENT_FIELDS if str(status.get(k) or "").strip()),
         None,
     )
-    return bsuid, parent
+    return bsuid, webhook_bsuid(parent, "recipient_parent_user_id")
 
 
 @dataclass
