@@ -16,8 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clickpro.extensions import db
-from clickpro.integrations.meta.messages import is_bsuid
-from clickpro.models import Contact, Conversation, Message, WebhookEvent
+from clickpro.models import Contact, Conversation
 
 PNID_1, WABA_1 = "100000000000011", "100000000000001"
 APP_SECRET = "test-app-secret"
@@ -66,43 +65,6 @@ def _contacts(tenant) -> list[Contact]:
     )
 
 
-# QA16-D1: a webhook's user_id is never checked against Meta's BSUID format
-# (identity.valid_bsuid exists but nothing calls it; Seen.of only strips and truncates).
-# "not-a-bsuid" becomes contacts.bsuid and the event is not counted as malformed.
-def test_d1_webhook_with_an_invalid_bsuid_only_is_counted_malformed(
-    client, create_client, create_whatsapp_credential
-):
-    tenant = create_client("QA16 D1")
-    create_whatsapp_credential(tenant)
-    _post(client, _bsuid_only_message("not-a-bsuid"))
-    assert all(c.bsuid is None or is_bsuid(c.bsuid) for c in _contacts(tenant))
-    db.session.expire_all()
-    event = db.session.scalars(sa.select(WebhookEvent).order_by(WebhookEvent.id.desc())).first()
-    assert event is not None and event.malformed == 1
-
-
-# QA16-D2: an over-long user_id is silently cut to 140 characters (Seen.of → _clean with
-# BSUID_MAX) and stored: two different ids with the same first 140 characters become ONE
-# contact (a wrong merge of two people), with a BSUID that is not valid either.
-def test_d2_two_overlong_user_ids_sharing_a_prefix_are_not_one_person(
-    client, create_client, create_whatsapp_credential
-):
-    tenant = create_client("QA16 D2")
-    create_whatsapp_credential(tenant)
-    prefix = "BR." + "9" * 150
-    _post(client, _bsuid_only_message(prefix + "A", text="pessoa A"))
-    _post(client, _bsuid_only_message(prefix + "B", text="pessoa B"))
-    contacts = _contacts(tenant)
-    assert all(c.bsuid is None or is_bsuid(c.bsuid) for c in contacts)
-    db.session.expire_all()
-    senders = db.session.scalars(
-        sa.select(Message.contact_id).where(
-            Message.client_id == tenant.id, Message.direction == "IN"
-        )
-    ).all()
-    assert len(set(senders)) != 1 or len(senders) < 2  # never both on one contact
-
-
 # QA16-D3: a reply from the inbox to a contact whose stored BSUID is not valid raises
 # ValueError("'recipient' must be a BSUID") in integrations/meta/messages.check_addressing,
 # uncaught: the inbox answers 500 "internal error" (and the AI job crashes, leaving its
@@ -124,78 +86,6 @@ def test_d3_inbox_reply_to_a_contact_with_an_unusable_bsuid_is_not_a_500(
         f"/inbox/api/conversations/{conversation.id}/messages", json={"body": "Olá"}
     )
     assert response.status_code < 500, response.get_data(as_text=True)
-
-
-# QA16-D4: the same user_id seen on a number of a second WABA makes a second contact (right:
-# BSUIDs are per portfolio) with phone NULL and bsuid NULL (contacts.bsuid is unique per
-# client, the value is only in contact_identities). Nothing reads contact_identities when
-# sending (identity.bsuid_for has no caller), so the agent's reply fails with "O contato
-# não tem telefone nem BSUID" and ContactOut breaks its "phone or bsuid is set" promise.
-def test_d4_username_user_on_a_second_waba_can_be_answered(
-    app, client, sandbox, create_client, create_whatsapp_credential, login_as
-):
-    tenant = create_client("QA16 D4")
-    create_whatsapp_credential(tenant)
-    other = sandbox.create_account(access_token="qa16-d4-token")
-    create_whatsapp_credential(tenant, other.public(), display_name="Suporte")
-    bsuid = "BR.1502576394655843"
-    _post(client, _bsuid_only_message(bsuid, text="na loja"))
-    _post(
-        client,
-        _bsuid_only_message(bsuid, pnid=other.phone_number_id, text="no suporte"),
-        waba_id=other.waba_id,
-    )
-    db.session.expire_all()
-    second = db.session.scalars(
-        sa.select(Conversation)
-        .where(Conversation.client_id == tenant.id)
-        .order_by(Conversation.id.desc())
-    ).first()
-    assert second is not None
-    web = login_as(tenant.admin, tenant)
-    response = web.post(f"/inbox/api/conversations/{second.id}/messages", json={"body": "Oi!"})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    wire = sandbox.sends[-1]
-    assert wire["phone_number_id"] == other.phone_number_id
-    assert wire["recipient"] == bsuid and wire["to"] is None
-
-
-# QA16-D5: a BSUID works only inside its portfolio (reference §1 "Format and scope"), but a
-# send from a number of another WABA uses the contact's BSUID anyway (recipient_of never
-# gets bsuid_for(..., waba_id)): POST /api/v1/messages from number 2 to a username user
-# known only on WABA 1 goes out with WABA 1's BSUID (Meta would not deliver it). The same
-# happens for campaigns from number 2.
-def test_d5_a_bsuid_of_one_portfolio_is_not_sent_from_a_number_of_another(
-    app, client, sandbox, create_client, create_whatsapp_credential, create_template
-):
-    from clickpro.services.api import tokens as api_tokens
-
-    tenant = create_client("QA16 D5")
-    create_whatsapp_credential(tenant)
-    other = sandbox.create_account(access_token="qa16-d5-token")
-    create_whatsapp_credential(tenant, other.public(), display_name="Suporte")
-    bsuid = "BR.1502576394655843"
-    _post(client, _bsuid_only_message(bsuid, text="na loja"))  # known on WABA 1 only
-    body, status = sandbox.templates.create(
-        other,
-        {"name": "aviso", "language": "pt_BR", "category": "UTILITY",
-         "components": [{"type": "BODY", "text": "Oi!"}]},
-    )  # fmt: skip
-    assert status == 200, body
-    sandbox.templates.set_status(body["id"], "APPROVED")
-    template = create_template(
-        tenant, name="aviso", category="UTILITY", components=[{"type": "BODY", "text": "Oi!"}],
-        meta_template_id=body["id"], waba_id=other.waba_id,
-    )  # fmt: skip
-    _row, raw = api_tokens.create_token(tenant.id, "qa16")
-    before = len(sandbox.sends)
-    response = app.test_client().post(
-        "/api/v1/messages",
-        json={"bsuid": bsuid, "template_id": template.id, "phone_number_id": other.phone_number_id},
-        headers={"Authorization": f"Bearer {raw}"},
-    )
-    wires = sandbox.sends[before:]
-    assert not any(w.get("recipient") == bsuid for w in wires), (response.status_code, wires)
 
 
 # QA16-D6: POST /api/v1/messages with a template of WABA 2 and no phone_number_id is sent
