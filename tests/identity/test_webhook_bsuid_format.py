@@ -35,16 +35,17 @@ def test_an_invalid_bsuid_alone_is_counted_malformed_and_creates_no_contact(clie
     assert event is not None and event.malformed == 1
 
 
-def test_an_invalid_bsuid_beside_a_phone_is_ignored_and_the_message_stored_by_phone(
-    client, shop
-):
+def test_an_invalid_bsuid_beside_a_phone_is_ignored_and_the_message_stored_by_phone(client, shop):
     post(client, customer_message(bsuid="br.lower-case!", wa_id="5511987650101"))
     (contact,) = _contacts(shop)
     assert contact.phone_e164 == "+5511987650101" and contact.bsuid is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactIdentity)) == 0
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(Message).where(Message.contact_id == contact.id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Message).where(Message.contact_id == contact.id)
+        )
+        == 1
+    )
     event = _last_event()
     assert event is not None and event.malformed == 0
 

@@ -119,9 +119,7 @@ def test_username_user_on_a_second_waba_is_answered_with_that_portfolios_bsuid(
     assert wire["recipient"] == BSUID and wire["to"] is None
 
 
-def test_the_second_portfolios_contact_shows_its_bsuid_in_the_api_and_label(
-    app, client, two_wabas
-):
+def test_the_second_portfolios_contact_shows_its_bsuid_in_the_api_and_label(app, client, two_wabas):
     from clickpro.schemas.contacts import contact_shape, contact_shapes
 
     other = two_wabas.other
