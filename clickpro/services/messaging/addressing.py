@@ -83,7 +83,8 @@ def _get(contact: Any, name: str) -> str | None:
 
 
 def recipient_of(contact: Any, *, bsuid: str | None = None) -> Recipient:
-    """The address of a Contact (or a row/dict with wa_id, phone_e164, bsuid).
+    """The address of a Contact (or a row/dict with wa_id, phone_e164, bsuid), without
+    the portfolio check: sends use :func:`recipient_for` (the sending number's WABA).
 
     The phone is Meta's own ``wa_id`` when known (Brazil: maybe 8 digits), else the
     stored E.164 without '+'; with no phone, the BSUID. ``bsuid``: the one valid for the
