@@ -187,3 +187,21 @@ def test_bsuid_for_rules(app, client, two_wabas):
     assert not isinstance(refused.value, OtherPortfolio)
     phone = Contact(client_id=two_wabas.id, phone_e164="+5511987650001", bsuid="BR.1")
     assert recipient_for(two_wabas.id, phone, other.waba_id).phone == "5511987650001"
+
+
+def test_sair_on_the_second_portfolio_opts_out_and_confirms_from_that_number(
+    app, client, sandbox, two_wabas
+):
+    from clickpro.services.contacts import optout
+
+    other = two_wabas.other
+    _post(client, _username_message(BSUID))
+    before = len(sandbox.sends)
+    _post(
+        client,
+        _username_message(BSUID, pnid=other.phone_number_id, text="SAIR"),
+        waba_id=other.waba_id,
+    )
+    assert optout.is_opted_out(two_wabas.id, None, bsuid=BSUID)
+    confirmations = [s for s in sandbox.sends[before:] if s["recipient"] == BSUID]
+    assert [s["phone_number_id"] for s in confirmations] == [other.phone_number_id]

@@ -222,8 +222,14 @@ def _complete(client_id: int, phone: str | None, bsuid: str | None) -> None:
 def add_contact_opt_out(
     contact: Contact, source: str = OptOutSource.MANUAL, reason: str = ""
 ) -> bool:
-    """Opt a contact out by everything we know of it (phone and BSUID)."""
-    return add_opt_out(contact.client_id, contact.phone_e164, source, reason, bsuid=contact.bsuid)
+    """Opt a contact out by everything we know of it (phone and BSUID; a second
+    portfolio's contact has its BSUID only in contact_identities)."""
+    bsuid = contact.bsuid
+    if not bsuid and not contact.phone_e164:
+        from clickpro.services.contacts.identity import shown_bsuid
+
+        bsuid = shown_bsuid(contact.client_id, contact.id)
+    return add_opt_out(contact.client_id, contact.phone_e164, source, reason, bsuid=bsuid)
 
 
 def remove_opt_out(
