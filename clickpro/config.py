@@ -213,6 +213,7 @@ SETTINGS: tuple[Setting, ...] = (
       nullable=True),
     # --- webhooks from Meta
     S("WEBHOOK_FASTPATH", bool, True, "plain-WSGI ack of POST /webhook"),
+    S("WEBHOOK_GROUP_COMMIT", bool, True, "acks share commits (PostgreSQL group commit)"),
     S("WEBHOOK_DRAIN_JOBS", int, 2, "parallel webhook processing jobs"),
     S("WEBHOOK_MAX_ATTEMPTS", int, 8, "processing attempts of one delivery"),
     S("WEBHOOK_RETRY_BASE_S", int, 30, "first processing retry delay, seconds (doubles)"),

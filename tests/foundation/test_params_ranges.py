@@ -10,13 +10,24 @@ from clickpro.params import BadParameter, parse_date, parse_datetime, parse_id, 
 
 
 @pytest.fixture
-def web(app, create_client, create_contact, create_message, create_template, login_as):
+def web(
+    app,
+    create_client,
+    create_contact,
+    create_conversation,
+    create_message,
+    create_template,
+    login_as,
+):
     tenant = create_client("Loja")
     contact = create_contact(tenant, "+5511987650001", name="Ana")
-    create_message(tenant, contact, body="Oi")
+    # The inbox is keyed by conversation (contact + number, issue 16), not by contact.
+    conversation = create_conversation(tenant, contact)
+    create_message(tenant, contact, body="Oi", conversation=conversation)
     create_template(tenant, name="boas_vindas")
     web = login_as(tenant.admin, tenant)
     web.contact = contact
+    web.conversation = conversation
     return web
 
 
@@ -38,8 +49,8 @@ def test_inbox_list_parameters_are_400(web, query):
 
 
 def test_inbox_message_and_update_ids_are_400(web):
-    contact_id = web.contact.id
-    before = web.get(f"/inbox/api/conversations/{contact_id}/messages?before_id=1e20")
+    conversation_id = web.conversation.id
+    before = web.get(f"/inbox/api/conversations/{conversation_id}/messages?before_id=1e20")
     assert before.status_code == 400
     assert "before_id" in before.get_json()["error"]["details"]
     assert web.get("/inbox/api/updates?since_id=1e23").status_code == 400
@@ -49,7 +60,9 @@ def test_inbox_message_and_update_ids_are_400(web):
 
 
 def test_inbox_assign_with_a_float_user_id_is_a_4xx(web):
-    response = web.post(f"/inbox/api/conversations/{web.contact.id}/assign", json={"user_id": 1e23})
+    response = web.post(
+        f"/inbox/api/conversations/{web.conversation.id}/assign", json={"user_id": 1e23}
+    )
     assert 400 <= response.status_code < 500
 
 

@@ -53,10 +53,35 @@ def test_pages_show_formatted_phones(create_client, login_as, create_contact, cr
 
 
 def test_inbox_scripts_format_phones():
-    """Conversation names and the contact panel go through formatPhone (i18n.js)."""
+    """Conversation names and the contact panel show a phone only through formatPhone
+    (i18n.js) or the server's ``contact_label`` (phone already formatted, else @username,
+    issue 16): never ``c.phone`` raw."""
+    import re
     from pathlib import Path
 
     js = Path(__file__).parents[2] / "clickpro/static/js"
-    assert "formatPhone(c.phone)" in (js / "inbox/conversations.js").read_text()
-    assert (js / "inbox/panel.js").read_text().count("formatPhone(c.phone)") == 3
+    conversations = (js / "inbox/conversations.js").read_text()
+    panel = (js / "inbox/panel.js").read_text()
+    assert "c.contact_label || formatPhone(c.phone)" in conversations
+    assert "c.name || c.contact_label;" in panel  # the thread's name
+    assert '$("thread-phone").textContent = c.contact_label' in panel  # the thread's header
+    assert "c.phone ? formatPhone(c.phone)" in panel  # the side panel's phone row
+    for text in (conversations, panel):
+        uses = re.findall(r"[\w.(]*\bc\.phone\b\)?", text)
+        assert set(uses) <= {"formatPhone(c.phone)", "c.phone"}, uses
+        bare = len(re.findall(r"\bc\.phone\b", text)) - text.count("formatPhone(c.phone)")
+        assert bare == text.count("c.phone ? formatPhone(c.phone)")  # only the test for one
     assert "export function formatPhone" in (js / "i18n.js").read_text()
+
+
+def test_inbox_api_labels_a_phone_contact_with_the_formatted_phone(
+    create_client, login_as, create_contact, create_conversation
+):
+    tenant = create_client("Loja Fones")
+    web = login_as(tenant.admin, tenant)
+    contact = create_contact(tenant, phone="+5511955550001", name="")
+    conversation = create_conversation(tenant, contact)
+    item = web.get(f"/inbox/api/conversations/{conversation.id}").get_json()
+    item = item.get("conversation", item)
+    assert item["contact_label"] == "+55 11 95555-0001"
+    assert "+5511955550001" not in item["contact_label"]

@@ -27,16 +27,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clickpro.events import message_status_changed, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.models import Direction, Message, MessageStatus, PendingStatus
 from clickpro.models.base import utcnow
 from clickpro.services.costs.ledger import record_pricing
 from clickpro.services.messaging.status_batch import (
+    StatusBatch,
     StatusItem,
     active_batch,
+    collect_statuses,
     record_identities,
-    status_batch,
+)
+from clickpro.services.messaging.status_rules import (
+    FILLS,
+    STATUS_RANK,
+    StatusChange,
+    error_values,
 )
 from clickpro.services.webhook.sql import earliest, insert_ignoring
 
@@ -53,44 +59,8 @@ __all__ = [
 ]
 
 CALLBACK_PREFIX = "clickpro:m:"
-STATUS_RANK: dict[str, int] = {
-    MessageStatus.SENT: 1,
-    MessageStatus.FAILED: 2,
-    MessageStatus.DELIVERED: 3,
-    MessageStatus.READ: 4,
-}
-# The timestamps a status fills (a READ implies delivered and sent).
-_FILLS: dict[str, tuple[str, ...]] = {
-    MessageStatus.SENT: ("sent_at",),
-    MessageStatus.DELIVERED: ("delivered_at", "sent_at"),
-    MessageStatus.READ: ("read_at", "delivered_at", "sent_at"),
-    MessageStatus.FAILED: ("failed_at",),
-}
 _messages = Message.__table__
 _pending = PendingStatus.__table__
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A status that moved; the payload of ``message_status_changed``."""
-
-    client_id: int
-    message_id: int
-    contact_id: int
-    campaign_id: int | None
-    status: str
-    previous: str
-
-    def send_signal(self) -> None:
-        send_safely(
-            message_status_changed,
-            client_id=self.client_id,
-            message_id=self.message_id,
-            contact_id=self.contact_id,
-            campaign_id=self.campaign_id,
-            status=self.status,
-            previous=self.previous,
-        )
 
 
 def callback_data_for(message_id: int) -> str:
@@ -227,27 +197,15 @@ def _find_by_callback(client_id: int, wamid: str, callback_data: str | None):
     return row if row.wamid == wamid else None
 
 
-def _error_values(status: str, errors: list | None) -> dict:
-    if status != MessageStatus.FAILED:
-        return {}
-    first = errors[0] if errors and isinstance(errors[0], dict) else {}
-    code = first.get("code")
-    title = first.get("title") or first.get("message") or ""
-    return {
-        "error_code": int(str(code)) if str(code).lstrip("-").isdigit() else None,
-        "error_title": str(title)[:500] or None,
-    }
-
-
 def _apply_to_row(
     row: _Target, status: str, at: datetime, errors: list | None
 ) -> StatusChange | None:
     """One conditional UPDATE (the move), or a timestamps-only UPDATE when it is no move."""
     c = _messages.c
     rank = STATUS_RANK[status]
-    fills = {name: earliest(c[name], at) for name in _FILLS[status]}
+    fills = {name: earliest(c[name], at) for name in FILLS[status]}
     values: dict[str, Any] = {"status": status, "updated_at": utcnow(), **fills}
-    values.update(_error_values(status, errors))
+    values.update(error_values(status, errors))
     if rank > STATUS_RANK[MessageStatus.FAILED]:  # a real delivery clears an earlier failure
         was_failed = c.status == MessageStatus.FAILED
         values["error_code"] = sa.case((was_failed, None), else_=c.error_code)
@@ -278,7 +236,7 @@ def _apply_to_row(
 def _filled(row: _Target, status: str, at: datetime) -> dict:
     """The timestamps of ``row`` after ``status`` at ``at`` (earliest wins)."""
     out = {}
-    for name in _FILLS[status]:
+    for name in FILLS[status]:
         if hasattr(row, name):
             current = getattr(row, name)
             out[name] = at if current is None or current > at else current
@@ -286,7 +244,7 @@ def _filled(row: _Target, status: str, at: datetime) -> dict:
 
 
 def _fills_needed(row: _Target, status: str, at: datetime) -> bool:
-    for name in _FILLS[status]:
+    for name in FILLS[status]:
         current = getattr(row, name, None)
         if current is None or current > at:
             return True
@@ -314,7 +272,7 @@ def record_status(
     ``recipient`` holds the status's recipient ids (for the market); ``identities`` the
     recipient's (BSUID, parent BSUID), recorded on its contact.
 
-    Inside :func:`~clickpro.services.messaging.status_batch.status_batch` the status is
+    Inside :func:`status_batch` the status is
     only collected — returns ``(None, False)`` — and the batch applies it set-based.
     """
     normalized = normalize_status(status)
@@ -330,6 +288,15 @@ def record_status(
         batch.add(item)
         return None, False
     return record_one(item)
+
+
+@contextmanager
+def status_batch() -> Iterator[StatusBatch | None]:
+    """Collect the statuses :func:`record_status` receives inside and apply them in one
+    statement (:mod:`.status_batch`; PostgreSQL only, else None: one by one); what the
+    statement does not match falls back to :func:`record_one`."""
+    with collect_statuses(record_one) as batch:
+        yield batch
 
 
 def record_one(item: StatusItem) -> tuple[StatusChange | None, bool]:

@@ -1,10 +1,10 @@
 """Status webhooks of a processing batch applied set-based: one statement per batch.
 
 :func:`~clickpro.services.messaging.delivery.record_status` called inside
-:func:`status_batch` (PostgreSQL) only collects the status; :meth:`StatusBatch.apply`
-then applies the whole batch — every client mixed — in **one round trip**: a single
-``WITH … UPDATE messages … FROM unnest(…) RETURNING`` that also records the cost
-ledger and the recipients' BSUIDs. The rules are those of :mod:`.delivery`, evaluated
+:func:`~clickpro.services.messaging.delivery.status_batch` (PostgreSQL) only collects
+the status; :meth:`StatusBatch.apply` then applies the whole batch — every client
+mixed — in **one round trip**: a single ``WITH … UPDATE messages … FROM unnest(…)
+RETURNING`` that also records the cost ledger and the recipients' BSUIDs. The rules are those of :mod:`.delivery`, evaluated
 in SQL on the locked row, so concurrent workers and any arrival order give the same
 final row as applying the statuses one by one:
 
@@ -25,21 +25,19 @@ contact's phone fall back to the one-by-one path, which handles those rare cases
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from clickpro.extensions import db
 from clickpro.services.costs.ledger import pricing_values, record_pricing
 from clickpro.services.costs.markets import OTHER, market_of
-
-if TYPE_CHECKING:
-    from clickpro.services.messaging.delivery import StatusChange
+from clickpro.services.messaging.status_rules import FILLS, STATUS_RANK, StatusChange, error_values
 
 # The parent BSUID of a status: Meta renamed the field twice (reference §1).
 PARENT_FIELDS = ("recipient_parent_user_id", "parent_recipient_user_id", "parent_user_id")
@@ -95,16 +93,22 @@ def active_batch() -> StatusBatch | None:
     return _batch.get()
 
 
+# How a status the statement did not match is applied: (change, kept pending).
+OneByOne = Callable[[StatusItem], tuple[StatusChange | None, bool]]
+
+
 @contextmanager
-def status_batch() -> Iterator[StatusBatch | None]:
+def collect_statuses(one_by_one: OneByOne) -> Iterator[StatusBatch | None]:
     """Collect the statuses recorded inside; the caller applies them (PostgreSQL only).
 
     Yields None (statuses apply one by one, as outside) on other databases.
+    ``one_by_one`` applies what the set-based statement does not match
+    (:func:`~clickpro.services.messaging.delivery.record_one`).
     """
     if db.engine.dialect.name != "postgresql":
         yield None
         return
-    batch = StatusBatch()
+    batch = StatusBatch(one_by_one)
     token = _batch.set(batch)
     try:
         yield batch
@@ -194,16 +198,15 @@ SELECT id, client_id, contact_id, campaign_id, wamid, status, old_status FROM up
 class StatusBatch:
     """The statuses of one processing batch, applied by :meth:`apply` (module doc)."""
 
-    def __init__(self) -> None:
+    def __init__(self, one_by_one: OneByOne) -> None:
         self.items: list[StatusItem] = []
+        self._one_by_one = one_by_one
 
     def add(self, item: StatusItem) -> None:
         self.items.append(item)
 
     def apply(self) -> tuple[list[StatusChange], list[tuple[int, str]]]:
         """Apply every collected status (no commit); (changes, pending (client, wamid))."""
-        from clickpro.services.messaging.delivery import StatusChange, record_one
-
         items, self.items = self.items, []
         if not items:
             return [], []
@@ -227,7 +230,7 @@ class StatusBatch:
         pending: list[tuple[int, str]] = []
         for item in items:  # not stored under its wamid: callback data, else pending
             if (item.client_id, item.wamid) not in matched:
-                change, is_pending = record_one(item)
+                change, is_pending = self._one_by_one(item)
                 if change is not None:
                     changes.append(change)
                 if is_pending:
@@ -243,8 +246,6 @@ class StatusBatch:
 
     @staticmethod
     def _fold(items: list[StatusItem]) -> dict[tuple[int, str], _Folded]:
-        from clickpro.services.messaging.delivery import _FILLS, STATUS_RANK
-
         folded: dict[tuple[int, str], _Folded] = {}
         for item in items:
             rank = STATUS_RANK[item.status]
@@ -258,7 +259,7 @@ class StatusBatch:
                 if entry.failed is None or item.at < entry.failed.at:
                     entry.failed = item
             else:
-                for name in _FILLS[item.status]:
+                for name in FILLS[item.status]:
                     current = entry.fills.get(name)
                     entry.fills[name] = item.at if current is None else min(current, item.at)
             if item.pricing and entry.priced is None:
@@ -270,13 +271,11 @@ class StatusBatch:
     @staticmethod
     def _rows(folded: dict[tuple[int, str], _Folded]) -> tuple[list[list], dict]:
         """The statement's column arrays, and the pricing left to the one-by-one path."""
-        from clickpro.services.messaging.delivery import _error_values
-
         columns: list[list] = [[] for _ in _COLUMNS]
         late: dict[tuple[int, str], StatusItem] = {}
         for key, entry in folded.items():
             item = entry.first
-            errors = _error_values("FAILED", entry.failed.errors) if entry.failed else {}
+            errors = error_values("FAILED", entry.failed.errors) if entry.failed else {}
             pricing = None
             if entry.priced is not None:
                 market = _status_market(entry.priced.recipient)

@@ -185,7 +185,7 @@ _PG_INSERT_MANY = (
 def groups_commits() -> bool:
     """Whether acks share commits (PostgreSQL; ``WEBHOOK_GROUP_COMMIT``, on by default)."""
     return db.engine.dialect.name == "postgresql" and bool(
-        current_app.config.get("WEBHOOK_GROUP_COMMIT", True)
+        current_app.config["WEBHOOK_GROUP_COMMIT"]
     )
 
 
