@@ -94,7 +94,12 @@ def test_admin_adds_a_second_number_and_removes_it(served, page, sandbox, create
         page.wait_for_selector(f"[data-testid=number-row] >> text={name}")
     assert page.locator("[data-testid=number-row]").count() == 2
 
-    page.locator("[data-testid=number-row]").nth(1).locator("[data-testid=edit-number]").click()
+    # The number's page must have run its scripts (confirm.js) before Remover is pressed:
+    # a click right after the link's navigation commits, under load, submits unasked.
+    with page.expect_navigation(wait_until="load"):
+        row = page.locator("[data-testid=number-row]").nth(1)
+        row.locator("[data-testid=edit-number]").click()
+    page.wait_for_function("window.ClickProConfirm === true")
     page.click("[data-testid=archive]")
     modal = page.locator("#confirm-modal")
     modal.wait_for(state="visible")

@@ -41,9 +41,7 @@ def test_wizard_templates_follow_the_chosen_number(
         throughput_mps=20,
     )
     sales = create_template(tenant, name="oferta_vendas", components=BODY, waba_id=first.waba_id)
-    support = create_template(
-        tenant, name="aviso_suporte", components=BODY, waba_id=second.waba_id
-    )
+    support = create_template(tenant, name="aviso_suporte", components=BODY, waba_id=second.waba_id)
     page = browser_page
     page.goto(f"{live_server}/login")
     page.fill("input[name=email]", tenant.admin.email)

@@ -39,8 +39,15 @@ def test_add_is_idempotent_across_both_forms(app, create_client, signals):
     assert optout.is_opted_out(tenant.id, "+5511987654321")
     assert optout.is_opted_out(tenant.id, "+551187654321")
     assert signals == [
-        ("out", {"client_id": tenant.id, "phone_e164": "+5511987654321", "bsuid": None,
-                 "source": "keyword"})  # fmt: skip
+        (
+            "out",
+            {
+                "client_id": tenant.id,
+                "phone_e164": "+5511987654321",
+                "bsuid": None,
+                "source": "keyword",
+            },
+        )
     ]
 
 

@@ -27,10 +27,10 @@ import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.pool import PoolProxiedConnection
 
 from clickpro.events import message_received, send_safely
 from clickpro.extensions import db, rowcount
@@ -216,18 +216,23 @@ class _BatchInserter:
     """
 
     def __init__(self) -> None:
-        self._idle: list[Any] = []
+        self._idle: list[PoolProxiedConnection] = []
         self._lock = threading.Lock()
 
     def __call__(self, rows: Sequence[tuple]) -> dict[str, int]:
         columns = [list(col) for col in zip(*rows, strict=True)]
         with self._lock:
             fairy = self._idle.pop() if self._idle else None
+        fresh = fairy is None
         if fairy is None:
             fairy = db.engine.raw_connection()
-            fairy.driver_connection.autocommit = True
         try:
-            with fairy.driver_connection.cursor() as cursor:
+            driver = fairy.driver_connection
+            if driver is None:  # pragma: no cover - a checked-out connection always has one
+                raise RuntimeError("no DBAPI connection for the webhook group commit")
+            if fresh:
+                driver.autocommit = True
+            with driver.cursor() as cursor:
                 cursor.execute(_PG_INSERT_MANY, columns)
                 found = {digest: event_id for event_id, digest in cursor.fetchall()}
         except BaseException:
