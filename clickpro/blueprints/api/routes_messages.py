@@ -17,7 +17,7 @@ from clickpro.blueprints.api.schemas_messaging import (
     SendMessageIn,
 )
 from clickpro.extensions import db
-from clickpro.models import Author, Contact, Message, WhatsAppCredential
+from clickpro.models import Author, Contact, Message, Template, WhatsAppCredential
 from clickpro.schemas import conversation_shapes, message_shape, message_shapes
 from clickpro.services.contacts import optout
 from clickpro.services.contacts import service as contacts
@@ -68,6 +68,8 @@ def send_message(caller: Caller, body: SendMessageIn):
     """The message is stored before the call to Meta; a refusal by Meta still answers 201
     with ``status`` FAILED and Meta's ``error_code``/``error_title``."""
     number_id = _number_id(caller, body.phone_number_id)  # before any contact is created
+    if number_id is None and body.template_id is not None:
+        number_id = _template_number_id(caller, body.template_id)
     contact = _recipient(caller, body)
     try:
         conversation = outbound.conversation_for(caller.client_id, contact.id, number_id)
@@ -105,6 +107,24 @@ def get_message(caller: Caller, message_id: int):
 
 
 # --------------------------------------------------------------------------- conversations
+
+
+def _template_number_id(caller: Caller, template_id: int) -> int | None:
+    """The first active number of the template's WABA: a template is sent from a number
+    of its own WABA (QA16-D6). None when unknown (the send refuses it with its reason)."""
+    template = get_owned(Template, template_id, caller.client_id)
+    if template is None or not template.waba_id:
+        return None
+    return db.session.scalar(
+        sa.select(WhatsAppCredential.id)
+        .where(
+            WhatsAppCredential.client_id == caller.client_id,
+            WhatsAppCredential.waba_id == template.waba_id,
+            WhatsAppCredential.archived_at.is_(None),
+        )
+        .order_by(WhatsAppCredential.id)
+        .limit(1)
+    )
 
 
 def _number_id(caller: Caller, phone_number_id: str | None) -> int | None:
@@ -149,9 +169,7 @@ def conversation_messages(caller: Caller, conversation_id: int, query: PageQuery
     conversation = get_conversation(caller.client_id, conversation_id)
     if conversation is None:
         raise not_found(_("Conversa"))
-    page = inbox.load_messages(
-        conversation, before_id=int_cursor(query.cursor), limit=query.limit
-    )
+    page = inbox.load_messages(conversation, before_id=int_cursor(query.cursor), limit=query.limit)
     rows = [m for m in page.items if not m.is_internal_note]
     result = message_page(rows, len(rows) or 1)
     result.next_cursor = page.next_cursor

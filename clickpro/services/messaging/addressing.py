@@ -17,13 +17,14 @@ from typing import Any
 from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
-from clickpro.integrations.meta.messages import BSUID_REFUSED_CATEGORIES, Recipient
+from clickpro.integrations.meta.messages import BSUID_REFUSED_CATEGORIES, Recipient, is_bsuid
 from clickpro.services.contacts.phones import e164_to_wa
 
 __all__ = [
     "BsuidNotAllowed",
     "NoAddress",
     "OtherPortfolio",
+    "UnusableBsuid",
     "bsuid_refusal",
     "check_template_allowed",
     "recipient_for",
@@ -57,6 +58,24 @@ def other_portfolio_refusal() -> str:
         "portfólio) e não tem telefone: este número não pode enviar a ele. Envie pelo "
         "número em que o contato escreveu ou cadastre o telefone dele."
     )
+
+
+class UnusableBsuid(NoAddress):
+    """A contact with no phone whose stored BSUID does not match Meta's format (stored
+    before the webhook checked it, or edited by hand): Meta would refuse the send, so it is
+    refused here with a message a person can act on (QA16-D3: was an uncaught ValueError)."""
+
+    code = "bsuid_invalid"
+
+    def __init__(self) -> None:
+        ServiceError.__init__(
+            self,
+            _(
+                "O BSUID guardado para este contato não é válido e ele não tem telefone: "
+                "não há como enviar. Cadastre o telefone do contato ou aguarde uma nova "
+                "mensagem dele."
+            ),
+        )
 
 
 class BsuidNotAllowed(ServiceError):
@@ -123,6 +142,8 @@ def recipient_for(client_id: int, contact: Any, waba_id: str | None) -> Recipien
         return Recipient(phone=phone)
     contact_id = int(_get(contact, "id") or 0)
     bsuid = bsuid_for(client_id, contact_id, waba_id) if contact_id else None
+    if bsuid and not is_bsuid(bsuid):
+        raise UnusableBsuid()
     if bsuid:
         return Recipient(bsuid=bsuid)
     if _get(contact, "bsuid") or (contact_id and shown_bsuid(client_id, contact_id)):

@@ -199,6 +199,16 @@ def send_template(
             )
         )
     route = route_of(conversation)
+    if template.waba_id and template.waba_id != route.number.waba_id:
+        # Meta answers 132001 (template does not exist) for another WABA's template (QA16-D6).
+        raise OutboundError(
+            _(
+                "O modelo “%(name)s” é de outra conta do WhatsApp (WABA) e não pode ser "
+                "enviado pelo número “%(number)s”. Use um número da conta do modelo.",
+                name=template.name,
+                number=route.number.display_name or route.number.phone_number_id,
+            )
+        )
     to = route.recipient  # the BSUID of this number's portfolio, when no phone
     check_template_allowed(template.category, to)
     try:
