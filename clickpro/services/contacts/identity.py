@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from clickpro.errors import ServiceError
@@ -135,7 +136,7 @@ def _phone_forms(wa_id: str) -> tuple[str, list[str]]:
     try:
         e164 = wa_id_to_e164(wa_id)
     except InvalidPhone as exc:
-        raise IdentityError(f"wa_id inválido: {wa_id!r}") from exc
+        raise IdentityError(_("wa_id inválido: %(value)r", value=wa_id)) from exc
     return e164, brazil_variants(e164)
 
 
@@ -216,7 +217,7 @@ def _lookup(
 def resolve_contact(client_id: int, waba_id: str, seen: Seen, *, reason: str = "link") -> int:
     """The contact of ``seen`` (created if new, linked and merged as the module says)."""
     if not seen.identifiable:
-        raise IdentityError("mensagem sem telefone nem BSUID")
+        raise IdentityError(_("mensagem sem telefone nem BSUID"))
     try:
         e164, variants = _phone_forms(seen.wa_id) if seen.wa_id else (None, [])
     except IdentityError:
@@ -230,7 +231,7 @@ def resolve_contact(client_id: int, waba_id: str, seen: Seen, *, reason: str = "
             return _resolve_once(client_id, waba_id or "", seen, e164, variants, reason)
         except _Retry:
             continue
-    raise IdentityError(f"contato não resolvido após {ATTEMPTS} tentativas")
+    raise IdentityError(_("contato não resolvido após %(n)d tentativas", n=ATTEMPTS))
 
 
 def _resolve_once(
