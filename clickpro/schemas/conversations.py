@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
 from clickpro.extensions import db
-from clickpro.models import Contact, ContactLabel, Conversation, Label, OptOut, WhatsAppCredential
+from clickpro.models import Contact, ContactLabel, Conversation, Label, WhatsAppCredential
 from clickpro.models.base import utcnow
-from clickpro.schemas.loaders import user_names
+from clickpro.schemas.loaders import opted_out_contact_ids, user_names
 from clickpro.services.contacts.display import contact_label
 from clickpro.services.messaging.outbound import WINDOW
 
@@ -91,34 +91,6 @@ def _labels_of(contact_ids: list[int]) -> dict[int, list[LabelRef]]:
     return result
 
 
-def _opted_out_ids(client_id: int, contacts: Iterable[Contact]) -> set[int]:
-    """Ids of ``contacts`` with an opt-out by phone or by BSUID (one query)."""
-    contacts = list(contacts)
-    phones = sorted({c.phone_e164 for c in contacts if c.phone_e164})
-    bsuids = sorted({c.bsuid for c in contacts if c.bsuid})
-    if not phones and not bsuids:
-        return set()
-    match = []
-    if phones:
-        match.append(OptOut.phone_e164.in_(phones))
-    if bsuids:
-        match.append(OptOut.bsuid.in_(bsuids))
-    rows = db.session.execute(
-        sa.select(OptOut.phone_e164, OptOut.bsuid).where(
-            OptOut.client_id == client_id, sa.or_(*match)
-        )
-    )
-    out_phones, out_bsuids = set(), set()
-    for phone, bsuid in rows:
-        out_phones.add(phone)
-        out_bsuids.add(bsuid)
-    return {
-        c.id
-        for c in contacts
-        if (c.phone_e164 and c.phone_e164 in out_phones) or (c.bsuid and c.bsuid in out_bsuids)
-    }
-
-
 def _by_id(model, ids: Iterable[int]) -> dict:
     wanted = sorted(set(ids))
     if not wanted:
@@ -174,7 +146,7 @@ def conversation_shapes(conversations: Sequence[Conversation]) -> list[Conversat
         WhatsAppCredential, (c.number_id for c in conversations)
     )
     labels = _labels_of(list(contacts))
-    opted = _opted_out_ids(conversations[0].client_id, contacts.values())
+    opted = opted_out_contact_ids(conversations[0].client_id, list(contacts.values()))
     names = user_names(c.assigned_user_id for c in conversations)
     return [
         _shape(
