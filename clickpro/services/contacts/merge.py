@@ -175,24 +175,8 @@ def _merge_conversations(client_id: int, kept_id: int, merged_id: int) -> int:
 
 def _move_conversation_runs(from_id: int, to_id: int) -> None:
     """AI runs follow their conversation into the kept one (the chain is unique per
-    conversation): a link the kept conversation already has keeps its history under a
-    link no chain uses (its negative id)."""
-    r = _runs.c
-    other = _runs.alias("kept_conversation_runs")
-    clash = (
-        sa.select(other.c.id)
-        .where(other.c.conversation_id == to_id, other.c.after_message_id == r.after_message_id)
-        .exists()
-    )
-    db.session.execute(
-        sa.update(_runs)
-        .where(r.conversation_id == from_id, clash)
-        .values(after_message_id=-r.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.update(_runs).where(r.conversation_id == from_id).values(conversation_id=to_id)
-    )
+    conversation)."""
+    _move_runs("conversation_id", from_id, to_id)
 
 
 def _newest(mine: dict, theirs: dict) -> dict[str, Any]:
@@ -235,22 +219,27 @@ def _detach_campaign_duplicates(kept_id: int, merged_id: int) -> list[int]:
 
 
 def _move_ai_runs(kept_id: int, merged_id: int) -> None:
-    """A run whose chain link the kept contact already has keeps its history (tokens,
-    outcome) with a link no chain uses (its negative id); the rest move as they are."""
+    _move_runs("contact_id", merged_id, kept_id)
+
+
+def _move_runs(owner: str, from_id: int, to_id: int) -> None:
+    """Move AI runs from one owner (contact or conversation) to another: a run whose chain
+    link the new owner already has keeps its history (tokens, outcome) under a link no
+    chain uses (its negative id); the rest move as they are."""
     r = _runs.c
     other = _runs.alias("kept_runs")
     clash = (
         sa.select(other.c.id)
-        .where(other.c.contact_id == kept_id, other.c.after_message_id == r.after_message_id)
+        .where(other.c[owner] == to_id, other.c.after_message_id == r.after_message_id)
         .exists()
     )
     db.session.execute(
         sa.update(_runs)
-        .where(r.contact_id == merged_id, clash)
+        .where(r[owner] == from_id, clash)
         .values(after_message_id=-r.id)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(sa.update(_runs).where(r.contact_id == merged_id).values(contact_id=kept_id))
+    db.session.execute(sa.update(_runs).where(r[owner] == from_id).values({owner: to_id}))
 
 
 def _move_references(kept_id: int, merged_id: int) -> None:
