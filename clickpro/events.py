@@ -55,6 +55,25 @@ conversation_updated = _signals.signal(
     "kwargs: client_id, conversation_id (the one that changed) and/or contact_id "
     "(contact_id alone: every conversation of the contact is refreshed).",
 )
+conversation_opened = _signals.signal(
+    "conversation-opened",
+    doc="A conversation started a new open cycle: its first inbound message, or the "
+    "customer wrote to a RESOLVED one. Sent once per cycle (the cycle row is the claim), "
+    "before the off-hours check, so routing can give it a team first. "
+    "kwargs: client_id, conversation_id, number_id, reopened (bool).",
+)
+conversation_status_changed = _signals.signal(
+    "conversation-status-changed",
+    doc="A conversation moved between OPEN, SNOOZED and RESOLVED by a person, the API, a "
+    "flow, the AI or a job. kwargs: client_id, conversation_id, previous, status, "
+    "actor_user_id (or None), actor ('user', 'api', 'ai', 'flow', 'system').",
+)
+conversation_assigned = _signals.signal(
+    "conversation-assigned",
+    doc="A conversation's team and/or agent changed (the conversation_events row is "
+    "stored). kwargs: client_id, conversation_id, team_id, user_id, previous_team_id, "
+    "previous_user_id, actor_user_id (or None), actor, event_id.",
+)
 campaign_progress = _signals.signal(
     "campaign-progress",
     doc="A campaign's counters changed. kwargs: client_id, campaign_id, status, counters.",

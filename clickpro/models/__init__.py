@@ -50,9 +50,29 @@ from clickpro.models.messaging import (
     WebhookEvent,
 )
 from clickpro.models.notifications import Audience, Notification, NotificationRead
+from clickpro.models.teams import (
+    AssignmentRule,
+    BusinessHours,
+    ConversationCycle,
+    ConversationEvent,
+    ConversationEventKind,
+    CsatStatus,
+    CsatSurvey,
+    Team,
+    TeamMember,
+)
 from clickpro.models.templates import Template, TemplateStatus
 
 __all__ = [
+    "AssignmentRule",
+    "BusinessHours",
+    "ConversationCycle",
+    "ConversationEvent",
+    "ConversationEventKind",
+    "CsatStatus",
+    "CsatSurvey",
+    "Team",
+    "TeamMember",
     "AIOutcome",
     "AIReplyRun",
     "Audience",

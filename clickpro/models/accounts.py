@@ -107,6 +107,11 @@ class ClientMember(TimestampMixin, Model):
     )
     role: Mapped[str] = mapped_column(sa.String(20), nullable=False, default=Role.CLIENT_USER)
     is_active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    # The agent marked themselves away: no automatic assignment while set.
+    away_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last sign of life from the agent's inbox (Socket.IO connect / heartbeat): "online"
+    # for least-busy routing means seen within a few minutes.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(back_populates="members")
     user: Mapped[User] = relationship(back_populates="memberships")

@@ -19,6 +19,7 @@ from clickpro.models.base import Model, TenantMixin, TimestampMixin, UTCDateTime
 
 class ConversationStatus(StrEnum):
     OPEN = "OPEN"
+    SNOOZED = "SNOOZED"  # hidden until ``snoozed_until`` (or the customer writes), then OPEN
     RESOLVED = "RESOLVED"
 
 
@@ -51,3 +52,24 @@ class Conversation(TenantMixin, TimestampMixin, Model):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ai_paused: Mapped[bool] = mapped_column(nullable=False, default=False)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The team (department) it belongs to; None: the client's general queue.
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    # 0 normal, 1 high (a complaint); the inbox sorts high first.
+    priority: Mapped[int] = mapped_column(
+        sa.SmallInteger(), nullable=False, default=0, server_default="0"
+    )
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who snoozed it (gets the reminder in the bell when it reopens).
+    snoozed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # Start of the current open cycle, and its deadlines (copied from the open
+    # conversation_cycles row so the inbox can sort by them without a join).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Key of the closed period the off-hours reply was sent for (once per period).
+    off_hours_reply_period: Mapped[str | None] = mapped_column(sa.String(40))

@@ -48,6 +48,9 @@ class Notification(TenantMixin, TimestampMixin, Model):
     campaign_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
+    conversation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
 
 
 class NotificationRead(Model):

@@ -129,7 +129,9 @@ def set_labels(conversation_id: int):
 def set_status(conversation_id: int):
     data: StatusIn = parse_json_body(StatusIn)
     return _conversation(
-        inbox_actions.set_status(require_client().id, conversation_id, data.status)
+        inbox_actions.set_status(
+            require_client().id, conversation_id, data.status, actor_user_id=current_user.id
+        )
     )
 
 

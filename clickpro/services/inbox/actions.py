@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
-from clickpro.events import conversation_updated, send_safely
+from clickpro.events import conversation_status_changed, conversation_updated, send_safely
 from clickpro.extensions import db
 from clickpro.models import (
     Author,
@@ -234,18 +234,39 @@ def assign(client_id: int, conversation_id: int, user_id: int | None) -> Convers
     return _commit_and_announce(conv)
 
 
-def set_status(client_id: int, conversation_id: int, status: str) -> Conversation:
+def set_status(
+    client_id: int,
+    conversation_id: int,
+    status: str,
+    *,
+    actor_user_id: int | None = None,
+    actor: str = "user",
+) -> Conversation:
+    """Resolve or reopen; announces ``conversation_status_changed`` when it moved."""
     status = (status or "").upper()
     if status not in ("OPEN", "RESOLVED"):
         raise InboxError(_("Situação inválida: use OPEN ou RESOLVED."))
     conv = get_conversation(client_id, conversation_id)
+    previous = conv.status
     conv.status = status
     if status == "RESOLVED":
         conv.unread_count = 0
         conv.resolved_at = utcnow()
+        conv.snoozed_until = None
     else:
         conv.resolved_at = None
-    return _commit_and_announce(conv)
+    _commit_and_announce(conv)
+    if previous != status:
+        send_safely(
+            conversation_status_changed,
+            client_id=client_id,
+            conversation_id=conv.id,
+            previous=previous,
+            status=status,
+            actor_user_id=actor_user_id,
+            actor=actor,
+        )
+    return conv
 
 
 def set_ai_paused(client_id: int, conversation_id: int, paused: bool) -> Conversation:

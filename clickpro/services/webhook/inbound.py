@@ -182,6 +182,7 @@ def touch_conversation(conversation_id: int, at: datetime, preview: str) -> None
         c.last_message_at.is_(None), c.last_message_at <= sa.literal(at, c.last_message_at.type)
     )
     was_resolved = c.status == CONVERSATION_RESOLVED
+    starts_cycle = sa.or_(was_resolved, c.opened_at.is_(None))
     db.session.execute(
         sa.update(_conversations)
         .where(c.id == conversation_id)
@@ -189,6 +190,11 @@ def touch_conversation(conversation_id: int, at: datetime, preview: str) -> None
             status=CONVERSATION_OPEN,
             assigned_user_id=sa.case((was_resolved, sa.null()), else_=c.assigned_user_id),
             resolved_at=sa.case((was_resolved, sa.null()), else_=c.resolved_at),
+            # A new open cycle starts here (first message, or a resolved one reopens);
+            # a snoozed conversation wakes up when the customer writes.
+            opened_at=sa.case((starts_cycle, sa.literal(at, c.opened_at.type)), else_=c.opened_at),
+            first_response_at=sa.case((starts_cycle, sa.null()), else_=c.first_response_at),
+            snoozed_until=sa.null(),
             unread_count=c.unread_count + 1,
             last_inbound_at=latest(c.last_inbound_at, at),
             last_message_at=latest(c.last_message_at, at),
