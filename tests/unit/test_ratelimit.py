@@ -239,8 +239,12 @@ def test_two_threads_sending_for_two_seconds(limiter: RateLimiter) -> None:
     for t in threads:
         t.join()
     assert results[0] and results[1]
-    total = len(results[0]) + len(results[1])
-    assert total <= 205
+    # Slots granted inside the 2 s: at most rate × duration (+ the first slot, + the one
+    # the other thread may hold). A thread descheduled between its deadline check and
+    # its reservation (a loaded machine) legitimately gets a slot *after* the deadline;
+    # counting every reservation made that a correct limiter fail under load (208 > 205).
+    inside = [slot for slot in results[0] + results[1] if slot < deadline]
+    assert len(inside) <= rate * duration + 2
     # Never slower than the rate: a thread waits at most for the other's pending slot and
     # its own (2 intervals). A bare lower bound on the total measured the CPU instead
     # (fakeredis under a loaded machine managed 128 sends in 2 s with no limiter fault).
