@@ -118,10 +118,18 @@ def parse_json_body(model: type[BaseModel]) -> Any:
     """The request's JSON body as ``model`` (415 not JSON, 400 unparsable, 422 invalid)."""
     if not request.is_json:
         raise RequestError(415, "unsupported_media_type", _("Envie o corpo como application/json."))
-    data = request.get_json(silent=True)
-    if data is None and request.get_data():
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # ``[[[[…`` 100 000 deep: not a body any endpoint takes
+        data, nested_too_deep = None, True
+    else:
+        nested_too_deep = False
+    if nested_too_deep or (data is None and request.get_data()):
         raise RequestError(400, "invalid_json", _("O corpo não é um JSON válido."))
-    return parse_model(model, data if data is not None else {})
+    try:
+        return parse_model(model, data if data is not None else {})
+    except RecursionError:
+        raise RequestError(400, "invalid_json", _("O corpo não é um JSON válido.")) from None
 
 
 # --------------------------------------------------------------------------- HTML pages

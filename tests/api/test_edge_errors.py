@@ -72,6 +72,14 @@ def test_inbox_json_answers_the_same_body(tenant, login_as, monkeypatch):
     ("kwargs", "status", "code", "field"),
     [
         ({"data": "{nope", "content_type": "application/json"}, 400, "invalid_json", None),
+        # 100 000 nested arrays: the JSON decoder's RecursionError, not a 500
+        ({"data": "[" * 100_000, "content_type": "application/json"}, 400, "invalid_json", None),
+        (
+            {"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"},
+            400,
+            "invalid_json",
+            None,
+        ),
         ({"json": {}}, 422, "validation_error", "body"),
         ({"json": {"body": 12}}, 422, "validation_error", "body"),
         ({"json": {"body": "oi", "extra": 1}}, 422, "validation_error", "extra"),
