@@ -1,0 +1,1 @@
+"""Teams (departments): membership, manual assignment with history, automatic routing."""
