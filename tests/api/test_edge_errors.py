@@ -150,3 +150,17 @@ def test_html_page_flashes_an_uncaught_service_error_and_goes_back(tenant, login
     )
     assert response.status_code == 303 and response.headers["Location"] == back
     assert "Estado não permite." in http.get("/contacts/new").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/api/v1/campaigns/999999", "Campanha não encontrada."),
+        ("/api/v1/messages/999999", "Mensagem não encontrada."),
+        ("/api/v1/contacts/999999", "Contato não encontrado."),
+    ],
+)
+def test_not_found_agrees_with_the_noun(api, path, message):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == message

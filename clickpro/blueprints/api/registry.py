@@ -198,5 +198,8 @@ def id_desc_page(model, stmt: sa.Select, cursor: str | None, limit: int) -> tupl
     return rows, (str(rows[-1].id) if more and rows else None)
 
 
-def not_found(what: str = "Recurso") -> ApiError:
-    return ApiError(404, "not_found", _("%(what)s não encontrado.", what=what))
+def not_found(what: str = "Recurso", *, message: str | None = None) -> ApiError:
+    """404 ``not_found``. Pass the whole sentence as ``message`` for a feminine noun
+    ("Campanha não encontrada."): "%(what)s não encontrado" only agrees with masculine ones.
+    """
+    return ApiError(404, "not_found", message or _("%(what)s não encontrado.", what=what))

@@ -68,7 +68,7 @@ def campaign_out(row: Campaign, counts: dict | None = None) -> CampaignOut:
 def _owned(caller: Caller, campaign_id: int) -> Campaign:
     row = get_owned(Campaign, campaign_id, caller.client_id)
     if row is None:
-        raise not_found(_("Campanha"))
+        raise not_found(message=_("Campanha não encontrada."))
     return row
 
 

@@ -156,7 +156,7 @@ def delete_contact(caller: Caller, contact_id: int):
 def _owned_list(caller: Caller, list_id: int) -> ContactList:
     found = get_owned(ContactList, list_id, caller.client_id)
     if found is None:
-        raise not_found(_("Lista"))
+        raise not_found(message=_("Lista não encontrada."))
     return found
 
 

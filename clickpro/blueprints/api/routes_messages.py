@@ -102,7 +102,7 @@ def send_message(caller: Caller, body: SendMessageIn):
 def get_message(caller: Caller, message_id: int):
     row = get_owned(Message, message_id, caller.client_id)
     if row is None or row.is_internal_note:
-        raise not_found(_("Mensagem"))
+        raise not_found(message=_("Mensagem não encontrada."))
     return message_out(row)
 
 
@@ -168,7 +168,7 @@ def conversation_messages(caller: Caller, conversation_id: int, query: PageQuery
     """``conversation_id`` is a conversation's ``id`` (its contact on its number)."""
     conversation = get_conversation(caller.client_id, conversation_id)
     if conversation is None:
-        raise not_found(_("Conversa"))
+        raise not_found(message=_("Conversa não encontrada."))
     page = inbox.load_messages(conversation, before_id=int_cursor(query.cursor), limit=query.limit)
     rows = [m for m in page.items if not m.is_internal_note]
     result = message_page(rows, len(rows) or 1)

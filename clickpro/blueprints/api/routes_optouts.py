@@ -201,7 +201,7 @@ def create_import(caller: Caller):
 def _owned_import(caller: Caller, import_id: int) -> ContactImport:
     imp = get_owned(ContactImport, import_id, caller.client_id)
     if imp is None:
-        raise not_found(gettext("Importação"))
+        raise not_found(message=gettext("Importação não encontrada."))
     return imp
 
 
