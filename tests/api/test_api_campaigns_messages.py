@@ -104,6 +104,10 @@ def test_text_outside_the_window_is_refused(app, api, wired, create_contact, cre
     sent = api.post("/api/v1/messages", json={"phone": "+5511987654002", "text": "Oi"})
     assert sent.status_code == 201 and sent.get_json()["type"] == "text"
     assert len(wired.sandbox.list_sends()) == 1
+    # A stranger cannot have an open window: refused, and no contact is left behind.
+    stranger = api.post("/api/v1/messages", json={"phone": "+5511987654003", "text": "Oi"})
+    assert assert_error(stranger, 422, "window_closed")["details"]["text"]
+    assert api.get("/api/v1/contacts", query_string={"q": "987654003"}).get_json()["data"] == []
     both = api.post("/api/v1/messages", json={"phone": "+5511987654002", "text": "Oi",
                                               "template_id": wired.template.id})  # fmt: skip
     assert assert_error(both, 422)["details"]

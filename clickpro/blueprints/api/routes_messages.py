@@ -52,6 +52,11 @@ def _recipient(caller: Caller, body: SendMessageIn) -> Contact:
     contact = find_contact(caller.client_id, body.phone, body.bsuid)
     if contact is not None:
         return contact
+    if body.template_id is None:
+        # A text to someone who never wrote: the 24 h window cannot be open, and the
+        # refusal must not leave a new contact behind.
+        closed = outbound.WindowClosed()
+        raise ApiError(422, "window_closed", str(closed), {"text": [str(closed)]})
     try:
         return contacts.create_contact(
             caller.client_id, body.phone, body.name or "", bsuid=body.bsuid
