@@ -43,7 +43,9 @@ def test_wizard_save_review_start_progress_and_csv(setup, login_as):
     assert (
         data["status"] == "COMPLETED" and data["percent"] == 100.0 and data["counters"]["sent"] == 5
     )
-    body = web.get(f"/campaigns/{campaign.id}/export.csv").get_data().decode("utf-8-sig")
+    exported = web.get(f"/campaigns/{campaign.id}/export.csv")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"  # once
+    body = exported.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))  # Excel pt-BR: ";" and a BOM
     assert rows[0][:3] == ["Telefone", "Nome", "Situação"] and len(rows) == 6
     assert {r[2] for r in rows[1:]} == {"Enviada"} and all(

@@ -66,7 +66,9 @@ def test_list_and_detail_show_the_username(create_client, login_as):
     assert "Usuário do WhatsApp · 777777" in web.get(f"/contacts/{nameless.id}").get_data(
         as_text=True
     )
-    csv_text = web.get("/contacts/export.csv").get_data().decode("utf-8-sig")
+    exported = web.get("/contacts/export.csv")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"  # once
+    csv_text = exported.get_data().decode("utf-8-sig")
     assert BSUID in csv_text and "joão.conceição" in csv_text
 
 

@@ -306,7 +306,7 @@ def export(campaign_id: int):
     audit_record(Action.EXPORT_DOWNLOADED, campaign, export="campaign_csv")
     return Response(
         stream_with_context(campaign_export.export_rows(campaign)),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

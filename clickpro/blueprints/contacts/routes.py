@@ -201,7 +201,7 @@ def export_csv():
     audit_record(Action.EXPORT_DOWNLOADED, ("contacts", None), export="contacts_csv")
     return Response(
         stream_with_context(lines),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="contatos.csv"'},
     )
 
