@@ -26,6 +26,8 @@ CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     ("contact_opted_out", "clickpro.services.api.outbound_webhooks:on_contact_opted_out"),
     # Inbound media fetched once from Meta and kept per client (h10).
     ("message_received", "clickpro.services.media.receivers:on_message_received"),
+    # A new open cycle goes to its number's team; the team's rule picks the agent (h6).
+    ("conversation_opened", "clickpro.services.teams.routing:on_conversation_opened"),
     # A template PAUSED/DISABLED by Meta pauses its running campaigns (h6).
     ("template_status_changed", "clickpro.services.costs.quality:on_template_status_changed"),
 )

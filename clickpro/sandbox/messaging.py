@@ -81,6 +81,8 @@ def handle_send(
             return _invalid(f"{mtype} needs exactly one of id or link.")
         if content.get("id") and str(content["id"]) not in state.media:
             return _invalid(f"Media id {content['id']} not found.")
+        if "voice" in content and (mtype != "audio" or not isinstance(content["voice"], bool)):
+            return _invalid("voice is a boolean of audio messages only.")
     elif mtype == "template":
         template, problem = _check_template(state, account, content)
         if problem is not None:
@@ -130,6 +132,8 @@ def handle_send(
         "ts": now,
         "endpoint": endpoint,
     }
+    if mtype in MEDIA_TYPES:  # what was sent: {id|link, caption?, filename?, voice?}
+        record[mtype] = dict(content)
     state.sends.append(record)
     category = str(template["category"]).lower() if template else "service"
     if lite:

@@ -95,7 +95,7 @@ def test_refused_types_name_the_rule(app, content, filename, says):
 
 def test_size_limit_per_kind(app):
     big_image = PNG + b"\x00" * (5 * 1024 * 1024)
-    with pytest.raises(MediaRefused, match="limite do WhatsApp para este tipo é 5 MB"):
+    with pytest.raises(MediaRefused, match="Imagem maior que 5 MB: o WhatsApp aceita até 5 MB."):
         check_outbound_media(big_image, "grande.png")
     # the same size is fine for a document
     assert check_outbound_media(PDF + b"\x00" * (5 * 1024 * 1024), "a.pdf").kind == "document"

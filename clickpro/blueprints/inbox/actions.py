@@ -24,6 +24,7 @@ from clickpro.guards import admin_required, client_required
 from clickpro.models import QuickReply
 from clickpro.services.inbox import actions as inbox_actions
 from clickpro.services.inbox import serialize as ser
+from clickpro.services.inbox.media import MediaTooLarge, too_large_text
 from clickpro.services.inbox.quick_replies import (
     QuickReplyError,
     delete_quick_reply,
@@ -60,9 +61,7 @@ def send_media(conversation_id: int):
         raise inbox_actions.InboxError(_("Escolha um arquivo."))
     content = upload.read(UPLOAD_MAX + 1)
     if len(content) > UPLOAD_MAX:
-        raise inbox_actions.InboxError(
-            _("Arquivo grande demais: o limite do WhatsApp é %(mb)s MB.", mb=UPLOAD_MAX // MB)
-        )
+        raise MediaTooLarge(too_large_text("document"))
     message = inbox_actions.reply_media(
         require_client().id,
         conversation_id,
@@ -71,6 +70,7 @@ def send_media(conversation_id: int):
         mime_type=upload.mimetype or "application/octet-stream",
         filename=upload.filename[:200],
         caption=request.form.get("caption"),
+        voice=request.form.get("voice") in ("1", "true"),
     )
     return _sent(message)
 

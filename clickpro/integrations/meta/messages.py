@@ -193,6 +193,7 @@ class MessagesAPI(GraphTransport):
         caption: str | None = None,
         filename: str | None = None,
         callback_data: str | None = None,
+        voice: bool = False,
     ) -> SendResult:
         if (media_id is None) == (link is None):
             raise ValueError("send_media needs exactly one of media_id or link")
@@ -201,6 +202,8 @@ class MessagesAPI(GraphTransport):
             media["caption"] = caption
         if filename and media_type == "document":
             media["filename"] = filename
+        if voice and media_type == "audio":  # an OGG/Opus voice message (Meta "Audio messages")
+            media["voice"] = True
         payload = {**as_recipient(to).fields(), "type": media_type, media_type: media}
         return self.send_message(phone_number_id, self._with_callback(payload, callback_data))
 

@@ -34,6 +34,8 @@ from clickpro.services.conversations import get_conversation as find_conversatio
 from clickpro.services.inbox.events import publish_message
 from clickpro.services.inbox.media import check_outbound_media
 from clickpro.services.inbox.service import last_inbound
+from clickpro.services.inbox.voice import VOICE_FILENAME, to_ogg_opus
+from clickpro.services.media.outbound_copy import keep_outbound_copy
 from clickpro.services.messaging import outbound
 from clickpro.tenancy import get_owned, id_in_range
 
@@ -127,10 +129,17 @@ def reply_media(
     mime_type: str,
     filename: str,
     caption: str | None = None,
+    voice: bool = False,
 ) -> Message:
     """An agent's file: only a type WhatsApp accepts (content and extension; ``mime_type``,
-    the browser's claim, is replaced by the detected type), else ``MediaRefused``."""
+    the browser's claim, is replaced by the detected type), else ``MediaRefused``.
+
+    ``voice``: a browser recording (WebM/Opus, OGG/Opus…) turned into OGG/Opus and sent as
+    a WhatsApp voice message. A copy of what went out is kept in the media store, so the
+    thread shows the agent's own image or voice note (``/media/<message_id>``)."""
     conv = get_conversation(client_id, conversation_id)
+    if voice:
+        content, filename = to_ogg_opus(content), VOICE_FILENAME
     mime_type = check_outbound_media(content, filename).mime_type
     try:
         message = outbound.send_media(
@@ -141,12 +150,20 @@ def reply_media(
             caption=caption,
             author=Author.AGENT,
             agent_id=user_id,
+            voice=voice,
         )
-    except outbound.SendFailed:
+    except outbound.SendFailed as exc:
+        _keep_copy(getattr(exc, "row", None), content, mime_type, filename)
         _pause_ai_after_reply(client_id, conversation_id)
         raise
+    _keep_copy(message, content, mime_type, filename)
     _pause_ai_after_reply(client_id, conversation_id)
     return message
+
+
+def _keep_copy(message: Message | None, content: bytes, mime_type: str, filename: str) -> None:
+    if isinstance(message, Message) and message.id:
+        keep_outbound_copy(message, content, mime_type, filename)
 
 
 def reply_template(

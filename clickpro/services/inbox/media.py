@@ -142,6 +142,25 @@ class MediaRefused(ServiceError):
         super().__init__(message, field="file")
 
 
+class MediaTooLarge(MediaRefused):
+    """Past WhatsApp's size limit for the kind (413); the message names the limit."""
+
+    code = "media_too_large"
+    http_status = 413
+
+
+def too_large_text(kind: str) -> str:
+    """The size refusal, e.g. "Imagem maior que 5 MB: o WhatsApp aceita até 5 MB."."""
+    limit = KIND_LIMITS[kind] // MB
+    if kind == "image":
+        return gettext("Imagem maior que %(mb)s MB: o WhatsApp aceita até %(mb)s MB.", mb=limit)
+    if kind == "video":
+        return gettext("Vídeo maior que %(mb)s MB: o WhatsApp aceita até %(mb)s MB.", mb=limit)
+    if kind == "audio":
+        return gettext("Áudio maior que %(mb)s MB: o WhatsApp aceita até %(mb)s MB.", mb=limit)
+    return gettext("Documento maior que %(mb)s MB: o WhatsApp aceita até %(mb)s MB.", mb=limit)
+
+
 @dataclass(frozen=True)
 class OutboundMedia:
     mime_type: str
@@ -232,12 +251,5 @@ def check_outbound_media(content: bytes, filename: str) -> OutboundMedia:
         raise MediaRefused(f"{reason} {accepted_types_text()}")
     mime_type, kind = known
     if len(content) > KIND_LIMITS[kind]:
-        raise MediaRefused(
-            gettext(
-                "Arquivo grande demais: %(size)s MB; o limite do WhatsApp para este tipo é "
-                "%(limit)s MB.",
-                size=f"{len(content) / MB:.1f}".replace(".", ","),
-                limit=KIND_LIMITS[kind] // MB,
-            )
-        )
+        raise MediaTooLarge(too_large_text(kind))
     return OutboundMedia(mime_type=mime_type, kind=kind)

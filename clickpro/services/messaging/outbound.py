@@ -240,9 +240,11 @@ def send_media(
     caption: str | None = None,
     author: str,
     agent_id: int | None = None,
+    voice: bool = False,
 ) -> Message:
     """Upload ``content`` to Meta with the conversation's number, then send it
-    (free-form: needs the conversation's 24-hour window)."""
+    (free-form: needs the conversation's 24-hour window). ``voice``: an OGG/Opus audio
+    sent as a WhatsApp voice message (``"voice": true``)."""
     kind = media_type_of(mime_type)
     if not content:
         raise OutboundError(_("O arquivo está vazio."))
@@ -262,6 +264,8 @@ def send_media(
     media: dict = {"caption": caption} if caption and kind != "audio" else {}
     if kind == "document":
         media["filename"] = filename
+    if voice and kind == "audio":
+        media["voice"] = True
     to = route.recipient  # the BSUID of this number's portfolio, when no phone
     payload = {**to.fields(), "type": kind, kind: media}
     message = steps.store(route, author, agent_id, kind, caption or filename, payload)
@@ -281,6 +285,7 @@ def send_media(
             caption=media.get("caption"),
             filename=media.get("filename"),
             callback_data=callback,
+            voice=bool(media.get("voice")),
         )
 
     return _finish(route, message, call, uploaded)
