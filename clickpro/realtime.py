@@ -122,7 +122,18 @@ def _on_connect(auth=None):
     join_room(user_room(membership.client_id, user.id))
     join_room(person_room(user.id))
     _remember_socket(user.id, current_sid(), membership.client_id)
+    _mark_seen(membership.client_id, user.id)
     return True
+
+
+def _mark_seen(client_id: int, user_id: int) -> None:
+    """Presence for least-busy routing; a failure never refuses the socket."""
+    try:
+        from clickpro.services.teams.presence import mark_seen
+
+        mark_seen(client_id, user_id)
+    except Exception:
+        log.warning("could not mark %s as seen", user_id, exc_info=True)
 
 
 # --------------------------------------------------------------------------- ending access
