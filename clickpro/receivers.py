@@ -30,6 +30,11 @@ CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     ("conversation_opened", "clickpro.services.teams.routing:on_conversation_opened"),
     # A template PAUSED/DISABLED by Meta pauses its running campaigns (h6).
     ("template_status_changed", "clickpro.services.costs.quality:on_template_status_changed"),
+    # Service cycles, SLA deadlines, off-hours reply and CSAT (h7, #19).
+    ("message_received", "clickpro.services.teams.cycles:on_message_received"),
+    ("message_created", "clickpro.services.teams.cycles:on_message_created"),
+    ("conversation_status_changed", "clickpro.services.teams.cycles:on_status_changed"),
+    ("conversation_assigned", "clickpro.services.teams.cycles:on_conversation_assigned"),
 )
 
 

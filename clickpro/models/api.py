@@ -58,6 +58,8 @@ class OutboundEvent(StrEnum):
     MESSAGE_STATUS = "message.status"
     CAMPAIGN_COMPLETED = "campaign.completed"
     OPTOUT_CREATED = "optout.created"
+    CONVERSATION_RESOLVED = "conversation.resolved"
+    CSAT_RECEIVED = "csat.received"
 
 
 class WebhookEndpoint(TenantMixin, TimestampMixin, Model):

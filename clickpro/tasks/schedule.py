@@ -58,6 +58,7 @@ CORE_PERIODIC_JOBS = (
         "clickpro.tasks.media.expire",
         interval_config_key="MEDIA_RETENTION_INTERVAL_S",
     ),
+    PeriodicJob("teams.sla_breaches", "clickpro.tasks.sla.check_breaches", interval_s=60),
 )
 
 
