@@ -24,6 +24,10 @@ CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     ("message_status_changed", "clickpro.services.api.outbound_webhooks:on_message_status_changed"),
     ("campaign_finished", "clickpro.services.api.outbound_webhooks:on_campaign_finished"),
     ("contact_opted_out", "clickpro.services.api.outbound_webhooks:on_contact_opted_out"),
+    (
+        "conversation_assigned",
+        "clickpro.services.api.outbound_webhooks:on_conversation_assigned",
+    ),
     # Inbound media fetched once from Meta and kept per client (h10).
     ("message_received", "clickpro.services.media.receivers:on_message_received"),
     # A new open cycle goes to its number's team; the team's rule picks the agent (h6).

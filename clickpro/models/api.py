@@ -58,6 +58,7 @@ class OutboundEvent(StrEnum):
     MESSAGE_STATUS = "message.status"
     CAMPAIGN_COMPLETED = "campaign.completed"
     OPTOUT_CREATED = "optout.created"
+    CONVERSATION_ASSIGNED = "conversation.assigned"
     CONVERSATION_RESOLVED = "conversation.resolved"
     CSAT_RECEIVED = "csat.received"
 

@@ -27,6 +27,7 @@ from clickpro.blueprints.api import (  # noqa: F401 - each module registers its 
     routes_messages,
     routes_numbers,
     routes_optouts,
+    routes_teams,
     routes_templates,
     routes_webhooks,
 )

@@ -20,7 +20,13 @@ from clickpro.blueprints.limits import column_max
 from clickpro.models import Campaign, Contact, WebhookEndpoint
 from clickpro.schemas import ConversationOut, MessageOut  # the shared resource shapes
 
-EventName = Literal["message.received", "message.status", "campaign.completed", "optout.created"]
+EventName = Literal[
+    "message.received",
+    "message.status",
+    "campaign.completed",
+    "optout.created",
+    "conversation.assigned",
+]
 # One template parameter: Meta's body is at most 1024 characters, so no value is longer.
 VariableText = Annotated[str, Field(max_length=1024)]
 

@@ -549,6 +549,38 @@ def on_contact_opted_out(
         publish(client_id, OutboundEvent.OPTOUT_CREATED, data)
 
 
+def on_conversation_assigned(
+    sender=None,
+    *,
+    client_id: int,
+    conversation_id: int,
+    team_id=None,
+    user_id=None,
+    previous_team_id=None,
+    previous_user_id=None,
+    actor=None,
+    actor_user_id=None,
+    event_id=None,
+    **_,
+):
+    if _has_endpoints(client_id):
+        note = None
+        if event_id is not None:
+            from clickpro.models.teams import ConversationEvent
+
+            row = db.session.get(ConversationEvent, event_id)
+            note = row.note if row is not None else None
+        data = {
+            "conversation": {"id": conversation_id, "team_id": team_id, "user_id": user_id},
+            "previous": {"team_id": previous_team_id, "user_id": previous_user_id},
+            "actor": str(actor or ""),
+            "actor_user_id": actor_user_id,
+            "note": note,
+            "event_id": event_id,
+        }
+        publish(client_id, OutboundEvent.CONVERSATION_ASSIGNED, data)
+
+
 # --------------------------------------------------------------------------- sweep
 
 
