@@ -189,6 +189,9 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "templates.duplicate_as_new": C.TEMPLATES_MANAGE,
     "templates.sync": C.TEMPLATES_MANAGE,
     "templates.delete": C.TEMPLATES_MANAGE,
+    "hours.client_hours": C.MEMBERS,  # business hours (h7): admins only
+    "hours.team_hours": C.MEMBERS,
+    "hours.reset_team_hours": C.MEMBERS,
     "credentials.index": C.CREDENTIALS,
     "credentials.save_whatsapp": C.CREDENTIALS,
     "credentials.save_openai": C.CREDENTIALS,

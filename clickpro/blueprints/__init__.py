@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.media",
     "clickpro.blueprints.costs",
     "clickpro.blueprints.api",
+    "clickpro.blueprints.hours",
 )
 
 

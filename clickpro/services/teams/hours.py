@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models import BusinessHours, Client
 from clickpro.models.base import utcnow
@@ -288,3 +289,74 @@ def schedule_for(client_id: int, team_id: int | None = None) -> Schedule:
 def is_team_open(client_id: int, team_id: int | None, at: datetime | None = None) -> bool:
     """For the AI and flows: is the team (else the client) open at ``at`` (default now)?"""
     return schedule_for(client_id, team_id).is_open(at or now())
+
+
+# --------------------------------------------------------------------------- editing
+class HoursError(ServiceError):
+    """Invalid business hours (422)."""
+
+
+def _team_of(client_id: int, team_id: int | None) -> None:
+    if team_id is None:
+        return
+    from clickpro.services.teams.teams import get_team
+
+    get_team(client_id, team_id)  # TeamNotFound (404) for another client's team
+
+
+def hours_state(client_id: int, team_id: int | None = None) -> dict:
+    """What the editor and the API show: the stored row (or defaults: none stored)."""
+    _team_of(client_id, team_id)
+    row = hours_row(client_id, team_id)
+    schedule = schedule_for(client_id, team_id)
+    at = now()
+    return {
+        "team_id": team_id,
+        "configured": row is not None,
+        "inherited": row is None and team_id is not None and hours_row(client_id, None) is not None,
+        "timezone": row.timezone if row else None,
+        "effective_timezone": schedule.tz.key,
+        "weekly": (row.weekly if row else {}) or {},
+        "holidays": (row.holidays if row else []) or [],
+        "off_hours_enabled": bool(row.off_hours_enabled) if row else False,
+        "off_hours_message": row.off_hours_message if row else None,
+        "open_now": schedule.is_open(at),
+        "next_opening": schedule.next_opening(at),
+        "next_opening_phrase": schedule.next_opening_phrase(at),
+    }
+
+
+def save_hours(client_id: int, team_id: int | None, data: dict) -> dict:
+    """Create or replace the row of the client (``team_id`` None) or of the team."""
+    _team_of(client_id, team_id)
+    try:
+        weekly = clean_weekly(data.get("weekly") or {})
+        holidays = clean_holidays(data.get("holidays") or [])
+    except ValueError as exc:
+        raise HoursError(str(exc)) from None
+    tz = (data.get("timezone") or "").strip() or None
+    if tz is not None and not valid_zone(tz):
+        raise HoursError(_("Fuso horário desconhecido: %(tz)s.", tz=tz))
+    message = (data.get("off_hours_message") or "").strip() or None
+    if message and len(message) > 1000:
+        raise HoursError(_("A mensagem fora do horário passa de 1000 caracteres."))
+    row = hours_row(client_id, team_id)
+    if row is None:
+        row = BusinessHours(client_id=client_id, team_id=team_id)
+        db.session.add(row)
+    row.weekly = weekly
+    row.holidays = holidays
+    row.timezone = tz
+    row.off_hours_enabled = bool(data.get("off_hours_enabled"))
+    row.off_hours_message = message
+    db.session.commit()
+    return hours_state(client_id, team_id)
+
+
+def delete_hours(client_id: int, team_id: int) -> None:
+    """A team goes back to the client's hours."""
+    _team_of(client_id, team_id)
+    row = hours_row(client_id, team_id)
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
