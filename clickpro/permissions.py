@@ -203,6 +203,12 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "credentials.number_assistant": C.AI_SETTINGS,
     "credentials.test_openai": C.CREDENTIALS,
     "ai_reply.activity": C.AI_SETTINGS,
+    "teams.index": C.MEMBERS,  # teams (departments) and their routing (h6)
+    "teams.new": C.MEMBERS,
+    "teams.edit": C.MEMBERS,
+    "teams.archive": C.MEMBERS,
+    "teams.away": C.INBOX,  # the agent's own "Ausente" switch
+    "teams.heartbeat": C.INBOX,
     "members.index": C.MEMBERS,
     "members.add": C.MEMBERS,
     "members.set_role": C.MEMBERS,

@@ -53,6 +53,7 @@ NAV = (
     NavItem("costs.index", _l("Custos"), "cash-coin"),
     NavItem("credentials.index", _l("Credenciais"), "key"),
     NavItem("members.index", _l("Equipe"), "people"),
+    NavItem("teams.index", _l("Equipes"), "diagram-3"),
     NavItem("api.tokens", _l("API"), "code-slash"),
     NavItem("audit.index", _l("Auditoria"), "journal-check"),
 )
@@ -208,7 +209,21 @@ def _template_globals() -> dict:
         "can_endpoint": can_endpoint,
         "pending_invitation_count": lambda: len(pending_invitations_for(current_user)),
         "js_catalog": js_catalog,
+        "is_away": _is_away,
     }
+
+
+def _is_away() -> bool:
+    """The signed-in agent's "Ausente" switch in the client in use (the account menu)."""
+    if not current_user.is_authenticated:
+        return False
+    from clickpro.services.teams.presence import is_away
+    from clickpro.tenancy import get_current_client as current
+
+    client = current()
+    if client is None:
+        return False
+    return is_away(client.id, current_user.id)
 
 
 def wants_json() -> bool:

@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.costs",
     "clickpro.blueprints.api",
     "clickpro.blueprints.hours",
+    "clickpro.blueprints.teams",
 )
 
 

@@ -1,0 +1,3 @@
+from clickpro.blueprints.teams.routes import bp
+
+__all__ = ["bp"]
