@@ -4,14 +4,19 @@ import { upsertConversation } from "./conversations.js";
 import { $ } from "./dom.js";
 import { showError } from "./errors.js";
 import { prependMessages } from "./messages.js";
+import { LIST, setView } from "./layout.js";
 import { renderHeader, renderSide } from "./panel.js";
 import { API, PAGE, state } from "./state.js";
 
 /** Open conversation ``id``; ``push``: record it in the history (its own URL). */
 export async function openConversation(id, push = true) {
   if (push && window.location.pathname !== PAGE + id) {
-    window.history.pushState({ conversation: id }, "", PAGE + id);
+    // fromList: the phone's back button returns to the list entry it came from
+    const fromList = window.location.pathname === LIST;
+    window.history.pushState({ conversation: id, fromList: fromList }, "", PAGE + id);
   }
+  setView("thread");
+  state.opening = id; // a later open (or back to the list) wins over this one's answers
   state.quick = null;
   $("thread-empty").classList.add("d-none");
   $("thread").classList.remove("d-none");
@@ -24,6 +29,7 @@ export async function openConversation(id, push = true) {
     getJSON(API + "/conversations/" + id),
     getJSON(API + "/conversations/" + id + "/messages"),
   ]);
+  if (state.opening !== id) return;
   state.current = detail.conversation;
   // the list may have loaded meanwhile (deep link: both requests run at once)
   const row = $("conversation-list").querySelector('[data-id="' + id + '"]');
@@ -37,6 +43,18 @@ export async function openConversation(id, push = true) {
   state.olderCursor = page.next_cursor;
   $("load-older").classList.toggle("d-none", !page.next_cursor);
   if (state.current.unread_count) markRead(id);
+}
+
+/** No conversation open (the list's URL): the empty pane, the list on small screens. */
+export function closeConversation() {
+  state.opening = null;
+  state.current = null;
+  state.olderCursor = null;
+  $("thread").classList.add("d-none");
+  $("thread-empty").classList.remove("d-none");
+  $("side").classList.add("d-none");
+  document.querySelectorAll(".inbox-conv.active").forEach((n) => n.classList.remove("active"));
+  setView("list");
 }
 
 export async function markRead(id) {
