@@ -3,6 +3,7 @@
 // /inbox, inbox/realtime.js). Strings: i18n.js; nothing user-facing is written here.
 import { onLive } from "./live.js";
 import { send, quickMenu, showFileName } from "./inbox/composer.js";
+import { bindComposerMedia } from "./inbox/composer-media.js";
 import { loadConversations } from "./inbox/conversations.js";
 import { $ } from "./inbox/dom.js";
 import { showError } from "./inbox/errors.js";
@@ -35,6 +36,7 @@ function wire() {
     }
   });
   $("composer-file").addEventListener("change", showFileName);
+  bindComposerMedia(); // voice notes, paste/drop/attach preview (after showFileName)
   $("open-templates").addEventListener("click", () => openTemplates().catch(showError));
   $("template-close").addEventListener("click", () => $("template-panel").classList.add("d-none"));
   $("template-select").addEventListener("change", () => selectTemplate($("template-select").value));
