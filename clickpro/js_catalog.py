@@ -50,6 +50,15 @@ JS_MESSAGES = {
     "inbox.yesterday": _l("Ontem"),
     "inbox.optOutStatus": _l("Descadastro"),
     "inbox.metaDetail": _l("Meta: %(detail)s"),
+    # snooze and attention (static/js/inbox/snooze.js, attention.js)
+    "snooze.until": _l("Adiada até %(time)s"),
+    "snooze.wake": _l("clique para reativar agora"),
+    "attention.newConversation": _l("Nova conversa: %(name)s"),
+    "attention.newMessage": _l("Nova mensagem de %(name)s"),
+    "attention.handoff": _l("A IA passou uma conversa para a equipe"),
+    "attention.snoozeDue": _l("Conversa adiada voltou"),
+    "attention.mute": _l("Silenciar sons"),
+    "attention.unmute": _l("Ativar sons"),
     # campaign page (static/js/campaign_progress.js)
     "campaign.rate": _l("%(rate)s msg/s"),
     "campaign.eta": _l("Previsão: %(time)s"),

@@ -52,6 +52,15 @@ def handle_send(
         if payload.get("status") != "read" or not payload.get("message_id"):
             return _invalid("Mark as read needs status=read and message_id.")
         state.read_marks.append(str(payload["message_id"]))
+        if "typing_indicator" in payload:
+            if payload.get("typing_indicator") != {"type": "text"}:
+                return _invalid('typing_indicator must be {"type": "text"}.')
+            state.typing_indicators.append(
+                {
+                    "message_id": str(payload["message_id"]),
+                    "phone_number_id": account.phone_number_id,
+                }
+            )
         return {"success": True}, 200
     address = _address(payload)
     if not isinstance(address, Address):

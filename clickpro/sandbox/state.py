@@ -148,6 +148,7 @@ class SandboxState:
         self.held: list[tuple[Account, dict[str, Any], str]] = []
         self.failures: Counter[int] = Counter()
         self.read_marks: list[str] = []
+        self.typing_indicators: list[dict] = []  # {message_id, phone_number_id}
         self.last_inbound: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> ts
         self.customers = Customers()  # fake customers' BSUIDs and usernames (h5)
         self._pair_sends: dict[tuple[str, str], deque[float]] = {}
@@ -329,6 +330,7 @@ class SandboxState:
             "max_sends_per_1s": {a.phone_number_id: a.max_per_second for a in accounts},
             "sends_total": len(self.sends),
             "read_marks": len(self.read_marks),
+            "typing_indicators": len(self.typing_indicators),
             "webhooks": {**self.dispatcher.counts, "pending": self.dispatcher.pending()},
             "openai": dict(self.openai_counts),
         }

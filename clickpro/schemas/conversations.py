@@ -55,6 +55,7 @@ class ConversationOut(BaseModel):
     opted_out: bool
     labels: list[LabelRef] = Field(description="The contact's labels (shared by its "
                                    "conversations).")  # fmt: skip
+    snoozed_until: datetime | None = Field(default=None, description="SNOOZED: when it reopens.")
 
 
 class ConversationDetail(ConversationOut):
@@ -110,6 +111,7 @@ def _shape(
     is_open = conv.last_inbound_at is not None and utcnow() - conv.last_inbound_at < WINDOW
     closes = conv.last_inbound_at + WINDOW if conv.last_inbound_at and is_open else None
     return ConversationOut(
+        snoozed_until=conv.snoozed_until,
         id=conv.id,
         contact_id=contact.id,
         number_id=conv.number_id,

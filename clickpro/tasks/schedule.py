@@ -50,6 +50,7 @@ CORE_PERIODIC_JOBS = (
         "clickpro.tasks.campaigns.watchdog",
         interval_config_key="CAMPAIGN_WATCHDOG_INTERVAL_S",
     ),
+    PeriodicJob("inbox.wake_snoozed", "clickpro.tasks.snooze.wake_due", interval_s=60),
     PeriodicJob("webhooks.retry", "clickpro.tasks.webhooks.retry_unprocessed", interval_s=60),
     PeriodicJob("api.sweep", "clickpro.tasks.outbound_webhooks.sweep", interval_s=300),
     PeriodicJob("imports.sweep_uploads", "clickpro.tasks.imports.sweep_uploads", interval_s=1800),

@@ -30,6 +30,8 @@ def _url(endpoint: str, **values: Any) -> str | None:
 
 
 def notification_link(note: Notification) -> str | None:
+    if note.conversation_id:
+        return _url("inbox.conversation_page", conversation_id=note.conversation_id)
     if note.contact_id:
         return _url("inbox.index", contact=note.contact_id)
     if note.campaign_id:

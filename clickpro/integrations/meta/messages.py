@@ -212,3 +212,16 @@ class MessagesAPI(GraphTransport):
             f"{phone_number_id}/messages",
             json={"messaging_product": "whatsapp", "status": "read", "message_id": wamid},
         )
+
+    def typing_indicator(self, phone_number_id: str, wamid: str) -> None:
+        """"digitando…" for the customer (also marks ``wamid`` read); Meta hides it on
+        the reply or after 25 s."""
+        self._post(
+            f"{phone_number_id}/messages",
+            json={
+                "messaging_product": "whatsapp",
+                "status": "read",
+                "message_id": wamid,
+                "typing_indicator": {"type": "text"},
+            },
+        )

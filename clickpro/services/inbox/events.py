@@ -131,6 +131,7 @@ def on_notification_created(
         "contact_id": notification.contact_id,
         "template_id": notification.template_id,
         "campaign_id": notification.campaign_id,
+        "conversation_id": notification.conversation_id,
         "user_id": notification.user_id,
     }
     users = notification_recipients(notification)  # None: every member of the client

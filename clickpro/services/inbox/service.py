@@ -42,7 +42,7 @@ PAGE_SIZE = 50
 MAX_PAGE = 200
 UPDATES_LIMIT = 500
 FILTERS = ("unread", "mine", "ai", "human", "opted_out", "campaign")
-STATUSES = ("OPEN", "RESOLVED")
+STATUSES = ("OPEN", "RESOLVED", "SNOOZED")
 MIN_BODY_TERM = 3
 
 

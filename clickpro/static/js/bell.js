@@ -1,11 +1,18 @@
-// Keeps the navbar bell's unread count fresh (GET /notifications/unread.json).
+// The navbar bell's unread count: pushed live over Socket.IO (live.js, notification:new;
+// a reconnect resyncs). This slow poll (GET /notifications/unread.json) runs only while
+// the page has no connected socket.
+import { socket } from "./live.js";
+
 const bell = document.querySelector("[data-testid=bell]");
 const badge = document.getElementById("bell-count");
+const FALLBACK_POLL_MS = 60000;
 
 function show(count) {
   badge.textContent = String(count);
   badge.classList.toggle("d-none", !count);
 }
+
+const socketDown = () => !socket || !socket.connected;
 
 async function refresh() {
   if (document.hidden) return;
@@ -23,6 +30,6 @@ async function refresh() {
 if (bell && badge && bell.dataset.unreadUrl) {
   window.ClickPro = window.ClickPro || {};
   window.ClickPro.refreshBell = refresh;
-  setInterval(refresh, 30000);
-  document.addEventListener("visibilitychange", refresh);
+  setInterval(() => { if (socketDown()) refresh(); }, FALLBACK_POLL_MS);
+  document.addEventListener("visibilitychange", () => { if (socketDown()) refresh(); });
 }

@@ -13,6 +13,7 @@ export function renderHeader(c) {
   $("thread-assign").value = c.assigned_user_id || "";
   $("thread-resolve").textContent = c.status === "RESOLVED" ? t("inbox.reopen") : t("inbox.resolve");
   $("side-ai").checked = !!c.ai_paused;
+  document.dispatchEvent(new CustomEvent("inbox:header", { detail: c })); // snooze.js
   document.querySelectorAll(".side-label").forEach((box) => {
     box.checked = (c.labels || []).some((l) => String(l.id) === box.value);
   });
