@@ -115,7 +115,7 @@ def _render(client, team_id, team_name, state, form):
         team_name=team_name,
         state=state,
         days=days,
-        weekdays=[_(name) for name in hours.WEEKDAYS],
+        weekdays=[hours.weekday_name(i) for i in range(7)],
         holidays=form.get("holidays", "") if form else "\n".join(state["holidays"]),
         zones=ZONES,
         preview=preview,

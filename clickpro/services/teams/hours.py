@@ -41,6 +41,20 @@ WEEKDAYS = (
 )
 
 
+def weekday_name(index: int) -> str:
+    """pt_BR weekday, Monday = 0 (literal msgids, so the catalog extracts them)."""
+    names = (
+        _("segunda-feira"),
+        _("terça-feira"),
+        _("quarta-feira"),
+        _("quinta-feira"),
+        _("sexta-feira"),
+        _("sábado"),
+        _("domingo"),
+    )
+    return names[index]
+
+
 def now() -> datetime:
     """The clock of this package (tests freeze it)."""
     return utcnow()
@@ -214,7 +228,7 @@ class Schedule:
         if delta == 1:
             return _("amanhã às %(hour)s", hour=hour)
         if delta < 7:
-            return _("%(weekday)s às %(hour)s", weekday=_(WEEKDAYS[local.weekday()]), hour=hour)
+            return _("%(weekday)s às %(hour)s", weekday=weekday_name(local.weekday()), hour=hour)
         return _("%(day)s às %(hour)s", day=local.strftime("%d/%m"), hour=hour)
 
     def next_opening_phrase(self, at: datetime | None = None) -> str | None:
