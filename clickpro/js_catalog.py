@@ -16,6 +16,12 @@ from clickpro.labels import labels_for_js, meta_errors_for_js
 JS_MESSAGES = {
     # inbox (static/js/inbox/*.js)
     "inbox.contact": _l("Contato"),
+    # "Nova conversa" and interactive messages (inbox/newconv.js, inbox/interactive_view.js)
+    "inbox.ncNewContact": _l("Conversar com %(value)s (novo contato)"),
+    "inbox.ncChange": _l("trocar"),
+    "inbox.ncOptedOut": _l("Este contato pediu para não receber mensagens (descadastrado)."),
+    "inbox.ncPick": _l("Escolha um contato ou digite um número de telefone com DDD ou um BSUID."),
+    "inbox.iaQuoted": _l("Mensagem respondida"),
     "inbox.queued": _l("Na fila"),
     "inbox.sent": _l("Enviada"),
     "inbox.delivered": _l("Entregue"),

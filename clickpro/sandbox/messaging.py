@@ -39,6 +39,60 @@ def _invalid(details: str) -> Result:
     return error_body(100, details=details)
 
 
+def _check_interactive(inter: dict[str, Any]) -> str | None:
+    """Meta's limits of reply buttons and list messages (error 131009 / 100 details)."""
+    kind = inter.get("type")
+    body = (inter.get("body") or {}).get("text") if isinstance(inter.get("body"), dict) else None
+    found = inter.get("action")
+    action: dict[str, Any] = found if isinstance(found, dict) else {}
+    if kind not in ("button", "list", "cta_url", "product", "product_list", "flow"):
+        return f"interactive.type {kind!r} is not supported."
+    if kind in ("button", "list") and (not isinstance(body, str) or not body):
+        return "interactive.body.text is required."
+    if kind == "button":
+        buttons = action.get("buttons") or []
+        if not 1 <= len(buttons) <= 3:
+            return "action.buttons must have 1 to 3 buttons."
+        titles = []
+        for b in buttons:
+            reply = b.get("reply") if isinstance(b, dict) else None
+            if b.get("type") != "reply" or not isinstance(reply, dict):
+                return "Each button must be {type: reply, reply: {id, title}}."
+            title, bid = str(reply.get("title") or ""), str(reply.get("id") or "")
+            if not title or len(title) > 20 or not bid or len(bid) > 256:
+                return "Button title is required (max 20 characters), id max 256."
+            titles.append(title)
+        if len(set(titles)) != len(titles):
+            return "Button titles must be unique."
+        if len(str(body)) > 1024:
+            return "interactive.body.text max 1024 characters for buttons."
+    if kind == "list":
+        button = str(action.get("button") or "")
+        sections = action.get("sections") or []
+        if not button or len(button) > 20:
+            return "action.button is required (max 20 characters)."
+        if not 1 <= len(sections) <= 10:
+            return "action.sections must have 1 to 10 sections."
+        total = 0
+        for section in sections:
+            if not isinstance(section, dict):
+                return "Each section must be an object."
+            rows = section.get("rows") or []
+            if len(sections) > 1 and not section.get("title"):
+                return "section.title is required with more than one section."
+            if len(str(section.get("title") or "")) > 24:
+                return "section.title max 24 characters."
+            for row in rows:
+                total += 1
+                if not row.get("id") or not row.get("title") or len(str(row["title"])) > 24:
+                    return "row.id and row.title are required (title max 24 characters)."
+                if len(str(row.get("description") or "")) > 72:
+                    return "row.description max 72 characters."
+        if not 1 <= total <= 10:
+            return "A list message has 1 to 10 rows in all."
+    return None
+
+
 def handle_send(
     state: SandboxState, account: Account, payload: dict[str, Any], endpoint: str = "messages"
 ) -> Result:
@@ -96,6 +150,10 @@ def handle_send(
         template, problem = _check_template(state, account, content)
         if problem is not None:
             return problem
+    elif mtype == "interactive":
+        shape_problem = _check_interactive(content)
+        if shape_problem is not None:
+            return _invalid(shape_problem)
     lite = False
     if marketing_api and template is not None:
         if str(template.get("category", "")).upper() != "MARKETING":

@@ -202,9 +202,22 @@ def updates():
 @bp.get("/api/templates")
 @client_required
 def templates():
-    from clickpro.services.inbox.templates import approved_templates
+    from clickpro.services.conversations import get_number
+    from clickpro.services.inbox.templates import ALL_WABAS, approved_templates
 
-    return jsonify(items=approved_templates(require_client().id))
+    # Only the templates of the sending number's WABA (?conversation_id= or ?number_id=).
+    client = require_client()
+    waba_id: object = ALL_WABAS
+    if request.args.get("conversation_id"):
+        conv = inbox_actions.get_conversation(client.id, _int_arg("conversation_id"))
+        number = get_number(client.id, conv.number_id)
+        waba_id = number.waba_id if number else None
+    elif request.args.get("number_id"):
+        number = get_number(client.id, _int_arg("number_id"))
+        if number is None:
+            raise inbox_actions.NotFound(_("Número do WhatsApp não encontrado."))
+        waba_id = number.waba_id
+    return jsonify(items=approved_templates(client.id, waba_id))
 
 
 @bp.get("/api/quick-replies")

@@ -20,6 +20,7 @@ from clickpro.schemas import (
     message_status,
 )
 from clickpro.schemas.messages import media_id_of, osm_url
+from clickpro.services.inbox.interactive_view import extras as interactive_extras
 
 __all__ = [
     "conversation",
@@ -55,7 +56,11 @@ def messages(
 
     ``contacts``: contact id → Contact when the caller already has them.
     """
-    return [m.model_dump(mode="json") for m in message_shapes(rows, contacts)]
+    shaped = [m.model_dump(mode="json") for m in message_shapes(rows, contacts)]
+    more = interactive_extras(rows)  # interactive / reply / context (inbox only)
+    for row, data in zip(rows, shaped, strict=True):
+        data.update(more.get(row.id, {}))
+    return shaped
 
 
 def message(row: Message) -> dict[str, Any]:

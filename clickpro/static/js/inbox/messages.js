@@ -2,6 +2,7 @@
 import { metaError, t } from "../i18n.js";
 import { $, el, messageRow } from "./dom.js";
 import { dayLabel, fmtDay, fmtTime } from "./format.js";
+import { decorate } from "./interactive_view.js";
 import { MEDIA, seen, state } from "./state.js";
 
 const TICKS = { QUEUED: "bi-clock", SENDING: "bi-clock", SENT: "bi-check", DELIVERED: "bi-check-all", READ: "bi-check-all" };
@@ -51,6 +52,7 @@ export function bubble(m) {
   meta.append(el("span", "wa-time", fmtTime(m.created_at)));
   if (out && !m.is_note) meta.append(ticks(m));
   b.append(meta);
+  if (m.interactive || m.reply || m.context) decorate(b, m); // buttons, lists, replies
   if (m.status === "FAILED" && (m.error_title || m.error_code)) b.append(el("div", "small text-danger inbox-error", metaError(m.error_code, m.error_title)));
   row.append(b);
   return row;

@@ -30,7 +30,13 @@ export function slotInputs(tpl) {
 
 export async function openTemplates() {
   $("template-panel").classList.remove("d-none");
-  if (!state.templates) state.templates = (await getJSON(API + "/templates")).items;
+  // Only the approved templates of this conversation's number's WABA (another WABA's
+  // would be refused by Meta), fetched again for each conversation.
+  const id = state.current ? state.current.id : null;
+  if (!state.templates || state.templatesFor !== id) {
+    state.templates = (await getJSON(API + "/templates" + (id ? "?conversation_id=" + id : ""))).items;
+    state.templatesFor = id;
+  }
   const select = $("template-select");
   select.replaceChildren();
   if (!state.templates.length) select.append(el("option", "", t("inbox.noTemplates")));
