@@ -36,6 +36,7 @@ from clickpro.models import (
     OptOut,
 )
 from clickpro.params import parse_datetime, parse_id
+from clickpro.services.media.search import transcript_has
 from clickpro.text_search import folded_contains
 
 PAGE_SIZE = 50
@@ -153,7 +154,8 @@ def _search_condition(client_id: int, term: str) -> sa.ColumnElement:
     if len(term) < MIN_BODY_TERM:
         return by_contact
     message_hits = sa.select(Message.contact_id, Message.number_id).where(
-        Message.client_id == client_id, folded_contains(Message.body, term)
+        Message.client_id == client_id,
+        sa.or_(folded_contains(Message.body, term), transcript_has(client_id, term)),
     )
     by_text = sa.tuple_(Conversation.contact_id, Conversation.number_id).in_(message_hits)
     return sa.or_(by_contact, by_text)
@@ -279,7 +281,10 @@ def search_messages(client_id: int, term: str, *, limit: int = 50) -> list[Messa
         )
     stmt = (
         sa.select(Message)
-        .where(Message.client_id == client_id, folded_contains(Message.body, term))
+        .where(
+            Message.client_id == client_id,
+            sa.or_(folded_contains(Message.body, term), transcript_has(client_id, term)),
+        )
         .order_by(Message.id.desc())
         .limit(_clamp(limit))
     )
