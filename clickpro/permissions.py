@@ -127,8 +127,10 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "inbox.templates": C.INBOX,
     "inbox.quick_replies_json": C.INBOX,
     "inbox.media": C.INBOX,
+    "inbox.conversation_events": C.INBOX,
+    "inbox.transfer": C.INBOX,
+    "inbox.inbox_teams": C.INBOX,
     "media.message_media": C.INBOX,  # stored inbound media (h10)
-    "media.refetch": C.INBOX,  # queue the fetch of expired media again (h1)
     "inbox.send_text": C.INBOX,
     "inbox.send_media": C.INBOX,
     "inbox.send_template": C.INBOX,

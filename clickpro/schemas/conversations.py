@@ -55,6 +55,13 @@ class ConversationOut(BaseModel):
     opted_out: bool
     labels: list[LabelRef] = Field(description="The contact's labels (shared by its "
                                    "conversations).")  # fmt: skip
+    team_id: int | None = None
+    team_name: str | None = None
+    priority: int = Field(0, description="0 normal; 1 or more: urgent (listed first).")
+    first_response_at: datetime | None = None
+    first_response_due_at: datetime | None = Field(None, description="SLA instant of "
+                                                   "the first reply (team target).")  # fmt: skip
+    resolution_due_at: datetime | None = None
     snoozed_until: datetime | None = Field(default=None, description="SNOOZED: when it reopens.")
 
 
@@ -106,6 +113,7 @@ def _shape(
     labels: list[LabelRef],
     opted_out: bool,
     names: dict[int, str],
+    team_names: dict[int, str] | None = None,
 ) -> ConversationOut:
     # The 24 h customer-service window is per number: this conversation's last inbound.
     is_open = conv.last_inbound_at is not None and utcnow() - conv.last_inbound_at < WINDOW
@@ -135,6 +143,12 @@ def _shape(
         last_message_preview=conv.last_message_preview,
         opted_out=opted_out,
         labels=labels,
+        team_id=conv.team_id,
+        team_name=(team_names or {}).get(conv.team_id) if conv.team_id else None,
+        priority=conv.priority or 0,
+        first_response_at=conv.first_response_at,
+        first_response_due_at=conv.first_response_due_at,
+        resolution_due_at=conv.resolution_due_at,
     )
 
 
@@ -150,6 +164,7 @@ def conversation_shapes(conversations: Sequence[Conversation]) -> list[Conversat
     labels = _labels_of(list(contacts))
     opted = opted_out_contact_ids(conversations[0].client_id, list(contacts.values()))
     names = user_names(c.assigned_user_id for c in conversations)
+    teams = _team_names(c.team_id for c in conversations if c.team_id)
     return [
         _shape(
             c,
@@ -158,9 +173,20 @@ def conversation_shapes(conversations: Sequence[Conversation]) -> list[Conversat
             labels[c.contact_id],
             c.contact_id in opted,
             names,
+            teams,
         )
         for c in conversations
     ]
+
+
+def _team_names(ids: Iterable[int]) -> dict[int, str]:
+    from clickpro.models.teams import Team
+
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(Team.id, Team.name).where(Team.id.in_(wanted)))
+    return {tid: name for tid, name in rows}
 
 
 def conversation_shape(conversation: Conversation) -> ConversationOut:

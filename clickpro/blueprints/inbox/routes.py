@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -78,6 +78,7 @@ def _page(open_id: int | None = None):
         labels=inbox_actions.labels(client.id),
         team=inbox_actions.team(client.id),
         numbers=numbers,
+        sees_all=sees_all_conversations(),
         open_id=open_id,
         is_admin=is_client_admin(),
         media_accept=ACCEPT_ATTRIBUTE,
@@ -122,7 +123,23 @@ def conversation_query(client_id: int) -> inbox.ConversationQuery:
     status = (request.args.get("status") or "").upper() or None
     if status == "ALL":
         status = None
+    view = request.args.get("view") or None
+    if view is not None and view not in inbox.VIEWS:
+        raise inbox.InboxQueryError(_("Visão de conversas inválida."), field="view")
+    if view == "all" and not sees_all_conversations():
+        raise ServiceError(
+            _("Você não tem acesso à visão Todas."), code="forbidden", http_status=403
+        )
+    only = tuple(
+        params.parse_id(part, "only") or 0
+        for part in (request.args.get("only") or "").split(",")[:100]
+        if part
+    )
     return inbox.ConversationQuery(
+        view=view,
+        team_ids=inbox.team_ids_of(client_id, current_user.id) if view else (),
+        sort=request.args.get("sort") or "recent",
+        only_ids=only,
         q=request.args.get("q", ""),
         filters=filters,
         label_id=_int_arg("label"),
@@ -141,12 +158,26 @@ def conversation_query(client_id: int) -> inbox.ConversationQuery:
 @client_required
 def conversations():
     client = require_client()
-    page = inbox.list_conversations(client.id, conversation_query(client.id))
+    query = conversation_query(client.id)
+    page = inbox.list_conversations(client.id, query)
+    extra = {}
+    if query.view:  # the views' live counts, with the same other filters
+        extra["counts"] = inbox.view_counts(client.id, query)
     return jsonify(
         items=ser.conversations(page.items),
         next_cursor=page.next_cursor,
         server_time=utcnow().isoformat(),
+        **extra,
     )
+
+
+def sees_all_conversations() -> bool:
+    """The "Todas" view: client admins, and agents the admin allowed."""
+    from clickpro.services.accounts.agent_permissions import agent_permissions_of
+
+    if is_client_admin() or getattr(current_user, "is_super_admin", False):
+        return True
+    return agent_permissions_of(require_client()).view_all_conversations
 
 
 @bp.get("/api/conversations/<int:conversation_id>")
@@ -246,7 +277,15 @@ def quick_replies_json():
 @bp.get("/media/<int:message_id>")
 @client_required
 def media(message_id: int):
-    """The old download address: the message's media now lives in ClickPro's store,
-    served by ``/media/<id>`` (fetched from Meta once, not on every view)."""
-    message = get_owned_or_404(Message, message_id)  # another client's id: 404 here too
-    return redirect(url_for("media.message_media", message_id=message.id), code=308)
+    """Download a message's media from Meta on demand (tenant-checked)."""
+    from clickpro.services.inbox.media import MediaUnavailable, fetch_media
+
+    message = get_owned_or_404(Message, message_id)
+    try:
+        content, mime_type, filename = fetch_media(message)
+    except MediaUnavailable as exc:  # 404 not_found / 502 media_unavailable
+        return json_error(exc)
+    response = Response(content, mimetype=mime_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

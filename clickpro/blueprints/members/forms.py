@@ -34,3 +34,4 @@ class AgentPermissionsForm(FlaskForm):
     import_contacts = BooleanField(_l("Agentes podem importar contatos"))
     delete_contacts = BooleanField(_l("Agentes podem excluir contatos"))
     export_contacts = BooleanField(_l("Agentes podem exportar"))
+    view_all_conversations = BooleanField(_l("Agentes veem todas as conversas (visão Todas)"))

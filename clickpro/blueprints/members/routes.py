@@ -232,6 +232,7 @@ def agent_permissions():
             import_contacts=form.import_contacts.data,
             delete_contacts=form.delete_contacts.data,
             export_contacts=form.export_contacts.data,
+            view_all_conversations=form.view_all_conversations.data,
         ),
     )
     flash(_("Permissões dos atendentes salvas."), "success")

@@ -21,9 +21,12 @@ class AgentPermissions:
     import_contacts: bool = False
     delete_contacts: bool = False
     export_contacts: bool = False
+    # The inbox's "Todas" view (every conversation, not only mine / my teams').
+    view_all_conversations: bool = False
 
 
-_STORED = {"import_contacts": "import", "delete_contacts": "delete", "export_contacts": "export"}
+_STORED = {"import_contacts": "import", "delete_contacts": "delete", "export_contacts": "export",
+           "view_all_conversations": "view_all"}  # fmt: skip
 
 
 def agent_permissions_of(client: Client) -> AgentPermissions:

@@ -18,7 +18,7 @@ The write side (replies, notes, labels...) lives in ``clickpro.services.inbox.ac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -44,6 +44,12 @@ MAX_PAGE = 200
 UPDATES_LIMIT = 500
 FILTERS = ("unread", "mine", "ai", "human", "opted_out", "campaign")
 STATUSES = ("OPEN", "RESOLVED", "SNOOZED")
+# List views (tabs above the list, #19): whose conversations. "all" is for client admins
+# (and agents whose permissions allow it, ``agent_permissions.view_all_conversations``).
+VIEWS = ("mine", "unassigned", "team", "all")
+SORTS = ("recent", "deadline")
+# Sorts after every real deadline (no SLA target): keeps the keyset free of NULLs.
+NO_DEADLINE = datetime(2999, 12, 31, tzinfo=UTC)
 MIN_BODY_TERM = 3
 
 
@@ -62,7 +68,11 @@ class ConversationQuery:
     number_id: int | None = None  # one of the client's numbers; None = all
     date_from: date | None = None
     date_to: date | None = None
-    user_id: int | None = None  # for "mine"
+    user_id: int | None = None  # for "mine" and the views
+    view: str | None = None  # VIEWS; None = no view condition (REST API, old clients)
+    team_ids: tuple[int, ...] = ()  # the user's teams (views "unassigned" and "team")
+    sort: str = "recent"  # SORTS
+    only_ids: tuple[int, ...] = ()  # live re-check: just these conversations
     timezone: str = "America/Sao_Paulo"
     cursor: str | None = None
     limit: int = PAGE_SIZE
@@ -83,22 +93,65 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def encode_cursor(conversation: Conversation) -> str:
+def deadline_of() -> sa.ColumnElement:
+    """The conversation's next SLA instant: first response while unanswered, then
+    resolution; ``NO_DEADLINE`` without a target (sorted last, never NULL)."""
+    col_type = Conversation.resolution_due_at.type
+    pending = sa.case(
+        (
+            Conversation.first_response_at.is_(None),
+            sa.func.coalesce(Conversation.first_response_due_at, Conversation.resolution_due_at),
+        ),
+        else_=Conversation.resolution_due_at,
+    )
+    return sa.func.coalesce(pending, sa.literal(NO_DEADLINE, col_type), type_=col_type)
+
+
+def _deadline_value(conversation: Conversation) -> datetime:
+    if conversation.first_response_at is None:
+        due = conversation.first_response_due_at or conversation.resolution_due_at
+    else:
+        due = conversation.resolution_due_at
+    return due or NO_DEADLINE
+
+
+def encode_cursor(conversation: Conversation, sort: str = "recent") -> str:
+    """``"<iso>|<id>"`` (most recent first, priority 0), ``"p<n>|<iso>|<id>"`` (a
+    priority conversation) or ``"d<n>|<due iso>|<id>"`` (deadline sort)."""
+    if sort == "deadline":
+        due = _deadline_value(conversation)
+        return f"d{conversation.priority or 0}|{due.isoformat()}|{conversation.id}"
     if conversation.last_message_at is None:  # the list only holds conversations with one
         raise ValueError(f"conversation {conversation.id} has no message to page by")
-    return f"{conversation.last_message_at.isoformat()}|{conversation.id}"
+    stamp = f"{conversation.last_message_at.isoformat()}|{conversation.id}"
+    return f"p{conversation.priority}|{stamp}" if conversation.priority else stamp
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """``"<iso>|<id>"`` → (moment, id), both range-checked (a year-1 moment or a 30-digit
     id is a clear 400, not an overflow in the database driver)."""
+    _, _, moment, row_id = decode_sort_cursor(cursor)
+    return moment, row_id
+
+
+def decode_sort_cursor(cursor: str) -> tuple[str, int, datetime, int]:
+    """Any list cursor → (sort, priority, moment, id)."""
     try:
-        stamp, _, ident = cursor.rpartition("|")
-        moment = parse_datetime(stamp, "cursor")
-        row_id = parse_id(ident, "cursor")
+        parts = cursor.split("|")
+        sort, priority = "recent", 0
+        if len(parts) == 3 and parts[0][:1] in ("p", "d"):
+            sort = "deadline" if parts[0][0] == "d" else "recent"
+            priority = int(parts[0][1:])
+            if not -32768 <= priority <= 32767:
+                raise ValueError
+            parts = parts[1:]
+        if len(parts) != 2:
+            raise ValueError
+        moment = parse_datetime(parts[0], "cursor")
+        row_id = parse_id(parts[1], "cursor")
         if moment is None or row_id is None:
             raise ValueError
-        return moment, row_id
+        return sort, priority, moment, row_id
     except (ValueError, AttributeError):
         raise InboxQueryError(gettext("Cursor de paginação inválido."), field="cursor") from None
 
@@ -192,7 +245,53 @@ def _filter_condition(name: str, query: ConversationQuery) -> sa.ColumnElement:
     raise InboxQueryError(gettext("Filtro desconhecido: %(name)s.", name=name))
 
 
+def view_condition(view: str, user_id: int | None, team_ids: tuple[int, ...]) -> sa.ColumnElement:
+    """The list view's condition: "mine" (assigned to me), "unassigned" (no agent, in
+    one of my teams or in none), "team" (in one of my teams), "all"."""
+    me = user_id or -1
+    teams = list(team_ids)
+    if view == "mine":
+        return Conversation.assigned_user_id == me
+    if view == "unassigned":
+        no_team = Conversation.team_id.is_(None)
+        in_mine = Conversation.team_id.in_(teams) if teams else sa.false()
+        return sa.and_(Conversation.assigned_user_id.is_(None), sa.or_(no_team, in_mine))
+    if view == "team":
+        return Conversation.team_id.in_(teams) if teams else sa.false()
+    if view == "all":
+        return sa.true()
+    raise InboxQueryError(gettext("Visão de conversas inválida."), field="view")
+
+
 def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnElement]:
+    conds = _filter_conditions(client_id, query)
+    if query.view:
+        conds.append(view_condition(query.view, query.user_id, query.team_ids))
+    if query.only_ids:
+        conds.append(Conversation.id.in_(list(query.only_ids)))
+    if query.cursor:
+        sort, priority, moment, ident = decode_sort_cursor(query.cursor)
+        if sort != (query.sort or "recent"):
+            raise InboxQueryError(gettext("Cursor de paginação inválido."), field="cursor")
+        if sort == "deadline":
+            due = deadline_of()
+            after = sa.or_(due > moment, sa.and_(due == moment, Conversation.id > ident))
+        else:
+            after = sa.or_(
+                Conversation.last_message_at < moment,
+                sa.and_(Conversation.last_message_at == moment, Conversation.id < ident),
+            )
+        conds.append(
+            sa.or_(
+                Conversation.priority < priority,
+                sa.and_(Conversation.priority == priority, after),
+            )
+        )
+    return conds
+
+
+def _filter_conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnElement]:
+    """Every condition of the list but the view and the page (the view counts share them)."""
     conds: list[sa.ColumnElement] = [
         Conversation.client_id == client_id,
         Conversation.last_message_at.is_not(None),
@@ -220,14 +319,6 @@ def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnEleme
     if query.date_to:
         end = _local_day_start(query.date_to + timedelta(days=1), query.timezone)
         conds.append(Conversation.last_message_at < end)
-    if query.cursor:
-        moment, ident = decode_cursor(query.cursor)
-        conds.append(
-            sa.or_(
-                Conversation.last_message_at < moment,
-                sa.and_(Conversation.last_message_at == moment, Conversation.id < ident),
-            )
-        )
     return conds
 
 
@@ -237,17 +328,58 @@ def _conditions(client_id: int, query: ConversationQuery) -> list[sa.ColumnEleme
 def list_conversations(client_id: int, query: ConversationQuery | None = None) -> Page:
     """One page of conversations, most recent first (keyset on last_message_at, id)."""
     query = query or ConversationQuery()
+    if query.sort not in SORTS:
+        raise InboxQueryError(gettext("Ordenação inválida."), field="sort")
     limit = _clamp(query.limit)
-    stmt = (
-        sa.select(Conversation)
-        .where(*_conditions(client_id, query))
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(limit + 1)
-    )
-    rows = list(db.session.scalars(stmt))
+    if query.sort == "deadline":  # overdue first (earliest instant), no target last
+        order = [Conversation.priority.desc(), deadline_of().asc(), Conversation.id.asc()]
+    else:
+        order = [
+            Conversation.priority.desc(),
+            Conversation.last_message_at.desc(),
+            Conversation.id.desc(),
+        ]
+    stmt = sa.select(Conversation).where(*_conditions(client_id, query)).order_by(*order)
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
+    cursor = encode_cursor(rows[-1], query.sort) if more and rows else None
+    return Page(items=rows, next_cursor=cursor)
+
+
+def view_counts(client_id: int, query: ConversationQuery) -> dict[str, int]:
+    """How many conversations each view holds with the query's other filters (status,
+    label, number...): one grouped query, ``{"mine": n, "unassigned": n, "team": n,
+    "all": n}``."""
+    columns = [
+        sa.func.count(Conversation.id)
+        .filter(view_condition(view, query.user_id, query.team_ids))
+        .label(view)
+        for view in VIEWS
+        if view != "all"
+    ]
+    columns.append(sa.func.count(Conversation.id).label("all"))
+    row = db.session.execute(sa.select(*columns).where(*_filter_conditions(client_id, query))).one()
+    return {view: int(row._mapping[view] or 0) for view in VIEWS}
+
+
+def team_ids_of(client_id: int, user_id: int | None) -> tuple[int, ...]:
+    """The active teams of the client the user belongs to."""
+    from clickpro.models.teams import Team, TeamMember
+
+    if not user_id:
+        return ()
+    rows = db.session.scalars(
+        sa.select(Team.id)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(
+            Team.client_id == client_id,
+            Team.archived_at.is_(None),
+            TeamMember.user_id == user_id,
+        )
+        .order_by(Team.id)
+    )
+    return tuple(rows)
 
 
 def load_messages(

@@ -5,6 +5,7 @@ import { onLive } from "./live.js";
 import { send, quickMenu, showFileName } from "./inbox/composer.js";
 import { bindComposerMedia } from "./inbox/composer-media.js";
 import { loadConversations } from "./inbox/conversations.js";
+import "./inbox/transfer.js"; // transfer dialog and history (h8)
 import { $ } from "./inbox/dom.js";
 import { showError } from "./inbox/errors.js";
 import { postJSON } from "./inbox/api.js";
