@@ -86,6 +86,11 @@ notification_created = _signals.signal(
     "notification-created",
     doc="A panel notification was stored. kwargs: client_id, notification_id, user_id.",
 )
+message_media_updated = _signals.signal(
+    "message-media-updated",
+    doc="An inbound message's media was fetched (or failed) or its audio transcribed. "
+    "kwargs: client_id, message_id, what ('fetched', 'failed' or 'transcribed').",
+)
 import_progress = _signals.signal(
     "import-progress",
     doc="A contacts import advanced. kwargs: client_id, import_id, status.",

@@ -30,6 +30,8 @@ CORE_RECEIVERS: tuple[tuple[str, str], ...] = (
     ),
     # Inbound media fetched once from Meta and kept per client (h10).
     ("message_received", "clickpro.services.media.receivers:on_message_received"),
+    # Fetched media / a transcript → the bubble is replaced live (message:update) (h1).
+    ("message_media_updated", "clickpro.services.media.live:on_media_updated"),
     # A new open cycle goes to its number's team; the team's rule picks the agent (h6).
     ("conversation_opened", "clickpro.services.teams.routing:on_conversation_opened"),
     # A template PAUSED/DISABLED by Meta pauses its running campaigns (h6).

@@ -14,12 +14,25 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_file
+from flask import Blueprint, Response, abort, jsonify, send_file
 
 from clickpro.blueprints.errors import json_error
+from clickpro.extensions import db
 from clickpro.guards import client_required
-from clickpro.models import Message, MessageMedia
-from clickpro.services.media.fetch import MediaFetchError, fetch_and_store, has_media
+from clickpro.jobs import QUEUE_DEFAULT, enqueue, get_queue
+from clickpro.models import MediaStatus, Message, MessageMedia
+from clickpro.services.media.fetch import (
+    GONE,
+    MediaFetchError,
+    ensure_row,
+    expired_text,
+    fetch_and_store,
+    has_media,
+    is_available,
+    media_row,
+)
+from clickpro.services.media.receivers import fetch_job_id
+from clickpro.services.media.shape import media_object
 from clickpro.services.media.store import media_store
 from clickpro.tenancy import get_owned_or_404
 
@@ -62,6 +75,37 @@ def message_media(message_id: int) -> Response:
         response.headers["Cache-Control"] = "no-store"
         return response
     return _serve(row)
+
+
+@bp.post("/<int:message_id>/fetch")
+@client_required
+def refetch(message_id: int):
+    """Queue the fetch again (expired, or a transient failure): the bubble shows
+    "baixando mídia…" and is replaced live when the job ends. Meta no longer has it: 410
+    with the explanation; already stored: 200 with nothing queued."""
+    message = get_owned_or_404(Message, message_id)
+    if not has_media(message):
+        abort(404)
+    row = ensure_row(message)
+    if is_available(row):
+        return jsonify(queued=False, media=media_object(message, row))
+    if row.status == MediaStatus.FAILED and row.error == GONE:
+        response = json_error(MediaFetchError(expired_text(), gone=True))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    enqueue(
+        "media.fetch",
+        message.client_id,
+        message.id,
+        queue=QUEUE_DEFAULT,
+        job_id=fetch_job_id(message.id),
+    )
+    db.session.expire_all()
+    current = media_row(message.client_id, message.id)
+    shaped = media_object(message, current)
+    if get_queue(QUEUE_DEFAULT).is_async:  # a worker fetches it: "baixando mídia…" meanwhile
+        shaped.update(status=str(MediaStatus.PENDING), explanation=None, refetch=False)
+    return jsonify(queued=True, media=shaped), 202
 
 
 def _serve(row: MessageMedia) -> Response:

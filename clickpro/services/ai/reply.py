@@ -48,6 +48,7 @@ from clickpro.services.contacts.optout import is_contact_opted_out, keyword_acti
 from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import budget_reached
 from clickpro.services.credentials import AssistantSettings, NoCredentials
+from clickpro.services.media import ai as media_ai
 from clickpro.tenancy import get_owned
 
 __all__ = [
@@ -194,6 +195,11 @@ def answer_conversation(
         if attempt > 1:  # e.g. an agent took over while we waited to retry
             claims.abandon(client_id, trigger_message_id, decision.reason)
         return Outcome("skipped", decision.reason)
+    if attempt == 1 and media_ai.transcript_pending(
+        client_id, thread.messages(), trigger_message_id, clock()
+    ):  # a voice note is being transcribed: answer its words, not "[audio]" (h1)
+        media_ai.queue_backstop(client_id, conversation_id, trigger_message_id)
+        return Outcome("skipped", "transcript_pending")
     if attempt > 1:
         claim = claims.resume(client_id, thread, trigger_message_id, attempt)
         if claim is None:
@@ -209,7 +215,8 @@ def answer_conversation(
 
 
 def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
-    texts = [m.body for m in claim.batch if m.type in TEXT_TYPES]
+    heard = media_ai.transcribed_ids(claim.client_id, (m.id for m in claim.batch))
+    texts = [m.body for m in claim.batch if m.type in TEXT_TYPES or m.id in heard]
     if any(settings.wants_handoff(text) for text in texts):
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_KEYWORD)
     if not texts:

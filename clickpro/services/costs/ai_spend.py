@@ -5,7 +5,8 @@ from ``AI_MODEL_PRICES`` ({model: {"input": per 1M tokens, "output": per 1M toke
 it is then; a model missing from the table records no cost (counted apart). A client's
 monthly budget (``Client.settings["ai_monthly_budget"]``, else ``AI_MONTHLY_BUDGET``; 0 =
 none) is checked before each OpenAI call: once this month's spend reaches it, the AI is
-switched off for the client (``ai_enabled``) and the admins are notified, once.
+switched off for the client (``ai_enabled``) and the admins are notified, once. Voice-note
+transcripts (``message_media.transcript_usage``, same key) count in the spend too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from clickpro.extensions import db
-from clickpro.models import Author, Client, Message
+from clickpro.models import Author, Client, Message, MessageMedia
 from clickpro.services.accounts.notifications import notify
 
 MILLION = Decimal(1_000_000)
@@ -69,7 +70,19 @@ def spend_between(
     row = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(cost), 0), sa.func.count()).where(*where)
     ).one()
-    return Decimal(str(round(float(row[0] or 0), 8))), int(row[1])
+    total = float(row[0] or 0) + transcript_spend(client_id, start, end)
+    return Decimal(str(round(total, 8))), int(row[1])
+
+
+def transcript_spend(client_id: int, start: datetime, end: datetime | None = None) -> float:
+    """What the voice-note transcripts of ``client_id`` cost (``transcript_usage``), by
+    when the media arrived: the same OpenAI key and budget as the replies."""
+    cost = MessageMedia.transcript_usage["cost"].as_float()
+    where = [MessageMedia.client_id == client_id, MessageMedia.created_at >= start]
+    if end is not None:
+        where.append(MessageMedia.created_at < end)
+    value = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(cost), 0)).where(*where))
+    return float(value or 0)
 
 
 def monthly_budget(client: Client) -> Decimal | None:

@@ -21,6 +21,7 @@ from clickpro.schemas import (
 )
 from clickpro.schemas.messages import media_id_of, osm_url
 from clickpro.services.inbox.interactive_view import extras as interactive_extras
+from clickpro.services.media.shape import media_objects
 
 __all__ = [
     "conversation",
@@ -54,9 +55,13 @@ def messages(
 ) -> list[dict[str, Any]]:
     """Bubbles for ``rows`` (contacts, agents and campaigns loaded once).
 
-    ``contacts``: contact id → Contact when the caller already has them.
+    ``contacts``: contact id → Contact when the caller already has them. Each carries
+    ``media`` (:mod:`clickpro.services.media.shape`; null without media).
     """
     shaped = [m.model_dump(mode="json") for m in message_shapes(rows, contacts)]
+    media = media_objects(rows)  # one query: the page's message_media rows
+    for row, data in zip(rows, shaped, strict=True):
+        data["media"] = media.get(row.id)
     more = interactive_extras(rows)  # interactive / reply / context (inbox only)
     for row, data in zip(rows, shaped, strict=True):
         data.update(more.get(row.id, {}))

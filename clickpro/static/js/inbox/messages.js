@@ -2,6 +2,7 @@
 import { metaError, t } from "../i18n.js";
 import { $, el, messageRow } from "./dom.js";
 import { dayLabel, fmtDay, fmtTime } from "./format.js";
+import { captionOf, mediaBlock } from "./media.js";
 import { decorate } from "./interactive_view.js";
 import { MEDIA, seen, state } from "./state.js";
 
@@ -32,7 +33,9 @@ export function bubble(m) {
   row.dataset.day = fmtDay(m.created_at);
   const b = el("div", "wa-bubble " + (out ? "wa-bubble-out" : "wa-bubble-in") + (m.is_note ? " inbox-note" : ""));
   b.append(el("div", "inbox-author small fw-semibold", m.is_note ? t("inbox.note") + " · " + m.author_label : m.author_label));
-  if (m.has_media) {
+  const mediaBox = mediaBlock(m, refreshMessage);
+  if (mediaBox) b.append(mediaBox);
+  else if (m.has_media) {
     const media = el("div", "wa-media small");
     media.append(el("span", "badge text-bg-light me-1", m.type));
     const link = el("a", "", t("inbox.download"));
@@ -47,7 +50,8 @@ export function bubble(m) {
     link.rel = "noopener";
     b.append(link);
   }
-  b.append(el("div", "wa-body", m.body));
+  const text = mediaBox ? captionOf(m) : m.body;
+  if (!mediaBox || text) b.append(el("div", "wa-body", text));
   const meta = el("div", "wa-meta");
   meta.append(el("span", "wa-time", fmtTime(m.created_at)));
   if (out && !m.is_note) meta.append(ticks(m));
@@ -62,6 +66,17 @@ function daySeparator(iso) {
   const sep = el("div", "inbox-day align-self-center badge text-bg-light", dayLabel(iso));
   sep.dataset.day = fmtDay(iso);
   return sep;
+}
+
+/** A message:update event (its media fetched, its transcript done): redraw the bubble in
+ * place when it is on screen, keeping the scroll at the bottom if it was there. */
+export function refreshMessage(m) {
+  const row = m && messageRow(m.id);
+  if (!row) return;
+  const box = $("messages");
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  row.replaceWith(bubble(m));
+  if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
 /** Add (or refresh in place) a message at the bottom of the thread. */

@@ -3,7 +3,7 @@ import { t } from "../i18n.js";
 import { getJSON } from "./api.js";
 import { loadConversations, upsertConversation } from "./conversations.js";
 import { $, messageRow } from "./dom.js";
-import { appendMessage, bubble, updateStatus } from "./messages.js";
+import { appendMessage, bubble, refreshMessage, updateStatus } from "./messages.js";
 import { API, noteSync, seen, state } from "./state.js";
 import { markRead } from "./thread.js";
 
@@ -57,6 +57,7 @@ export function bindSocket(socket) {
   socket.on("disconnect", () => showLive(false));
   socket.on("message:new", onMessage);
   socket.on("message:status", updateStatus);
+  socket.on("message:update", (data) => refreshMessage(data.message)); // media fetched, transcript done
   socket.on("conversation:update", (data) => upsertConversation(data.conversation, false));
   if (socket.connected) {
     connectedOnce = true;
