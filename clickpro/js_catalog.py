@@ -31,6 +31,22 @@ JS_MESSAGES = {
     "inbox.note": _l("Nota interna"),
     "inbox.download": _l("Baixar"),
     "inbox.map": _l("Ver no mapa"),
+    # media of a bubble (static/js/inbox/media.js, h1)
+    "inbox.media.image": _l("Imagem"),
+    "inbox.media.sticker": _l("Figurinha"),
+    "inbox.media.video": _l("Vídeo"),
+    "inbox.media.audio": _l("Áudio"),
+    "inbox.media.voice": _l("Mensagem de voz"),
+    "inbox.media.document": _l("Documento"),
+    "inbox.media.enlarge": _l("Ampliar imagem"),
+    "inbox.media.close": _l("Fechar"),
+    "inbox.media.pending": _l("baixando mídia…"),
+    "inbox.media.transcribing": _l("transcrevendo…"),
+    "inbox.media.transcript": _l("Transcrição"),
+    "inbox.media.transcriptFailed": _l("Não foi possível transcrever este áudio."),
+    "inbox.media.expired": _l("Mídia expirada"),
+    "inbox.media.failed": _l("Mídia indisponível"),
+    "inbox.media.refetch": _l("Baixar de novo"),
     "inbox.windowOpen": _l("Janela aberta"),
     "inbox.windowClosed": _l("Janela fechada"),
     "inbox.resolve": _l("Resolver"),
@@ -65,22 +81,6 @@ JS_MESSAGES = {
     "attention.snoozeDue": _l("Conversa adiada voltou"),
     "attention.mute": _l("Silenciar sons"),
     "attention.unmute": _l("Ativar sons"),
-    # campaign page (static/js/campaign_progress.js)
-    "campaign.rate": _l("%(rate)s msg/s"),
-    "campaign.eta": _l("Previsão: %(time)s"),
-    "campaign.seconds": _l("%(s)s s"),
-    "campaign.minutes": _l("%(m)s min %(s)s s"),
-    "campaign.hours": _l("%(h)s h %(m)s min"),
-    # campaign wizard (static/js/campaign_form.js)
-    "campaign.header": _l("Cabeçalho {{%(n)s}}"),
-    "campaign.body": _l("Corpo {{%(n)s}}"),
-    "campaign.button": _l("Botão %(button)s {{%(n)s}}"),
-    "campaign.mediaLink": _l("Link da mídia do cabeçalho (%(format)s)"),
-    "campaign.noVariables": _l("Este modelo não tem variáveis."),
-    "campaign.audience": _l(
-        "%(eligible)s contato(s) vão receber · %(opted_out)s descadastrado(s) · "
-        "%(missing)s sem valor para alguma variável"
-    ),
     # views, SLA, teams, transfer and history (static/js/inbox/conversations.js, transfer.js)
     "inbox.slaDueIn": _l("vence em %(time)s"),
     "inbox.slaLate": _l("atrasada %(time)s"),
@@ -114,6 +114,22 @@ JS_MESSAGES = {
     "inbox.actorFlow": _l("Fluxo"),
     "inbox.actorRule": _l("Regra automática"),
     "inbox.actorSomeone": _l("Alguém"),
+    # campaign page (static/js/campaign_progress.js)
+    "campaign.rate": _l("%(rate)s msg/s"),
+    "campaign.eta": _l("Previsão: %(time)s"),
+    "campaign.seconds": _l("%(s)s s"),
+    "campaign.minutes": _l("%(m)s min %(s)s s"),
+    "campaign.hours": _l("%(h)s h %(m)s min"),
+    # campaign wizard (static/js/campaign_form.js)
+    "campaign.header": _l("Cabeçalho {{%(n)s}}"),
+    "campaign.body": _l("Corpo {{%(n)s}}"),
+    "campaign.button": _l("Botão %(button)s {{%(n)s}}"),
+    "campaign.mediaLink": _l("Link da mídia do cabeçalho (%(format)s)"),
+    "campaign.noVariables": _l("Este modelo não tem variáveis."),
+    "campaign.audience": _l(
+        "%(eligible)s contato(s) vão receber · %(opted_out)s descadastrado(s) · "
+        "%(missing)s sem valor para alguma variável"
+    ),
     "campaign.audienceSkip": _l("(serão pulados)"),
     "campaign.audienceDefault": _l("(usarão o valor padrão)"),
     "campaign.audienceDefaulted": _l("%(n)s vão receber o valor padrão de alguma variável"),

@@ -131,6 +131,7 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "inbox.transfer": C.INBOX,
     "inbox.inbox_teams": C.INBOX,
     "media.message_media": C.INBOX,  # stored inbound media (h10)
+    "media.refetch": C.INBOX,  # queue the fetch of expired media again (h1)
     "inbox.send_text": C.INBOX,
     "inbox.send_media": C.INBOX,
     "inbox.send_template": C.INBOX,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -277,15 +277,7 @@ def quick_replies_json():
 @bp.get("/media/<int:message_id>")
 @client_required
 def media(message_id: int):
-    """Download a message's media from Meta on demand (tenant-checked)."""
-    from clickpro.services.inbox.media import MediaUnavailable, fetch_media
-
-    message = get_owned_or_404(Message, message_id)
-    try:
-        content, mime_type, filename = fetch_media(message)
-    except MediaUnavailable as exc:  # 404 not_found / 502 media_unavailable
-        return json_error(exc)
-    response = Response(content, mimetype=mime_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    """The old download address: the message's media now lives in ClickPro's store,
+    served by ``/media/<id>`` (fetched from Meta once, not on every view)."""
+    message = get_owned_or_404(Message, message_id)  # another client's id: 404 here too
+    return redirect(url_for("media.message_media", message_id=message.id), code=308)
