@@ -238,22 +238,21 @@ def test_quick_replies_admin_page_and_rendering(wired, conversation, login_as):
     ]
 
 
-def test_media_download_streams_from_meta_tenant_checked(
+def test_old_media_address_redirects_to_the_store_tenant_checked(
     wired, conversation, login_as, sandbox, message_in
 ):
+    """``/inbox/media/<id>`` no longer fetches Meta on every view: it sends the member to
+    the stored copy at ``/media/<id>``; another client's id is a 404 before any redirect."""
     conv, _ = conversation(wired.a)
     media_id = sandbox.add_media(b"\x89PNG fake", "image/png")
     message = message_in(conv, type="image", body="foto", media_id=media_id)
-    no_media = message_in(conv, body="texto")
     http = login_as(wired.a_user, wired.a)
     response = http.get(f"/inbox/media/{message.id}")
-    assert response.status_code == 200
-    assert response.data == b"\x89PNG fake"
-    assert response.mimetype == "image/png"
-    assert "attachment" in response.headers["Content-Disposition"]
-    assert http.get(f"/inbox/media/{no_media.id}").status_code == 404
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith(f"/media/{message.id}")
     login_as(wired.b_user, wired.b)
     assert http.get(f"/inbox/media/{message.id}").status_code == 404
+    assert http.get(f"/media/{message.id}").status_code == 404
 
 
 def test_location_and_author_labels(wired, conversation, login_as, message_in):
