@@ -52,7 +52,7 @@ NAV = (
     NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
     NavItem("costs.index", _l("Custos"), "cash-coin"),
     NavItem("credentials.index", _l("Credenciais"), "key"),
-    NavItem("members.index", _l("Equipe"), "people"),
+    NavItem("members.index", _l("Membros"), "people"),
     NavItem("teams.index", _l("Equipes"), "diagram-3"),
     NavItem("api.tokens", _l("API"), "code-slash"),
     NavItem("audit.index", _l("Auditoria"), "journal-check"),

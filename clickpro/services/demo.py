@@ -101,6 +101,7 @@ def seed_demo() -> DemoInfo | None:
     if _ensure_whatsapp(client):
         _ensure_templates(client)
     _ensure_openai(client)
+    _ensure_teams(client)  # before any conversation, so the demo's are routed to Suporte
     _ensure_contacts(client)
     _ensure_username_customer(client)
     _ensure_campaign(client)  # h6: shows an estimate, then the actual cost as statuses arrive
@@ -131,6 +132,58 @@ def _ensure_member(client: Client, email: str, name: str, role: str) -> None:
     user = _ensure_user(email, name)
     if accounts.membership_of(client.id, user.id) is None:
         accounts.add_member(client, email, role)
+
+
+# --------------------------------------------------------------------------- teams
+
+
+DEMO_WEEKLY = {
+    "0": [["08:00", "12:00"], ["13:00", "18:00"]],
+    "1": [["08:00", "12:00"], ["13:00", "18:00"]],
+    "2": [["08:00", "12:00"], ["13:00", "18:00"]],
+    "3": [["08:00", "12:00"], ["13:00", "18:00"]],
+    "4": [["08:00", "12:00"], ["13:00", "17:00"]],
+    "5": [["08:00", "12:00"]],
+}
+
+
+def _ensure_teams(client: Client) -> None:
+    """ "Suporte" owns the demo number (new conversations land in its queue, with an SLA
+    and the satisfaction survey), "Financeiro" takes transfers; the shop's hours with a
+    lunch break. The off-hours reply is written but left off, so the demo's fake
+    customers get the AI's answers at any hour."""
+    from clickpro.models import Team
+    from clickpro.services.teams import hours, teams
+
+    if db.session.scalar(sa.select(Team.id).where(Team.client_id == client.id).limit(1)):
+        return
+    members = {m.user.email: m.user_id for m in client.members}
+    number = first_number(client.id)
+    teams.create_team(
+        client.id,
+        {
+            "name": "Suporte",
+            "number_id": number.id if number else None,
+            "sla_first_response_minutes": 30,
+            "sla_resolution_minutes": 480,
+            "csat_enabled": True,
+            "member_ids": list(members.values()),
+        },
+    )
+    teams.create_team(
+        client.id,
+        {"name": "Financeiro", "member_ids": [members[e] for e in (AGENT_EMAIL,) if e in members]},
+    )
+    hours.save_hours(
+        client.id,
+        None,
+        {
+            "weekly": DEMO_WEEKLY,
+            "holidays": ["2026-12-25", "2027-01-01"],
+            "off_hours_enabled": False,
+            "off_hours_message": "Olá! Nosso atendimento está fechado agora. Voltamos {abertura}.",
+        },
+    )
 
 
 # --------------------------------------------------------------------------- credentials

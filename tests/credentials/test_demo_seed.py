@@ -146,3 +146,27 @@ def test_the_username_customer_is_in_the_demo_inbox(app, make_app):
         assert items[0]["bsuid"] == "BR.1502576394655843"
         _db.session.remove()
     state.close()
+
+
+def test_demo_has_teams_and_hours(app, make_app):
+    """The demo shows teams: Suporte owns the number (conversations that come in through
+    the webhook land in its queue), Financeiro takes transfers, the shop's hours have a lunch break (the
+    off-hours reply is written but left off)."""
+    from clickpro.models import BusinessHours, Team
+
+    demo_app, state = _embedded(make_app)
+    with demo_app.app_context():
+        seed_demo()
+        shop = _db.session.scalar(sa.select(Client).where(Client.name == "Loja Demo"))
+        teams = {
+            t.name: t for t in _db.session.scalars(sa.select(Team).where(Team.client_id == shop.id))
+        }
+        assert set(teams) == {"Suporte", "Financeiro"}
+        assert teams["Suporte"].number_id is not None and teams["Suporte"].csat_enabled
+        hours = _db.session.scalar(
+            sa.select(BusinessHours).where(BusinessHours.client_id == shop.id)
+        )
+        assert hours.weekly["0"] == [["08:00", "12:00"], ["13:00", "18:00"]]
+        assert not hours.off_hours_enabled and "{abertura}" in hours.off_hours_message
+        _db.session.remove()
+    state.close()
