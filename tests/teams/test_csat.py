@@ -138,3 +138,31 @@ def test_webhooks_resolved_and_csat(resolved, monkeypatch):
     from clickpro.services.api.outbound_webhooks import EVENTS
 
     assert {"conversation.resolved", "csat.received"} <= set(EVENTS)
+
+
+def test_the_ai_leaves_survey_answers_alone(resolved):
+    """Whichever ``message_received`` receiver runs first, the AI never answers the score
+    or the comment after it (``csat.answers_survey`` is side-effect free)."""
+    from clickpro.services.teams import csat
+
+    _tenants, conv = resolved
+
+    def fresh(body: str, minutes: int) -> Message:
+        return Message(type="text", body=body, created_at=sp(2026, 3, 2, 10, minutes))
+
+    assert csat.answers_survey(conv, fresh("5", 0))
+    assert not csat.answers_survey(conv, fresh("Quero trocar o produto", 0))
+    inbound(conv, sp(2026, 3, 2, 10, 0), message=_list_reply(5), text=None)
+    score = db.session.scalars(
+        sa.select(Message).where(Message.conversation_id == conv.id, Message.direction == "IN")
+        .order_by(Message.id.desc())
+    ).first()  # fmt: skip
+    conv = db.session.get(Conversation, conv.id)
+    assert csat.answers_survey(conv, score)  # taken already: still not the AI's
+    assert csat.answers_survey(conv, fresh("Ótimo atendimento", 5))  # the comment
+    inbound(conv, sp(2026, 3, 2, 10, 5), "Ótimo atendimento")
+    comment = db.session.scalars(
+        sa.select(Message).where(Message.conversation_id == conv.id, Message.direction == "IN")
+        .order_by(Message.id.desc())
+    ).first()  # fmt: skip
+    assert csat.answers_survey(db.session.get(Conversation, conv.id), comment)

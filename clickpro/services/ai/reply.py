@@ -49,6 +49,7 @@ from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import budget_reached
 from clickpro.services.credentials import AssistantSettings, NoCredentials
 from clickpro.services.media import ai as media_ai
+from clickpro.services.teams import csat
 from clickpro.tenancy import get_owned
 
 __all__ = [
@@ -119,6 +120,8 @@ def should_answer(
         return Decision(False, "handed_off")
     if message.type in IGNORED_TYPES:
         return Decision(False, "reaction")
+    if csat.answers_survey(conversation, message):
+        return Decision(False, "csat_answer")  # the satisfaction survey takes it
     if message.type in TEXT_TYPES and keyword_action(client_id, message.body):
         return Decision(False, "optout_keyword")  # the opt-out plugin answers it
     if is_contact_opted_out(contact):  # by phone or BSUID

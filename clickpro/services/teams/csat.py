@@ -115,6 +115,39 @@ def pending_survey(conv: Conversation) -> CsatSurvey | None:
     )
 
 
+def answers_survey(conv: Conversation, message: Message) -> bool:
+    """Whether ``message`` is (or was taken as) an answer to this conversation's survey.
+
+    No side effects: the AI asks it so it never answers a "5" or the comment after it,
+    whichever receiver of ``message_received`` runs first. Either the survey is still
+    waiting and the message fits it, or a survey row already records taking it.
+    """
+    at = message.created_at or hours.now()
+    survey = pending_survey(conv)
+    if survey is not None:
+        if survey.status == CsatStatus.ASKED:
+            return parse_score(message) is not None and at - survey.asked_at <= ANSWER_WINDOW
+        answered = survey.answered_at or survey.asked_at
+        if at <= answered:
+            return True  # the score message itself, already taken
+        return (
+            message.type == "text"
+            and bool((message.body or "").strip())
+            and (at - answered <= COMMENT_WINDOW)
+        )
+    taken = db.session.scalar(
+        sa.select(CsatSurvey.id)
+        .where(
+            CsatSurvey.client_id == conv.client_id,
+            CsatSurvey.conversation_id == conv.id,
+            CsatSurvey.status.in_((CsatStatus.RATED, CsatStatus.COMMENTED)),
+            CsatSurvey.updated_at >= at,
+        )
+        .limit(1)
+    )
+    return taken is not None
+
+
 def maybe_ask(conv: Conversation, cycle: ConversationCycle) -> CsatSurvey | None:
     """Ask the 1–5 question for a just-closed cycle when its team has CSAT on."""
     team_id = cycle.team_id or conv.team_id
