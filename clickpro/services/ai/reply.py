@@ -49,7 +49,7 @@ from clickpro.services.conversations import get_conversation
 from clickpro.services.costs.ai_spend import budget_reached
 from clickpro.services.credentials import AssistantSettings, NoCredentials
 from clickpro.services.media import ai as media_ai
-from clickpro.services.teams import csat
+from clickpro.services.teams import csat, hours
 from clickpro.tenancy import get_owned
 
 __all__ = [
@@ -236,12 +236,20 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
         claim.client_id, claim.thread, settings.context_messages, claim.trigger_id
     )
     try:
-        reply = effects.ask_openai(settings, _instructions(settings), context)
+        reply = effects.ask_openai(settings, _with_hours(claim, _instructions(settings)), context)
     except OpenAIFailure as failure:
         return _failed(claim, settings, failure)
     except NoCredentials as exc:  # the key was marked invalid meanwhile
         return _failed(claim, settings, OpenAIFailure(OpenAIErrorKind.BAD_KEY, str(exc)))
     return effects.send_answer(claim, settings, reply)
+
+
+def _with_hours(claim: Claim, instructions: str) -> str:
+    """The instructions plus whether the conversation's team (else the client) is open."""
+    conversation = get_conversation(claim.client_id, claim.thread.conversation_id)
+    team_id = conversation.team_id if conversation is not None else None
+    note = hours.availability_note(claim.client_id, team_id, clock())
+    return f"{instructions}\n\n{note}" if note else instructions
 
 
 def _instructions(settings: AssistantSettings) -> str:

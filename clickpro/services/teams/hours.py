@@ -305,6 +305,26 @@ def is_team_open(client_id: int, team_id: int | None, at: datetime | None = None
     return schedule_for(client_id, team_id).is_open(at or now())
 
 
+def availability_note(client_id: int, team_id: int | None, at: datetime | None = None) -> str:
+    """One line for the AI's instructions: whether people are answering now, and when
+    they are back ("" when the client keeps no hours: always open says nothing new).
+
+    It is model input in the client's language (pt_BR), like the instructions it joins.
+    """
+    schedule = schedule_for(client_id, team_id)
+    if schedule.always_open:
+        return ""
+    at = at or now()
+    if schedule.is_open(at):
+        return "A equipe de atendimento humano está disponível agora."
+    back = schedule.next_opening_phrase(at)
+    when = f" e volta {back}" if back else ""
+    return (
+        f"A equipe de atendimento humano está fora do horário agora{when}. "
+        "Se o cliente pedir uma pessoa, diga quando ela volta."
+    )
+
+
 # --------------------------------------------------------------------------- editing
 class HoursError(ServiceError):
     """Invalid business hours (422)."""
