@@ -410,6 +410,16 @@ def create_template(app):
     def _create(
         tenant: Client, name: str | None = None, status: str = "APPROVED", **kwargs
     ) -> Template:
+        if "waba_id" not in kwargs:
+            # Like a real one: the template of the client's (first) WABA, when it has one.
+            from clickpro.models import WhatsAppCredential
+
+            kwargs["waba_id"] = _db.session.scalar(
+                sa.select(WhatsAppCredential.waba_id)
+                .where(WhatsAppCredential.client_id == tenant.id)
+                .order_by(WhatsAppCredential.id)
+                .limit(1)
+            )
         template = Template(
             client_id=tenant.id,
             name=name or f"modelo_{next(_counter)}",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 
 from clickpro.services.ai import reply as ai_reply
+from clickpro.services.ai import voice_wait
 from clickpro.services.ai.trigger import reply_job_id as job_id
 from clickpro.tasks import QUEUE_AI, enqueue
 
@@ -32,6 +33,8 @@ def reply_job(client_id: int, conversation_id: int, message_id: int, attempt: in
     """
     outcome = ai_reply.answer_conversation(client_id, conversation_id, message_id, attempt=attempt)
     log.info("AI reply for message %s (attempt %s): %s", message_id, attempt, outcome)
+    if outcome.reason == "transcript_pending":
+        voice_wait.queue_backstop(client_id, conversation_id, message_id)
     if outcome.retry_in is not None:
         enqueue(
             reply_job,

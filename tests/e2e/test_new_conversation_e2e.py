@@ -186,6 +186,8 @@ def test_interactive_list_and_the_customers_reply(
     _login(page, url, agent.email)
     page.goto(f"{url}/inbox/")
     page.locator('[data-testid="conversation"]', has_text="Pedro Reis").click()
+    # The panel opens for the loaded conversation only: wait until its header is drawn.
+    expect(page.locator('[data-testid="window-badge"]')).not_to_be_empty()
     page.click('[data-testid="interactive-open"]')
     expect(page.locator('[data-testid="interactive-panel"]')).to_be_visible()
     _shot(page, f"interactive-panel-{width}.png")

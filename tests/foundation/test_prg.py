@@ -83,6 +83,15 @@ ELSEWHERE = {
     "two_factor.enable": "tests/foundation (two-factor)",
     "two_factor.disable": "tests/foundation (two-factor)",
     "two_factor.regenerate": "tests/foundation (two-factor)",
+    "hours.client_hours": "tests/teams/test_hours_api.py, tests/e2e/test_hours_e2e.py",
+    "hours.team_hours": "tests/teams/test_hours_api.py (a team's hours)",
+    "hours.reset_team_hours": "tests/teams/test_hours_api.py (back to the company hours)",
+    "teams.new": "tests/teams/test_teams_panel.py (members checklist)",
+    "teams.edit": "tests/teams/test_teams_panel.py",
+    "teams.archive": "tests/teams/test_teams_panel.py",
+    "teams.away": "tests/teams/test_teams_panel.py (the 'Ausente' switch)",
+    "teams.heartbeat": "tests/teams/test_teams_panel.py (JSON presence ping, not a form)",
+    "media.refetch": "tests/media/test_inbox_media_backend.py (JSON, queues the fetch)",
 }
 # Answer JSON to scripts (not forms) or are not the panel's.
 NOT_FORMS_PREFIXES = ("api.v1.", "admin", "inbox.", "webhook.")

@@ -14,7 +14,8 @@ import threading
 import pytest
 
 from clickpro.integrations.meta import GraphClient
-from clickpro.models import Message
+from clickpro.models import MediaStatus, Message
+from clickpro.services.media.fetch import MediaFetchError, fetch_and_store
 
 
 class Listener:
@@ -88,9 +89,12 @@ def _signed_image(client, app, media_id: str) -> None:
 def test_url_as_media_id_is_never_fetched(wired, app, client, login_as, listener):
     _signed_image(client, app, listener.url + "/internal/admin")
     message = Message.query.filter_by(client_id=wired.a.id, type="image").one()
+    # The fetch job (inline here) is what asks Meta now; the old address only redirects.
+    with pytest.raises(MediaFetchError):
+        fetch_and_store(wired.a.id, message.id)
     http = login_as(wired.a_user, wired.a)
-    response = http.get(f"/inbox/media/{message.id}")
-    assert response.status_code == 404
+    response = http.get(f"/inbox/media/{message.id}", follow_redirects=True)
+    assert response.status_code != 200
     assert listener.requests == []
 
 
@@ -98,16 +102,21 @@ def test_metas_answer_pointing_inside_is_never_downloaded(
     wired, app, client, login_as, listener, monkeypatch, sandbox
 ):
     media_id = sandbox.add_media(b"\x89PNG", "image/png")
-    _signed_image(client, app, media_id)
-    message = Message.query.filter_by(client_id=wired.a.id, type="image").one()
     # A compromised or spoofed Graph answer: the media ``url`` is on the loopback listener.
     monkeypatch.setattr(
         GraphClient,
         "get_media",
         lambda self, mid: {"url": listener.url + "/x", "mime_type": "image/png"},
     )
+    _signed_image(client, app, media_id)  # the fetch job runs inline, and is refused
+    message = Message.query.filter_by(client_id=wired.a.id, type="image").one()
+    try:
+        row = fetch_and_store(wired.a.id, message.id)
+    except MediaFetchError:
+        row = None
+    assert row is None or row.status != MediaStatus.STORED
     http = login_as(wired.a_user, wired.a)
-    response = http.get(f"/inbox/media/{message.id}")
-    assert response.status_code in (502, 503)
+    response = http.get(f"/inbox/media/{message.id}", follow_redirects=True)
+    assert response.status_code != 200
     assert "secret" not in response.get_data(as_text=True)
     assert listener.requests == []  # no request, so no token either

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from clickpro.blueprints.api.schemas import Strict
 
-Interval = list[str]
+# Each string of the API is bounded (tests/foundation/test_length_limits.py): HH:MM.
+Time = Annotated[str, StringConstraints(max_length=5)]
+Day = Annotated[str, StringConstraints(max_length=10)]
+Interval = list[Time]
 WEEKLY_DOC = (
     'Monday = "0" … Sunday = "6"; each day a list of ["HH:MM", "HH:MM"] local intervals '
     '(several a day: a lunch break is two intervals; "24:00" ends at midnight). A missing '
@@ -21,7 +25,7 @@ class BusinessHoursIn(Strict):
         None, max_length=64, description="IANA zone; null: the client's time zone."
     )
     weekly: dict[str, list[Interval]] = Field(default_factory=dict, description=WEEKLY_DOC)
-    holidays: list[str] = Field(
+    holidays: list[Day] = Field(
         default_factory=list, max_length=400, description="Closed days, YYYY-MM-DD."
     )
     off_hours_enabled: bool = False

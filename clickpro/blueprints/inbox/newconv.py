@@ -3,11 +3,11 @@ blueprint. Errors are the /api/v1 error body (400 refused, 404 another client's 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from clickpro import params
 from clickpro.blueprints.api.schemas import Id, Strict
@@ -52,7 +52,9 @@ class InteractiveIn(Strict):
     body: str = Field(max_length=5000)
     header: str | None = Field(default=None, max_length=200)
     footer: str | None = Field(default=None, max_length=200)
-    buttons: list[str] = Field(default_factory=list, max_length=10)
+    buttons: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default_factory=list, max_length=10
+    )
     button: str | None = Field(default=None, max_length=200)
     sections: list[SectionIn] = Field(default_factory=list, max_length=20)
 

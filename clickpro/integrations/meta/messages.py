@@ -214,7 +214,7 @@ class MessagesAPI(GraphTransport):
         )
 
     def typing_indicator(self, phone_number_id: str, wamid: str) -> None:
-        """"digitando…" for the customer (also marks ``wamid`` read); Meta hides it on
+        """ "digitando…" for the customer (also marks ``wamid`` read); Meta hides it on
         the reply or after 25 s."""
         self._post(
             f"{phone_number_id}/messages",

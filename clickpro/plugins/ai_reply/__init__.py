@@ -14,12 +14,11 @@ from flask import Flask
 from clickpro import events
 from clickpro.plugins.ai_reply.routes import bp
 from clickpro.plugins.api import connect, register_blueprint
-from clickpro.services.ai import trigger
-from clickpro.services.media import ai as media_ai
+from clickpro.services.ai import trigger, voice_wait
 
 
 def init_app(app: Flask) -> None:
     connect(app, events.message_received, trigger.on_message_received)
     # A voice note's transcript arrived: the AI answers it as text (h1).
-    connect(app, events.message_media_updated, media_ai.on_media_updated)
+    connect(app, events.message_media_updated, voice_wait.on_media_updated)
     register_blueprint(app, bp)

@@ -201,8 +201,7 @@ def answer_conversation(
     if attempt == 1 and media_ai.transcript_pending(
         client_id, thread.messages(), trigger_message_id, clock()
     ):  # a voice note is being transcribed: answer its words, not "[audio]" (h1)
-        media_ai.queue_backstop(client_id, conversation_id, trigger_message_id)
-        return Outcome("skipped", "transcript_pending")
+        return Outcome("skipped", "transcript_pending")  # the job queues the backstop
     if attempt > 1:
         claim = claims.resume(client_id, thread, trigger_message_id, attempt)
         if claim is None:

@@ -56,12 +56,14 @@ def messages(
     """Bubbles for ``rows`` (contacts, agents and campaigns loaded once).
 
     ``contacts``: contact id → Contact when the caller already has them. Each carries
-    ``media`` (:mod:`clickpro.services.media.shape`; null without media).
+    ``media`` when it has media (:mod:`clickpro.services.media.shape`): the inbox's
+    display extras are absent otherwise, so a text bubble is the API's message shape.
     """
     shaped = [m.model_dump(mode="json") for m in message_shapes(rows, contacts)]
     media = media_objects(rows)  # one query: the page's message_media rows
     for row, data in zip(rows, shaped, strict=True):
-        data["media"] = media.get(row.id)
+        if (found := media.get(row.id)) is not None:
+            data["media"] = found  # a display extra, like ``interactive`` below
     more = interactive_extras(rows)  # interactive / reply / context (inbox only)
     for row, data in zip(rows, shaped, strict=True):
         data.update(more.get(row.id, {}))

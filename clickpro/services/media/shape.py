@@ -39,9 +39,7 @@ def media_url(message_id: int) -> str:
     """The path of ``/media/<id>``, also outside a request (a worker emitting)."""
     if has_request_context():
         return url_for("media.message_media", message_id=message_id)
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
+    adapter = current_app.url_map.bind("localhost")  # the app is served at "/"
     return adapter.build("media.message_media", {"message_id": message_id})
 
 
