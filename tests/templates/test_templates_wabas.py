@@ -78,7 +78,7 @@ def test_legacy_rows_without_a_waba_are_the_first_numbers(
 ):
     meta_id = create_on_meta("antigo", waba_id=FIRST_WABA)
     create_on_meta("antigo", waba_id=second.waba_id)
-    legacy = create_template(tenant, name="antigo", status="PENDING")  # waba_id ""
+    legacy = create_template(tenant, name="antigo", status="PENDING", waba_id="")  # legacy row
     assert legacy.waba_id == ""
     result = sync_templates(tenant.id)
     assert result.created == 1  # only the second WABA's copy is new
