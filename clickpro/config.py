@@ -88,7 +88,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("SANDBOX_ENABLED", bool, True,
       "mount the Meta/OpenAI sandbox in embedded mode (CLICKPRO_SANDBOX when URLs are set)"),
     S("DEMO", bool, False, "seed the demo logins and data (env: CLICKPRO_DEMO)"),
-    S("PLUGINS", tuple, ("optout", "ai_reply"),
+    S("PLUGINS", tuple, ("optout", "ai_reply", "flows"),
       "plugins loaded in this order (modules in clickpro.plugins or entry points)"),
     S("TESTING", bool, False, "Flask testing mode"),
     S("DEBUG", bool, False, "Flask debug mode (the embedded runner owns reloading)"),

@@ -37,6 +37,16 @@ from clickpro.models.costs import (
     RateCardRate,
 )
 from clickpro.models.credentials import CredentialStatus, OpenAICredential, WhatsAppCredential
+from clickpro.models.flows import (
+    Flow,
+    FlowRun,
+    FlowRunInput,
+    FlowRunMode,
+    FlowRunStatus,
+    FlowRunStep,
+    FlowTriggerKind,
+    FlowVersion,
+)
 from clickpro.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from clickpro.models.inbox import ContactLabel, Label, QuickReply
 from clickpro.models.media import MediaStatus, MessageMedia, TranscriptStatus
@@ -103,6 +113,14 @@ __all__ = [
     "Direction",
     "IdempotencyKey",
     "MemberInvitation",
+    "Flow",
+    "FlowRun",
+    "FlowRunInput",
+    "FlowRunMode",
+    "FlowRunStatus",
+    "FlowRunStep",
+    "FlowTriggerKind",
+    "FlowVersion",
     "ImportStatus",
     "Label",
     "MarketingMessagesNumber",

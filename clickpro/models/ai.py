@@ -78,3 +78,10 @@ class AIReplyRun(TenantMixin, TimestampMixin, Model):
     latency_ms: Mapped[int | None] = mapped_column()
     error_kind: Mapped[str | None] = mapped_column(sa.String(20))
     error: Mapped[str | None] = mapped_column(sa.String(500))
+    # Issue #21. What the intent classifier said (human / stop / complaint / other), the
+    # knowledge-base documents the answer used (never sent to the customer) and every
+    # call to one of the client's HTTP tools: ``[{"name", "arguments", "status", "ms",
+    # "error"}]``.
+    intent: Mapped[str | None] = mapped_column(sa.String(20))
+    citations: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    tool_calls: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)

@@ -187,7 +187,7 @@ def test_describe_masks_secrets_and_url_passwords():
     assert 'SQLALCHEMY_DATABASE_URI="postgresql+psycopg://clickpro:****@db:5432/clickpro"' in lines
     assert 'REDIS_URL="redis://:****@cache:6379/0"' in lines
     assert "CAMPAIGN_UNKNOWN_GRACE_S=30" in lines
-    assert 'PLUGINS=["optout", "ai_reply"]' in lines
+    assert 'PLUGINS=["optout", "ai_reply", "flows"]' in lines
     assert "PERMANENT_SESSION_LIFETIME=43200" in lines
 
 

@@ -23,7 +23,7 @@ def _sair(app, wamid: str):
 
 def test_sair_opts_out_only_in_the_app_that_has_the_plugin(app, make_app, shop, confirmations):
     bare = make_app(PLUGINS=())  # built after `app`, in the same process
-    assert app.extensions["clickpro.plugins"] == ("optout", "ai_reply")
+    assert app.extensions["clickpro.plugins"] == ("optout", "ai_reply", "flows")
     assert bare.extensions["clickpro.plugins"] == ()
 
     assert _sair(bare, "wamid.TWOAPPS0001").status_code == 200

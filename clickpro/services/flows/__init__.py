@@ -1,0 +1,1 @@
+"""Chatbot flows (issue #20): graph, versions, runtime, triggers and reports."""

@@ -1,0 +1,21 @@
+"""h3: placeholder revision (schema changes of helper h3, if any)
+
+Revision ID: f20a03000003
+Revises: f20a02000002
+Create Date: 2026-12-02 14:00:00
+
+"""
+
+# revision identifiers, used by Alembic.
+revision = "f20a03000003"
+down_revision = "f20a02000002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,21 @@
+"""h7: placeholder revision (schema changes of helper h7, if any)
+
+Revision ID: f20a07000007
+Revises: f20a06000006
+Create Date: 2026-12-02 14:00:00
+
+"""
+
+# revision identifiers, used by Alembic.
+revision = "f20a07000007"
+down_revision = "f20a06000006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
