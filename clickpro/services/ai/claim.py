@@ -111,10 +111,22 @@ def _inbound_after(thread: Thread, floor: int) -> list[sa.Row]:
 
 
 def claim(
-    client_id: int, thread: Thread, trigger_id: int, *, now: datetime, max_wait_s: float
+    client_id: int,
+    thread: Thread,
+    trigger_id: int,
+    *,
+    now: datetime,
+    max_wait_s: float,
+    lost_races: int = 0,
 ) -> tuple[Claim | None, str]:
     """Take the next link of the conversation's chain, unless a newer message's job
-    should (debounce)."""
+    should (debounce).
+
+    Losing the link to another job does not mean our message is covered: an older
+    trigger's job may have taken the link with a shorter batch. Then the next link is
+    ours to take, so we look again (the winner has committed by the time our insert
+    returns).
+    """
     after, last_reply = _floor(thread, trigger_id)
     if after >= trigger_id:
         return None, "already_answered"
@@ -147,6 +159,9 @@ def claim(
     ).scalar()
     if run_id is None:
         db.session.rollback()
+        if lost_races < 3:
+            return claim(client_id, thread, trigger_id, now=now, max_wait_s=max_wait_s,
+                         lost_races=lost_races + 1)  # fmt: skip
         return None, "claimed_elsewhere"
     db.session.commit()
     return Claim(run_id, client_id, thread, trigger_id, inbound), "claimed"
