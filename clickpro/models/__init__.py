@@ -9,6 +9,7 @@ from clickpro.models.accounts import (
     User,
 )
 from clickpro.models.ai import AIOutcome, AIReplyRun, AIRunStatus
+from clickpro.models.ai_tools import AIPlaygroundTurn, AITool
 from clickpro.models.api import (
     ApiToken,
     DeliveryStatus,
@@ -85,6 +86,8 @@ __all__ = [
     "TeamMember",
     "AIOutcome",
     "AIReplyRun",
+    "AIPlaygroundTurn",
+    "AITool",
     "Audience",
     "AIRunStatus",
     "ApiToken",
