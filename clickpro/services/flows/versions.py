@@ -16,10 +16,6 @@ client on every save and import (:mod:`clickpro.services.flows.foreign_ids`).
 from __future__ import annotations
 
 import copy
-import json
-import math
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,154 +25,23 @@ from clickpro.extensions import db
 from clickpro.models import WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.models.flows import Flow, FlowVersion
-
-try:
-    from clickpro.services.flows.errors import FlowError, FlowInvalid, FlowNotFound
-except ImportError:  # pragma: no cover - until the runtime's errors module lands (h1)
-    from clickpro.services.flows._errors_fallback import FlowError, FlowInvalid, FlowNotFound
+from clickpro.services.flows.edit_errors import FlowChangeRefused, FlowMissing, FlowRejected
 from clickpro.services.flows.foreign_ids import drop_foreign_ids
+from clickpro.services.flows.structure import (  # noqa: F401 - part of this module's API
+    MAX_BYTES,
+    MAX_STEPS,
+    check_structure,
+    empty_graph,
+    errors_of,
+    problem,
+    validate,
+)
 
-MAX_STEPS = 200
-MAX_BYTES = 256 * 1024
-MAX_DEPTH = 32  # nesting of the graph JSON (a step's message is ~5 deep)
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
 NOTE_MAX = 200
 EXPORT_FORMAT = 1
-STEP_ID = re.compile(r"[a-z0-9_]{1,64}")
 COPY_SUFFIX = " (cópia)"
-
-
-@dataclass(frozen=True)
-class _LocalProblem:
-    """Same shape as ``graph.Problem`` (used only if the graph module is missing)."""
-
-    step_id: str | None
-    field: str
-    level: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "step_id": self.step_id,
-            "field": self.field,
-            "level": self.level,
-            "message": self.message,
-        }
-
-
-def problem(step_id: str | None, fld: str, level: str, message: str):
-    """A ``graph.Problem`` (imported lazily: the graph module validates, we only build)."""
-    try:
-        from clickpro.services.flows.graph import Problem
-    except ImportError:  # pragma: no cover - graph.py is part of the same package
-        return _LocalProblem(step_id, fld, level, message)
-    return Problem(step_id=step_id, field=fld, level=level, message=message)
-
-
-def validate(graph: dict) -> list:
-    """``graph.validate`` (errors and warnings) after the structural checks here."""
-    structural = check_structure(graph)
-    if structural:
-        return structural
-    try:
-        from clickpro.services.flows import graph as graph_module
-    except ImportError:  # pragma: no cover - the runtime's validator is not there yet
-        return []
-    return list(graph_module.validate(graph))
-
-
-def errors_of(problems: list) -> list:
-    return [p for p in problems if p.level == "error"]
-
-
-def empty_graph() -> dict:
-    """A new flow: greets and ends (valid, so it can be published straight away)."""
-    return {
-        "schema": 1,
-        "start": "boas_vindas",
-        "settings": {
-            "timeout_minutes": 30,
-            "timeout_message": _("Encerramos por falta de resposta. É só escrever de novo."),
-            "exit_keywords": ["atendente"],
-        },
-        "triggers": [{"kind": "manual"}],
-        "steps": {
-            "boas_vindas": {
-                "type": "send",
-                "name": _("Boas-vindas"),
-                "ui": {"x": 80, "y": 80},
-                "message": {
-                    "kind": "text",
-                    "text": _("Olá, {{contact.name}}! Como podemos ajudar?"),
-                },
-                "next": "fim",
-            },
-            "fim": {"type": "end", "name": _("Fim"), "ui": {"x": 80, "y": 240}},
-        },
-    }
-
-
-# --------------------------------------------------------------------------- structure
-
-
-def _json_problem(value: Any, depth: int, path: str) -> str | None:
-    """The path of the first value that is not plain JSON (or nested too deep)."""
-    if depth > MAX_DEPTH:
-        return path or "graph"
-    if value is None or isinstance(value, bool | str):
-        return None
-    if isinstance(value, int | float):
-        return None if math.isfinite(value) else path
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            bad = _json_problem(item, depth + 1, f"{path}.{index}")
-            if bad is not None:
-                return bad
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{path}.{key!r}"
-            bad = _json_problem(item, depth + 1, f"{path}.{key}" if path else key)
-            if bad is not None:
-                return bad
-        return None
-    return path or "graph"
-
-
-def graph_size(graph: dict) -> int:
-    return len(json.dumps(graph, ensure_ascii=False, separators=(",", ":")).encode())
-
-
-def check_structure(graph: Any) -> list:
-    """Errors that make ``graph`` not a graph at all (nothing is stored then)."""
-    if not isinstance(graph, dict):
-        return [problem(None, "graph", "error", _("O fluxo precisa ser um objeto JSON."))]
-    bad = _json_problem(graph, 0, "")
-    if bad is not None:
-        message = _("Valor não suportado em %(path)s: use só texto, número, sim/não, listas e objetos.", path=bad)  # fmt: skip
-        return [problem(None, bad, "error", message)]
-    size = graph_size(graph)
-    if size > MAX_BYTES:
-        message = _("O fluxo tem %(kb)s KB; o limite é %(max)s KB.", kb=size // 1024, max=MAX_BYTES // 1024)  # fmt: skip
-        return [problem(None, "graph", "error", message)]
-    if graph.get("schema", 1) != 1:
-        return [problem(None, "schema", "error", _("Versão de fluxo não suportada."))]
-    steps = graph.get("steps", {})
-    if not isinstance(steps, dict):
-        return [problem(None, "steps", "error", _("Os passos precisam ser um objeto."))]
-    if len(steps) > MAX_STEPS:
-        message = _("O fluxo tem %(n)s passos; o limite é %(max)s.", n=len(steps), max=MAX_STEPS)
-        return [problem(None, "steps", "error", message)]
-    problems = []
-    for step_id, step in steps.items():
-        if not STEP_ID.fullmatch(step_id):
-            message = _("Identificador de passo inválido: use de 1 a 64 letras minúsculas, números ou _.")  # fmt: skip
-            problems.append(problem(step_id[:64], "id", "error", message))
-        elif not isinstance(step, dict) or not isinstance(step.get("type"), str):
-            problems.append(problem(step_id, "type", "error", _("Passo sem tipo.")))
-    return problems
 
 
 def _foreign_problems(client_id: int, graph: dict) -> list:
@@ -189,11 +54,11 @@ def _foreign_problems(client_id: int, graph: dict) -> list:
 def _clean_graph(client_id: int, graph: Any) -> tuple[dict, list]:
     """A private copy of ``graph`` without foreign ids, and the warnings about them.
 
-    Raises ``FlowInvalid`` when it is not a graph at all.
+    Raises ``FlowRejected`` (a ``FlowInvalid``) when it is not a graph at all.
     """
     structural = check_structure(graph)
     if structural:
-        raise FlowInvalid(structural)
+        raise FlowRejected(structural)
     clean = copy.deepcopy(graph)
     return clean, _foreign_problems(client_id, clean)
 
@@ -206,7 +71,7 @@ def get_flow(client_id: int, flow_id: Any, *, for_update: bool = False) -> Flow:
     try:
         wanted = int(flow_id)
     except (TypeError, ValueError):
-        raise FlowNotFound(_("Fluxo não encontrado.")) from None
+        raise FlowMissing(_("Fluxo não encontrado.")) from None
     flow = None
     if 0 < wanted <= 2**31 - 1:
         stmt = sa.select(Flow).where(Flow.id == wanted, Flow.client_id == client_id)
@@ -214,7 +79,7 @@ def get_flow(client_id: int, flow_id: Any, *, for_update: bool = False) -> Flow:
             stmt = stmt.with_for_update()
         flow = db.session.scalar(stmt)
     if flow is None:
-        raise FlowNotFound(_("Fluxo não encontrado."))
+        raise FlowMissing(_("Fluxo não encontrado."))
     return flow
 
 
@@ -222,7 +87,7 @@ def get_version(client_id: int, flow_id: int, version_id: Any) -> FlowVersion:
     try:
         wanted = int(version_id)
     except (TypeError, ValueError):
-        raise FlowNotFound(_("Versão não encontrada.")) from None
+        raise FlowMissing(_("Versão não encontrada.")) from None
     version = None
     if 0 < wanted <= 2**31 - 1:
         version = db.session.scalar(
@@ -233,7 +98,7 @@ def get_version(client_id: int, flow_id: int, version_id: Any) -> FlowVersion:
             )
         )
     if version is None:
-        raise FlowNotFound(_("Versão não encontrada."))
+        raise FlowMissing(_("Versão não encontrada."))
     return version
 
 
@@ -268,9 +133,9 @@ def list_versions(client_id: int, flow_id: int) -> list[FlowVersion]:
 def _clean_name(name: Any) -> str:
     text = " ".join(str(name or "").split())
     if not text:
-        raise FlowError(_("Dê um nome ao fluxo."), field="name")
+        raise FlowChangeRefused(_("Dê um nome ao fluxo."), field="name")
     if len(text) > NAME_MAX:
-        raise FlowError(_("Nome com no máximo %(n)s caracteres.", n=NAME_MAX), field="name")
+        raise FlowChangeRefused(_("Nome com no máximo %(n)s caracteres.", n=NAME_MAX), field="name")
     return text
 
 
@@ -292,7 +157,7 @@ def unique_name(client_id: int, name: str, suffix: str = COPY_SUFFIX) -> str:
         candidate = name[: NAME_MAX - len(tail)].rstrip() + tail
         if not _name_taken(client_id, candidate):
             return candidate
-    raise FlowError(_("Já existem cópias demais deste fluxo."), field="name")
+    raise FlowChangeRefused(_("Já existem cópias demais deste fluxo."), field="name")
 
 
 def _check_number(client_id: int, number_id: Any) -> int | None:
@@ -310,7 +175,7 @@ def _check_number(client_id: int, number_id: Any) -> int | None:
         )
     )
     if not found:
-        raise FlowError(_("Número não encontrado."), field="number_id")
+        raise FlowChangeRefused(_("Número não encontrado."), field="number_id")
     return wanted
 
 
@@ -333,7 +198,7 @@ def create_flow(
     if rename:
         text = unique_name(client_id, text)
     elif _name_taken(client_id, text):
-        raise FlowError(_("Já existe um fluxo com esse nome."), field="name", code="conflict",
+        raise FlowChangeRefused(_("Já existe um fluxo com esse nome."), field="name", code="conflict",
                         http_status=409)  # fmt: skip
     draft, _warnings = _clean_graph(client_id, empty_graph() if graph is None else graph)
     flow = Flow(
@@ -358,7 +223,7 @@ def update_flow(client_id: int, flow_id: int, **changes: Any) -> Flow:
     if "name" in changes:
         text = _clean_name(changes["name"])
         if _name_taken(client_id, text, exclude_id=flow.id):
-            raise FlowError(_("Já existe um fluxo com esse nome."), field="name", code="conflict",
+            raise FlowChangeRefused(_("Já existe um fluxo com esse nome."), field="name", code="conflict",
                             http_status=409)  # fmt: skip
         flow.name = text
     if "description" in changes:
@@ -386,7 +251,7 @@ def publish(client_id: int, flow_id: int, *, user_id: int | None, note: str = ""
     """The draft becomes version n+1 and the published one (``FlowInvalid`` on errors)."""
     flow = get_flow(client_id, flow_id, for_update=True)  # serialises concurrent publishes
     if flow.archived_at is not None:
-        raise FlowError(_("Fluxo arquivado: restaure-o antes de publicar."), code="conflict",
+        raise FlowChangeRefused(_("Fluxo arquivado: restaure-o antes de publicar."), code="conflict",
                         http_status=409)  # fmt: skip
     graph = copy.deepcopy(flow.draft or {})
     structural = check_structure(graph)
@@ -395,7 +260,7 @@ def publish(client_id: int, flow_id: int, *, user_id: int | None, note: str = ""
     problems = structural or validate(graph)
     if errors_of(problems):
         db.session.rollback()
-        raise FlowInvalid(problems)
+        raise FlowRejected(problems)
     last = db.session.scalar(
         sa.select(sa.func.max(FlowVersion.number)).where(FlowVersion.flow_id == flow.id)
     )
@@ -485,15 +350,15 @@ def export_flow(client_id: int, flow_id: int) -> dict:
 def read_document(data: Any) -> tuple[str, str, dict, str | None]:
     """(name, description, graph, template_key) of an export (or ``{"name", "graph"}``)."""
     if not isinstance(data, dict):
-        raise FlowError(_("Arquivo inválido: esperado um objeto JSON."), field="file")
+        raise FlowChangeRefused(_("Arquivo inválido: esperado um objeto JSON."), field="file")
     if "clickpro_flow" in data and data["clickpro_flow"] != EXPORT_FORMAT:
-        raise FlowError(_("Formato de fluxo não suportado."), field="clickpro_flow")
+        raise FlowChangeRefused(_("Formato de fluxo não suportado."), field="clickpro_flow")
     graph = data.get("graph")
     if not isinstance(graph, dict):
-        raise FlowError(_("O arquivo não traz o fluxo (campo graph)."), field="graph")
+        raise FlowChangeRefused(_("O arquivo não traz o fluxo (campo graph)."), field="graph")
     description = data.get("description") or ""
     if not isinstance(description, str):
-        raise FlowError(_("Descrição inválida."), field="description")
+        raise FlowChangeRefused(_("Descrição inválida."), field="description")
     key = data.get("template_key")
     template_key = key[:40] if isinstance(key, str) and key else None
     return _clean_name(data.get("name")), description[:DESCRIPTION_MAX], graph, template_key

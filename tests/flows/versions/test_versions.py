@@ -11,7 +11,7 @@ from clickpro.models import Label
 from clickpro.models.flows import Flow, FlowRun, FlowVersion
 from clickpro.models.teams import Team
 from clickpro.services.flows import versions
-from clickpro.services.flows.versions import FlowError, FlowInvalid, FlowNotFound
+from clickpro.services.flows.errors import FlowError, FlowInvalid, FlowNotFound
 
 
 def _graph(text: str = "Olá!") -> dict:
