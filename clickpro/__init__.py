@@ -40,11 +40,13 @@ def create_app(config: str | dict | type | None = None) -> Flask:
 
     register_blueprints(app)
     from clickpro.admin import init_admin
+    from clickpro.admin_console import init_console
     from clickpro.cli import init_cli
     from clickpro.web import init_web
 
     init_web(app)
     init_admin(app)
+    init_console(app)
     init_cli(app)
     from clickpro.plugins import init_plugins
     from clickpro.receivers import connect_receivers

@@ -172,6 +172,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("API_RATE_PER_S", float, 10.0, "REST API requests per second and token"),
     S("API_RATE_BURST", int, 20, "REST API burst per token"),
     S("API_IDEMPOTENCY_TTL_S", int, 24 * 3600, "Idempotency-Key answers kept, seconds"),
+    S("METRICS_TOKEN", str, None, "bearer token of GET /metrics (unset: /metrics is a 404)",
+      True, nullable=True),
     # Two-factor sign-in (clickpro/blueprints/auth/two_factor.py); off for super admins in
     # the development (demo) and testing classes only, so the demo logins work at once.
     S("TWO_FACTOR_REQUIRED_FOR_SUPER_ADMIN", bool, True,

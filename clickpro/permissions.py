@@ -84,6 +84,7 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     # no login
     "static": Access.PUBLIC,
     "health.healthz": Access.PUBLIC,
+    "metrics.index": Access.PUBLIC,  # Prometheus: its own bearer token (METRICS_TOKEN)
     "webhook.verify": Access.PUBLIC,
     "webhook.receive": Access.PUBLIC,
     "auth.login": Access.PUBLIC,

@@ -16,6 +16,7 @@ import socketio as python_socketio
 from flask import Flask, current_app, request, session
 from flask_socketio import join_room
 
+from clickpro import metrics
 from clickpro.extensions import redis_connection, socketio
 from clickpro.socket_guard import install_guard
 from clickpro.tenancy import membership_in_use
@@ -123,6 +124,7 @@ def _on_connect(auth=None):
     join_room(person_room(user.id))
     _remember_socket(user.id, current_sid(), membership.client_id)
     _mark_seen(membership.client_id, user.id)
+    metrics.socket_opened(current_sid())
     return True
 
 
@@ -161,6 +163,7 @@ def _remember_socket(user_id: int, sid: str, client_id: int) -> None:
 
 
 def _on_disconnect(reason=None):
+    metrics.socket_closed(current_sid())
     user_id = str(session.get("_user_id") or "").partition(":")[0]
     if not user_id.isdigit():
         return

@@ -83,3 +83,10 @@ def on_starting(server) -> None:
     if problem:
         print(problem, file=sys.stderr, flush=True)
         sys.exit(1)
+
+
+def child_exit(server, worker) -> None:
+    """/metrics in multi-process mode: a dead process's live gauges stop counting."""
+    from clickpro.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

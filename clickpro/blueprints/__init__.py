@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.dev",
     "clickpro.blueprints.dashboard",
     "clickpro.blueprints.health",
+    "clickpro.blueprints.metrics",
     "clickpro.blueprints.members",
     "clickpro.blueprints.notifications",
     "clickpro.blueprints.credentials",

@@ -12,6 +12,7 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
+from clickpro import metrics
 from clickpro.extensions import db, redis_connection
 from clickpro.jobs import (
     ALL_QUEUES,
@@ -58,6 +59,10 @@ class ClickProWorker(SimpleWorker):
                 return super().execute_job(job, queue)
             finally:
                 db.session.remove()
+
+    def handle_job_failure(self, job, queue, *args, **kwargs):
+        metrics.job_failed(job.func_name)  # /metrics: clickpro_job_failures_total{job}
+        return super().handle_job_failure(job, queue, *args, **kwargs)
 
 
 class EmbeddedWorker(ClickProWorker):

@@ -22,6 +22,7 @@ from typing import IO
 
 from flask import Flask
 
+from clickpro import metrics
 from clickpro.services.webhook import ingest as webhook_ingest
 from clickpro.services.webhook.limits import BodyTooLarge, read_capped
 from clickpro.tasks.webhooks import dispatch, dispatch_many, processes_inline
@@ -74,8 +75,11 @@ def receive(stream: IO[bytes], length: int | None, signature: str | None) -> int
     try:
         raw = read_capped(stream, webhook_ingest.max_body_bytes(), length)
     except BodyTooLarge:
-        return 413
-    return acknowledge(raw, signature)
+        status = 413
+    else:
+        status = acknowledge(raw, signature)
+    metrics.webhook_ack(status)  # one increment: the ack's CPU budget is tiny (#24)
+    return status
 
 
 def body_for(status: int) -> bytes:
@@ -109,6 +113,7 @@ class WebhookFastPath:
             size, stream = 0, io.BytesIO()
         if size is not None and size < 0:
             status = 400
+            metrics.webhook_ack(status)
         else:
             status = self._receive(stream, size, environ.get("HTTP_X_HUB_SIGNATURE_256"))
         body = body_for(status)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from clickpro import metrics
 from clickpro.integrations.meta.errors import GraphError
 from clickpro.integrations.meta.transport import GraphTransport
 
@@ -112,10 +113,16 @@ class MessagesAPI(GraphTransport):
             body.pop("recipient", None)  # Meta: to wins; never send both
         body.setdefault("messaging_product", "whatsapp")
         body.setdefault("recipient_type", "individual")
-        raw = self._post(f"{phone_number_id}/{endpoint}", json=body)
+        try:
+            raw = self._post(f"{phone_number_id}/{endpoint}", json=body)
+        except GraphError as exc:
+            metrics.send_result(exc.kind)
+            raise
         messages = raw.get("messages") or []
         if not messages or not messages[0].get("id"):
+            metrics.send_result("unknown")
             raise GraphError(status_code=200, code=None, title="Send response without wamid")
+        metrics.send_result(None)
         contacts = raw.get("contacts") or []
         wa_id = contacts[0].get("wa_id") if contacts else None
         user_id = contacts[0].get("user_id") if contacts else None

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.pool import PoolProxiedConnection
 
+from clickpro import metrics
 from clickpro.events import message_received, send_safely
 from clickpro.extensions import db, rowcount
 from clickpro.models import WebhookEvent, WhatsAppCredential
@@ -258,7 +259,7 @@ def _claim(ids: list[int], now: datetime) -> list:
             sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
         )
         .values(next_attempt_at=now + timedelta(seconds=LEASE_S), attempts=c.attempts + 1)
-        .returning(c.id, c.body, c.attempts, c.signed_by)
+        .returning(c.id, c.body, c.attempts, c.signed_by, c.received_at)
     )
     rows = sorted(db.session.execute(stmt).all(), key=lambda r: r.id)
     db.session.commit()
@@ -279,8 +280,15 @@ def process_events(ids: list[int], *, now: datetime | None = None) -> int:
     if len(rows) > 1:
         done = _process_batch(rows)
         if done is not None:
+            for row in rows:
+                metrics.webhook_processed(row.received_at)
             return done
-    return sum(process_claimed(row.id, row.body, row.attempts, row.signed_by) for row in rows)
+    done = 0
+    for row in rows:
+        if process_claimed(row.id, row.body, row.attempts, row.signed_by):
+            metrics.webhook_processed(row.received_at)
+            done += 1
+    return done
 
 
 def _process_batch(rows: list) -> int | None:
@@ -338,11 +346,14 @@ def process_event(event_id: int, *, claimed: bool = False) -> bool:
     if not claimed:
         return process_events([event_id]) == 1
     row = db.session.execute(
-        sa.select(_events.c.body, _events.c.attempts, _events.c.signed_by).where(
-            _events.c.id == event_id
-        )
+        sa.select(
+            _events.c.body, _events.c.attempts, _events.c.signed_by, _events.c.received_at
+        ).where(_events.c.id == event_id)
     ).first()
-    return row is not None and process_claimed(event_id, row.body, row.attempts, row.signed_by)
+    if row is None or not process_claimed(event_id, row.body, row.attempts, row.signed_by):
+        return False
+    metrics.webhook_processed(row.received_at)
+    return True
 
 
 def process_claimed(event_id: int, body: str, attempt: int, signer: str | None = PLATFORM) -> bool:

@@ -1,0 +1,5 @@
+"""``GET /metrics``: Prometheus text format, behind ``Authorization: Bearer <METRICS_TOKEN>``."""
+
+from clickpro.blueprints.metrics.routes import bp
+
+__all__ = ["bp"]
