@@ -24,6 +24,7 @@ from clickpro.blueprints.api import (  # noqa: F401 - each module registers its 
     routes_campaigns,
     routes_contacts,
     routes_costs,
+    routes_flows,
     routes_hours,
     routes_messages,
     routes_numbers,
