@@ -53,6 +53,7 @@ class Capability(StrEnum):
     MEMBERS = "members"  # team, roles, invitations, agent permissions
     API_SETTINGS = "api_settings"  # API tokens and outbound webhooks
     AUDIT = "audit"  # the client's audit log, its export, the two-factor policy
+    REPORTS = "reports"  # h7: /reports, its exports and the monthly PDF
 
 
 Requirement = Access | Capability
@@ -190,6 +191,9 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "campaigns.audience": C.CAMPAIGNS,
     "campaigns.preview": C.CAMPAIGNS,
     "campaigns.template_info": C.CAMPAIGNS,
+    "reports.index": C.REPORTS,  # h7: charts, tables, Δ vs previous period
+    "reports.export": C.REPORTS,
+    "reports.pdf": C.REPORTS,
     "costs.index": C.CAMPAIGNS,  # h6: spend per month, number, category, campaign
     "costs.campaign_json": C.CAMPAIGNS,
     "costs.estimate_json": C.CAMPAIGNS,

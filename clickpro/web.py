@@ -50,6 +50,7 @@ NAV = (
     NavItem("contacts.index", _l("Contatos"), "person-lines-fill"),
     NavItem("campaigns.index", _l("Campanhas"), "megaphone"),
     NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
+    NavItem("reports.index", _l("Relatórios"), "bar-chart-line"),
     NavItem("costs.index", _l("Custos"), "cash-coin"),
     NavItem("credentials.index", _l("Credenciais"), "key"),
     NavItem("members.index", _l("Membros"), "people"),

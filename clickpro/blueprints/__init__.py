@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.inbox",
     "clickpro.blueprints.media",
     "clickpro.blueprints.costs",
+    "clickpro.blueprints.reports",
     "clickpro.blueprints.api",
     "clickpro.blueprints.hours",
     "clickpro.blueprints.teams",

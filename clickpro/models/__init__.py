@@ -61,6 +61,11 @@ from clickpro.models.messaging import (
     WebhookEvent,
 )
 from clickpro.models.notifications import Audience, Notification, NotificationRead
+from clickpro.models.reports import (  # noqa: F401  (h7: report rollups)
+    ReportFailureDay,
+    ReportMessageDay,
+    ReportRollupState,
+)
 from clickpro.models.teams import (
     AssignmentRule,
     BusinessHours,

@@ -60,6 +60,7 @@ CORE_PERIODIC_JOBS = (
         interval_config_key="MEDIA_RETENTION_INTERVAL_S",
     ),
     PeriodicJob("teams.sla_breaches", "clickpro.tasks.sla.check_breaches", interval_s=60),
+    PeriodicJob("reports.rollup", "clickpro.tasks.reports.rollup", interval_s=300),
 )
 
 

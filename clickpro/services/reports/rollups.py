@@ -1,0 +1,207 @@
+"""The rollup job: fold new and changed messages into ``report_message_days``.
+
+How it stays incremental, idempotent and right about late status updates:
+
+- the unit of work is a whole (client, local day) bucket, rebuilt from ``messages`` with
+  one ``DELETE`` + ``INSERT … SELECT … GROUP BY`` in one transaction (under a per-client
+  advisory lock), never ``counter += n``: re-running the job, or two jobs at once, can
+  never count a message twice;
+- which buckets to rebuild comes from a high-water mark on ``messages.updated_at`` (the
+  ``ix_messages_client_updated`` index). Every status change (sent → delivered → read,
+  failed, the pricing/cost of a delivered message) bumps ``updated_at``, so a status that
+  arrives days later marks the day the message was *created* dirty, and that day is
+  rebuilt with the new status: the funnel of an old campaign grows as statuses come in;
+- the scan starts ``OVERLAP`` before the mark, so a transaction that committed late with
+  an older ``updated_at`` is still seen (rebuilding a bucket twice is harmless);
+- replies and opt-outs count for a campaign message when they come within
+  ``REPLY_WINDOW`` of its send: a new inbound message or opt-out marks dirty the days of
+  that contact's campaign messages sent in the window before it.
+
+PostgreSQL only (local days via ``AT TIME ZONE``); on SQLite the job does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from clickpro.extensions import db
+from clickpro.models import Client, ReportRollupState
+from clickpro.services.accounts.validation import safe_zone_name
+
+log = logging.getLogger(__name__)
+
+NAME = "messages"
+OVERLAP = timedelta(minutes=5)
+REPLY_WINDOW = timedelta(days=7)
+DAYS_PER_BATCH = 31
+
+_DAY = "(m.created_at AT TIME ZONE :tz)::date"
+
+_DELETE = """
+DELETE FROM {table} WHERE client_id = :c AND day = ANY(:days)
+"""
+
+_INSERT_DAYS = f"""
+INSERT INTO report_message_days (client_id, day, number_id, campaign_id, category, currency,
+  msgs_in, msgs_out, out_ai, out_agent, sent, delivered, read, failed, replied, opted_out,
+  charged, free, cost, ai_cost)
+SELECT :c, {_DAY}, COALESCE(m.number_id, 0), COALESCE(m.campaign_id, 0),
+  CASE WHEN m.status IN ('DELIVERED', 'READ') THEN COALESCE(m.pricing_category, '') ELSE '' END,
+  CASE WHEN m.status IN ('DELIVERED', 'READ') AND m.cost IS NOT NULL
+       THEN COALESCE(m.cost_currency, '') ELSE '' END,
+  COUNT(*) FILTER (WHERE m.direction = 'IN'),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT'),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT' AND m.author = 'AI'),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT' AND m.author = 'AGENT'),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT' AND (m.sent_at IS NOT NULL
+                   OR m.status IN ('SENT', 'DELIVERED', 'READ'))),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT' AND (m.delivered_at IS NOT NULL
+                   OR m.status IN ('DELIVERED', 'READ'))),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT' AND (m.read_at IS NOT NULL OR m.status = 'READ')),
+  COUNT(*) FILTER (WHERE m.direction = 'OUT' AND m.status = 'FAILED'),
+  COUNT(*) FILTER (WHERE m.campaign_id IS NOT NULL AND m.sent_at IS NOT NULL AND EXISTS (
+      SELECT 1 FROM messages i WHERE i.contact_id = m.contact_id AND i.direction = 'IN'
+        AND i.created_at > m.sent_at AND i.created_at <= m.sent_at + :window
+        AND (m.number_id IS NULL OR i.number_id = m.number_id))),
+  COUNT(*) FILTER (WHERE m.campaign_id IS NOT NULL AND (m.error_code = 131050 OR (
+      m.sent_at IS NOT NULL AND EXISTS (
+        SELECT 1 FROM opt_outs o JOIN contacts ct ON ct.phone_e164 = o.phone_e164
+        WHERE ct.id = m.contact_id AND o.client_id = :c
+          AND o.created_at >= m.sent_at AND o.created_at <= m.sent_at + :window)))),
+  COUNT(*) FILTER (WHERE m.status IN ('DELIVERED', 'READ') AND m.cost > 0),
+  COUNT(*) FILTER (WHERE m.status IN ('DELIVERED', 'READ') AND m.cost = 0),
+  COALESCE(SUM(m.cost) FILTER (WHERE m.status IN ('DELIVERED', 'READ')), 0),
+  COALESCE(SUM(CASE WHEN m.author = 'AI' AND jsonb_typeof(m.ai_usage -> 'cost') = 'number'
+                    THEN (m.ai_usage ->> 'cost')::numeric END), 0)
+FROM messages m
+WHERE m.client_id = :c AND m.created_at >= :lo AND m.created_at < :hi
+  AND NOT m.is_internal_note AND {_DAY} = ANY(:days)
+GROUP BY 2, 3, 4, 5, 6
+"""
+
+_INSERT_FAILURES = f"""
+INSERT INTO report_failure_days (client_id, day, number_id, campaign_id, error_code, failures)
+SELECT :c, {_DAY}, COALESCE(m.number_id, 0), COALESCE(m.campaign_id, 0),
+  COALESCE(m.error_code, 0), COUNT(*)
+FROM messages m
+WHERE m.client_id = :c AND m.created_at >= :lo AND m.created_at < :hi
+  AND m.status = 'FAILED' AND NOT m.is_internal_note AND {_DAY} = ANY(:days)
+GROUP BY 2, 3, 4, 5
+"""
+
+_DIRTY_CHANGED = f"""
+SELECT DISTINCT {_DAY} FROM messages m WHERE m.client_id = :c AND m.updated_at > :since
+"""
+
+# Campaign messages whose reply / opt-out window holds a new inbound message or opt-out.
+_DIRTY_REPLIES = f"""
+SELECT DISTINCT {_DAY} FROM messages i JOIN messages m
+  ON m.contact_id = i.contact_id AND m.campaign_id IS NOT NULL
+ AND m.sent_at < i.created_at AND m.sent_at >= i.created_at - :window
+WHERE i.client_id = :c AND i.updated_at > :since AND i.direction = 'IN'
+"""
+
+_DIRTY_OPTOUTS = f"""
+SELECT DISTINCT {_DAY} FROM opt_outs o
+  JOIN contacts ct ON ct.client_id = o.client_id AND ct.phone_e164 = o.phone_e164
+  JOIN messages m ON m.contact_id = ct.id AND m.campaign_id IS NOT NULL
+   AND m.sent_at <= o.created_at AND m.sent_at >= o.created_at - :window
+WHERE o.client_id = :c AND o.updated_at > :since
+"""
+
+
+def _is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _state() -> ReportRollupState:
+    state = db.session.get(ReportRollupState, NAME)
+    if state is None:
+        state = ReportRollupState(name=NAME, high_water=None, last_run_ms=0, last_days=0)
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def dirty_days(client_id: int, tz: str, since: datetime | None) -> set[date]:
+    """The client's local days holding a message (or a reply window) changed after
+    ``since`` (every day with a message when ``since`` is None)."""
+    params = {"c": client_id, "tz": tz, "window": REPLY_WINDOW}
+    if since is None:
+        params["since"] = datetime(1970, 1, 1, tzinfo=UTC)
+        queries: Iterable[str] = (_DIRTY_CHANGED,)
+    else:
+        params["since"] = since
+        queries = (_DIRTY_CHANGED, _DIRTY_REPLIES, _DIRTY_OPTOUTS)
+    days: set[date] = set()
+    for query in queries:
+        days.update(d for (d,) in db.session.execute(sa.text(query), params) if d is not None)
+    return days
+
+
+def _bounds(days: list[date]) -> tuple[datetime, datetime]:
+    """UTC instants surely covering these local days in any zone (± 1 day)."""
+    lo = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
+    hi = datetime.combine(max(days), datetime.min.time(), tzinfo=UTC) + timedelta(days=2)
+    return lo, hi
+
+
+def rebuild_days(client_id: int, tz: str, days: Iterable[date]) -> int:
+    """Rebuild the buckets of ``days`` for one client; commits per batch. Returns the
+    number of days rebuilt."""
+    ordered = sorted(set(days))
+    for i in range(0, len(ordered), DAYS_PER_BATCH):
+        batch = ordered[i : i + DAYS_PER_BATCH]
+        lo, hi = _bounds(batch)
+        params = {"c": client_id, "tz": tz, "days": batch, "lo": lo, "hi": hi}
+        params["window"] = REPLY_WINDOW
+        # one rebuild of a client at a time: concurrent jobs would collide on the key
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(7022, :c)"), {"c": client_id})
+        for table in ("report_message_days", "report_failure_days"):
+            db.session.execute(sa.text(_DELETE.format(table=table)), params)
+        db.session.execute(sa.text(_INSERT_DAYS), params)
+        db.session.execute(sa.text(_INSERT_FAILURES), params)
+        db.session.commit()
+    return len(ordered)
+
+
+def run(client_ids: Iterable[int] | None = None, *, full: bool = False) -> int:
+    """One pass of the job over every client (or ``client_ids``). Returns days rebuilt.
+
+    ``full`` rebuilds every day that has messages (after a change of the rollup's
+    definition, or a client's time zone).
+    """
+    if not _is_postgres():
+        log.info("report rollups need PostgreSQL; skipped")
+        return 0
+    started = time.monotonic()
+    state = _state()
+    now = db.session.scalar(sa.text("SELECT now()"))
+    since = None if (full or state.high_water is None) else state.high_water - OVERLAP
+    db.session.commit()
+    stmt = sa.select(Client.id, Client.timezone).order_by(Client.id)
+    if client_ids is not None:
+        stmt = stmt.where(Client.id.in_(list(client_ids)))
+    total = 0
+    for client_id, zone in db.session.execute(stmt).all():
+        tz = safe_zone_name(zone)
+        days = dirty_days(client_id, tz, since)
+        if days:
+            total += rebuild_days(client_id, tz, days)
+    state = _state()
+    if client_ids is None:  # a partial pass must not move the mark for everyone
+        state.high_water = now
+    state.last_run_at = now
+    state.last_run_ms = int((time.monotonic() - started) * 1000)
+    state.last_days = total
+    db.session.commit()
+    return total
+
+
+def rollup_state() -> ReportRollupState | None:
+    return db.session.get(ReportRollupState, NAME)
