@@ -11,13 +11,14 @@ Endpoints start with ``admin_`` so the role matrix treats them as the rest of /a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_admin import Admin, BaseView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import format_currency, format_datetime
+from flask_babel import format_currency, format_date, format_timedelta
 from flask_babel import lazy_gettext as _l
 
 from clickpro.admin import EXTENSION_KEY, ReadOnlyView, _deny, _is_super_admin
@@ -98,7 +99,8 @@ class ConsoleView(BaseView):
             sorts=SORTS,
             money=_money,
             ai_currency=current_app.config["AI_PRICE_CURRENCY"],
-            when=lambda value: format_datetime(value, "short") if value else "—",
+            day=lambda value: format_date(value.date()),
+            ago=lambda seconds: format_timedelta(timedelta(seconds=-seconds), add_direction=True),
         )
 
 

@@ -7,7 +7,6 @@ template problems, failing outbound endpoints, dead letters, AI spend, WhatsApp 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -39,6 +38,7 @@ BAD_QUALITY = frozenset({"YELLOW", "RED", "LOW", "MEDIUM", "FLAGGED"})
 TEMPLATE_PROBLEMS = (TemplateStatus.PAUSED, TemplateStatus.REJECTED, TemplateStatus.DISABLED)
 CHARGED = (MessageStatus.DELIVERED, MessageStatus.READ)
 FAILED_DELIVERY_WINDOW = timedelta(hours=24)
+RECENT_DELIVERIES = 50  # an endpoint's latest deliveries looked at for recent failures
 
 
 @dataclass
@@ -185,29 +185,31 @@ def _templates(rows: dict[int, ClientRow]) -> None:
 
 def _endpoints(rows: dict[int, ClientRow], since: datetime) -> None:
     """Active endpoints backing off (``failures`` over the setting) or with a failed
-    delivery in the last 24 h; and those failed deliveries."""
+    delivery in the last 24 h among their latest :data:`RECENT_DELIVERIES` (read through
+    the ``(endpoint_id, id)`` index, so the deliveries' whole history is never scanned)."""
     failing_after = int(current_app.config["OUTBOUND_WEBHOOK_FAILING_AFTER"])
+    e = WebhookEndpoint
     d = WebhookDelivery
-    recent_failed = (
-        sa.select(d.endpoint_id, sa.func.count().label("n"))
-        .where(d.status == DeliveryStatus.FAILED, d.updated_at >= since)
-        .group_by(d.endpoint_id)
+    latest = (
+        sa.select(d.status, d.updated_at)
+        .where(d.endpoint_id == e.id)
+        .order_by(d.id.desc())
+        .limit(RECENT_DELIVERIES)
+        .correlate(e)
         .subquery()
     )
-    e = WebhookEndpoint
-    stmt = (
-        sa.select(e.client_id, e.id, e.failures, sa.func.coalesce(recent_failed.c.n, 0))
-        .outerjoin(recent_failed, recent_failed.c.endpoint_id == e.id)
-        .where(
-            e.is_active.is_(True),
-            sa.or_(e.failures >= failing_after, recent_failed.c.n > 0),
-        )
+    failed = (
+        sa.select(sa.func.count())
+        .select_from(latest)
+        .where(latest.c.status == DeliveryStatus.FAILED, latest.c.updated_at >= since)
+        .scalar_subquery()
     )
-    for client_id, _id, _failures, failed in db.session.execute(stmt):
+    stmt = sa.select(e.client_id, e.failures, failed).where(e.is_active.is_(True))
+    for client_id, failures, n_failed in db.session.execute(stmt):
         row = rows.get(client_id)
-        if row is not None:
+        if row is not None and (failures >= failing_after or n_failed):
             row.failing_endpoints += 1
-            row.failed_deliveries += int(failed)
+            row.failed_deliveries += int(n_failed or 0)
 
 
 def _dead_letters(rows: dict[int, ClientRow]) -> None:
@@ -235,41 +237,63 @@ def unrouted_dead_letters() -> int:
     )
 
 
+def _per_client(rows: dict[int, ClientRow], *columns) -> list[sa.Row]:
+    """``columns`` (correlated scalar subqueries on ``Client.id``) for every client.
+
+    One statement; the database runs each subquery per client through the
+    ``(client_id, …)`` indexes of messages, reading only this month's rows of each client
+    (a plain GROUP BY over all clients would scan the table's whole history)."""
+    if not rows:
+        return []
+    return list(db.session.execute(sa.select(Client.id, *columns)))
+
+
 def _spend(rows: dict[int, ClientRow], start: datetime) -> None:
     """This month's AI spend (replies + voice-note transcripts, as
     ``services.costs.ai_spend``) and WhatsApp spend (delivered messages' cost, as
-    ``services.costs.reports``), each grouped by client in one query."""
-    ai_cost = Message.ai_usage["cost"].as_float()
-    ai: defaultdict[int, float] = defaultdict(float)
-    stmt = (
-        sa.select(Message.client_id, sa.func.coalesce(sa.func.sum(ai_cost), 0))
-        .where(Message.author == Author.AI, Message.created_at >= start)
-        .group_by(Message.client_id)
-    )
-    for client_id, total in db.session.execute(stmt):
-        ai[client_id] += float(total or 0)
-    transcript = MessageMedia.transcript_usage["cost"].as_float()
-    stmt = (
-        sa.select(MessageMedia.client_id, sa.func.coalesce(sa.func.sum(transcript), 0))
-        .where(MessageMedia.created_at >= start)
-        .group_by(MessageMedia.client_id)
-    )
-    for client_id, total in db.session.execute(stmt):
-        ai[client_id] += float(total or 0)
-    for client_id, total in ai.items():
-        if client_id in rows and total:
-            rows[client_id].ai_spend = Decimal(str(round(total, 6)))
+    ``services.costs.reports``), for every client in one statement."""
     m = Message
-    money = (
-        sa.select(m.client_id, m.cost_currency, sa.func.coalesce(sa.func.sum(m.cost), 0))
-        .where(
-            m.pricing_category.is_not(None),
-            m.delivered_at >= start,
-            m.status.in_(CHARGED),
-            m.cost.is_not(None),
-        )
-        .group_by(m.client_id, m.cost_currency)
+    ai = (
+        sa.select(sa.func.coalesce(sa.func.sum(m.ai_usage["cost"].as_float()), 0))
+        .where(m.client_id == Client.id, m.created_at >= start, m.author == Author.AI)
+        .scalar_subquery()
     )
-    for client_id, currency, amount in db.session.execute(money):
-        if client_id in rows and amount:
-            rows[client_id].whatsapp_spend[currency or ""] = Decimal(str(amount))
+    media = MessageMedia
+    transcripts = (
+        sa.select(sa.func.coalesce(sa.func.sum(media.transcript_usage["cost"].as_float()), 0))
+        .where(media.client_id == Client.id, media.created_at >= start)
+        .scalar_subquery()
+    )
+    priced = [
+        m.client_id == Client.id,
+        m.pricing_category.is_not(None),  # ix_messages_client_priced (partial)
+        m.delivered_at >= start,
+        m.status.in_(CHARGED),
+        m.cost.is_not(None),
+    ]
+    amount = sa.select(sa.func.sum(m.cost)).where(*priced).scalar_subquery()
+    currencies = sa.select(sa.func.count(sa.distinct(m.cost_currency))).where(*priced)
+    currency = sa.select(sa.func.max(m.cost_currency)).where(*priced).scalar_subquery()
+    mixed: list[int] = []
+    for client_id, ai_cost, transcript_cost, total, n_currencies, code in _per_client(
+        rows, ai, transcripts, amount, currencies.scalar_subquery(), currency
+    ):
+        row = rows.get(client_id)
+        if row is None:
+            continue
+        ai_total = float(ai_cost or 0) + float(transcript_cost or 0)
+        if ai_total:
+            row.ai_spend = Decimal(str(round(ai_total, 6)))
+        if n_currencies and n_currencies > 1:
+            mixed.append(client_id)
+        elif total:
+            row.whatsapp_spend[code or ""] = Decimal(str(total))
+    if mixed:  # rare: a client charged in two currencies this month
+        stmt = (
+            sa.select(m.client_id, m.cost_currency, sa.func.sum(m.cost))
+            .where(*priced[1:], m.client_id.in_(mixed))
+            .group_by(m.client_id, m.cost_currency)
+        )
+        for client_id, code, total in db.session.execute(stmt):
+            if total:
+                rows[client_id].whatsapp_spend[code or ""] = Decimal(str(total))
