@@ -57,7 +57,8 @@ def chart_of(table: Table) -> dict | None:
         return {
             "type": "bar",
             "horizontal": True,
-            "labels": [f"{r[0]} · {r[1][:40]}" for r in rows[:10]],
+            "labels": [r[0] for r in rows[:10]],
+            "titles": [r[1] for r in rows[:10]],
             "datasets": [
                 {"label": table.columns[2].label, "data": [r[2] for r in rows[:10]], "color": RED}
             ],
@@ -66,6 +67,7 @@ def chart_of(table: Table) -> dict | None:
         body = rows[1:]
         return {
             "type": "bar",
+            "decimals": True,
             "labels": [r[0] for r in body],
             "datasets": [
                 {

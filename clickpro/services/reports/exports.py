@@ -23,8 +23,9 @@ from clickpro.services.reports.queries import Table
 
 
 def _number_pt(value: float | Decimal | int, places: int) -> str:
-    text = f"{value:,.{places}f}" if places else f"{int(value):,d}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", "")
+    """``1234.5`` → ``1234,50``: decimal comma, no thousands separator (Excel pt-BR
+    reads it as a number; a ``.`` would be a thousands mark there)."""
+    return f"{value:.{places}f}".replace(".", ",") if places else str(int(round(value)))
 
 
 def csv_cell(value: Any, kind: str) -> str:
@@ -34,23 +35,28 @@ def csv_cell(value: Any, kind: str) -> str:
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    if kind == "money":
-        return _number_pt(Decimal(value), 2 if abs(Decimal(value)) >= 1 else 4)
-    if kind in ("pct", "decimal") or isinstance(value, float | Decimal):
-        if isinstance(value, int):
-            return str(value)
-        return _number_pt(value, 1 if kind == "pct" else 2)
-    if kind == "seconds":
+    if isinstance(value, bool):
+        return str(value)
+    if kind == "seconds" and isinstance(value, int | float | Decimal):
         return _number_pt(value, 0)
+    if kind == "money" and isinstance(value, int | float | Decimal):
+        return _number_pt(Decimal(value), 2 if abs(Decimal(value)) >= 1 else 4)
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float | Decimal):
+        return _number_pt(value, 1 if kind == "pct" else 2)
     return neutralize(str(value))
+
+
+def header(column) -> str:
+    """Exports carry raw seconds (sortable numbers); the header says so."""
+    return f"{column.label} (s)" if column.kind == "seconds" else column.label
 
 
 def to_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([neutralize(c.label) for c in table.columns])
+    writer.writerow([neutralize(header(c)) for c in table.columns])
     for row in table.rows:
         writer.writerow([csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
     return (BOM + buffer.getvalue()).encode("utf-8")
@@ -61,7 +67,7 @@ def to_xlsx(table: Table) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = table.title[:31]
-    ws.append([c.label for c in table.columns])
+    ws.append([header(c) for c in table.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:

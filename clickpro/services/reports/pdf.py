@@ -109,14 +109,19 @@ def render_month(report: Report, previous: Report) -> bytes:
         color = GREY if not d else (GREEN if good else RED)
         doc.set_xy(x + 3, y + 15)
         doc.font(8, True, color)
-        doc.cell(width - 6, 4, doc.t(_("%(delta)s vs mês anterior", delta=fmt.delta(d))))
+        text = (
+            _("sem dados do mês anterior")
+            if d is None
+            else _("%(delta)s vs mês anterior", delta=fmt.delta(d))
+        )
+        doc.cell(width - 6, 4, doc.t(text))
     # messages per day
     y0 = top + 4 * (height + gap) + 4
     doc.set_xy(14, y0)
     doc.font(11, True)
     doc.cell(0, 6, doc.t(_("Mensagens por dia")))
     rows = report.messages_per_day().rows
-    _bars(doc, rows, 14, y0 + 8, 182, 48)
+    _bars(doc, rows, 14, y0 + 12, 182, 44)
     doc.set_xy(14, y0 + 59)
     doc.font(8, False, GREY)
     doc.set_fill_color(*GREEN)

@@ -31,8 +31,14 @@ function draw(canvas) {
     plugins: { legend: { display: spec.type === "doughnut" || spec.datasets.length > 1, position: "bottom" } },
   };
   if (spec.type !== "doughnut") {
-    options.scales = { x: { ticks: { autoSkip: true, maxRotation: 0 } }, y: { beginAtZero: true } };
+    const value = { beginAtZero: true, ticks: spec.decimals ? {} : { precision: 0 } };
+    const category = { ticks: { autoSkip: true, maxRotation: 0 } };
+    options.scales = spec.horizontal ? { x: value, y: category } : { x: category, y: value };
     if (spec.horizontal) options.indexAxis = "y";
+  }
+  if (spec.titles) {
+    // failures: the bar is the Meta code, the tooltip its pt_BR explanation
+    options.plugins.tooltip = { callbacks: { afterTitle: (items) => spec.titles[items[0].dataIndex] } };
   }
   new Chart(canvas, {
     type: spec.type,
