@@ -131,6 +131,9 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "inbox.media": C.INBOX,
     "inbox.conversation_events": C.INBOX,
     "inbox.transfer": C.INBOX,
+    "inbox.conversation_flows": C.INBOX,  # chatbot flows an agent may start (h3)
+    "inbox.start_flow": C.INBOX,
+    "inbox.exit_flow": C.INBOX,
     "inbox.inbox_teams": C.INBOX,
     "media.message_media": C.INBOX,  # stored inbound media (h10)
     "media.refetch": C.INBOX,  # queue the fetch of expired media again (h1)

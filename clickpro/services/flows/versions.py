@@ -382,3 +382,32 @@ def import_flow(client_id: int, data: Any, *, user_id: int | None) -> Flow:
     )
     flow.import_problems = warnings  # type: ignore[attr-defined]
     return flow
+
+
+# --------------------------------------------------------------------------- agents
+
+
+def has_manual_trigger(graph: Any) -> bool:
+    triggers = graph.get("triggers") if isinstance(graph, dict) else None
+    return any(
+        isinstance(t, dict) and t.get("kind") == "manual"
+        for t in (triggers if isinstance(triggers, list) else [])
+    )
+
+
+def startable_flows(client_id: int, *, number_id: int | None = None) -> list[Flow]:
+    """Flows an agent may start on a conversation (of ``number_id``): published, not
+    archived, for that number (or any), with a ``manual`` trigger in the published version.
+
+    ``enabled`` is not required: it switches the automatic triggers; a manual start is
+    the agent's explicit choice (an admin stops it by removing the trigger or archiving).
+    """
+    stmt = (
+        sa.select(Flow, FlowVersion.graph)
+        .join(FlowVersion, FlowVersion.id == Flow.published_version_id)
+        .where(Flow.client_id == client_id, Flow.archived_at.is_(None))
+        .order_by(Flow.name)
+    )
+    if number_id is not None:
+        stmt = stmt.where(sa.or_(Flow.number_id.is_(None), Flow.number_id == number_id))
+    return [flow for flow, graph in db.session.execute(stmt) if has_manual_trigger(graph)]
