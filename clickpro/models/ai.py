@@ -34,6 +34,11 @@ class AIOutcome(StrEnum):
     NON_TEXT_FALLBACK = "non_text_fallback"
     NON_TEXT_HANDOFF = "non_text_handoff"
     FAILURE_HANDOFF = "failure_handoff"  # OpenAI failed for good: fallback text + handoff
+    # Issue #21 (h5): the intent classifier routed the message, or the conversation's cap.
+    INTENT_STOP = "intent_stop"  # opted out like "SAIR" (the opt-out confirmation is sent)
+    INTENT_HUMAN = "intent_human"
+    INTENT_COMPLAINT = "intent_complaint"  # handed off with priority urgent
+    HANDOFF_CONVERSATION_CAP = "handoff_conv_cap"
 
 
 HANDOFF_OUTCOMES = (
@@ -41,6 +46,9 @@ HANDOFF_OUTCOMES = (
     AIOutcome.HANDOFF_CAP,
     AIOutcome.NON_TEXT_HANDOFF,
     AIOutcome.FAILURE_HANDOFF,
+    AIOutcome.INTENT_HUMAN,
+    AIOutcome.INTENT_COMPLAINT,
+    AIOutcome.HANDOFF_CONVERSATION_CAP,
 )
 
 
@@ -85,3 +93,6 @@ class AIReplyRun(TenantMixin, TimestampMixin, Model):
     intent: Mapped[str | None] = mapped_column(sa.String(20))
     citations: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     tool_calls: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    # The classifier call's {"model", "input_tokens", "output_tokens", "cost"?}: it counts
+    # in the client's monthly spend and token budget like the answer does (h5).
+    intent_usage: Mapped[dict | None] = mapped_column(JSONType)

@@ -21,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, format_number, ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -117,6 +117,8 @@ def index():
         ai_replies=ai_replies,
         ai_currency=current_app.config["AI_PRICE_CURRENCY"],
         ai_budget=ai_spend.monthly_budget(client),
+        ai_token_budget=ai_spend.monthly_token_budget(client),
+        ai_tokens=format_number(ai_spend.tokens_between(client.id, start, end)),
         ai_enabled=client.ai_enabled,
         form=CsrfForm(),
     )
@@ -139,7 +141,25 @@ def ai_budget():
     else:
         ai_spend.set_monthly_budget(client.id, value)
         flash(_("Orçamento mensal de IA salvo."), "success")
+    if "token_budget" in request.form:  # h5 (#21): the monthly token budget beside it
+        tokens = _token_budget(request.form.get("token_budget"))
+        if tokens is False:
+            flash(_("Orçamento de tokens inválido: use um número inteiro entre 0 e "
+                    "10.000.000.000."), "warning")  # fmt: skip
+        else:
+            ai_spend.set_monthly_token_budget(client.id, tokens or None)
     return redirect(url_for("costs.index"))
+
+
+def _token_budget(raw: str | None) -> int | None | bool:
+    """The token budget typed (thousands dots/spaces allowed): None when empty, False
+    when not a whole number in range."""
+    text = "".join(str(raw or "").split()).replace(".", "").replace("_", "")
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 11 or int(text) > 10_000_000_000:
+        return False
+    return int(text)
 
 
 @bp.route("/costs/marketing-api", methods=["POST"])

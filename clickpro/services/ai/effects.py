@@ -212,6 +212,9 @@ _HANDOFF_REASONS = {
     AIOutcome.HANDOFF_CAP: "o limite diário de respostas da IA foi atingido",
     AIOutcome.NON_TEXT_HANDOFF: "o contato enviou uma mensagem que não é texto",
     AIOutcome.FAILURE_HANDOFF: "a OpenAI não respondeu",
+    AIOutcome.INTENT_HUMAN: "o contato pediu para falar com uma pessoa",
+    AIOutcome.INTENT_COMPLAINT: "o contato fez uma reclamação (urgente)",
+    AIOutcome.HANDOFF_CONVERSATION_CAP: "a IA atingiu o limite de respostas desta conversa",
 }
 
 

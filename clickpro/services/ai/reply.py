@@ -40,7 +40,7 @@ from clickpro.integrations.openai import OpenAIErrorKind, OpenAIFailure
 from clickpro.models import AIOutcome, Client, Contact, Conversation, Direction, Message
 from clickpro.models.base import utcnow
 from clickpro.services.ai import claim as claims
-from clickpro.services.ai import effects
+from clickpro.services.ai import effects, intents, limits, vision
 from clickpro.services.ai.claim import IGNORED_TYPES, Claim, Thread
 from clickpro.services.ai.effects import Outcome, assistant_version
 from clickpro.services.ai.settings import effective_assistant
@@ -143,7 +143,11 @@ def _content(type_: str, body: str | None) -> str:
 
 
 def build_context(
-    client_id: int, thread: Thread, limit: int, upto_message_id: int | None = None
+    client_id: int,
+    thread: Thread,
+    limit: int,
+    upto_message_id: int | None = None,
+    images: dict[int, dict] | None = None,
 ) -> list[dict]:
     """The conversation's last ``limit`` messages, oldest first: contact → user,
     everyone else → assistant. Only this number's thread: what the customer wrote to
@@ -153,7 +157,7 @@ def build_context(
     skipped) are not part of the conversation the customer saw.
     """
     m = Message
-    stmt = sa.select(m.direction, m.type, m.body).where(
+    stmt = sa.select(m.id, m.direction, m.type, m.body).where(
         m.client_id == client_id,
         m.contact_id == thread.contact_id,
         m.number_id == thread.number_id,
@@ -164,10 +168,11 @@ def build_context(
     if upto_message_id is not None:
         stmt = stmt.where(m.id <= upto_message_id)
     rows = db.session.execute(stmt.order_by(m.id.desc()).limit(max(1, limit))).all()
+    images = images or {}  # h5: the burst's photos as input_image parts (vision.py)
     return [
         {
             "role": "user" if row.direction == Direction.IN else "assistant",
-            "content": _content(row.type, row.body),
+            "content": vision.with_image(_content(row.type, row.body), images.get(row.id)),
         }
         for row in reversed(rows)
     ]
@@ -221,7 +226,10 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
     texts = [m.body for m in claim.batch if m.type in TEXT_TYPES or m.id in heard]
     if any(settings.wants_handoff(text) for text in texts):
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_KEYWORD)
-    if not texts:
+    images = vision.image_parts(  # h5: photos the model can see (within the size cap)
+        claim.client_id, (m.id for m in claim.batch if m.type == "image"), settings
+    )
+    if not texts and not images:
         if settings.non_text_policy == "handoff":
             return effects.handoff(claim, settings, AIOutcome.NON_TEXT_HANDOFF)
         return effects.send_once(
@@ -229,10 +237,18 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
         )
     if effects.cap_reached(settings, clock()):
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
-    if budget_reached(claim.client_id, clock()):  # h6: monthly AI budget → AI paused
+    if budget_reached(claim.client_id, clock()):  # monthly money or token budget → AI paused
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
+    if limits.conversation_cap_reached(claim.client_id, claim.conversation_id, settings):
+        return limits.hand_off_at_cap(claim, settings)  # h5: per-conversation cap
+    said = "\n".join(texts + [m.body for m in claim.batch if m.id in images])
+    verdict = intents.classify(claim.client_id, said, settings=settings)  # h5: never raises
+    intents.record(claim, verdict)
+    routed = intents.route(claim, settings, verdict, said)
+    if routed is not None:
+        return routed
     context = build_context(
-        claim.client_id, claim.thread, settings.context_messages, claim.trigger_id
+        claim.client_id, claim.thread, settings.context_messages, claim.trigger_id, images
     )
     try:
         reply = effects.ask_openai(settings, _with_hours(claim, _instructions(settings)), context)

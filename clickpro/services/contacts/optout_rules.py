@@ -93,9 +93,26 @@ def on_message_received(
                 client_id, message_id, contact_id, conversation_id, number_id
             )
             where = conversation.id if conversation is not None else None
-            enqueue(CONFIRMATION_JOB, client_id, contact_id, action, where, queue=QUEUE_DEFAULT)
+            _confirm(client_id, contact_id, action, where)
         except Exception:
             log.exception("could not enqueue the opt-out confirmation for contact %s", contact_id)
+
+
+def _confirm(client_id: int, contact_id: int, action: str, conversation_id: int | None) -> None:
+    enqueue(CONFIRMATION_JOB, client_id, contact_id, action, conversation_id, queue=QUEUE_DEFAULT)
+
+
+def stop_contact(contact: Contact, conversation_id: int | None, *, reason: str) -> bool:
+    """Opt the contact out as a stop keyword does (same source, same one confirmation in
+    ``conversation_id``): used when the AI's intent classifier hears "não quero mais
+    receber mensagens" in other words. True if the opt-out is new."""
+    changed = optout.add_contact_opt_out(contact, OptOutSource.KEYWORD, reason=reason[:500])
+    if changed:
+        try:
+            _confirm(contact.client_id, contact.id, "stop", conversation_id)
+        except Exception:
+            log.exception("could not enqueue the opt-out confirmation for contact %s", contact.id)
+    return changed
 
 
 def send_confirmation(
