@@ -105,6 +105,7 @@ def seed_demo() -> DemoInfo | None:
     _ensure_contacts(client)
     _ensure_username_customer(client)
     _ensure_campaign(client)  # h6: shows an estimate, then the actual cost as statuses arrive
+    _ensure_flows(client)  # h3: the three ready-made chatbot flows, published and run once
     return DemoInfo(email=ADMIN_EMAIL, password=PASSWORD, super_email=SUPER_EMAIL)
 
 
@@ -384,6 +385,19 @@ def _ensure_username_customer(client: Client) -> None:
     except Exception as exc:  # the demo must start even without it
         db.session.rollback()
         log.warning("demo: username customer not created: %s", exc)
+
+
+# --------------------------------------------------------------------------- flows
+
+
+def _ensure_flows(client: Client) -> None:
+    from clickpro.services.flows.demo_seed import seed_demo_flows
+
+    try:
+        seed_demo_flows(client.id)
+    except Exception as exc:  # the demo must start even without its flows
+        db.session.rollback()
+        log.warning("demo: flows not created: %s", exc)
 
 
 # --------------------------------------------------------------------------- campaign
