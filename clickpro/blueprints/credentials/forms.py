@@ -171,3 +171,25 @@ class OpenAIForm(FlaskForm):
     non_text_text = TextAreaField(
         _l("Texto para mensagens que não são texto"), [MaxLength(TEXT_SETTING_MAX)]
     )
+    # Issue #21 (h5): intents, images and the per-conversation cap (guard_settings.py).
+    intents_enabled = BooleanField(
+        _l("Entender a intenção antes de responder (pedido de atendente, descadastro, "
+           "reclamação)"),
+        default=True,
+    )  # fmt: skip
+    human_team_id = SelectField(
+        _l("Equipe para “falar com atendente”"), choices=[], validate_choice=False
+    )
+    complaint_team_id = SelectField(
+        _l("Equipe para reclamações (prioridade urgente)"), choices=[], validate_choice=False
+    )
+    conversation_reply_cap = StringField(
+        _l("Limite de respostas da IA por conversa (0 = sem limite)"),
+        [MaxLength(NUMBER_INPUT_MAX)],
+        default="0",
+    )
+    image_max_kb = StringField(
+        _l("Tamanho máximo de imagem que a IA vê, em KB (0 = não enviar imagens)"),
+        [MaxLength(NUMBER_INPUT_MAX)],
+        default="1024",
+    )

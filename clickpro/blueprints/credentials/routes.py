@@ -3,6 +3,7 @@ assistant; one page per number to edit it, re-test it, tune its assistant or rem
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -13,8 +14,11 @@ from clickpro.blueprints.credentials.forms import (
     OpenAIForm,
     WhatsAppForm,
 )
+from clickpro.extensions import db
 from clickpro.guards import admin_required
 from clickpro.models import WhatsAppCredential
+from clickpro.models.teams import Team
+from clickpro.services.ai.vision import DEFAULT_IMAGE_MAX_KB
 from clickpro.services.credentials import (
     CredentialError,
     NoCredentials,
@@ -61,7 +65,25 @@ def _openai_form() -> OpenAIForm:
     form.daily_reply_cap.data = str(s.daily_reply_cap or 0)
     form.non_text_policy.data = s.non_text_policy
     form.non_text_text.data = s.non_text_text
+    form.intents_enabled.data = s.options.get("intents_enabled") is True
+    form.human_team_id.data = str(s.options.get("human_team_id") or "")
+    form.complaint_team_id.data = str(s.options.get("complaint_team_id") or "")
+    form.conversation_reply_cap.data = str(s.options.get("conversation_reply_cap") or 0)
+    kb = s.options.get("image_max_kb")
+    form.image_max_kb.data = str(kb if kb is not None else DEFAULT_IMAGE_MAX_KB)
     return form
+
+
+def _team_choices(form: OpenAIForm) -> None:
+    """The client's active teams for the intent routing selects (#21)."""
+    teams = db.session.scalars(
+        sa.select(Team)
+        .where(Team.client_id == require_client().id, Team.archived_at.is_(None))
+        .order_by(Team.name)
+    ).all()
+    choices = [("", _("A equipe da conversa"))] + [(str(t.id), t.name) for t in teams]
+    form.human_team_id.choices = choices
+    form.complaint_team_id.choices = choices
 
 
 def _hide_secrets(*forms: FlaskForm | None) -> None:
@@ -74,6 +96,8 @@ def _hide_secrets(*forms: FlaskForm | None) -> None:
 def _page(wa_form: WhatsAppForm | None = None, ai_form: OpenAIForm | None = None, status=200):
     client = require_client()
     _hide_secrets(wa_form, ai_form)
+    ai_form = ai_form or _openai_form()
+    _team_choices(ai_form)
     return render_template(
         "credentials/index.html",
         client=client,
@@ -81,7 +105,7 @@ def _page(wa_form: WhatsAppForm | None = None, ai_form: OpenAIForm | None = None
         whatsapp=get_whatsapp_credential(client.id),
         openai=get_openai_credential(client.id),
         wa_form=wa_form or WhatsAppForm(prefix="wa", formdata=None),
-        ai_form=ai_form or _openai_form(),
+        ai_form=ai_form,
     ), status
 
 

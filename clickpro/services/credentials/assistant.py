@@ -28,6 +28,7 @@ from clickpro.integrations.openai import (
 )
 from clickpro.models import Client, CredentialStatus, OpenAICredential
 from clickpro.models.base import utcnow
+from clickpro.services.ai import guard_settings
 from clickpro.services.audit import Action
 from clickpro.services.audit import record as audit_record
 from clickpro.services.credentials.common import (
@@ -295,13 +296,16 @@ def save_openai_credentials(client: Client, data: dict) -> OpenAICredential:
     ``data``: api_key (empty = keep), model, instructions, temperature, context_messages,
     max_output_tokens, handoff_keywords, fallback_text, ai_enabled, hours_mode,
     hours_days, hours_start, hours_end, daily_reply_cap, non_text_policy, non_text_text,
-    handoff_text (what the assistant says when it calls a person).
+    handoff_text (what the assistant says when it calls a person); and #21's
+    intents_enabled, human_team_id, complaint_team_id, conversation_reply_cap,
+    image_max_kb (:mod:`clickpro.services.ai.guard_settings`; absent = unchanged).
     """
     existing = get_openai_credential(client.id)
     key = clean_secret(
         data.get("api_key"), "api_key", _("a chave da API"), required=existing is None
     )
     fields = _assistant_fields(data)
+    guards = guard_settings.parse(client.id, data)  # #21: intents, images, conversation cap
     if key is None:
         assert existing is not None
         key = decrypt(existing.api_key_enc)
@@ -314,6 +318,7 @@ def save_openai_credentials(client: Client, data: dict) -> OpenAICredential:
     credential.assistant_id = credential.assistant_id or f"cpa_{secrets.token_hex(8)}"
     options = dict(credential.options or {})
     options.update(fields.pop("options"))
+    options.update(guards)
     credential.options = options
     for name, value in fields.items():
         setattr(credential, name, value)
