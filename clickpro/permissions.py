@@ -223,6 +223,15 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "credentials.number_assistant": C.AI_SETTINGS,
     "credentials.test_openai": C.CREDENTIALS,
     "ai_reply.activity": C.AI_SETTINGS,
+    "ai_tools.index": C.AI_SETTINGS,  # the client's HTTP endpoints as AI tools (h6)
+    "ai_tools.new": C.AI_SETTINGS,
+    "ai_tools.edit": C.AI_SETTINGS,
+    "ai_tools.delete": C.AI_SETTINGS,
+    "ai_tools.test": C.AI_SETTINGS,
+    "ai_playground.index": C.AI_SETTINGS,  # try the assistant before turning it on (h6)
+    "ai_playground.ask": C.AI_SETTINGS,
+    "ai_playground.reset": C.AI_SETTINGS,
+    "ai_playground.save_instructions": C.AI_SETTINGS,
     "teams.index": C.MEMBERS,  # teams (departments) and their routing (h6)
     "teams.new": C.MEMBERS,
     "teams.edit": C.MEMBERS,

@@ -29,6 +29,8 @@ BLUEPRINTS = (
     "clickpro.blueprints.api",
     "clickpro.blueprints.hours",
     "clickpro.blueprints.teams",
+    "clickpro.blueprints.ai_tools",
+    "clickpro.blueprints.ai_playground",
 )
 
 

@@ -21,6 +21,7 @@ from clickpro.models import (
     Role,
     WebhookEndpoint,
 )
+from clickpro.models.ai_tools import AITool
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.notifications import notify
 from clickpro.services.api import tokens as api_tokens
@@ -46,7 +47,10 @@ def forms_world(db, create_client, create_member, create_contact, login_as) -> F
         events=["optout.created"],
         secret_enc=encrypt("whsec_test"),
     )
-    db.session.add_all([contact_list, optout, hook])
+    tool = AITool(client_id=tenant.id, name="consultar_pedido", description="Pedido",
+                  parameters={"type": "object", "properties": {}},
+                  url="https://erp.example.com/pedidos")  # fmt: skip
+    db.session.add_all([contact_list, optout, hook, tool])
     db.session.commit()
     db.session.add(ContactListMember(list_id=contact_list.id, contact_id=contact.id))
     db.session.commit()
@@ -76,5 +80,6 @@ def forms_world(db, create_client, create_member, create_contact, login_as) -> F
         "reply_id": reply.id,
         "token_id": token.id,
         "notification_id": note.id,
+        "tool_id": tool.id,
     }
     return FormsWorld(tenant=tenant, http=login_as(tenant.admin, tenant), ids=ids)

@@ -20,6 +20,7 @@ DESTRUCTIVE = {
     "contacts.list_delete": ["/contacts/lists/{list_id}"],
     "contacts.list_remove": ["/contacts/{contact_id}", "/contacts/lists/{list_id}"],
     "contacts.optout_remove": ["/contacts/opt-outs"],
+    "ai_tools.delete": ["/ai/tools/"],
 }
 # Destructive, confirmed another way.
 CONFIRMED_ELSEWHERE = {

@@ -7,15 +7,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tool_receiver import Receiver  # noqa: E402
+from tool_receiver import ORDER_SCHEMA, Receiver  # noqa: E402
 
 from clickpro.services.ai.tool_store import ToolInput, create_tool  # noqa: E402
-
-ORDER_SCHEMA = (
-    '{"type": "object", "properties": {"numero_pedido": {"type": "string", '
-    '"description": "Número do pedido", "maxLength": 20}}, "required": ["numero_pedido"], '
-    '"additionalProperties": false}'
-)
 
 
 @pytest.fixture

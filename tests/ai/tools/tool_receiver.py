@@ -7,6 +7,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+ORDER_SCHEMA = (
+    '{"type": "object", "properties": {"numero_pedido": {"type": "string", '
+    '"description": "Número do pedido", "maxLength": 20}}, "required": ["numero_pedido"], '
+    '"additionalProperties": false}'
+)
+
 
 class Receiver:
     """Records every POST (path, headers, JSON body) and answers what ``reply`` says:

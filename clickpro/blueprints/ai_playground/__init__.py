@@ -1,0 +1,3 @@
+from clickpro.blueprints.ai_playground.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from clickpro.blueprints.ai_tools.routes import bp
+
+__all__ = ["bp"]
