@@ -21,6 +21,7 @@ from clickpro.models import (
 )
 from clickpro.models.base import utcnow
 from clickpro.services.accounts.validation import safe_zone
+from clickpro.services.reports.sparklines import sparklines_for
 
 
 @dataclass
@@ -32,6 +33,7 @@ class DashboardFigures:
     has_whatsapp: bool = False
     has_openai: bool = False
     approved_templates: int = 0
+    sparklines: list = field(default_factory=list)  # h7: today + 30 days per metric
 
 
 def start_of_today(client: Client) -> datetime:
@@ -69,6 +71,7 @@ def figures_for(client: Client) -> DashboardFigures:
             sa.select(OpenAICredential.id).where(OpenAICredential.client_id == cid)
         )
         is not None,
+        sparklines=sparklines_for(client),
         approved_templates=db.session.scalar(
             sa.select(count).where(
                 Template.client_id == cid, Template.status == TemplateStatus.APPROVED

@@ -123,7 +123,8 @@ def _methods(rule: Rule) -> list[str]:
 
 
 def _leaks(response, w: World) -> list[str]:
-    text = response.get_data(as_text=True) + response.headers.get("Location", "")
+    # binary answers (PDF, XLSX) are searched too, as text where they hold any
+    text = response.get_data().decode("utf-8", "replace") + response.headers.get("Location", "")
     return [marker for marker in w.markers if marker in text]
 
 
