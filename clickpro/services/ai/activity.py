@@ -41,6 +41,7 @@ class RecentReply:
     model: str | None
     assistant_version: str | None
     in_reply_to: int
+    tool_calls: list  # h6: the client's HTTP tools the answer called (AIReplyRun.tool_calls)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
             model=run.model,
             assistant_version=run.assistant_version,
             in_reply_to=len(run.message_ids or []),
+            tool_calls=list(run.tool_calls or []),
         )
         for run, name, phone, user, bsuid, body, number_name, number_phone in db.session.execute(
             stmt
