@@ -126,6 +126,21 @@ def _last_user_text(input_: Any) -> str:
     return ""
 
 
+def _image_parts(input_: Any) -> int:
+    """How many ``input_image`` parts (with an ``image_url`` or ``file_id``) the input has."""
+    if not isinstance(input_, list):
+        return 0
+    return sum(
+        1
+        for item in input_
+        if isinstance(item, dict) and isinstance(item.get("content"), list)
+        for part in item["content"]
+        if isinstance(part, dict)
+        and part.get("type") == "input_image"
+        and (part.get("image_url") or part.get("file_id"))
+    )
+
+
 def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
@@ -152,6 +167,7 @@ def responses() -> Reply:
         return _error(400, "Reusable prompts are not supported by the sandbox.",
                       "invalid_request_error", None, "prompt")  # fmt: skip
     state.openai_counts["responses"] += 1
+    state.openai_counts["input_images"] += _image_parts(input_)  # h5: vision input seen
     question = _last_user_text(input_)
     text = f'Olá! Sobre "{question}": posso ajudar, me conte mais detalhes.'
     words = text.split()

@@ -241,12 +241,13 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
         return effects.handoff(claim, settings, AIOutcome.HANDOFF_CAP)
     if limits.conversation_cap_reached(claim.client_id, claim.conversation_id, settings):
         return limits.hand_off_at_cap(claim, settings)  # h5: per-conversation cap
-    said = "\n".join(texts + [m.body for m in claim.batch if m.id in images])
-    verdict = intents.classify(claim.client_id, said, settings=settings)  # h5: never raises
-    intents.record(claim, verdict)
-    routed = intents.route(claim, settings, verdict, said)
-    if routed is not None:
-        return routed
+    if claim.attempt == 1:  # h5: a retry's first attempt already classified it "other"
+        said = "\n".join(texts + [m.body for m in claim.batch if m.id in images])
+        verdict = intents.classify(claim.client_id, said, settings=settings)  # never raises
+        intents.record(claim, verdict)
+        routed = intents.route(claim, settings, verdict, said)
+        if routed is not None:
+            return routed
     context = build_context(
         claim.client_id, claim.thread, settings.context_messages, claim.trigger_id, images
     )

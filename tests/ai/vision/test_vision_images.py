@@ -72,6 +72,7 @@ def test_a_photo_reaches_the_model_with_its_caption(photo_shop, db, openai_spy):
     assert text_part == {"type": "input_text", "text": "[Imagem] tem essa no 38?"}
     assert image_part["type"] == "input_image"
     assert image_part["image_url"] == "data:image/jpeg;base64," + base64.b64encode(JPEG).decode()
+    assert photo_shop.sandbox.openai_counts["input_images"] == 1  # the sandbox counted it
 
 
 def _photo_then_text(shop, text="e aí, tem?"):
@@ -89,7 +90,7 @@ def test_an_image_over_the_cap_is_not_sent(photo_shop, db, openai_spy):
     _photo_then_text(photo_shop)  # ~2 KB > 1 KB: the model reads the caption only
     _run_jobs(photo_shop)
     [body] = openai_spy.bodies
-    assert not _images_in(body)
+    assert not _images_in(body) and photo_shop.sandbox.openai_counts["input_images"] == 0
     assert [m["content"] for m in body["input"]] == ["[Imagem] tem essa no 38?", "e aí, tem?"]
 
 
