@@ -217,8 +217,10 @@ def _phone_quality_change(entry: dict, value: dict, outcome: Outcome) -> None:
     quality = value.get("quality_rating") or _QUALITY_EVENTS.get(event)
     if quality:
         updates["quality_rating"] = str(quality).upper()[:16]
-    if value.get("current_limit"):
-        updates["messaging_tier"] = str(value["current_limit"])[:32]
+    # 2026: the tier is max_daily_conversations_per_business; current_limit is going away.
+    tier = value.get("max_daily_conversations_per_business") or value.get("current_limit")
+    if tier:
+        updates["messaging_tier"] = str(tier)[:32]
     for row in targets:
         outcome.routed_to(row.client_id)
         if updates:
