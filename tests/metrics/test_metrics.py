@@ -211,3 +211,27 @@ def test_multi_process_mode_sums_every_process(client, app, tmp_path, monkeypatc
     text = scrape(client)
     assert sample(text, "clickpro_socketio_connections") == 1
     assert sample(text, "clickpro_webhook_acks_total", result="ok") == 7
+
+
+def test_socket_connections_gauge_follows_real_sockets(client, app, tenants):
+    from clickpro.extensions import socketio as flask_socketio
+
+    def connect(user=None, tenant=None):
+        http = app.test_client()
+        if user is not None:
+            with http.session_transaction() as session:
+                session["_user_id"] = user.get_id()
+                session["_fresh"] = True
+                session["client_id"] = tenant.id
+        return flask_socketio.test_client(app, namespace="/inbox", flask_test_client=http)
+
+    before = sample(scrape(client), "clickpro_socketio_connections")
+    first = connect(tenants.a_user, tenants.a)
+    second = connect(tenants.b_user, tenants.b)
+    refused = connect()  # anonymous: refused, never counted
+    assert first.is_connected("/inbox") and not refused.is_connected("/inbox")
+    assert sample(scrape(client), "clickpro_socketio_connections") == before + 2
+    first.disconnect("/inbox")
+    assert sample(scrape(client), "clickpro_socketio_connections") == before + 1
+    second.disconnect("/inbox")
+    assert sample(scrape(client), "clickpro_socketio_connections") == before
