@@ -27,12 +27,12 @@ from _harness import figure, require_figures  # noqa: E402
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/clickpro_reports_bench"
 
 SEED_MESSAGES = """
-INSERT INTO messages (client_id, contact_id, number_id, campaign_id, direction, author, type,
+INSERT INTO messages (client_id, contact_id, conversation_id, number_id, campaign_id,
+  direction, author, type,
   body, payload, is_internal_note, status, attempts, error_code, sent_at, delivered_at,
   read_at, pricing_category, cost, cost_currency, ai_usage, created_at, updated_at)
 SELECT :client,
-  CASE WHEN g < :campaign_rows THEN :contact0 + g % :contacts
-       ELSE :contact0 + (g * 7919) % :contacts END,
+  c.contact, CASE WHEN g % 3 = 0 THEN :conv0 + (c.contact - :contact0) END,
   :number0 + g % 3,
   CASE WHEN g < :campaign_rows THEN :campaign0 + g / :contacts END,
   d.dir, d.author, 'text', '', '{}', false, d.status, 0,
@@ -50,6 +50,8 @@ SELECT :client,
 FROM generate_series(:lo, :hi - 1) AS g
 CROSS JOIN LATERAL (SELECT TIMESTAMPTZ '2025-12-01 03:00+00'
     + ((g::bigint * 2654435761) % (:days * 86400)) * interval '1 second' AS at) t
+CROSS JOIN LATERAL (SELECT CASE WHEN g < :campaign_rows THEN :contact0 + g % :contacts
+    ELSE :contact0 + (g * 7919) % :contacts END AS contact) c
 CROSS JOIN LATERAL (SELECT
     CASE WHEN g < :campaign_rows OR g % 2 = 0 THEN 'OUT' ELSE 'IN' END AS dir,
     CASE WHEN g < :campaign_rows THEN 'CAMPAIGN' WHEN g % 2 = 1 THEN 'CONTACT'
@@ -220,12 +222,17 @@ def _seed(db, sa, client: int, small: int, n: int, contacts: int, cycles: int, d
            SELECT :c, 'Campanha ' || i, :num, 'COMPLETED', 20, '{}', 'skip', '{}', now(), now()
            FROM generate_series(1, 5) i""", c=client, num=number0)  # fmt: skip
     campaign0 = run("SELECT min(id) FROM campaigns WHERE client_id = :c", c=client).scalar()
+    run("""INSERT INTO conversations (client_id, contact_id, number_id, status, unread_count,
+             ai_paused, created_at, updated_at)
+           SELECT :c, id, :num, 'resolved', 0, false, now(), now() FROM contacts
+           WHERE client_id = :c""", c=client, num=number0)  # fmt: skip
+    conv0 = run("SELECT min(id) FROM conversations WHERE client_id = :c", c=client).scalar()
     db.session.commit()
     campaign_rows = min(n // 10, 5 * contacts)
     step = 1_000_000
     for lo in range(0, n, step):
         run(SEED_MESSAGES, client=client, lo=lo, hi=min(n, lo + step), contacts=contacts,
-            contact0=contact0, number0=number0, campaign0=campaign0,
+            contact0=contact0, number0=number0, campaign0=campaign0, conv0=conv0,
             campaign_rows=campaign_rows, days=days)  # fmt: skip
         db.session.commit()
         print(f"seeded {min(n, lo + step)} messages", flush=True)
@@ -250,11 +257,6 @@ def _seed(db, sa, client: int, small: int, n: int, contacts: int, cycles: int, d
     db.session.add_all(agents)
     db.session.flush()
     user0 = min(agent.id for agent in agents)  # consecutive ids
-    run("""INSERT INTO conversations (client_id, contact_id, number_id, status, unread_count,
-             ai_paused, created_at, updated_at)
-           SELECT :c, id, :num, 'resolved', 0, false, now(), now() FROM contacts
-           WHERE client_id = :c""", c=client, num=number0)  # fmt: skip
-    conv0 = run("SELECT min(id) FROM conversations WHERE client_id = :c", c=client).scalar()
     run("""INSERT INTO conversation_cycles (client_id, conversation_id, number_id, team_id,
              agent_user_id, opened_at, first_response_at, resolved_at, first_response_seconds,
              resolution_seconds, first_response_breached, resolution_breached, csat_score)
