@@ -4,7 +4,16 @@ off — that never reaches WhatsApp. See ``clickpro.services.ai.playground``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -51,6 +60,7 @@ def index():
         turns=playground.chat(client.id, current_user.id),
         tools=tool_definitions(client.id, number_id),
         spend=spend,
+        currency=current_app.config["AI_PRICE_CURRENCY"],
         spend_tokens=tokens,
         setup_error=error,
         max_turns=playground.MAX_TURNS,
