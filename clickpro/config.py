@@ -291,6 +291,7 @@ NOT_SETTINGS = frozenset(
         "CLICKPRO_TIMEOUT",
         "CLICKPRO_LOG_LEVEL",
         "CLICKPRO_ACCESS_LOG",
+        "PROMETHEUS_MULTIPROC_DIR",  # read by prometheus_client itself (clickpro/metrics.py)
     }
 )
 
