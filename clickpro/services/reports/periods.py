@@ -1,7 +1,8 @@
 """Report periods: presets and custom ranges as the client's local days.
 
 A period is ``[start, end]`` in local days, inclusive; ``previous`` is the same number
-of days right before it (for "mês passado" / "este mês": the previous calendar month).
+of days right before it; a whole calendar month compares with the previous month, and
+"este mês" (month to date) with the same days of the previous month.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Period:
         return [self.start + timedelta(days=i) for i in range(self.days)]
 
     def previous(self) -> Period:
+        if self.preset == "this_month" and not _is_whole_month(self):
+            # month to date vs the same days of the previous month (1st–5th vs 1st–5th)
+            last = self.start - timedelta(days=1)
+            first = last.replace(day=1)
+            return Period(first, min(last, first + timedelta(days=self.days - 1)), "custom")
         if self.preset in ("this_month", "last_month") or _is_whole_month(self):
             last = self.start - timedelta(days=1)
             return Period(last.replace(day=1), last, "custom")
