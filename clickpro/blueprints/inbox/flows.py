@@ -12,6 +12,7 @@ Another client's conversation or flow is a 404.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +22,13 @@ from clickpro.blueprints.errors import RequestError, parse_json_body
 from clickpro.blueprints.inbox.routes import bp
 from clickpro.extensions import db
 from clickpro.guards import client_required
-from clickpro.models.flows import Flow, FlowRun, FlowTriggerKind
+from clickpro.models.flows import (
+    ACTIVE_RUN_STATUSES,
+    Flow,
+    FlowRun,
+    FlowRunMode,
+    FlowTriggerKind,
+)
 from clickpro.services.flows import errors as flow_errors
 from clickpro.services.flows import versions
 from clickpro.services.teams import assignment
@@ -58,13 +65,23 @@ def _run_json(run: FlowRun | None) -> dict | None:
     }
 
 
-def _state(client_id: int, conversation) -> dict:
-    from clickpro.services.flows import engine
+def _active_run(client_id: int, conversation_id: int) -> FlowRun | None:
+    """The live run in progress on the conversation (at most one: a partial unique index)."""
+    return db.session.scalar(
+        sa.select(FlowRun).where(
+            FlowRun.client_id == client_id,
+            FlowRun.conversation_id == conversation_id,
+            FlowRun.mode == FlowRunMode.LIVE,
+            FlowRun.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
+        )
+    )
 
+
+def _state(client_id: int, conversation) -> dict:
     flows = versions.startable_flows(client_id, number_id=conversation.number_id)
     return {
         "flows": [{"id": f.id, "name": f.name} for f in flows],
-        "active": _run_json(engine.active_run(client_id, conversation.id)),
+        "active": _run_json(_active_run(client_id, conversation.id)),
     }
 
 
@@ -103,12 +120,12 @@ def start_flow(conversation_id: int):
 @bp.post("/api/conversations/<int:conversation_id>/flows/exit")
 @client_required
 def exit_flow(conversation_id: int):
-    from clickpro.services.flows import engine
-
     client = require_client()
     conversation = _conversation(client.id, conversation_id)
-    run = engine.active_run(client.id, conversation.id)
+    run = _active_run(client.id, conversation.id)
     if run is not None:
+        from clickpro.services.flows import engine
+
         try:
             engine.exit_run(client.id, run.id, "agent")
         except flow_errors.FlowError as exc:

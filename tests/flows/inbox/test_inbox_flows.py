@@ -41,7 +41,6 @@ def setup(tenants, create_contact, create_conversation, login_as):
 
 
 def test_lists_published_flows_with_a_manual_trigger(setup):
-    pytest.importorskip("clickpro.services.flows.engine")
     data = setup.http.get(setup.url).get_json()
     assert [f["name"] for f in data["flows"]] == ["Menu de atendimento", "Pesquisa de satisfação"]
     assert data["active"] is None

@@ -11,7 +11,7 @@ let loadedAt = 0;
 const REFRESH_MS = 3000; // the header re-renders on live updates: re-read at most this often
 
 function fill(text, params) {
-  return text.replace(/%\((\w+)\)s/g, (_m, key) => (params[key] ?? ""));
+  return text.replace(/\{(\w+)\}/g, (_m, key) => (params[key] ?? ""));
 }
 
 function render(data) {
