@@ -76,3 +76,8 @@ def test_reports_page_desktop_and_phone(live_server, browser_page, world):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390  # nothing pushes the page sideways on a phone
     page.screenshot(path=str(SHOTS / "reports-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/")
+    page.wait_for_selector("[data-testid=sparklines] polyline")
+    assert page.locator("[data-testid=sparklines] polyline").count() == 4
+    page.screenshot(path=str(SHOTS / "dashboard-desktop.png"), full_page=True)
