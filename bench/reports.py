@@ -51,7 +51,7 @@ FROM generate_series(:lo, :hi - 1) AS g
 CROSS JOIN LATERAL (SELECT TIMESTAMPTZ '2025-12-01 03:00+00'
     + ((g::bigint * 2654435761) % (:days * 86400)) * interval '1 second' AS at) t
 CROSS JOIN LATERAL (SELECT CASE WHEN g < :campaign_rows THEN :contact0 + g % :contacts
-    ELSE :contact0 + (g * 7919) % :contacts END AS contact) c
+    ELSE :contact0 + (g::bigint * 7919) % :contacts END AS contact) c
 CROSS JOIN LATERAL (SELECT
     CASE WHEN g < :campaign_rows OR g % 2 = 0 THEN 'OUT' ELSE 'IN' END AS dir,
     CASE WHEN g < :campaign_rows THEN 'CAMPAIGN' WHEN g % 2 = 1 THEN 'CONTACT'
