@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -78,6 +78,20 @@ class OpenAIFailure(Exception):
         return self.kind in _RETRYABLE
 
 
+@dataclass(frozen=True)
+class FunctionCall:
+    """A ``function_call`` output item: the model wants one of our tools run."""
+
+    call_id: str
+    name: str
+    arguments: str  # JSON text, as the model wrote it (may be invalid: the caller checks)
+
+    def as_input(self) -> dict:
+        """The item to send back in the next round's ``input``, before its output."""
+        return {"type": "function_call", "call_id": self.call_id, "name": self.name,
+                "arguments": self.arguments}  # fmt: skip
+
+
 @dataclass
 class Reply:
     text: str
@@ -87,6 +101,52 @@ class Reply:
     response_id: str
     status: str
     latency_ms: int
+    # The raw output items (``message``, ``function_call``, ``file_search_call``...).
+    output: list[dict] = field(default_factory=list)
+    function_calls: list[FunctionCall] = field(default_factory=list)
+    # ``file_citation`` annotations of the answer: [{"file_id", "filename"}], deduplicated.
+    citations: list[dict] = field(default_factory=list)
+    # What file_search retrieved (only with ``include=["file_search_call.results"]``):
+    # [{"file_id", "filename", "score", "text"}].
+    file_search_results: list[dict] = field(default_factory=list)
+    # Whether the model ran file_search at all (an empty result list then means "nothing").
+    searched: bool = False
+
+
+def _as_dict(item: Any) -> dict:
+    if isinstance(item, dict):
+        return item
+    dump = getattr(item, "model_dump", None)
+    return dump(exclude_none=True) if callable(dump) else {}
+
+
+def parse_output(items: list[dict]) -> dict[str, Any]:
+    """Function calls, citations and file-search results out of a response's items."""
+    calls: list[FunctionCall] = []
+    citations: list[dict] = []
+    results: list[dict] = []
+    searched = False
+    seen: set[str] = set()
+    for item in items:
+        kind = item.get("type")
+        if kind == "function_call":
+            calls.append(FunctionCall(str(item.get("call_id") or item.get("id") or ""),
+                                      str(item.get("name") or ""),
+                                      str(item.get("arguments") or "")))  # fmt: skip
+        elif kind == "file_search_call":
+            searched = True
+            for result in item.get("results") or []:
+                results.append({key: result.get(key)
+                                for key in ("file_id", "filename", "score", "text")})  # fmt: skip
+        elif kind == "message":
+            for part in item.get("content") or []:
+                for note in part.get("annotations") or []:
+                    file_id = note.get("file_id")
+                    if note.get("type") == "file_citation" and file_id and file_id not in seen:
+                        seen.add(file_id)
+                        citations.append({"file_id": file_id, "filename": note.get("filename")})
+    return {"function_calls": calls, "citations": citations,
+            "file_search_results": results, "searched": searched}  # fmt: skip
 
 
 _DURATION = re.compile(
@@ -201,17 +261,36 @@ class OpenAIGateway:
         messages: list[dict],
         temperature: float | None = None,
         max_output_tokens: int = 400,
+        tools: list[dict] | None = None,
+        include: list[str] | None = None,
+        text_format: dict | None = None,
     ) -> Reply:
-        """One Responses API call; ``messages`` are ``{"role", "content"}`` oldest first."""
+        """One Responses API call.
+
+        ``messages`` are oldest first: ``{"role", "content"}`` where content is a string
+        or a list of parts (``input_text`` / ``input_image``), or raw input items with a
+        ``type`` (``function_call`` / ``function_call_output`` of a tool round), passed
+        as they are. ``tools`` (file_search, function), ``include`` (e.g.
+        ``["file_search_call.results"]``) and ``text_format`` (``{"type": "json_schema",
+        "name", "schema", "strict"}``) go to the API unchanged.
+        """
         kwargs: dict[str, Any] = {
             "model": model,
             "instructions": instructions,
-            "input": [{"role": m["role"], "content": m["content"]} for m in messages],
+            "input": [
+                m if "type" in m else {"role": m["role"], "content": m["content"]} for m in messages
+            ],
             "max_output_tokens": max_output_tokens,
             "store": False,
         }
         if temperature is not None:
             kwargs["temperature"] = temperature
+        if tools:
+            kwargs["tools"] = tools
+        if include:
+            kwargs["include"] = include
+        if text_format is not None:
+            kwargs["text"] = {"format": text_format}
         started = time.perf_counter()
         try:
             response = self._client.responses.create(**kwargs)
@@ -219,6 +298,7 @@ class OpenAIGateway:
             raise translate(exc) from None
         latency_ms = int((time.perf_counter() - started) * 1000)
         usage = response.usage
+        items = [_as_dict(item) for item in response.output or []]
         return Reply(
             text=(response.output_text or "").strip(),
             model=response.model,
@@ -227,6 +307,8 @@ class OpenAIGateway:
             response_id=response.id,
             status=str(response.status or "completed"),
             latency_ms=latency_ms,
+            output=items,
+            **parse_output(items),
         )
 
     def transcribe(

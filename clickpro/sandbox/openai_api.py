@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from clickpro.sandbox import openai_intents, openai_tools
 from clickpro.sandbox.state import SandboxState
 
 bp = Blueprint("sandbox_openai", __name__, url_prefix="/openai/v1")
@@ -145,6 +147,40 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
+def _tools_problem(tools: Any) -> tuple[str, str, str] | None:
+    """OpenAI's 400 for a malformed ``tools`` array (message, code, param), or None."""
+    if not isinstance(tools, list):
+        return ("Invalid type for 'tools': expected an array.", "invalid_type", "tools")
+    for index, tool in enumerate(tools):
+        if not isinstance(tool, dict) or not tool.get("type"):
+            return (f"Missing required parameter: 'tools[{index}].type'.",
+                    "missing_required_parameter", f"tools[{index}].type")  # fmt: skip
+        if tool["type"] == "function" and not tool.get("name"):
+            return (f"Missing required parameter: 'tools[{index}].name'.",
+                    "missing_required_parameter", f"tools[{index}].name")  # fmt: skip
+        if tool["type"] == "file_search" and not tool.get("vector_store_ids"):
+            return (f"Missing required parameter: 'tools[{index}].vector_store_ids'.",
+                    "missing_required_parameter", f"tools[{index}].vector_store_ids")  # fmt: skip
+    return None
+
+
+def schema_default(schema: Any) -> Any:
+    """A value valid for ``schema`` (first enum value, empty string, 0, false...): what
+    the fake model answers for a json_schema it has no rule for."""
+    if not isinstance(schema, dict):
+        return None
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {name: schema_default(sub) for name, sub in props.items()}
+    defaults: dict[str, Any] = {"array": [], "string": "", "integer": 0, "number": 0,
+                                "boolean": False}  # fmt: skip
+    return defaults.get(str(kind))
+
+
 @bp.post("/responses")
 def responses() -> Reply:
     state = _state()
@@ -168,9 +204,28 @@ def responses() -> Reply:
                       "invalid_request_error", None, "prompt")  # fmt: skip
     state.openai_counts["responses"] += 1
     state.openai_counts["input_images"] += _image_parts(input_)  # h5: vision input seen
+    tools = body.get("tools") or []
+    problem = _tools_problem(tools)
+    if problem:
+        return _error(400, problem[0], "invalid_request_error", problem[1], problem[2])
+    text_format = body.get("text", {}).get("format") if isinstance(body.get("text"), dict) else None
     question = _last_user_text(input_)
-    text = f'Olá! Sobre "{question}": posso ajudar, me conte mais detalhes.'
-    words = text.split()
+    call: dict | None = None
+    if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
+        schema = text_format.get("schema")
+        if not isinstance(schema, dict) or not text_format.get("name"):
+            return _error(400, "Missing required parameter: 'text.format.schema'.",
+                          "invalid_request_error", "missing_required_parameter",
+                          "text.format")  # fmt: skip
+        answer = openai_intents.structured(str(text_format["name"]), schema, question)
+        text = json.dumps(answer if answer is not None else schema_default(schema),
+                          ensure_ascii=False)  # fmt: skip
+    else:
+        call = openai_tools.plan_call(tools, input_)
+        text = openai_tools.answer_from_outputs(input_) or (
+            f'Olá! Sobre "{question}": posso ajudar, me conte mais detalhes.'
+        )
+    words = [] if call else text.split()
     max_out = int(body.get("max_output_tokens") or 0)
     status, incomplete = "completed", None
     if max_out and len(words) > max_out:
@@ -180,8 +235,26 @@ def responses() -> Reply:
     instructions = body.get("instructions") or ""
     history = input_ if isinstance(input_, list) else [{"content": input_}]
     input_tokens = _tokens(instructions) + sum(
-        _tokens(str(m.get("content", ""))) for m in history if isinstance(m, dict)
+        _tokens(str(m.get("content", m.get("output", m.get("arguments", "")))))
+        for m in history
+        if isinstance(m, dict)
     )
+    if call is not None:
+        output: list[dict] = [{
+            "type": "function_call", "id": "fc_" + secrets.token_hex(24),
+            "call_id": "call_" + secrets.token_hex(12), "name": call["name"],
+            "arguments": call["arguments"], "status": "completed",
+        }]  # fmt: skip
+    else:
+        output = [
+            {
+                "type": "message",
+                "id": "msg_" + secrets.token_hex(24),
+                "status": status,
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ]
     output_tokens = len(words)
     return jsonify(
         {
@@ -194,22 +267,14 @@ def responses() -> Reply:
             "instructions": body.get("instructions"),
             "max_output_tokens": body.get("max_output_tokens"),
             "model": model,
-            "output": [
-                {
-                    "type": "message",
-                    "id": "msg_" + secrets.token_hex(24),
-                    "status": status,
-                    "role": "assistant",
-                    "content": [{"type": "output_text", "text": text, "annotations": []}],
-                }
-            ],
+            "output": output,
             "parallel_tool_calls": True,
             "previous_response_id": None,
             "store": bool(body.get("store", True)),
             "temperature": body.get("temperature", 1.0),
-            "text": {"format": {"type": "text"}},
+            "text": {"format": text_format or {"type": "text"}},
             "tool_choice": "auto",
-            "tools": [],
+            "tools": tools,
             "top_p": 1.0,
             "truncation": "disabled",
             "usage": {
