@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from clickpro.admin import EXTENSION_KEY, ReadOnlyView, _deny, _is_super_admin
 from clickpro.extensions import db
 from clickpro.models import WebhookDelivery
-from clickpro.services.console import SORTS, build_console
+from clickpro.services.console import SORTS, build_console, labels
 
 CONSOLE_ENDPOINT = "admin_console"
 DELIVERIES_ENDPOINT = "admin_webhook_deliveries"
@@ -107,6 +107,7 @@ class ConsoleView(BaseView):
             console=console,
             link=link,
             detail=detail,
+            labels=labels,
             sort_url=sort_url,
             sorts=SORTS,
             money=_money,

@@ -195,7 +195,10 @@ def test_page_shows_figures_and_filtered_links(world, root):
     alfa = world["alfa"]
     row = html[html.index(f'data-client="{alfa.id}"') :]
     row = row[: row.index("</tr>")]
-    assert "YELLOW" in row and "TIER_10K" in row
+    assert 'data-quality="YELLOW"' in row and 'data-tier="TIER_10K"' in row
+    assert ">Média<" in row and "10.000/dia" in row  # words, not Meta's codes
+    beta = html[html.index(f'data-client="{world["beta"].id}"') :]
+    assert "credencial inválida" in beta[: beta.index("</tr>")]
     assert 'data-template-status="PAUSED"' in row
     links = re.findall(r'href="([^"]+)"', row)
     templates = [u for u in links if "/admin/template/" in u or "admin_templates" in u]
@@ -270,3 +273,14 @@ def test_query_count_does_not_grow_with_clients(
     assert response.get_data(as_text=True).count("data-client=") == 43
     assert many == few, (few, many)
     assert many <= 20
+
+
+def test_meta_codes_read_as_words(app):
+    from clickpro.services.console import labels
+
+    assert [labels.quality(c) for c in ("GREEN", "YELLOW", "RED", None, "UNKNOWN")] == [
+        "Alta", "Média", "Baixa", "sem dado", "sem dado"
+    ]  # fmt: skip
+    assert labels.tier("TIER_2K") == "2.000/dia" and labels.tier("TIER_UNLIMITED") == "ilimitado"
+    assert labels.tier("TIER_NOT_SET") == "—" and labels.tier("TIER_ODD") == "TIER_ODD"
+    assert labels.credential("INVALID") == "credencial inválida"

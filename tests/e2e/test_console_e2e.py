@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import os
 from datetime import timedelta
+from decimal import Decimal
 
 from rq import Worker
 from rq.utils import utcformat
 
 from clickpro.extensions import db, redis_connection
-from clickpro.models import WebhookEvent
+from clickpro.models import Message, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from clickpro.models.base import utcnow
 
 PASSWORD = "senha-segura-123"
@@ -28,7 +29,7 @@ def _shot(page, name: str) -> None:
 
 def test_console_in_the_browser(
     live_server, browser_page, create_user, create_client, create_whatsapp_credential,
-    create_template,
+    create_template, create_contact,
 ):  # fmt: skip
     root = create_user("root-console@example.com", is_super_admin=True)
     loja = create_client("Loja Centro")
@@ -50,6 +51,26 @@ def test_console_in_the_browser(
         quality_rating="GREEN",
         display_name="Recepção",
     )
+    sabor = create_client("Restaurante Sabor")
+    broken = create_whatsapp_credential(
+        sabor, {"access_token": "t", "waba_id": "800", "phone_number_id": "801"},
+        quality_rating="GREEN", display_name="Delivery", last_error="Token expirado (190)",
+    )  # fmt: skip
+    broken.status = "INVALID"
+    endpoint = WebhookEndpoint(client_id=sabor.id, url="https://erp.example/hook", events=[],
+                               secret_enc="x", failures=6)  # fmt: skip
+    db.session.add(endpoint)
+    db.session.flush()
+    db.session.add(WebhookDelivery(client_id=sabor.id, endpoint_id=endpoint.id, event="x",
+                                   body="{}", status="failed", attempts=5))  # fmt: skip
+    contact = create_contact(loja, phone="5511988887777")
+    for _ in range(3):
+        db.session.add(
+            Message(client_id=loja.id, contact_id=contact.id, direction="OUT", author="AI",
+                    status="READ", body="oi", ai_usage={"cost": 0.0125},
+                    pricing_category="marketing", cost=Decimal("0.3125"),
+                    cost_currency="BRL", delivered_at=utcnow())
+        )  # fmt: skip
     for i in range(3):
         create_client(f"Agência Cliente {i}")
     db.session.commit()
@@ -80,8 +101,10 @@ def _check_console(live_server, page, root) -> None:
     expect(table).to_be_visible()
     first = table.locator("tbody tr").first
     expect(first).to_contain_text("Loja Centro")  # most problems first
-    expect(first).to_contain_text("YELLOW")
+    expect(first).to_contain_text("Média")
+    expect(first).to_contain_text("10.000/dia")
     expect(first).to_contain_text("1 pausado(s)")
+    expect(first).to_contain_text("R$\xa00,94")  # 3 × 0,3125 delivered
     expect(page.locator("#console-queues")).to_contain_text("webhooks")
     expect(page.locator("[data-worker=web-worker-1]")).not_to_contain_text("sem sinal")
     expect(page.locator("[data-worker=campaign-worker-1]")).to_contain_text("sem sinal")
@@ -91,7 +114,8 @@ def _check_console(live_server, page, root) -> None:
     expect(table.locator("tbody tr").first).to_contain_text("Agência Cliente 0")
     page.check("#only-problems")
     page.wait_for_url("**problems=1**")
-    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table).to_contain_text("credencial inválida")
     expect(table).not_to_contain_text("Clínica Saúde")
     _shot(page, "console_only_problems.png")
 
