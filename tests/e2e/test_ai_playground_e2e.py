@@ -165,3 +165,40 @@ def test_tools_page_and_the_test_button(
     page.goto(f"{live_server}/ai/playground/")
     page.screenshot(path=f"{SHOTS}/playground-empty-phone.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392
+
+
+@pytest.mark.e2e
+def test_playground_plain_question_and_save_instructions(
+    app, sandbox, live_server, browser_page, create_client, create_whatsapp_credential, db,
+    order_api,
+):  # fmt: skip
+    tenant = _shop(app, create_client, create_whatsapp_credential, db, order_api)
+    page = browser_page
+    _login(page, live_server, tenant)
+    page.goto(f"{live_server}/ai/playground/")
+    page.fill("[data-testid=pg-instructions]", "Responda em uma frase, com emoji.")
+    page.fill("[data-testid=pg-input]", "Vocês entregam em Campinas?")
+    page.click("[data-testid=pg-send]")
+    page.wait_for_selector("[data-testid=pg-answer]")
+    assert "Campinas" in page.inner_text("[data-testid=pg-answer]")
+    assert "tokens" in page.inner_text("[data-testid=pg-usage]")
+    assert "instruções não salvas" in page.inner_text("[data-testid=pg-turn]")
+    assert order_api.bodies == []  # no order number: no tool call
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=f"{SHOTS}/playground-answer-desktop.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=f"{SHOTS}/playground-answer-phone.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392
+    page.set_viewport_size({"width": 1280, "height": 800})
+    # "Salvar instruções" asks first, then writes the real assistant
+    page.click("[data-testid=pg-save-instructions]")
+    page.click("[data-confirm-ok]")
+    page.wait_for_selector(".alert-success")
+    db.session.expire_all()
+    saved = db.session.query(OpenAICredential).filter_by(client_id=tenant.id).one()
+    assert saved.instructions == "Responda em uma frase, com emoji."
+    assert page.input_value("[data-testid=pg-instructions]") == "Responda em uma frase, com emoji."
+    assert page.locator("[data-testid=pg-turn]").count() == 1  # the chat survives the reload
+    page.click("[data-testid=pg-reset]")
+    page.wait_for_selector("#pg-empty:not(.d-none)")
+    assert page.locator("[data-testid=pg-turn]").count() == 0

@@ -33,10 +33,10 @@ from flask_babel import gettext as _
 
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
-from clickpro.integrations.openai import OpenAIFailure
+from clickpro.integrations.openai import OpenAIFailure, Reply
 from clickpro.models import AIPlaygroundTurn, Client, WhatsAppCredential
 from clickpro.models.base import utcnow
-from clickpro.services.ai import tools
+from clickpro.services.ai import effects, tools
 from clickpro.services.ai.reply import DEFAULT_INSTRUCTIONS
 from clickpro.services.ai.settings import effective_assistant
 from clickpro.services.audit import Action
@@ -207,7 +207,8 @@ def ask(client_id: int, user_id: int, question: str, options: Options) -> AIPlay
     settings = settings_for(client_id, options)
     context = _context(turns, question, settings.context_messages)
     turn = AIPlaygroundTurn(client_id=client_id, user_id=user_id, number_id=options.number_id,
-                            question=question, answer="", details={})  # fmt: skip
+                            question=question, answer="", details={}, input_tokens=0,
+                            output_tokens=0)  # fmt: skip
     details: dict = {
         "options": {
             "knowledge": options.use_knowledge,
@@ -231,6 +232,7 @@ def ask(client_id: int, user_id: int, question: str, options: Options) -> AIPlay
         details["citations"] = list(result.citations or [])
         details["tool_calls"] = list(result.tool_calls or [])
         details["no_knowledge"] = bool(result.no_knowledge)
+        details["plain"] = bool(getattr(result, "plain", False))
     intent = details.get("intent") or {}
     turn.input_tokens += int(intent.get("input_tokens") or 0)
     turn.output_tokens += int(intent.get("output_tokens") or 0)
@@ -244,11 +246,28 @@ def ask(client_id: int, user_id: int, question: str, options: Options) -> AIPlay
     return turn
 
 
+@dataclass(frozen=True)
+class PlainAnswer:
+    """The shape of h4's ``AnswerResult`` for an answer without the tool loop."""
+
+    reply: Reply
+    citations: list
+    tool_calls: list
+    no_knowledge: bool
+    plain: bool = True
+
+
 def run_answer(settings: AssistantSettings, instructions: str, context: list[dict],
                options: Options):  # fmt: skip
-    """h4's answer loop with the playground's switches (tools off: none offered)."""
-    from clickpro.services.ai import answer
+    """h4's answer loop with the playground's switches (tools off: none offered).
 
+    Until that loop is installed the playground answers with the plain assistant (one
+    Responses call, no knowledge base or tools) and says so on the turn."""
+    try:
+        from clickpro.services.ai import answer  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        reply = effects.ask_openai(settings, instructions, context)
+        return PlainAnswer(reply=reply, citations=[], tool_calls=[], no_knowledge=False)
     kwargs: dict = {"client_id": settings.client_id, "run_id": None, "conversation_id": None}
     accepted = inspect.signature(answer.ask).parameters
     if "use_knowledge" in accepted:

@@ -25,10 +25,19 @@ function scrollDown() {
   chat.scrollTop = chat.scrollHeight;
 }
 
-if (instructions) instructions.addEventListener("input", syncNote);
-document.getElementById("pg-save")?.addEventListener("submit", () => {
-  document.getElementById("pg-save-text").value = instructions ? instructions.value : "";
-});
+// The save form is submitted by confirm.js (form.submit(): no submit event), so its
+// hidden copy of the instructions follows the textarea as it is typed.
+const saveText = document.getElementById("pg-save-text");
+function syncSave() {
+  if (saveText && instructions) saveText.value = instructions.value;
+}
+if (instructions) {
+  instructions.addEventListener("input", () => {
+    syncNote();
+    syncSave();
+  });
+  syncSave();
+}
 
 if (form) {
   scrollDown();
