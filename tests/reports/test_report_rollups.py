@@ -72,3 +72,9 @@ def test_a_partial_run_does_not_move_the_mark(world, create_client):
     assert rollups.rollup_state().high_water is None
     rollups.run()
     assert rollups.rollup_state().high_water is not None
+
+
+def test_cli_rollup_full(world, app):
+    result = app.test_cli_runner().invoke(args=["reports", "rollup", "--full"])
+    assert result.exit_code == 0, result.output
+    assert "2 day(s) rebuilt" in result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
@@ -30,7 +31,19 @@ from clickpro.services.reports.queries import (
 from clickpro.services.reports.rollups import rollup_state
 from clickpro.tenancy import get_owned, require_client
 
-bp = Blueprint("reports", __name__, template_folder="templates")
+bp = Blueprint("reports", __name__, template_folder="templates", cli_group="reports")
+
+
+@bp.cli.command("rollup")
+@click.option("--full", is_flag=True, help="rebuild every day (after a time-zone change)")
+@click.option("--client", "client_ids", multiple=True, type=int, help="only these client ids")
+def rollup_command(full: bool, client_ids: tuple[int, ...]) -> None:
+    """Fold new messages into the report rollups now (the job does it every 5 min)."""
+    from clickpro.services.reports.rollups import run
+
+    days = run(list(client_ids) or None, full=full)
+    click.echo(f"{days} day(s) rebuilt")
+
 
 TABLES = (
     "messages",
