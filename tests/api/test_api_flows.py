@@ -180,3 +180,16 @@ def test_openapi_documents_the_flow_routes(client):
                  "/api/v1/flows/{flow_id}/runs/{run_id}"):  # fmt: skip
         assert path in paths, path
     assert "409" in paths["/api/v1/flows/{flow_id}/runs"]["post"]["responses"]
+
+
+def test_a_bad_number_creates_nothing(api, tenant, other, create_whatsapp_credential):
+    theirs = create_whatsapp_credential(other)
+    for payload in (
+        {"name": "X", "graph": _graph(), "number_id": theirs.id},
+        {"template": "menu_atendimento", "number_id": theirs.id},
+    ):
+        error = assert_error(api.post("/api/v1/flows", json=payload), 422)
+        assert "number_id" in error["details"]
+    assert versions.list_flows(tenant.id) == []
+    named = api.post("/api/v1/flows", json={"template": "menu_atendimento", "name": "Menu da loja"})
+    assert named.status_code == 201 and named.get_json()["name"] == "Menu da loja"

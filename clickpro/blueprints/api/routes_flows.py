@@ -168,15 +168,15 @@ def create_flow(caller: Caller, body: FlowIn):
     """The new flow is unpublished. A taken name gets " (cópia)"."""
     if body.template is not None:
         flow = library.create_from_template(
-            caller.client_id, body.template, user_id=None, number_id=body.number_id
+            caller.client_id,
+            body.template,
+            user_id=None,
+            number_id=body.number_id,
+            name=body.name,
         )
-        if body.name:
-            flow = versions.update_flow(caller.client_id, flow.id, name=body.name)
         return _flow_detail(caller, flow), 201
     document = body.model_dump(include={"name", "description", "template_key", "graph"})
-    flow = versions.import_flow(caller.client_id, document, user_id=None)
-    if body.number_id is not None:
-        flow = versions.update_flow(caller.client_id, flow.id, number_id=body.number_id)
+    flow = versions.import_flow(caller.client_id, document, user_id=None, number_id=body.number_id)
     dropped = list(getattr(flow, "import_problems", []))
     return _flow_detail(caller, flow, dropped + versions.validate(flow.draft)), 201
 

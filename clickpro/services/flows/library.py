@@ -106,14 +106,20 @@ def resolve_teams(client_id: int, graph: dict) -> dict:
 
 
 def create_from_template(
-    client_id: int, key: str, *, user_id: int | None, number_id: int | None = None
+    client_id: int,
+    key: str,
+    *,
+    user_id: int | None,
+    number_id: int | None = None,
+    name: str | None = None,
 ) -> Flow:
-    """A new (unpublished) flow of the client from a ready-made template."""
+    """A new (unpublished) flow of the client from a ready-made template (named after the
+    template unless ``name``; a taken name gets " (cópia)")."""
     graph = resolve_teams(client_id, template_graph(key))
     template = TEMPLATES[key]
     return versions.create_flow(
         client_id,
-        str(template.name),
+        name or str(template.name),
         user_id=user_id,
         graph=graph,
         template_key=key,

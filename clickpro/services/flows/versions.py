@@ -364,7 +364,9 @@ def read_document(data: Any) -> tuple[str, str, dict, str | None]:
     return _clean_name(data.get("name")), description[:DESCRIPTION_MAX], graph, template_key
 
 
-def import_flow(client_id: int, data: Any, *, user_id: int | None) -> Flow:
+def import_flow(
+    client_id: int, data: Any, *, user_id: int | None, number_id: int | None = None
+) -> Flow:
     """A new flow from an exported document; ids not of this client are dropped.
 
     The warnings about dropped ids are on ``flow.import_problems`` (not stored).
@@ -377,6 +379,7 @@ def import_flow(client_id: int, data: Any, *, user_id: int | None) -> Flow:
         user_id=user_id,
         graph=clean,
         template_key=template_key,
+        number_id=number_id,
         description=description,
         rename=True,
     )
