@@ -105,4 +105,9 @@ def test_monthly_pdf_renders_to_png(admin, world):
     SHOTS.mkdir(exist_ok=True)
     image.save(SHOTS / "report.pdf.png")
     assert image.size[0] > 800
+    assert "sem dados do mês anterior" in text  # October had nothing
+    december = pdfium.PdfDocument(
+        admin.get("/reports/pdf", query_string={"month": "2026-12"}).get_data()
+    )
+    assert "−100,0% vs mês anterior" in december[0].get_textpage().get_text_range()
     assert admin.get("/reports/pdf", query_string={"month": "2026-13"}).status_code == 400
