@@ -178,18 +178,21 @@ def _check_bounds(client_id: int, user_id: int, question: str) -> list[AIPlaygro
 
 
 def _intent(settings: AssistantSettings, question: str) -> dict | None:
-    """h5's classifier, when it exists and is on for the client (never blocks)."""
+    """h5's classifier on the question, with the client's intent model — also when the
+    live replies have it off: the playground is where one sees what it would say."""
     try:
         from clickpro.services.ai import intents
     except ImportError:
         return None
+    trying = dataclasses.replace(settings, options={**settings.options, "intents_enabled": True})
     try:
-        if not intents.enabled(settings):
-            return None
-        result = intents.classify(settings.client_id, question, settings=settings)
+        result = intents.classify(settings.client_id, question, settings=trying)
     except Exception:  # the answer matters more than the label
         log.exception("playground: intent classifier failed")
         return None
+    if result.source in ("failed", "empty", "off"):
+        return {"intent": None, "error": (result.error or result.source)[:200],
+                "input_tokens": result.input_tokens, "output_tokens": result.output_tokens}  # fmt: skip
     return {
         "intent": result.intent,
         "confidence": result.confidence,
@@ -197,6 +200,7 @@ def _intent(settings: AssistantSettings, question: str) -> dict | None:
         "input_tokens": result.input_tokens,
         "output_tokens": result.output_tokens,
         "model": result.model,
+        "live": intents.enabled(settings),  # what the customers' replies would do with it
     }
 
 
@@ -216,6 +220,7 @@ def ask(client_id: int, user_id: int, question: str, options: Options) -> AIPlay
             "instructions_override": options.instructions is not None,
         },
         "intent": _intent(settings, question),
+        "handoff_keyword": settings.wants_handoff(question),
     }
     started = time.perf_counter()
     try:

@@ -4,6 +4,7 @@ run, no customer spend."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from clickpro.models import AIPlaygroundTurn, AIReplyRun, Message
@@ -56,3 +57,21 @@ def test_the_page_posts_and_gets_the_turn(client, login_as, shop):
     data = response.get_json()
     assert 'data-testid="pg-turn"' in data["html"] and "Qual o horário?" in data["html"]
     assert "sem ferramentas" in data["html"]
+
+
+def test_a_handoff_keyword_is_flagged(shop):
+    turn = playground.ask(shop.tenant.id, shop.tenant.admin.id, "quero falar com um atendente",
+                          Options())  # fmt: skip
+    assert turn.details["handoff_keyword"] is True
+    assert turn.answer  # the playground still answers: it shows, it does not hand off
+
+
+def test_the_intent_is_shown_even_when_off_for_customers(shop):
+    pytest.importorskip(
+        "clickpro.services.ai.answer", reason="h4's gateway (text_format) not merged"
+    )
+    turn = playground.ask(shop.tenant.id, shop.tenant.admin.id,
+                          "Não quero mais receber mensagens de vocês", Options())  # fmt: skip
+    assert turn.details["intent"]["intent"] == "stop"
+    assert turn.details["intent"]["live"] is False
+    assert turn.details["intent"]["input_tokens"] > 0
