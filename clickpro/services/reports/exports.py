@@ -44,7 +44,9 @@ def csv_cell(value: Any, kind: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float | Decimal):
-        return _number_pt(value, 1 if kind == "pct" else 2)
+        if kind == "pct":
+            return _number_pt(value, 1)
+        return _number_pt(value, 2 if abs(value) >= 1 else 4)  # small AI spends keep cents
     return neutralize(str(value))
 
 
