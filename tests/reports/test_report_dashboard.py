@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from conftest import add_message
 
 from clickpro.extensions import db
 from clickpro.models import Message
 from clickpro.models.base import utcnow
 from clickpro.services.reports import rollups
 from clickpro.services.reports.sparklines import sparklines_for
-from conftest import add_message
 
 
 def test_today_is_live_and_history_comes_from_the_rollup(world, login_as):
