@@ -50,6 +50,7 @@ from clickpro.models.flows import (
 )
 from clickpro.models.identities import ContactIdentity, ContactMerge, IdentityKind
 from clickpro.models.inbox import ContactLabel, Label, QuickReply
+from clickpro.models.knowledge import KnowledgeBase, KnowledgeDocument, KnowledgeStatus
 from clickpro.models.media import MediaStatus, MessageMedia, TranscriptStatus
 from clickpro.models.messaging import (
     Author,
@@ -93,6 +94,9 @@ __all__ = [
     "AIReplyRun",
     "AIPlaygroundTurn",
     "AITool",
+    "KnowledgeBase",
+    "KnowledgeDocument",
+    "KnowledgeStatus",
     "Audience",
     "AIRunStatus",
     "ApiToken",
