@@ -78,3 +78,13 @@ def test_cli_rollup_full(world, app):
     result = app.test_cli_runner().invoke(args=["reports", "rollup", "--full"])
     assert result.exit_code == 0, result.output
     assert "2 day(s) rebuilt" in result.output
+
+
+def test_the_rollup_is_a_periodic_job(world):
+    from importlib import import_module
+
+    from clickpro.tasks.schedule import CORE_PERIODIC_JOBS
+
+    (job,) = [j for j in CORE_PERIODIC_JOBS if j.id == "reports.rollup"]
+    module, name = job.func.rsplit(".", 1)
+    assert getattr(import_module(module), name)() == 2  # the job function runs the pass
