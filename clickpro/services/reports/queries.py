@@ -438,9 +438,13 @@ class Report:
             )
             or 0
         )
-        spend = self.totals()["ai_cost"] + Decimal(
-            str(ai_spend.transcript_spend(self.client.id, self.lo, self.hi))
-        )
+        # replies (rollup) + voice-note transcripts + intent classifier calls, as on the
+        # costs page; the last two have no number, so a number filter leaves them out
+        spend = self.totals()["ai_cost"]
+        if self.filters.number_id is None:
+            extra = ai_spend.transcript_spend(self.client.id, self.lo, self.hi)
+            extra += ai_spend.intent_spend(self.client.id, self.lo, self.hi)
+            spend += Decimal(str(round(extra, 8)))
         return {
             "runs": runs,
             "answers": answers,
