@@ -107,6 +107,9 @@ def match_choice(choices: list[dict], text: str, reply_id: str | None) -> dict |
             if str(c.get("id")) == reply_id:
                 return c
     cleaned = fold(text)
+    for c in choices:  # an id typed as is ("5" on a 5..1 scale) wins over the position
+        if cleaned and cleaned == fold(c.get("id")):
+            return c
     if cleaned.isdigit():
         index = int(cleaned)
         if 1 <= index <= len(choices):
