@@ -4,7 +4,6 @@ run, no customer spend."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from clickpro.models import AIPlaygroundTurn, AIReplyRun, Message
@@ -67,9 +66,6 @@ def test_a_handoff_keyword_is_flagged(shop):
 
 
 def test_the_intent_is_shown_even_when_off_for_customers(shop):
-    pytest.importorskip(
-        "clickpro.services.ai.answer", reason="h4's gateway (text_format) not merged"
-    )
     turn = playground.ask(shop.tenant.id, shop.tenant.admin.id,
                           "Não quero mais receber mensagens de vocês", Options())  # fmt: skip
     assert turn.details["intent"]["intent"] == "stop"
