@@ -118,6 +118,10 @@ def should_answer(
         return Decision(False, "not_inbound")
     if conversation.ai_paused:
         return Decision(False, "handed_off")
+    from clickpro.services.flows.triggers import flow_takes  # lazy: the flows plugin (#20)
+
+    if flow_takes(conversation, message):
+        return Decision(False, "in_flow")  # a chatbot flow has (or takes) the conversation
     if message.type in IGNORED_TYPES:
         return Decision(False, "reaction")
     if csat.answers_survey(conversation, message):

@@ -45,6 +45,10 @@ def period_key(opening: datetime | None) -> str:
 
 def maybe_reply(conv: Conversation, at: datetime) -> bool:
     """Send the off-hours reply for ``conv`` if closed at ``at``; True when sent."""
+    from clickpro.services.flows.triggers import flow_takes  # lazy: the flows plugin (#20)
+
+    if flow_takes(conv):
+        return False  # a chatbot flow (an off-hours one, say) answers this conversation
     schedule = hours.schedule_for(conv.client_id, conv.team_id)
     if schedule.always_open or not schedule.off_hours_enabled or schedule.is_open(at):
         return False

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import menu_graph
+from runtime_graphs import menu_graph
 
 from clickpro.events import message_created, send_safely
 from clickpro.extensions import db as _db
 from clickpro.models import Contact, Conversation, FlowRun, FlowRunInput, Message
 from clickpro.models.base import utcnow
 from clickpro.services.flows import engine
+from clickpro.services.flows.errors import FlowNotFound
 from clickpro.services.flows.steps import outbox
 from clickpro.tasks import flows as flow_tasks
 
@@ -236,7 +237,7 @@ def test_tenant_isolation(shop, create_client, create_whatsapp_credential, sandb
     versions.publish(other.id, flow.id, user_id=None)
     shop.say("menu")  # client A has no flow: client B's never runs
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(FlowRun)) == 0
-    with pytest.raises(Exception):  # another client's flow: not found
+    with pytest.raises(FlowNotFound):  # another client's flow
         engine.start_run(
             shop.tenant.id, flow.id, conversation_id=shop.conversation.id, trigger="manual"
         )
@@ -250,3 +251,13 @@ def test_cycle_is_bounded(shop):
     (run,) = shop.runs()
     assert run.status == "failed" and run.end_reason == "too_many_steps"
     assert run.seq <= engine.MAX_STEPS_PER_ADVANCE + 2
+
+
+def test_ai_and_off_hours_reply_stay_quiet_in_a_flow(shop, endpoint):
+    from clickpro.services.flows.triggers import flow_takes
+
+    shop.publish(menu_graph(endpoint.url, None))
+    first = shop.say("oi")  # no trigger: neither a run nor a taker
+    assert shop.runs() == [] and not flow_takes(shop.conversation, first)
+    shop.say("menu")
+    assert flow_takes(shop.conversation)  # reply.should_answer → "in_flow", no off-hours reply
