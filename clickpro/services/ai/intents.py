@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -172,15 +171,14 @@ def classify(client_id: int, text: str, *, settings: AssistantSettings | None = 
     model = intent_model(settings) if settings is not None else DEFAULT_INTENT_MODEL
     try:
         _credential, gateway = openai_for(client_id)
-        request: dict[str, Any] = {
-            "model": model,
-            "instructions": INSTRUCTIONS,
-            "messages": [{"role": "user", "content": text}],
-            "temperature": 0,
-            "max_output_tokens": 40,
-            "text_format": TEXT_FORMAT,  # the gateway's json_schema structured output
-        }
-        reply = gateway.create_reply(**request)
+        reply = gateway.create_reply(
+            model=model,
+            instructions=INSTRUCTIONS,
+            messages=[{"role": "user", "content": text}],
+            temperature=0,
+            max_output_tokens=40,
+            text_format=TEXT_FORMAT,  # json_schema structured output
+        )
     except (OpenAIFailure, NoCredentials) as exc:
         log.warning("intent classifier failed for client %s: %s", client_id, exc)
         return Intent("other", source="failed", model=model, error=str(exc))
