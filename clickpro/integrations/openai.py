@@ -311,6 +311,65 @@ class OpenAIGateway:
             **parse_output(items),
         )
 
+    # ------------------------------------------------------------------ knowledge (files)
+
+    def upload_file(self, filename: str, content: bytes, mime: str) -> str:
+        """``POST /files`` with purpose ``assistants``; the new file's id."""
+        try:
+            return self._client.files.create(
+                file=(filename, content, mime), purpose="assistants"
+            ).id
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+
+    def delete_file(self, file_id: str) -> bool:
+        """``DELETE /files/{id}``; False when OpenAI no longer has it (already gone)."""
+        try:
+            self._client.files.delete(file_id)
+            return True
+        except openai_sdk.NotFoundError:
+            return False
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+
+    def create_vector_store(self, name: str, metadata: dict | None = None) -> str:
+        try:
+            return self._client.vector_stores.create(name=name, metadata=metadata or {}).id
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+
+    def attach_file(self, vector_store_id: str, file_id: str, attributes: dict) -> VectorStoreFile:
+        """``POST /vector_stores/{id}/files``: index ``file_id`` with ``attributes``."""
+        try:
+            found = self._client.vector_stores.files.create(
+                vector_store_id=vector_store_id, file_id=file_id, attributes=attributes
+            )
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+        return VectorStoreFile.of(found)
+
+    def vector_store_file(self, vector_store_id: str, file_id: str) -> VectorStoreFile | None:
+        """The indexing status of one file (None: not in the store)."""
+        try:
+            found = self._client.vector_stores.files.retrieve(
+                file_id, vector_store_id=vector_store_id
+            )
+        except openai_sdk.NotFoundError:
+            return None
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+        return VectorStoreFile.of(found)
+
+    def detach_file(self, vector_store_id: str, file_id: str) -> bool:
+        """``DELETE /vector_stores/{id}/files/{file_id}``; False when it was not there."""
+        try:
+            self._client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id)
+            return True
+        except openai_sdk.NotFoundError:
+            return False
+        except openai_sdk.OpenAIError as exc:
+            raise translate(exc) from None
+
     def transcribe(
         self,
         audio_bytes: bytes,
@@ -322,6 +381,21 @@ class OpenAIGateway:
     ) -> Transcript:
         """Speech to text (``POST /audio/transcriptions``) of one audio file."""
         return _transcribe(self._client, audio_bytes, filename, mime, model, language)
+
+
+@dataclass(frozen=True)
+class VectorStoreFile:
+    """A vector-store file's status: ``in_progress``, ``completed``, ``failed``, ``cancelled``."""
+
+    file_id: str
+    status: str
+    error: str | None = None  # last_error: "code: message"
+
+    @classmethod
+    def of(cls, found: Any) -> VectorStoreFile:
+        last = getattr(found, "last_error", None)
+        error = f"{getattr(last, 'code', '')}: {getattr(last, 'message', '')}" if last else None
+        return cls(str(found.id), str(found.status), error)
 
 
 @dataclass

@@ -39,6 +39,7 @@ class AIOutcome(StrEnum):
     INTENT_HUMAN = "intent_human"
     INTENT_COMPLAINT = "intent_complaint"  # handed off with priority urgent
     HANDOFF_CONVERSATION_CAP = "handoff_conv_cap"
+    NO_KNOWLEDGE = "no_knowledge"  # h4: the knowledge base had nothing relevant
 
 
 HANDOFF_OUTCOMES = (
@@ -49,6 +50,7 @@ HANDOFF_OUTCOMES = (
     AIOutcome.INTENT_HUMAN,
     AIOutcome.INTENT_COMPLAINT,
     AIOutcome.HANDOFF_CONVERSATION_CAP,
+    AIOutcome.NO_KNOWLEDGE,
 )
 
 

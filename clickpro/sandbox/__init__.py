@@ -36,13 +36,14 @@ __all__ = [
 
 
 def create_sandbox_app(settings: dict[str, Any] | None = None) -> Flask:
-    from clickpro.sandbox import control, graph, openai_api
+    from clickpro.sandbox import control, graph, openai_api, openai_files
 
     app = Flask("clickpro.sandbox")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["sandbox"] = SandboxState(settings)
     app.register_blueprint(graph.bp)
     app.register_blueprint(openai_api.bp)
+    app.register_blueprint(openai_files.bp)
     app.register_blueprint(control.bp)
     app.wsgi_app = SendFastPath(app.wsgi_app, app.extensions["sandbox"])  # type: ignore[method-assign]
 

@@ -211,6 +211,8 @@ def responses() -> Reply:
     text_format = body.get("text", {}).get("format") if isinstance(body.get("text"), dict) else None
     question = _last_user_text(input_)
     call: dict | None = None
+    searched: list[dict] = []  # file_search_call items (h4)
+    annotations: list[dict] = []
     if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
         schema = text_format.get("schema")
         if not isinstance(schema, dict) or not text_format.get("name"):
@@ -222,9 +224,17 @@ def responses() -> Reply:
                           ensure_ascii=False)  # fmt: skip
     else:
         call = openai_tools.plan_call(tools, input_)
-        text = openai_tools.answer_from_outputs(input_) or (
-            f'Olá! Sobre "{question}": posso ajudar, me conte mais detalhes.'
-        )
+        text = openai_tools.answer_from_outputs(input_) or ""
+        searcher = next((t for t in tools if t.get("type") == "file_search"), None)
+        if call is None and not text and searcher is not None and question:
+            from clickpro.sandbox import openai_files  # imports this module
+
+            key = request.headers.get("Authorization", "")[7:].strip()
+            include = body["include"] if isinstance(body.get("include"), list) else []
+            searched, text, annotations = openai_files.file_search_output(
+                key, searcher, question, include
+            )
+        text = text or f'Olá! Sobre "{question}": posso ajudar, me conte mais detalhes.'
     words = [] if call else text.split()
     max_out = int(body.get("max_output_tokens") or 0)
     status, incomplete = "completed", None
@@ -246,13 +256,13 @@ def responses() -> Reply:
             "arguments": call["arguments"], "status": "completed",
         }]  # fmt: skip
     else:
-        output = [
+        output = searched + [
             {
                 "type": "message",
                 "id": "msg_" + secrets.token_hex(24),
                 "status": status,
                 "role": "assistant",
-                "content": [{"type": "output_text", "text": text, "annotations": []}],
+                "content": [{"type": "output_text", "text": text, "annotations": annotations}],
             }
         ]
     output_tokens = len(words)

@@ -158,6 +158,8 @@ class SandboxState:
         self.revoked_keys: set[str] = set()
         self.openai_forced: deque[dict[str, Any]] = deque()
         self.openai_counts: Counter[str] = Counter()
+        self.openai_files: dict[str, dict[str, Any]] = {}  # /files (h4)
+        self.vector_stores: dict[str, dict[str, Any]] = {}  # /vector_stores (h4)
         self.templates.reset()
         if self.config.get("seed_default_account", True):
             self.create_account(**DEFAULT_ACCOUNT)

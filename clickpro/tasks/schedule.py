@@ -61,6 +61,7 @@ CORE_PERIODIC_JOBS = (
     ),
     PeriodicJob("teams.sla_breaches", "clickpro.tasks.sla.check_breaches", interval_s=60),
     PeriodicJob("reports.rollup", "clickpro.tasks.reports.rollup", interval_s=300),
+    PeriodicJob("ai.knowledge_sweep", "clickpro.tasks.knowledge.sweep", interval_s=30),
 )
 
 

@@ -215,6 +215,7 @@ _HANDOFF_REASONS = {
     AIOutcome.INTENT_HUMAN: "o contato pediu para falar com uma pessoa",
     AIOutcome.INTENT_COMPLAINT: "o contato fez uma reclamação (urgente)",
     AIOutcome.HANDOFF_CONVERSATION_CAP: "a IA atingiu o limite de respostas desta conversa",
+    AIOutcome.NO_KNOWLEDGE: "a base de conhecimento não tinha a resposta",
 }
 
 
@@ -250,6 +251,8 @@ def handoff(
     )
     if fallback:
         body = settings.fallback_text
+    elif outcome == AIOutcome.NO_KNOWLEDGE:  # h4: say so rather than invent
+        body = "Não sei, vou chamar um atendente."
     else:
         body = str(settings.options.get("handoff_text") or "").strip() or DEFAULT_HANDOFF_TEXT
     result = _send(claim, settings, body, outcome, None)

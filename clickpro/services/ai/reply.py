@@ -39,8 +39,8 @@ from clickpro.extensions import db
 from clickpro.integrations.openai import OpenAIErrorKind, OpenAIFailure
 from clickpro.models import AIOutcome, Client, Contact, Conversation, Direction, Message
 from clickpro.models.base import utcnow
+from clickpro.services.ai import answer, effects, intents, limits, vision
 from clickpro.services.ai import claim as claims
-from clickpro.services.ai import effects, intents, limits, vision
 from clickpro.services.ai.claim import IGNORED_TYPES, Claim, Thread
 from clickpro.services.ai.effects import Outcome, assistant_version
 from clickpro.services.ai.settings import effective_assistant
@@ -255,13 +255,18 @@ def _handle(claim: Claim, settings: AssistantSettings) -> Outcome:
     context = build_context(
         claim.client_id, claim.thread, settings.context_messages, claim.trigger_id, images
     )
-    try:
-        reply = effects.ask_openai(settings, _with_hours(claim, _instructions(settings)), context)
+    try:  # h4: knowledge base (file_search) + the client's tools, at most 3 rounds
+        result = answer.ask(settings, _with_hours(claim, _instructions(settings)), context,
+                            client_id=claim.client_id, run_id=claim.id,
+                            conversation_id=claim.conversation_id)  # fmt: skip
     except OpenAIFailure as failure:
         return _failed(claim, settings, failure)
     except NoCredentials as exc:  # the key was marked invalid meanwhile
         return _failed(claim, settings, OpenAIFailure(OpenAIErrorKind.BAD_KEY, str(exc)))
-    return effects.send_answer(claim, settings, reply)
+    answer.record(claim.id, result)  # citations and tool calls: the AI run log
+    if result.no_knowledge:
+        return effects.handoff(claim, settings, AIOutcome.NO_KNOWLEDGE)
+    return effects.send_answer(claim, settings, result.reply)
 
 
 def _with_hours(claim: Claim, instructions: str) -> str:
