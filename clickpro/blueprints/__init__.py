@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "clickpro.blueprints.hours",
     "clickpro.blueprints.teams",
     "clickpro.blueprints.ai_tools",
+    "clickpro.blueprints.knowledge",
     "clickpro.blueprints.ai_playground",
 )
 

@@ -1,0 +1,3 @@
+from clickpro.blueprints.knowledge.routes import bp
+
+__all__ = ["bp"]
