@@ -12,8 +12,6 @@ from clickpro.services.credentials import list_numbers
 from clickpro.tenancy import require_client
 
 bp = Blueprint("knowledge", __name__, template_folder="templates", url_prefix="/ai/knowledge")
-STATUS_LABELS = {"uploading": "enviando", "indexing": "indexando", "ready": "pronto",
-                 "failed": "falhou", "deleting": "removendo"}  # fmt: skip
 
 
 def _number_id() -> int | None:
@@ -30,7 +28,13 @@ def index():
         "knowledge/index.html",
         documents=kb.list_documents(client.id),
         numbers=numbers,
-        labels={k: _(v) for k, v in STATUS_LABELS.items()},
+        labels={
+            "uploading": _("enviando"),
+            "indexing": _("indexando"),
+            "ready": _("pronto"),
+            "failed": _("falhou"),
+            "deleting": _("removendo"),
+        },  # fmt: skip
         max_mb=kb.MAX_UPLOAD_BYTES // 1024 // 1024,
         form=request.args,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -42,6 +42,7 @@ class RecentReply:
     assistant_version: str | None
     in_reply_to: int
     tool_calls: list  # h6: the client's HTTP tools the answer called (AIReplyRun.tool_calls)
+    citations: list = field(default_factory=list)  # h4: knowledge documents the answer used
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def recent_replies(client_id: int, limit: int = RECENT) -> list[RecentReply]:
             assistant_version=run.assistant_version,
             in_reply_to=len(run.message_ids or []),
             tool_calls=list(run.tool_calls or []),
+            citations=list(run.citations or []),
         )
         for run, name, phone, user, bsuid, body, number_name, number_phone in db.session.execute(
             stmt

@@ -53,3 +53,12 @@ def test_another_clients_document_is_404(client, admin, db, create_client,
     assert "Horário?" not in client.get("/ai/knowledge/").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(KnowledgeDocument, theirs.id).status == "ready"
+
+
+def test_citation_shows_in_the_activity_page(client, admin, shop, db):
+    from clickpro.services.ai.knowledge import documents as kb
+
+    kb.add_file(admin.id, None, "precos.txt", PRICE_LIST.encode())
+    shop.say("Quanto custa a camiseta básica?")
+    page = client.get("/ai/activity").get_data(as_text=True)
+    assert 'data-testid="ai-citation"' in page and "precos.txt" in page
