@@ -46,7 +46,7 @@ def csv_cell(value: Any, kind: str) -> str:
     if isinstance(value, float | Decimal):
         if kind == "pct":
             return _number_pt(value, 1)
-        return _number_pt(value, 2 if abs(value) >= 1 else 4)  # small AI spends keep cents
+        return _number_pt(value, 2 if abs(Decimal(str(value))) >= 1 else 4)  # small AI spends
     return neutralize(str(value))
 
 

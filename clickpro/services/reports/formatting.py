@@ -3,13 +3,32 @@ durations in business time, Δ% against the previous period."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask_babel import format_decimal
+from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 
-from clickpro.blueprints.costs.money import money
+
+def money(amount: Any, currency: str | None) -> str:
+    """``R$ 312,50`` in pt_BR (half up, as people round money); ``—`` without a currency."""
+    if amount is None or not currency:
+        return "—"
+    value = Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return format_currency(value, currency)
+
+
+def category_label(value: str | None) -> str:
+    """Meta's pricing category in words (the same words as the costs page)."""
+    labels = {
+        "marketing": _("Marketing"),
+        "marketing_lite": _("Marketing (Marketing Messages API)"),
+        "utility": _("Utilidade"),
+        "authentication": _("Autenticação"),
+        "authentication_international": _("Autenticação internacional"),
+        "service": _("Atendimento"),
+    }
+    return labels.get(str(value or ""), str(value or "—"))
 
 
 def count(value: Any) -> str:

@@ -210,7 +210,7 @@ class Report:
             .order_by(sa.func.sum(d.cost).desc())
         ).all()
         if key == "category":
-            from clickpro.blueprints.costs.routes import category_label
+            from clickpro.services.reports.formatting import category_label
 
             names: dict[Any, str] = {r[0]: category_label(str(r[0])) for r in rows}
             title, first = _("Custos por categoria"), _("Categoria")
