@@ -54,6 +54,7 @@ class Capability(StrEnum):
     API_SETTINGS = "api_settings"  # API tokens and outbound webhooks
     AUDIT = "audit"  # the client's audit log, its export, the two-factor policy
     REPORTS = "reports"  # h7: /reports, its exports and the monthly PDF
+    FLOWS = "flows"  # h2: chatbot flows: list, editor, simulator, versions, import/export
 
 
 Requirement = Access | Capability
@@ -197,6 +198,22 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "reports.index": C.REPORTS,  # h7: charts, tables, Δ vs previous period
     "reports.export": C.REPORTS,
     "reports.pdf": C.REPORTS,
+    "flows.index": C.FLOWS,  # h2: chatbot flows editor and simulator
+    "flows.new": C.FLOWS,
+    "flows.import_json": C.FLOWS,
+    "flows.archive": C.FLOWS,
+    "flows.set_enabled": C.FLOWS,
+    "flows.duplicate": C.FLOWS,
+    "flows.export": C.FLOWS,
+    "flows.edit": C.FLOWS,
+    "flows.validate_graph": C.FLOWS,
+    "flows.save_draft": C.FLOWS,
+    "flows.settings": C.FLOWS,
+    "flows.publish": C.FLOWS,
+    "flows.restore_version": C.FLOWS,
+    "flows.simulator_start": C.FLOWS,
+    "flows.simulator_state": C.FLOWS,
+    "flows.simulator_input": C.FLOWS,
     "costs.index": C.CAMPAIGNS,  # h6: spend per month, number, category, campaign
     "costs.campaign_json": C.CAMPAIGNS,
     "costs.estimate_json": C.CAMPAIGNS,

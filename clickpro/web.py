@@ -53,6 +53,7 @@ NAV = (
     NavItem("reports.index", _l("Relatórios"), "bar-chart-line"),
     NavItem("costs.index", _l("Custos"), "cash-coin"),
     NavItem("ai_playground.index", _l("IA"), "robot"),
+    NavItem("flows.index", _l("Fluxos"), "diagram-2"),
     NavItem("credentials.index", _l("Credenciais"), "key"),
     NavItem("members.index", _l("Membros"), "people"),
     NavItem("teams.index", _l("Equipes"), "diagram-3"),
