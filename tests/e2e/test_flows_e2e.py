@@ -1,0 +1,49 @@
+"""The flows editor in Chromium (h2): create a flow from the CPF template from the menu,
+see its nodes on the canvas, the live problem list, save; with h1's engine: simulate
+menu → button → invalid CPF → valid CPF (variables table), publish. Screenshots at 1280
+and 390 px under ``/tmp/h2shots`` (or ``H2_SHOTS``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "senha-segura-123"  # tests/conftest.py create_user's default
+SHOTS = os.environ.get("H2_SHOTS", "/tmp/h2shots")
+
+
+def _login(page, live_server, tenant) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", tenant.admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.e2e
+def test_editor_from_template(live_server, browser_page, create_client):
+    tenant = create_client("Loja Fluxos")
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, tenant)
+    page.goto(f"{live_server}/flows/")
+    page.click("[data-testid=from-template]")
+    page.click("[data-testid=template-pre_atendimento_cpf]")
+    page.wait_for_selector("[data-testid=flow-node]")
+    assert page.locator("[data-testid=flow-node]").count() == 8
+    page.wait_for_selector("[data-testid=problems] li")
+    page.click("[data-testid=save-draft]")
+    page.wait_for_selector("[data-testid=save-state]:text-is('Salvo')")
+    page.screenshot(path=f"{SHOTS}/editor-1280.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=f"{SHOTS}/editor-390.png", full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    page.goto(f"{live_server}/flows/")
+    page.screenshot(path=f"{SHOTS}/list-390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert not errors, errors
