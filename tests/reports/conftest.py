@@ -124,6 +124,9 @@ def world(
                                   trigger_message_id=m1.id * 100 + i, after_message_id=i,
                                   status="DONE", outcome=outcome, created_at=at(9, 18, i),
                                   intent_usage={"cost": 0.001} if i == 0 else None))  # fmt: skip
+    db.session.add(AIReplyRun(client_id=tenant.id, contact_id=c1.id, conversation_id=conv5.id,
+                              trigger_message_id=m1.id * 100 + 9, after_message_id=0,
+                              status="DONE", outcome="answered", created_at=at(10, 13, 5)))  # fmt: skip
     # CSAT: 5, 4, 5, 2 answered, one unanswered → average 4.0, 4 of 5 = 80 %
     for i, score in enumerate([5, 4, 5, None, 2]):
         db.session.add(CsatSurvey(client_id=tenant.id, conversation_id=convs[i % 4].id,

@@ -46,7 +46,7 @@ def test_csv_export_for_excel_pt_br(admin):
     assert lines[1:] == [["09/11/2026", "2", "4"], ["10/11/2026", "1", "3"]]
     times = admin.get("/reports/export/times_team.csv", query_string=RANGE).get_data()
     ai = admin.get("/reports/export/ai.csv", query_string=RANGE).get_data().decode("utf-8-sig")
-    assert "Taxa de transferência (%);25,00" in ai and "Gasto com IA (USD);0,0030" in ai
+    assert "Taxa de transferência (%);20,00" in ai and "Gasto com IA (USD);0,0030" in ai
     text = times.decode("utf-8-sig")
     assert "1ª resposta (mediana) (s)" in text
     assert "Todos;5;300;960;4;2700;6120" in text

@@ -415,27 +415,22 @@ class Report:
         runs = sum(outcome_counts.values())
         answers = int(outcome_counts.get(AIOutcome.ANSWERED, 0))
         handoffs = sum(int(outcome_counts.get(o, 0)) for o in HANDOFF_OUTCOMES)
-        # containment: of the cycles resolved in the period where the AI replied, those
-        # nobody human handled (no agent on the cycle and no agent message in it)
+        # containment: of the cycles resolved in the period where the AI answered (a done
+        # AI run of the conversation inside the cycle), those no human handled (no agent
+        # on the cycle: the assignee at resolution, else the first human responder). It
+        # reads ai_reply_runs (indexed by conversation), never the messages table.
         c = ConversationCycle
-        from clickpro.models import Message
-
-        m = sa.alias(Message.__table__, "m")
-        window = [
-            m.c.conversation_id == c.conversation_id,
-            m.c.created_at >= c.opened_at,
-            m.c.created_at <= c.resolved_at,
-        ]
-        ai_replied = sa.exists().where(*window, m.c.author == "AI")
-        agent_replied = sa.exists().where(*window, m.c.author == "AGENT")
+        ai_replied = sa.exists().where(
+            r.client_id == self.client.id,
+            r.conversation_id == c.conversation_id,
+            r.status == "DONE",
+            r.created_at >= c.opened_at,
+            r.created_at <= c.resolved_at,
+        )
         base = [*self._cycle_where(c.resolved_at), ai_replied]
         with_ai = db.session.scalar(sa.select(sa.func.count()).where(*base)) or 0
         contained = (
-            db.session.scalar(
-                sa.select(sa.func.count()).where(
-                    *base, c.agent_user_id.is_(None), sa.not_(agent_replied)
-                )
-            )
+            db.session.scalar(sa.select(sa.func.count()).where(*base, c.agent_user_id.is_(None)))
             or 0
         )
         # replies (rollup) + voice-note transcripts + intent classifier calls, as on the
