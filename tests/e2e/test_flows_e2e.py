@@ -47,3 +47,30 @@ def test_editor_from_template(live_server, browser_page, create_client):
     page.screenshot(path=f"{SHOTS}/list-390.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
     assert not errors, errors
+
+
+@pytest.mark.e2e
+def test_simulator_cpf_then_publish(live_server, browser_page, create_client):
+    pytest.importorskip("clickpro.services.flows.engine")
+    tenant = create_client("Loja Simulador")
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, tenant)
+    page.goto(f"{live_server}/flows/")
+    page.click("[data-testid=from-template]")
+    page.click("[data-testid=template-pre_atendimento_cpf]")
+    page.wait_for_selector("[data-testid=flow-node]")
+    page.click("[data-testid=sim-start]")
+    page.wait_for_selector("[data-testid=sim-status]:text-is('Aguardando resposta')")
+    page.fill("[data-testid=sim-text]", "Maria Souza")
+    page.click("[data-testid=sim-send]")
+    page.wait_for_selector("[data-testid=sim-var]:has-text('Maria Souza')")
+    page.fill("[data-testid=sim-text]", "111.111.111-12")
+    page.click("[data-testid=sim-send]")
+    page.wait_for_selector("[data-testid=sim-bot]:has-text('não parece válido')")
+    page.fill("[data-testid=sim-text]", "529.982.247-25")
+    page.click("[data-testid=sim-send]")
+    page.wait_for_selector("[data-testid=sim-var]:has-text('52998224725')")
+    page.screenshot(path=f"{SHOTS}/simulator-1280.png", full_page=True)
+    page.click("[data-testid=publish]")
+    page.wait_for_selector("[data-testid=publish-ok]:has-text('versão 1')")
