@@ -74,3 +74,51 @@ def test_simulator_cpf_then_publish(live_server, browser_page, create_client):
     page.screenshot(path=f"{SHOTS}/simulator-1280.png", full_page=True)
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=publish-ok]:has-text('versão 1')")
+
+
+MENU_CPF = {
+    "schema": 1,
+    "start": "menu",
+    "settings": {"timeout_minutes": 30, "timeout_message": "", "exit_keywords": ["atendente"]},
+    "triggers": [{"kind": "manual"}],
+    "steps": {
+        "menu": {"type": "ask", "name": "Menu", "ui": {"x": 40, "y": 40},
+                 "message": {"kind": "text", "text": "Escolha uma opção"},
+                 "validation": {"kind": "choice", "choices": [
+                     {"id": "financeiro", "title": "Financeiro", "description": "", "next": "cpf"},
+                     {"id": "suporte", "title": "Suporte", "description": "", "next": "fim"}]},
+                 "save_as": "setor", "invalid_message": "Escolha uma opção.", "max_attempts": 3,
+                 "on_invalid": "fim"},
+        "cpf": {"type": "ask", "name": "CPF", "ui": {"x": 320, "y": 40},
+                "message": {"kind": "text", "text": "Seu CPF?"}, "validation": {"kind": "cpf"},
+                "save_as": "cpf", "invalid_message": "CPF inválido, tente de novo.",
+                "max_attempts": 3, "next": "fim", "on_invalid": "fim"},
+        "fim": {"type": "end", "name": "Fim", "ui": {"x": 600, "y": 40},
+                "message": {"kind": "text", "text": "Obrigado!"}},
+    },
+}  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_simulator_menu_button_then_cpf(live_server, browser_page, create_client):
+    pytest.importorskip("clickpro.services.flows.engine")
+    from clickpro.services.flows import versions
+
+    tenant = create_client("Loja Menu")
+    flow = versions.create_flow(tenant.id, "Menu e CPF", user_id=None, graph=MENU_CPF)
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, live_server, tenant)
+    page.goto(f"{live_server}/flows/{flow.id}")
+    page.click("[data-testid=sim-start]")
+    page.click("[data-testid=sim-button]:has-text('Financeiro')")
+    page.wait_for_selector("[data-testid=sim-bot]:has-text('Seu CPF?')")
+    page.fill("[data-testid=sim-text]", "123")
+    page.click("[data-testid=sim-send]")
+    page.wait_for_selector("[data-testid=sim-bot]:has-text('CPF inválido')")
+    page.fill("[data-testid=sim-text]", "52998224725")
+    page.click("[data-testid=sim-send]")
+    page.wait_for_selector("[data-testid=sim-var]:has-text('52998224725')")
+    assert page.inner_text("[data-testid=sim-status]") == "Concluído"
+    page.screenshot(path=f"{SHOTS}/simulator-390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
