@@ -114,7 +114,7 @@ def test_playground_question_calls_a_tool(
     page.uncheck("[data-testid=pg-tools]")
     page.fill("[data-testid=pg-input]", "E o pedido 99999?")
     page.click("[data-testid=pg-send]")
-    page.wait_for_function("document.querySelectorAll('[data-testid=pg-turn]').length == 2")
+    page.locator("[data-testid=pg-turn]").nth(1).wait_for()
     second = page.locator("[data-testid=pg-turn]").nth(1)
     assert second.locator("[data-testid=pg-tool-call]").count() == 0
     assert "sem ferramentas" in second.inner_text()
