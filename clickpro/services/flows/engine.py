@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from clickpro.extensions import db
@@ -206,7 +207,7 @@ def start_run(
         if conv is None:
             raise ConversationNotFound()
         if flow.number_id is not None and conv.number_id != flow.number_id:
-            raise FlowError("Este fluxo é de outro número do WhatsApp.")
+            raise FlowError(_("Este fluxo é de outro número do WhatsApp."))
     start = graph.get("start")
     if start not in graphs.steps_of(graph):
         raise FlowInvalid(graphs.validate(graph))
@@ -295,7 +296,7 @@ def _apply(ctx: Ctx, row: FlowRunStep, result: Result) -> bool:
         target = result.next
         if not isinstance(target, str) or target not in graphs.steps_of(ctx.graph):
             _finish(ctx, FlowRunStatus.FAILED, "no_exit",
-                    system=f"Saída “{result.exit_field}” sem conexão")  # fmt: skip
+                    system=_("Saída “%(f)s” sem conexão", f=result.exit_field))  # fmt: skip
             db.session.commit()
             return False
         ctx.update_row(row, exit=result.exit_field, next=target)
@@ -338,7 +339,7 @@ def drive(client_id: int, run_id: int, token: str | None = None) -> FlowRun | No
         handler = HANDLERS.get(str(step.get("type"))) if step else None
         row = _visit_row(ctx)
         if step is None or handler is None or row is None:
-            _finish(ctx, FlowRunStatus.FAILED, "missing_step", system="Passo inexistente")
+            _finish(ctx, FlowRunStatus.FAILED, "missing_step", system=_("Passo inexistente"))
             db.session.commit()
             break
         ctx.row = row
@@ -366,7 +367,7 @@ def drive(client_id: int, run_id: int, token: str | None = None) -> FlowRun | No
         if run is not None and run.status == FlowRunStatus.RUNNING:
             ctx = _ctx(run)
             _finish(ctx, FlowRunStatus.FAILED, "too_many_steps",
-                    system=f"Mais de {MAX_STEPS_PER_ADVANCE} passos sem esperar (ciclo?)")  # fmt: skip
+                    system=_("Mais de %(n)s passos sem esperar (ciclo?)", n=MAX_STEPS_PER_ADVANCE))  # fmt: skip
             db.session.commit()
     return _load(client_id, run_id)
 
@@ -416,7 +417,7 @@ def take_input(
                       {"input": {"text": text, "reply_id": reply_id, "message_id": message_id}})  # fmt: skip
     ctx.set_variables({"_last_input": text[:1000]})
     if _is_exit(ctx.graph, text):
-        _finish(ctx, FlowRunStatus.EXITED, "exit_keyword", system="O contato pediu um atendente")
+        _finish(ctx, FlowRunStatus.EXITED, "exit_keyword", system=_("O contato pediu um atendente"))
         db.session.commit()
         _exit_handoff(client_id, run_id)
         return "exited"
@@ -549,7 +550,7 @@ def wake_due(now: datetime | None = None, limit: int = 200) -> int:
         token = uuid.uuid4().hex
         _set_lease(run, token)
         if row is None:
-            _finish(ctx, FlowRunStatus.FAILED, "missing_step", system="Passo inexistente")
+            _finish(ctx, FlowRunStatus.FAILED, "missing_step", system=_("Passo inexistente"))
             db.session.commit()
             continue
         if not _apply(ctx, row, Result("next", step.get("next"), outcome="woke")):
@@ -607,7 +608,7 @@ def transcript(client_id: int, run_id: int) -> dict:
             else None
         )
         if handoff:
-            items.append({"from": "system", "message": None, "text": "Transferido para atendimento",
+            items.append({"from": "system", "message": None, "text": _("Transferido para atendimento"),
                           "step_id": row.step_id, "at": at})  # fmt: skip
     public = {k: v for k, v in (run.variables or {}).items() if not k.startswith("_")}
     return {
