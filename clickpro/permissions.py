@@ -245,6 +245,11 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "ai_tools.edit": C.AI_SETTINGS,
     "ai_tools.delete": C.AI_SETTINGS,
     "ai_tools.test": C.AI_SETTINGS,
+    "knowledge.index": C.AI_SETTINGS,  # the AI's knowledge base (h4)
+    "knowledge.upload": C.AI_SETTINGS,
+    "knowledge.faq": C.AI_SETTINGS,
+    "knowledge.delete": C.AI_SETTINGS,
+    "knowledge.retry": C.AI_SETTINGS,
     "ai_playground.index": C.AI_SETTINGS,  # try the assistant before turning it on (h6)
     "ai_playground.ask": C.AI_SETTINGS,
     "ai_playground.reset": C.AI_SETTINGS,
@@ -262,11 +267,6 @@ ENDPOINTS: dict[str, Requirement | dict[str, Requirement]] = {
     "members.reactivate": C.MEMBERS,
     "members.revoke_invitation": C.MEMBERS,
     "members.resend_invitation": C.MEMBERS,
-    "knowledge.index": C.AI_SETTINGS,  # the AI's knowledge base (h4)
-    "knowledge.upload": C.AI_SETTINGS,
-    "knowledge.faq": C.AI_SETTINGS,
-    "knowledge.delete": C.AI_SETTINGS,
-    "knowledge.retry": C.AI_SETTINGS,
     "members.agent_permissions": C.MEMBERS,
     "api.tokens": C.API_SETTINGS,
     "api.revoke_token": C.API_SETTINGS,

@@ -38,11 +38,20 @@ class NavItem:
     endpoint: str
     label: str
     icon: str
+    # Items of one group share a dropdown in the top bar (the bar holds ~8 entries at
+    # 1280 px); a group with a single item the user may open shows that item alone.
+    group: str | None = None
 
     @property
     def area(self) -> str:
         return self.endpoint.split(".")[0]
 
+
+NAV_GROUPS = {
+    "ai": (_l("IA"), "robot"),
+    "reports": (_l("Relatórios"), "bar-chart-line"),
+    "settings": (_l("Ajustes"), "gear"),
+}
 
 NAV = (
     NavItem("dashboard.index", _l("Painel"), "speedometer2"),
@@ -50,15 +59,19 @@ NAV = (
     NavItem("contacts.index", _l("Contatos"), "person-lines-fill"),
     NavItem("campaigns.index", _l("Campanhas"), "megaphone"),
     NavItem("templates.index", _l("Modelos"), "file-earmark-text"),
-    NavItem("reports.index", _l("Relatórios"), "bar-chart-line"),
-    NavItem("costs.index", _l("Custos"), "cash-coin"),
-    NavItem("ai_playground.index", _l("IA"), "robot"),
     NavItem("flows.index", _l("Fluxos"), "diagram-2"),
-    NavItem("credentials.index", _l("Credenciais"), "key"),
-    NavItem("members.index", _l("Membros"), "people"),
-    NavItem("teams.index", _l("Equipes"), "diagram-3"),
-    NavItem("api.tokens", _l("API"), "code-slash"),
-    NavItem("audit.index", _l("Auditoria"), "journal-check"),
+    NavItem("ai_playground.index", _l("Playground"), "chat-square-text", "ai"),
+    NavItem("knowledge.index", _l("Base de conhecimento"), "book", "ai"),
+    NavItem("ai_tools.index", _l("Ferramentas"), "plug", "ai"),
+    NavItem("ai_reply.activity", _l("Atividade da IA"), "activity", "ai"),
+    NavItem("reports.index", _l("Relatórios"), "bar-chart-line", "reports"),
+    NavItem("costs.index", _l("Custos"), "cash-coin", "reports"),
+    NavItem("credentials.index", _l("Credenciais"), "key", "settings"),
+    NavItem("members.index", _l("Membros"), "people", "settings"),
+    NavItem("teams.index", _l("Equipes"), "diagram-3", "settings"),
+    NavItem("hours.client_hours", _l("Horário de atendimento"), "clock", "settings"),
+    NavItem("api.tokens", _l("API"), "code-slash", "settings"),
+    NavItem("audit.index", _l("Auditoria"), "journal-check", "settings"),
 )
 
 
@@ -184,15 +197,27 @@ def _template_globals() -> dict:
     from clickpro.tenancy import get_current_client, memberships_of
 
     def nav_items():
-        items = []
+        """Top-bar entries: items, or groups (``children``) shown as a dropdown."""
+        items: list[dict] = []
+        groups: dict[str, dict] = {}
         for item in NAV:
             url = nav_url(item.endpoint)
             # the role matrix (clickpro.permissions) decides, as it does for the route
-            if url and get_current_client() is not None and can_endpoint(item.endpoint):
-                items.append(
-                    {"url": url, "label": item.label, "icon": item.icon, "area": item.area}
-                )
-        return items
+            if not (url and get_current_client() is not None and can_endpoint(item.endpoint)):
+                continue
+            entry = {"url": url, "label": item.label, "icon": item.icon, "area": item.area}
+            if item.group is None:
+                items.append(entry)
+            elif item.group in groups:
+                groups[item.group]["children"].append(entry)
+            else:
+                label, icon = NAV_GROUPS[item.group]
+                groups[item.group] = {"label": label, "icon": icon, "children": [entry]}
+                items.append(groups[item.group])
+        return [
+            entry["children"][0] if len(entry.get("children", ())) == 1 else entry
+            for entry in items
+        ]
 
     def unread_notifications() -> int:
         client = get_current_client()
