@@ -162,7 +162,7 @@ class Report:
             [
                 Column("stage", _("Etapa"), "text"),
                 Column("count", _("Mensagens")),
-                Column("pct", _("% das enviadas"), "pct"),
+                Column("pct", _("Fração das enviadas (%)"), "pct"),
             ],
         )
         for stage, n in zip(stages, row, strict=True):
@@ -383,7 +383,7 @@ class Report:
             [
                 Column("score", _("Nota"), "text"),
                 Column("count", _("Respostas")),
-                Column("pct", _("% das respostas"), "pct"),
+                Column("pct", _("Fração das respostas (%)"), "pct"),
             ],
         )
         for score, n in figures["distribution"].items():
