@@ -113,3 +113,14 @@ def test_monthly_pdf_renders_to_png(admin, world):
     )
     assert "−100,0% vs mês anterior" in december[0].get_textpage().get_text_range()
     assert admin.get("/reports/pdf", query_string={"month": "2026-13"}).status_code == 400
+
+
+def test_without_postgresql_the_pages_say_so(admin, monkeypatch):
+    """The default SQLite set-up: a notice (501), never a 500 from PostgreSQL-only SQL."""
+    from clickpro.extensions import db
+
+    monkeypatch.setattr(db.engine.dialect, "name", "sqlite")
+    for path in ("/reports", "/reports/export/messages.csv", "/reports/pdf"):
+        response = admin.get(path)
+        assert response.status_code == 501, path
+        assert 'data-testid="reports-need-postgresql"' in response.get_data(as_text=True)

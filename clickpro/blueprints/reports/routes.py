@@ -13,6 +13,8 @@ import click
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
+from clickpro.extensions import db
+from clickpro.i18n import format_local
 from clickpro.models import Campaign, Team, WhatsAppCredential
 from clickpro.services.accounts.validation import safe_zone
 from clickpro.services.reports import exports, periods
@@ -32,6 +34,16 @@ from clickpro.services.reports.rollups import rollup_state
 from clickpro.tenancy import get_owned, require_client
 
 bp = Blueprint("reports", __name__, template_folder="templates", cli_group="reports")
+
+
+@bp.before_request
+def _needs_postgresql():
+    """The rollups and percentiles are PostgreSQL SQL (``timezone()``,
+    ``percentile_cont``): on the SQLite of the default set-up the pages say so instead of
+    failing."""
+    if db.engine.dialect.name != "postgresql":
+        return render_template("reports/needs_postgresql.html"), 501
+    return None
 
 
 @bp.cli.command("rollup")
@@ -167,9 +179,7 @@ def index():
         teams=team_names(client.id),
         campaigns=campaign_names(client.id),
         fmt=fmt,
-        rolled_up_at=state.last_run_at.astimezone(report.zone).strftime("%d/%m/%Y %H:%M")
-        if state
-        else None,
+        rolled_up_at=format_local(state.last_run_at) if state else None,
         tz=report.tz,
     )
 
@@ -208,7 +218,7 @@ def pdf():
     notes: list[str] = []
     filters = _filters(notes)
     body = render_month(Report(client, period, filters), Report(client, period.previous(), filters))
-    name = f"resumo-{period.start.strftime('%Y-%m')}.pdf"
+    name = f"resumo-{period.start.isoformat()[:7]}.pdf"
     return Response(
         body,
         mimetype="application/pdf",
