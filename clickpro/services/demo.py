@@ -394,7 +394,7 @@ def _ensure_flows(client: Client) -> None:
     from clickpro.services.flows.demo_seed import seed_demo_flows
 
     try:
-        seed_demo_flows(client.id)
+        seed_demo_flows(client.id, demo_people)
     except Exception as exc:  # the demo must start even without its flows
         db.session.rollback()
         log.warning("demo: flows not created: %s", exc)

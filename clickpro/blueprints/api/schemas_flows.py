@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,6 +15,10 @@ GRAPH_DOC = (
     "A flow graph, schema 1 (see the flows documentation): start, settings, triggers, steps."
 )
 MAX_VARIABLES = 50
+VARIABLE_NAME_MAX = 64
+VARIABLE_VALUE_MAX = 1000
+VariableName = Annotated[str, Field(max_length=VARIABLE_NAME_MAX)]
+VariableValue = Annotated[str, Field(max_length=VARIABLE_VALUE_MAX)] | int | float | bool | None
 
 
 class ProblemOut(BaseModel):
@@ -138,9 +142,10 @@ class RunIn(Strict):
     number_id: Id | None = Field(
         default=None, description="The client's number (default: the flow's, else the first)."
     )
-    variables: dict[str, str | int | float | bool | None] = Field(
+    variables: dict[VariableName, VariableValue] = Field(
         default_factory=dict,
-        description="Starting variables ({{name}} in the flow's texts).",
+        description="Starting variables ({{name}} in the flow's texts): names up to 64 "
+        "characters, texts up to 1000.",
         max_length=MAX_VARIABLES,
     )
 
@@ -150,10 +155,6 @@ class RunIn(Strict):
         if len(given) != 1:
             message = _("Informe contact_id, phone ou bsuid (exatamente um).")
             raise field_error("RunIn", "contact_id", message)
-        for name, value in self.variables.items():
-            if len(name) > 64 or (isinstance(value, str) and len(value) > 1000):
-                message = _("Variáveis: nomes até 64 caracteres, valores até 1000.")
-                raise field_error("RunIn", "variables", message)
         return self
 
 

@@ -1,7 +1,8 @@
 """Chatbot flows plugin (issue #20): menus, forms and handoffs built in the panel.
 
 It only connects: the runtime is :mod:`clickpro.services.flows` (graph, engine, steps,
-triggers), the editor and simulator are :mod:`clickpro.plugins.flows.routes`, the jobs
+triggers), the editor is :mod:`clickpro.plugins.flows.routes`, the simulator
+:mod:`clickpro.plugins.flows.simulator` (both on the blueprint of :mod:`.blueprint`), the jobs
 are in :mod:`clickpro.tasks.flows` (the sweep runs every minute: wait steps woken,
 timeouts, runs of a dead worker resumed).
 """
@@ -12,7 +13,8 @@ from flask import Flask
 
 from clickpro import events
 from clickpro.plugins.api import connect, register_blueprint, register_periodic_job
-from clickpro.plugins.flows.routes import bp
+from clickpro.plugins.flows import routes, simulator  # noqa: F401  - register their routes on bp
+from clickpro.plugins.flows.blueprint import bp
 from clickpro.services.flows import triggers
 from clickpro.tasks.schedule import PeriodicJob
 

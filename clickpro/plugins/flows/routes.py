@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -31,6 +30,7 @@ from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.models.base import utcnow
 from clickpro.models.flows import Flow, FlowRun, FlowRunMode
+from clickpro.plugins.flows.blueprint import bp
 from clickpro.services.credentials import list_numbers
 from clickpro.services.flows import library, versions
 from clickpro.services.flows.errors import FlowInvalid, FlowNotFound
@@ -38,7 +38,6 @@ from clickpro.services.flows.graph import MAX_BYTES, validate
 from clickpro.services.flows.structure import check_structure
 from clickpro.tenancy import require_client
 
-bp = Blueprint("flows", __name__, template_folder="templates", url_prefix="/flows")
 MAX_IMPORT_BYTES = 512 * 1024
 
 
@@ -312,6 +311,3 @@ def restore_version(flow_id: int, version_id: int):
     flash(_("Versão %(n)s publicada de novo e copiada para o rascunho.", n=version.number),
           "success")  # fmt: skip
     return redirect(url_for("flows.edit", flow_id=flow.id))
-
-
-from clickpro.plugins.flows import simulator  # noqa: E402,F401  - registers its routes on bp

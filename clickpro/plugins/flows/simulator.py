@@ -13,7 +13,8 @@ from flask_login import current_user
 
 from clickpro.extensions import db
 from clickpro.models.flows import FlowRun, FlowRunMode
-from clickpro.plugins.flows.routes import _flow, _problems, bp
+from clickpro.plugins.flows.blueprint import bp
+from clickpro.plugins.flows.routes import _flow, _problems
 from clickpro.services.flows.errors import FlowError, FlowInvalid, RunNotFound
 
 MAX_INPUT = 4096

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from flask import current_app
 
@@ -21,6 +22,10 @@ from clickpro.services.conversations import first_number
 from clickpro.services.flows import library, versions
 
 log = logging.getLogger(__name__)
+
+# ``clickpro.services.demo.demo_people``: (name, phone, city) of the first ``count`` demo
+# customers. Passed in by the demo (it imports this module, not the other way round).
+People = Callable[[int], list[tuple[str, str, str]]]
 
 KEYS = ("menu_atendimento", "pre_atendimento_cpf", "pesquisa_satisfacao")
 # Per demo customer (the first three of the demo list): the flow an agent starts first
@@ -36,8 +41,10 @@ OPENERS = {
 }
 
 
-def seed_demo_flows(client_id: int) -> dict[str, Flow]:
-    """Create, publish and run the three flows once; the flows by template key."""
+def seed_demo_flows(client_id: int, demo_people: People) -> dict[str, Flow]:
+    """Create, publish and run the three flows once; the flows by template key.
+
+    ``demo_people`` gives the demo customers who walk the flows."""
     existing = {
         f.template_key: f
         for f in versions.list_flows(client_id, include_archived=True)
@@ -57,15 +64,14 @@ def seed_demo_flows(client_id: int) -> dict[str, Flow]:
         flows[key] = flow
     if number is not None:
         try:
-            _run_scripts(client_id, number, flows)
+            _run_scripts(client_id, number, flows, demo_people)
         except Exception as exc:  # the demo must start even if a run cannot
             db.session.rollback()
             log.warning("demo: flow runs not completed: %s", exc, exc_info=True)
     return flows
 
 
-def _run_scripts(client_id: int, number, flows: dict[str, Flow]) -> None:
-    from clickpro.services.demo import demo_people
+def _run_scripts(client_id: int, number, flows: dict[str, Flow], demo_people: People) -> None:
     from clickpro.services.flows import engine
 
     people = demo_people(len(SCRIPTS))

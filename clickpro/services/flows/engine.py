@@ -21,11 +21,9 @@ without waiting, then the run FAILS with the reason in the journal.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -59,6 +57,7 @@ from clickpro.services.flows.errors import (
 from clickpro.services.flows.steps import HANDLERS, Ctx, Result
 from clickpro.services.flows.steps.outbox import send
 from clickpro.services.flows.templating import fold
+from clickpro.services.flows.variables import clean_variables
 from clickpro.tenancy import get_owned
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,6 @@ log = logging.getLogger(__name__)
 clock = utcnow  # tests replace it
 MAX_STEPS_PER_ADVANCE = 50
 LEASE_S = 120
-MAX_VARIABLES_BYTES = 64 * 1024
 MAX_INPUT = 2000  # chars of an inbound text kept in the journal (validation refuses > 1000)
 LEASE = "@lease"
 RUN_JOB = "flows.run_job"
@@ -74,24 +72,6 @@ INPUT_JOB = "flows.input_job"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def clean_variables(values: dict) -> dict:
-    """Scalars and short JSON only, capped in total size (the oldest keys survive)."""
-    out: dict[str, Any] = {}
-    size = 0
-    for key, value in values.items():
-        key = str(key)[:64]
-        if isinstance(value, str):
-            value = value[:2000]
-        elif not isinstance(value, int | float | bool | type(None) | list | dict):
-            value = str(value)[:2000]
-        cost = len(json.dumps(value, ensure_ascii=False, default=str)) + len(key)
-        if size + cost > MAX_VARIABLES_BYTES:
-            continue
-        size += cost
-        out[key] = value
-    return out
 
 
 def graph_of(run: FlowRun) -> dict:

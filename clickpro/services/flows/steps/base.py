@@ -15,6 +15,7 @@ from typing import Any
 from clickpro.extensions import db
 from clickpro.models import Contact, Conversation, FlowRun, FlowRunMode, FlowRunStep
 from clickpro.services.flows import templating
+from clickpro.services.flows.variables import clean_variables
 
 
 @dataclass
@@ -64,8 +65,6 @@ class Ctx:
         return dict(self.run.variables or {})
 
     def set_variables(self, values: dict[str, Any]) -> None:
-        from clickpro.services.flows.engine import clean_variables
-
         self.run.variables = clean_variables({**(self.run.variables or {}), **values})
 
     def contact_values(self) -> dict:

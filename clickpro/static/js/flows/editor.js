@@ -194,7 +194,7 @@ ready(() => {
     const choices = (step.validation || {}).choices || [];
     const buttons = msg.kind === "buttons" ? msg.buttons || [] : (choices.length && choices.length <= 3 ? choices : []);
     if (buttons.length) extra = buttons.map((b) => `<div class="wa-button">${esc(b.title)}</div>`).join("");
-    else if (msg.kind === "list" || choices.length > 3) extra = `<div class="wa-button"><i class="bi bi-list-ul"></i> ${esc(msg.button || "Ver opções")}</div>`;
+    else if (msg.kind === "list" || choices.length > 3) extra = `<div class="wa-button"><i class="bi bi-list-ul"></i> ${esc(msg.button || t.seeOptions)}</div>`;
     box.innerHTML = `<div class="wa-bubble">${msg.kind === "media" ? `<div class="small text-body-secondary"><i class="bi bi-paperclip"></i> ${esc(msg.media_type)}</div>` : ""}${esc(msg.text || msg.caption || "")}</div>${extra}`;
   }
 
