@@ -24,7 +24,7 @@ from clickpro.extensions import redis_connection
 QUEUE_WEBHOOKS = "webhooks"  # inbound Meta webhook events (messages, statuses, templates)
 QUEUE_AI = "ai"  # AI replies to inbound messages
 QUEUE_CAMPAIGNS = "campaigns"  # campaign preparation (materialization) and dispatchers
-QUEUE_IMPORTS = "imports"  # contact imports (CSV / xlsx)
+QUEUE_IMPORTS = "imports"  # contact imports (CSV / xlsx), knowledge-base documents (OpenAI)
 QUEUE_OUTBOUND = "outbound"  # deliveries to the clients' own webhook URLs
 QUEUE_PERIODIC = "periodic"  # periodic jobs (template sync, watchdog, retries, sweeps)
 QUEUE_DEFAULT = "default"  # small one-off jobs (opt-out confirmations)

@@ -9,98 +9,17 @@ import secrets
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from clickpro.sandbox import openai_intents, openai_tools
-from clickpro.sandbox.state import SandboxState
+from clickpro.sandbox import openai_files, openai_intents, openai_tools
+from clickpro.sandbox.openai_common import Reply
+from clickpro.sandbox.openai_common import error as _error
+from clickpro.sandbox.openai_common import gate as _gate
+from clickpro.sandbox.openai_common import state as _state
 
 bp = Blueprint("sandbox_openai", __name__, url_prefix="/openai/v1")
+bp.before_request(_gate)
 MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-5-mini")
-Reply = tuple[Response, int] | Response
-
-
-def _state() -> SandboxState:
-    return current_app.extensions["sandbox"]
-
-
-def _error(
-    status: int, message: str, type_: str, code: str | None, param: str | None = None
-) -> tuple[Response, int]:
-    return jsonify(
-        {"error": {"message": message, "type": type_, "param": param, "code": code}}
-    ), status
-
-
-def _masked(key: str) -> str:
-    return f"{key[:3]}{'*' * max(len(key) - 7, 4)}{key[-4:]}" if len(key) > 8 else "****"
-
-
-def _bad_key(key: str) -> tuple[Response, int]:
-    return _error(
-        401,
-        f"Incorrect API key provided: {_masked(key)}. You can find your API key at "
-        "https://platform.openai.com/account/api-keys.",
-        "invalid_request_error",
-        "invalid_api_key",
-    )
-
-
-@bp.before_request
-def _gate() -> Reply | None:
-    """Auth, forced failures and simulated latency shared by every OpenAI route."""
-    state = _state()
-    header = request.headers.get("Authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if not key:
-        return _error(
-            401,
-            "You didn't provide an API key. You need to provide your API key in an "
-            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-            "invalid_request_error",
-            None,
-        )
-    if not key.startswith("sk-") or key in state.revoked_keys:
-        state.openai_counts["errors"] += 1
-        return _bad_key(key)
-    latency = float(state.config.get("openai_latency_ms", 0) or 0)
-    if latency > 0:
-        time.sleep(latency / 1000.0)
-    forced = state.next_openai_failure()
-    if forced is None:
-        return None
-    state.openai_counts["errors"] += 1
-    kind = forced["kind"]
-    if kind == "timeout":
-        time.sleep(float(forced.get("sleep_s") or state.config.get("openai_timeout_sleep_s", 5)))
-        return None  # the client gave up long ago; answering late is what a hang looks like
-    if kind == "bad_key":
-        return _bad_key(key)
-    if kind == "quota":
-        return _error(
-            429,
-            "You exceeded your current quota, please check your plan and billing details. "
-            "For more information on this error, read the docs: "
-            "https://platform.openai.com/docs/guides/error-codes/api-errors.",
-            "insufficient_quota",
-            "insufficient_quota",
-        )
-    if kind == "rate_limit":
-        response, status = _error(
-            429,
-            "Rate limit reached for gpt-4.1-mini in organization org-sandbox on requests per "
-            "min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.",
-            "requests",
-            "rate_limit_exceeded",
-        )
-        response.headers["retry-after"] = "1"
-        response.headers["x-ratelimit-reset-requests"] = "120ms"
-        return response, status
-    return _error(
-        500,
-        "The server had an error while processing your request. Sorry about that!",
-        "server_error",
-        None,
-    )
 
 
 @bp.get("/models")
@@ -227,8 +146,6 @@ def responses() -> Reply:
         text = openai_tools.answer_from_outputs(input_) or ""
         searcher = next((t for t in tools if t.get("type") == "file_search"), None)
         if call is None and not text and searcher is not None and question:
-            from clickpro.sandbox import openai_files  # imports this module
-
             key = request.headers.get("Authorization", "")[7:].strip()
             include = body["include"] if isinstance(body.get("include"), list) else []
             searched, text, annotations = openai_files.file_search_output(

@@ -19,14 +19,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from clickpro.sandbox import openai_api
+from clickpro.sandbox.openai_common import Reply, error, gate
 from clickpro.sandbox.openai_tools import STOPWORDS, fold
 from clickpro.sandbox.state import SandboxState
 from clickpro.services.ai.knowledge.text import DocumentError, extension, extract_text, sniff
 
 bp = Blueprint("sandbox_openai_files", __name__, url_prefix="/openai/v1")
-bp.before_request(openai_api._gate)
-Reply = tuple[Response, int] | Response
+bp.before_request(gate)
 CHUNK_WORDS = 80
 SCORE_THRESHOLD = 0.5
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -41,11 +40,11 @@ def _key() -> str:
 
 
 def _not_found(what: str, ident: str) -> tuple[Response, int]:
-    return openai_api._error(404, f"No such {what}: '{ident}'", "invalid_request_error", None)
+    return error(404, f"No such {what}: '{ident}'", "invalid_request_error", None)
 
 
 def _bad(message: str, param: str | None = None) -> tuple[Response, int]:
-    return openai_api._error(400, message, "invalid_request_error", None, param)
+    return error(400, message, "invalid_request_error", None, param)
 
 
 # --------------------------------------------------------------------------- retrieval

@@ -1,6 +1,7 @@
 """One client with a row of every kind a panel form acts on (for the PRG and the
 confirmation tests): contact, list, opt-out, quick reply, API token, outbound webhook,
-an agent, a pending invitation and a notification."""
+an agent, a pending invitation, a notification, an AI tool, a flow and a failed
+knowledge-base document."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from clickpro.models import (
 )
 from clickpro.models.ai_tools import AITool
 from clickpro.models.base import utcnow
+from clickpro.models.knowledge import KnowledgeDocument, KnowledgeStatus
 from clickpro.services.accounts.notifications import notify
 from clickpro.services.api import tokens as api_tokens
+from clickpro.services.flows import library
 from clickpro.services.inbox.quick_replies import save_quick_reply
 
 
@@ -50,7 +53,11 @@ def forms_world(db, create_client, create_member, create_contact, login_as) -> F
     tool = AITool(client_id=tenant.id, name="consultar_pedido", description="Pedido",
                   parameters={"type": "object", "properties": {}},
                   url="https://erp.example.com/pedidos")  # fmt: skip
-    db.session.add_all([contact_list, optout, hook, tool])
+    document = KnowledgeDocument(client_id=tenant.id, kind="faq", title="Abrem domingo?",
+                                 filename="faq.txt", mime="text/plain", size=20,
+                                 content=b"Abrem domingo? Nao.", status=KnowledgeStatus.FAILED,
+                                 error="falhou")  # fmt: skip
+    db.session.add_all([contact_list, optout, hook, tool, document])
     db.session.commit()
     db.session.add(ContactListMember(list_id=contact_list.id, contact_id=contact.id))
     db.session.commit()
@@ -69,6 +76,7 @@ def forms_world(db, create_client, create_member, create_contact, login_as) -> F
     reply = save_quick_reply(tenant.id, "oi", "Olá! Como posso ajudar?")
     token = api_tokens.create_token(tenant.id, "ERP", tenant.admin.id)[0]
     note = notify(tenant.id, "x", "Aviso de teste")
+    flow = library.create_from_template(tenant.id, "menu_atendimento", user_id=None)
     ids = {
         "contact_id": contact.id,
         "contact_phone": contact.phone_e164,
@@ -81,5 +89,7 @@ def forms_world(db, create_client, create_member, create_contact, login_as) -> F
         "token_id": token.id,
         "notification_id": note.id,
         "tool_id": tool.id,
+        "document_id": document.id,
+        "flow_id": flow.id,
     }
     return FormsWorld(tenant=tenant, http=login_as(tenant.admin, tenant), ids=ids)

@@ -21,6 +21,7 @@ DESTRUCTIVE = {
     "contacts.list_remove": ["/contacts/{contact_id}", "/contacts/lists/{list_id}"],
     "contacts.optout_remove": ["/contacts/opt-outs"],
     "ai_tools.delete": ["/ai/tools/"],
+    "knowledge.delete": ["/ai/knowledge/"],
 }
 # Destructive, confirmed another way.
 CONFIRMED_ELSEWHERE = {

@@ -48,6 +48,13 @@ SUCCESSFUL_POSTS: dict[str, tuple[dict, dict]] = {
     "auth.logout": ({}, {}),
     "account.set_name": ({}, {"name": "Novo Nome"}),
     "costs.ai_budget": ({}, {"budget": "150,00"}),
+    "ai_tools.delete": ({"tool_id": "tool_id"}, {}),
+    "ai_playground.reset": ({}, {}),
+    "knowledge.retry": ({"document_id": "document_id"}, {}),
+    "knowledge.delete": ({"document_id": "document_id"}, {}),
+    "flows.archive": ({"flow_id": "flow_id"}, {}),
+    "flows.duplicate": ({"flow_id": "flow_id"}, {}),
+    "flows.set_enabled": ({"flow_id": "flow_id"}, {"enabled": "on"}),  # the list's switch
 }
 
 # Form POSTs whose success needs a world of their own: covered where that world lives.
@@ -92,10 +99,31 @@ ELSEWHERE = {
     "teams.away": "tests/teams/test_teams_panel.py (the 'Ausente' switch)",
     "teams.heartbeat": "tests/teams/test_teams_panel.py (JSON presence ping, not a form)",
     "media.refetch": "tests/media/test_inbox_media_backend.py (JSON, queues the fetch)",
+    "ai_tools.new": "tests/ai/tools/test_ai_tools_pages.py (a receiver for the tool's URL): 302",
+    "ai_tools.edit": "tests/ai/tools/test_ai_tools_pages.py (a receiver for the tool's URL): 302",
+    "ai_playground.ask": "tests/ai/playground (OpenAI sandbox; the page's script asks for JSON)",
+    "ai_playground.save_instructions": "tests/ai/playground/test_ai_playground_pages.py: 302",
+    "knowledge.upload": "tests/ai/knowledge/test_knowledge_pages.py (OpenAI sandbox): 302",
+    "knowledge.faq": "tests/ai/knowledge/test_knowledge_pages.py (OpenAI sandbox): 302",
+    "flows.new": "tests/flows/editor/test_flows_pages.py (from a template, blank): 302",
+    "flows.import_json": "tests/flows/editor/test_flows_pages.py (export then import): 302",
+    "flows.restore_version": "tests/flows/editor/test_flows_pages.py (a published version): 302",
 }
 # Answer JSON to scripts (not forms) or are not the panel's.
 NOT_FORMS_PREFIXES = ("api.v1.", "admin", "inbox.", "webhook.")
-NOT_FORMS = {"campaigns.audience", "campaigns.preview", "costs.estimate_json"}
+NOT_FORMS = {
+    "campaigns.audience",
+    "campaigns.preview",
+    "costs.estimate_json",
+    "ai_tools.test",  # the edit page's "Testar" button (fetch)
+    # the flow editor and its simulator (fetch, JSON bodies)
+    "flows.validate_graph",
+    "flows.save_draft",
+    "flows.settings",
+    "flows.publish",
+    "flows.simulator_start",
+    "flows.simulator_input",
+}
 FORM_POSTS_IN_INBOX = {"inbox.quick_replies_page", "inbox.delete_quick_reply_view"}
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clickpro.crypto import decrypt
 from clickpro.extensions import db
@@ -117,7 +118,7 @@ def _failed(name: str, arguments: Any, status: str, reason: str, started: float,
 
 def _parse_arguments(raw: str) -> Any:
     if len(raw or "") > MAX_ARGUMENTS_CHARS:
-        raise ValueError("argumentos grandes demais")
+        raise ValueError(_("argumentos grandes demais"))
     return json.loads(raw or "{}")
 
 

@@ -259,7 +259,7 @@ class _Checker:
         from clickpro.services.api.url_guard import ForbiddenAddress, check_url
 
         allow = (
-            bool(current_app.config.get("OUTBOUND_WEBHOOK_ALLOW_PRIVATE"))
+            bool(current_app.config["OUTBOUND_WEBHOOK_ALLOW_PRIVATE"])
             if has_app_context()
             else False
         )

@@ -47,7 +47,7 @@ class Match:
 
 
 def enabled() -> bool:
-    return "flows" in tuple(current_app.config.get("PLUGINS") or ())
+    return "flows" in tuple(current_app.config["PLUGINS"])
 
 
 def reply_of(message: Message) -> tuple[str, str | None]:

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from clickpro.errors import ServiceError
 from clickpro.extensions import db
 from clickpro.integrations.openai import OpenAIFailure
-from clickpro.jobs import enqueue
+from clickpro.jobs import QUEUE_IMPORTS, enqueue
 from clickpro.models import KnowledgeBase, KnowledgeDocument, KnowledgeStatus, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.ai.knowledge.text import KINDS, DocumentError, extract_text, sniff
@@ -179,7 +179,7 @@ def _store(client_id, user_id, kind, title, filename, mime, content, number_id):
     )  # fmt: skip
     db.session.add(document)
     db.session.commit()
-    enqueue("knowledge.index_document", client_id, document.id)
+    enqueue("knowledge.index_document", client_id, document.id, queue=QUEUE_IMPORTS)
     return document
 
 
@@ -246,7 +246,13 @@ def index_document(client_id: int, document_id: int) -> str:
     document.attempts = 0
     _apply(document, found.status, found.error)
     if document.status == S.INDEXING:
-        enqueue("knowledge.poll_document", client_id, document.id, delay=POLL_DELAY_S)
+        enqueue(
+            "knowledge.poll_document",
+            client_id,
+            document.id,
+            queue=QUEUE_IMPORTS,
+            delay=POLL_DELAY_S,
+        )
     return document.status
 
 
@@ -293,7 +299,7 @@ def retry_document(client_id: int, document_id: int) -> KnowledgeDocument:
     document.status, document.attempts, document.retryable = S.UPLOADING, 0, True
     document.openai_file_id, document.error, document.next_try_at = None, None, None
     db.session.commit()
-    enqueue("knowledge.index_document", client_id, document.id)
+    enqueue("knowledge.index_document", client_id, document.id, queue=QUEUE_IMPORTS)
     return document
 
 
@@ -307,7 +313,7 @@ def delete_document(client_id: int, document_id: int) -> None:
         raise LookupError(document_id)
     document.status, document.next_try_at, document.attempts = S.DELETING, None, 0
     db.session.commit()
-    enqueue("knowledge.remove_document", client_id, document.id)
+    enqueue("knowledge.remove_document", client_id, document.id, queue=QUEUE_IMPORTS)
 
 
 def remove_document(client_id: int, document_id: int) -> bool:
