@@ -53,7 +53,7 @@ def test_login_through_the_form_shows_the_dashboard(live_server, browser_page, c
     page.evaluate("ClickPro.refreshBell()")
     expect(page.locator("#bell-count")).to_have_text("1")
 
-    page.click("nav .dropdown-toggle")
+    page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
     page.wait_for_url(f"{live_server}/login")
     page.goto(f"{live_server}/")
@@ -94,7 +94,7 @@ def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
     expect(page.locator(".alert-success")).to_contain_text("Convite enviado para")
     expect(page.locator("[data-testid=invitations]")).to_contain_text(invitee_email)
     expect(page.locator("[data-testid=members]")).not_to_contain_text(invitee_email)
-    page.click("nav .dropdown-toggle")
+    page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
     page.wait_for_url(f"{live_server}/login")
 
@@ -121,7 +121,7 @@ def test_invitation_is_accepted_in_the_browser_and_deactivation_asks_first(
     expect(page.locator("h1")).to_have_text("Mercadinho Bom Preço")
     invitee_id = invitee.id
     create_token(inviting.id, "integração", user_id=invitee_id)
-    page.click("nav .dropdown-toggle")
+    page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
 
     _login(page, live_server, inviting.admin.email, PASSWORD)

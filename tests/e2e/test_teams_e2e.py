@@ -22,6 +22,7 @@ def test_create_team_in_the_browser(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/")
 
+    page.click("text=Ajustes")  # the settings group of the top bar
     page.click("text=Equipes")
     page.click("[data-testid=new-team]")
     page.fill("#name", "Financeiro")
