@@ -50,6 +50,9 @@ def test_login_through_the_form_shows_the_dashboard(live_server, browser_page, c
     expect(page.locator("#bell-count")).to_be_hidden()
     # A new notification reaches the bell without a reload (unread.json).
     notify(tenant.id, "test", "Outra novidade")
+    # read-all is a form post: the page reloads, and bell.js is a module (deferred), so
+    # wait for it to have run before calling its hook.
+    page.wait_for_function("() => window.ClickPro && window.ClickPro.refreshBell")
     page.evaluate("ClickPro.refreshBell()")
     expect(page.locator("#bell-count")).to_have_text("1")
 
