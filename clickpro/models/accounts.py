@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from clickpro.models.base import JSONType, Model, TimestampMixin, UTCDateTime, utcnow
+from clickpro.offload import off_hub
 
 
 class Role(StrEnum):
@@ -47,7 +48,8 @@ class User(UserMixin, TimestampMixin, Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # Off the gevent hub: a scrypt hash must not stall every socket (clickpro.offload).
+        self.password_hash = off_hub(generate_password_hash, password)
         self.end_sessions()
 
     def end_sessions(self) -> None:
@@ -59,7 +61,7 @@ class User(UserMixin, TimestampMixin, Model):
         return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return off_hub(check_password_hash, self.password_hash, password)
 
     @property
     def two_factor_enabled(self) -> bool:
