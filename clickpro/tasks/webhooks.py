@@ -4,7 +4,9 @@ Hand-off (:func:`dispatch`) costs one Redis round trip per event: the id is push
 a list and a drain job is enqueued on ``QUEUE_WEBHOOKS`` only when none is running for
 the event's shard (a ``SET NX`` flag; ``WEBHOOK_DRAIN_JOBS`` shards, so that many
 workers can drain the list side by side). The drain job pops ids in batches, so a worker pays RQ's per-job
-overhead once per batch instead of once per event. Whatever happens to Redis or a
+overhead once per batch instead of once per event, and it watches the emptied list for
+``DRAIN_IDLE_S`` (BLPOP) before ending, so a steady trickle of inbound messages is handed
+over in one Redis round trip each instead of a fresh RQ job each. Whatever happens to Redis or a
 worker, the event row is in the database: :func:`retry_unprocessed` (periodic) picks
 up anything left unprocessed.
 """
@@ -27,6 +29,7 @@ FLAG_KEY = "clickpro:webhooks:draining"
 FLAG_TTL_S = 120
 BATCH = 100
 DRAIN_SLICE_S = 30.0  # a drain job hands over to a fresh job after this long
+DRAIN_IDLE_S = 1.0  # an emptied list is watched this long before the drain job ends
 
 
 def processes_inline(app: Flask | None = None) -> bool:
@@ -111,15 +114,39 @@ def _process_batch(raw_ids: list) -> int:
         db.session.remove()
 
 
-def drain_pending(shard: int = 0) -> int:
-    """Process queued event ids in batches until the list is empty (or the slice ends)."""
+def _wait_for_more(redis, idle_s: float) -> list:
+    """Block up to ``idle_s`` for the next id (one BLPOP), then take what else is there.
+
+    At a steady trickle (a few inbound messages a second) the list empties between
+    events; ending the job there would make every event pay a fresh RQ job (enqueue,
+    dequeue, registries, result) and its pick-up. Waiting a moment on the list instead
+    hands the next id over in one Redis round trip.
+    """
+    if idle_s <= 0:
+        return []
+    got = redis.blpop([PENDING_KEY], timeout=idle_s)
+    if not got:
+        return []
+    more = redis.lpop(PENDING_KEY, BATCH - 1)
+    return [got[1], *(more if isinstance(more, list) else [])]
+
+
+def drain_pending(shard: int = 0, idle_s: float | None = None) -> int:
+    """Process queued event ids in batches until the list stays empty for ``idle_s``
+    (``DRAIN_IDLE_S``; none under tests) or the slice ends."""
     redis = redis_connection()
     flag = _flag(shard)
     started = time.monotonic()
+    if idle_s is None:
+        idle_s = 0.0 if current_app.testing else DRAIN_IDLE_S
     done = 0
     while True:
         raw_ids = redis.lpop(PENDING_KEY, BATCH)  # with a count: a list, or None when empty
-        if isinstance(raw_ids, list) and raw_ids:
+        if not (isinstance(raw_ids, list) and raw_ids):
+            raw_ids = _wait_for_more(
+                redis, min(idle_s, DRAIN_SLICE_S - (time.monotonic() - started))
+            )
+        if raw_ids:
             redis.expire(flag, FLAG_TTL_S)
             done += _process_batch(raw_ids)
             if time.monotonic() - started < DRAIN_SLICE_S:
