@@ -6,11 +6,11 @@ hand from what is written here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from report_seed import add_message, at
 
 from clickpro.extensions import db
 from clickpro.models import (
@@ -18,26 +18,9 @@ from clickpro.models import (
     Campaign,
     ConversationCycle,
     CsatSurvey,
-    Message,
     OptOut,
     Team,
 )
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """An instant in November 2026, UTC."""
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
-
-
-def add_message(tenant, contact, number, **kw) -> Message:
-    kw.setdefault("direction", "IN")
-    kw.setdefault("author", "CONTACT" if kw["direction"] == "IN" else "AGENT")
-    kw.setdefault("status", "RECEIVED" if kw["direction"] == "IN" else "SENT")
-    kw.setdefault("body", "Olá")
-    message = Message(client_id=tenant.id, contact_id=contact.id, number_id=number.id, **kw)
-    db.session.add(message)
-    db.session.commit()
-    return message
 
 
 @pytest.fixture

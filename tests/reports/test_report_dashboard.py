@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from conftest import add_message
+from report_seed import add_message
 
 from clickpro.extensions import db
 from clickpro.models import Message

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import add_message, at
+from report_seed import add_message, at
 
 from clickpro.extensions import db
 from clickpro.models import Message, ReportMessageDay
