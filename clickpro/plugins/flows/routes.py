@@ -227,12 +227,58 @@ def _report(flow: Flow):
     return reports.flow_report(flow.client_id, flow.id)
 
 
+def editor_lists(client_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The client's teams, agents, labels, numbers and campaigns for the editor's selects.
+
+    Scoped to ``client_id`` (the graph stores their ids; ``foreign_ids`` drops any other
+    client's id on save anyway). Capped so a large account does not bloat the page.
+    """
+    from clickpro.models import Campaign, ClientMember, Label, User
+    from clickpro.models.teams import Team
+
+    cap = 500
+    teams = db.session.execute(
+        sa.select(Team.id, Team.name)
+        .where(Team.client_id == client_id, Team.archived_at.is_(None))
+        .order_by(Team.name)
+        .limit(cap)
+    ).all()
+    agents = db.session.execute(
+        sa.select(User.id, User.name, User.email)
+        .join(ClientMember, ClientMember.user_id == User.id)
+        .where(ClientMember.client_id == client_id, ClientMember.is_active.is_(True),
+               User.is_active.is_(True))
+        .order_by(User.name, User.email)
+        .limit(cap)
+    ).all()  # fmt: skip
+    labels = db.session.execute(
+        sa.select(Label.id, Label.name)
+        .where(Label.client_id == client_id)
+        .order_by(Label.name)
+        .limit(cap)
+    ).all()
+    campaigns = db.session.execute(
+        sa.select(Campaign.id, Campaign.name)
+        .where(Campaign.client_id == client_id)
+        .order_by(Campaign.id.desc())
+        .limit(100)
+    ).all()
+    return {
+        "teams": [{"id": i, "name": n} for i, n in teams],
+        "agents": [{"id": i, "name": n or e} for i, n, e in agents],
+        "labels": [{"id": i, "name": n} for i, n in labels],
+        "campaigns": [{"id": i, "name": n} for i, n in campaigns],
+    }
+
+
 @bp.get("/<int:flow_id>")
 def edit(flow_id: int):
     flow = _flow(flow_id)
     client = require_client()
     numbers = list_numbers(client.id)
     problems = validate(flow.draft) if not check_structure(flow.draft) else []
+    lists = editor_lists(client.id)
+    lists["numbers"] = [{"id": n.id, "name": n.display_phone_number or str(n.id)} for n in numbers]
     return render_template(
         "flows/edit.html",
         flow=flow,
@@ -240,6 +286,7 @@ def edit(flow_id: int):
         published=versions.published_version(flow),
         flow_versions=versions.list_versions(client.id, flow.id),
         numbers=numbers,
+        lists=lists,
         problems=_problems(problems),
         report=_report(flow) if flow.published_version_id else None,
         max_bytes=MAX_BYTES,

@@ -2,16 +2,18 @@
 // autosave, publish. The server validates and stores; this only edits.
 import { postJSON, ready } from "../app.js";
 import { DEFAULTS, exitsOf, newStepId, setExit, summaryOf } from "./graph.js";
+import { esc, mountPanel, showProblems } from "./panel.js";
 import { startSimulator } from "./simulator.js";
+import { mountTriggers } from "./triggers.js";
 
 const ICONS = { send: "chat-left-text", ask: "question-circle", condition: "signpost-split", set: "tags", http: "globe", ai: "robot", handoff: "person-raised-hand", wait: "hourglass-split", end: "stop-circle" };
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 ready(() => {
   const base = $("flows-editor").dataset.base;
   const t = JSON.parse($("flows-i18n").textContent);
   const graph = JSON.parse($("flow-graph").textContent);
+  const lists = JSON.parse($("flow-lists").textContent); // the client's teams, agents, labels, numbers, campaigns
   graph.steps = graph.steps || {};
   let problems = JSON.parse($("flow-problems").textContent);
   let selected = null;
@@ -49,6 +51,7 @@ ready(() => {
     });
     rendering = false;
     renderProblems();
+    fillPicker();
   }
 
   function renderProblems() {
@@ -59,6 +62,9 @@ ready(() => {
       const el = document.querySelector(`#node-${nodeOf[id]} .drawflow_content_node`);
       if (el) el.innerHTML = nodeHtml(id, step);
     });
+    showProblems($("step-panel"), problems, selected);
+    showProblems($("flow-settings"), problems, null);
+    showProblems($("triggers"), problems, null);
   }
 
   // ---- changes: debounce validate, autosave
@@ -110,108 +116,126 @@ ready(() => {
   editor.on("nodeSelected", (nid) => select(stepOf[nid]));
 
   // ---- palette
+  /** The first grid cell (from the visible top-left) no step covers, so a new step hides none. */
+  function freeSpot() {
+    const zoom = editor.zoom || 1;
+    const x0 = Math.round(-editor.canvas_x / zoom) + 40;
+    const y0 = Math.round(-editor.canvas_y / zoom) + 40;
+    const cols = Math.max(1, Math.floor(($("drawflow").clientWidth / zoom - 40) / 250));
+    const taken = Object.values(graph.steps).map((st) => st.ui || { x: 0, y: 0 });
+    for (let n = 0; n < 400; n += 1) {
+      const x = x0 + (n % cols) * 250;
+      const y = y0 + Math.floor(n / cols) * 150;
+      if (!taken.some((u) => Math.abs(u.x - x) < 235 && Math.abs(u.y - y) < 130)) return { x, y };
+    }
+    return { x: x0, y: y0 };
+  }
+
   document.querySelectorAll("[data-add]").forEach((b) => b.addEventListener("click", () => {
     const type = b.dataset.add;
     const id = newStepId(graph, type);
-    graph.steps[id] = { type, name: b.dataset.label, ui: { x: 60 - editor.canvas_x, y: 60 - editor.canvas_y }, ...DEFAULTS[type]() };
+    graph.steps[id] = { type, name: b.dataset.label, ui: freeSpot(), ...DEFAULTS[type]() };
     if (!graph.start) graph.start = id;
     changed(true);
     validateNow();
     select(id);
   }));
 
-  // ---- side panel
+  // ---- side panel (forms: panel.js)
+  function hooks(id) {
+    return {
+      t, graph, lists, icon: ICONS[graph.steps[id].type] || "square",
+      changed: (redraw) => stepChanged(id, redraw),
+      setStart: () => { graph.start = id; changed(); renderProblems(); validateNow(); },
+      deleted: () => {
+        delete graph.steps[id];
+        if (graph.start === id) graph.start = Object.keys(graph.steps)[0] || null;
+        Object.values(graph.steps).forEach((s) => exitsOf(s, t).forEach(([f, , target]) => { if (target === id) setExit(s, f, null); }));
+        select(null); changed(true); validateNow();
+      },
+    };
+  }
+
   function select(id) {
-    selected = id;
-    const step = graph.steps[id];
+    selected = id && graph.steps[id] ? id : null;
     const panel = $("step-panel");
-    if (!step) { panel.innerHTML = ""; preview(null); return; }
-    const msg = step.message || null;
-    const v = step.validation || {};
-    const choiceLines = (v.choices || []).map((c) => `${c.id} | ${c.title}`).join("\n");
-    const { ui, ...fields } = step;
-    panel.innerHTML = `<h2 class="h6"><i class="bi bi-${ICONS[step.type]}"></i> ${esc(id)}</h2>
-      <label class="form-label small w-100">${esc(t.name)}<input class="form-control form-control-sm" data-f="name" value="${esc(step.name || "")}" maxlength="80"></label>
-      ${msg ? `<label class="form-label small w-100">${esc(t.text)}<textarea class="form-control form-control-sm" data-f="message.text" rows="3" data-testid="field-text">${esc(msg.text || "")}</textarea></label>` : ""}
-      ${step.type === "ask" ? `<label class="form-label small w-100">${esc(t.validation)}<select class="form-select form-select-sm" data-f="validation.kind">${["text", "number", "email", "cpf", "cnpj", "cpf_cnpj", "date", "choice"].map((k) => `<option${v.kind === k ? " selected" : ""}>${k}</option>`).join("")}</select></label>
-        <label class="form-label small w-100">${esc(t.saveAs)}<input class="form-control form-control-sm" data-f="save_as" value="${esc(step.save_as || "")}"></label>
-        <label class="form-label small w-100">${esc(t.invalid)}<input class="form-control form-control-sm" data-f="invalid_message" value="${esc(step.invalid_message || "")}"></label>
-        ${v.kind === "choice" ? `<label class="form-label small w-100">${esc(t.choices)}<textarea class="form-control form-control-sm" data-f="choices" rows="4">${esc(choiceLines)}</textarea></label>` : ""}` : ""}
-      <details><summary class="small">${esc(t.fields)}</summary><textarea class="form-control form-control-sm font-monospace" rows="10" data-f="json">${esc(JSON.stringify(fields, null, 2))}</textarea>
-        <button class="btn btn-sm btn-outline-primary mt-1" data-act="json">${esc(t.apply)}</button></details>
-      <div class="d-flex gap-2 mt-2"><button class="btn btn-sm btn-outline-success" data-act="start">${esc(t.setStart)}</button><button class="btn btn-sm btn-outline-danger" data-act="delete">${esc(t.delete)}</button></div>
-      <div class="text-danger small" data-err></div>`;
-    panel.querySelectorAll("[data-f]").forEach((el) => el.addEventListener(el.tagName === "SELECT" ? "change" : "input", () => edit(id, el)));
-    panel.querySelector('[data-act="delete"]').addEventListener("click", () => {
-      delete graph.steps[id];
-      if (graph.start === id) graph.start = Object.keys(graph.steps)[0] || null;
-      Object.values(graph.steps).forEach((s) => exitsOf(s, t).forEach(([f, , target]) => { if (target === id) setExit(s, f, null); }));
-      select(null); changed(true); validateNow();
-    });
-    panel.querySelector('[data-act="start"]').addEventListener("click", () => { graph.start = id; changed(); renderProblems(); validateNow(); });
-    panel.querySelector('[data-act="json"]').addEventListener("click", () => {
-      try {
-        const data = JSON.parse(panel.querySelector('[data-f="json"]').value);
-        graph.steps[id] = { ...data, ui: step.ui };
-        changed(true); validateNow(); select(id);
-      } catch { panel.querySelector("[data-err]").textContent = t.badJson; }
-    });
-    preview(step);
+    fillPicker();
+    if (!selected) {
+      panel._detach?.();
+      panel.innerHTML = `<p class="text-body-secondary small">${esc(t.clickStep)}</p>`;
+      preview(null);
+      return;
+    }
+    mountPanel(panel, selected, hooks(selected));
+    showProblems(panel, problems, selected);
+    preview(graph.steps[selected]);
   }
 
   let vtimer = null;
-  function edit(id, el) {
+  function stepChanged(id, redraw) {
     const step = graph.steps[id];
-    const f = el.dataset.f;
-    if (f === "json") return;
-    if (f === "name") step.name = el.value;
-    else if (f === "message.text") step.message.text = el.value;
-    else if (f === "save_as" || f === "invalid_message") step[f] = el.value;
-    else if (f === "validation.kind") { step.validation = { ...(step.validation || {}), kind: el.value }; if (el.value === "choice" && !step.validation.choices) step.validation.choices = []; changed(true); select(id); return; }
-    else if (f === "choices") {
-      const old = step.validation.choices || [];
-      step.validation.choices = el.value.split("\n").filter((l) => l.trim()).map((line, i) => {
-        const [cid, ...rest] = line.split("|");
-        const title = rest.join("|").trim() || cid.trim();
-        return { id: cid.trim(), title, description: "", next: (old[i] || {}).next || null };
-      });
-      clearTimeout(vtimer); vtimer = setTimeout(() => { render(); validateNow(); }, 600);
-      changed(); preview(step); return;
+    if (redraw) render();
+    else {
+      const node = document.querySelector(`#node-${nodeOf[id]} .drawflow_content_node`);
+      if (node) node.innerHTML = nodeHtml(id, step);
     }
-    const node = document.querySelector(`#node-${nodeOf[id]} .drawflow_content_node`);
-    if (node) node.innerHTML = nodeHtml(id, step);
     preview(step);
     changed();
     clearTimeout(vtimer); vtimer = setTimeout(validateNow, 500);
   }
 
+  // the step list, for small screens where the canvas is hidden
+  function fillPicker() {
+    const picker = $("step-picker");
+    if (!picker) return;
+    picker.innerHTML = `<option value="">${esc(t.chooseStep)}</option>${Object.entries(graph.steps).map(([id, st]) => `<option value="${esc(id)}"${id === selected ? " selected" : ""}>${esc(st.name || id)} (${esc(t[`type_${st.type}`] || st.type)})</option>`).join("")}`;
+  }
+  $("step-picker")?.addEventListener("change", (e) => select(e.target.value || null));
+
   function preview(step) {
     const box = $("preview");
     const msg = step && step.message;
-    if (!msg) { box.classList.add("d-none"); return; }
+    if (!msg || typeof msg !== "object") { box.classList.add("d-none"); return; }
     box.classList.remove("d-none");
     let extra = "";
-    const choices = (step.validation || {}).choices || [];
+    const choices = step.type === "ask" && (step.validation || {}).kind === "choice" ? (step.validation.choices || []) : [];
     const buttons = msg.kind === "buttons" ? msg.buttons || [] : (choices.length && choices.length <= 3 ? choices : []);
-    if (buttons.length) extra = buttons.map((b) => `<div class="wa-button">${esc(b.title)}</div>`).join("");
-    else if (msg.kind === "list" || choices.length > 3) extra = `<div class="wa-button"><i class="bi bi-list-ul"></i> ${esc(msg.button || t.seeOptions)}</div>`;
-    box.innerHTML = `<div class="wa-bubble">${msg.kind === "media" ? `<div class="small text-body-secondary"><i class="bi bi-paperclip"></i> ${esc(msg.media_type)}</div>` : ""}${esc(msg.text || msg.caption || "")}</div>${extra}`;
+    const rows = msg.kind === "list" ? (msg.sections || []).flatMap((sec) => (sec.rows || []).map((r, j) => ({ ...r, section: j === 0 ? sec.title : "" }))) : (choices.length > 3 && choices.length <= 10 ? choices : []);
+    if (buttons.length) extra = buttons.map((b) => `<div class="wa-button" data-testid="preview-button">${esc(b.title || "…")}</div>`).join("");
+    else if (rows.length) {
+      extra = `<div class="wa-button"><i class="bi bi-list-ul"></i> ${esc((msg.kind === "list" ? msg.button : step.list_button) || t.seeOptions)}</div>
+        <div class="wa-list" data-testid="preview-list">${rows.map((r) => `${r.section ? `<div class="wa-list-section">${esc(r.section)}</div>` : ""}<div class="wa-list-row" data-testid="preview-row"><div>${esc(r.title || "…")}</div>${r.description ? `<div class="small text-body-secondary">${esc(r.description)}</div>` : ""}</div>`).join("")}</div>`;
+    } else if (choices.length > 10) extra = `<div class="small text-body-secondary mt-1">${choices.map((c, i) => `${i + 1}. ${esc(c.title)}`).join("<br>")}</div>`;
+    let media = "";
+    if (msg.kind === "media") {
+      const icon = { image: "image", video: "camera-video", audio: "mic", document: "file-earmark-text" }[msg.media_type] || "paperclip";
+      const file = String(msg.url || "").split("/").pop() || "";
+      media = `<div class="wa-media" data-testid="preview-media"><i class="bi bi-${icon} fs-3"></i><div class="small text-truncate">${esc(msg.filename || file || t[`m_${msg.media_type}`] || msg.media_type || "")}</div></div>`;
+    }
+    box.innerHTML = `<div class="small text-body-secondary mb-1">${esc(t.preview)}</div><div class="wa-bubble">${media}${esc(msg.text || msg.caption || "")}</div>${extra}`;
   }
 
-  // ---- settings
+  // ---- triggers and settings (triggers.js): live, autosaved with the draft
+  mountTriggers($("triggers"), graph, { t, lists, changed: () => { changed(); clearTimeout(vtimer); vtimer = setTimeout(validateNow, 500); } });
   const s = graph.settings = graph.settings || {};
-  $("set-timeout").value = s.timeout_minutes || 30;
+  $("set-timeout").value = Number.isInteger(s.timeout_minutes) ? s.timeout_minutes : 30;
   $("set-timeout-msg").value = s.timeout_message || "";
-  $("set-exit").value = (s.exit_keywords || []).join(", ");
-  $("set-triggers").value = JSON.stringify(graph.triggers || [], null, 1);
-  $("settings-apply").addEventListener("click", async () => {
-    s.timeout_minutes = parseInt($("set-timeout").value, 10) || 30;
-    s.timeout_message = $("set-timeout-msg").value;
-    s.exit_keywords = $("set-exit").value.split(",").map((w) => w.trim()).filter(Boolean);
-    try { graph.triggers = JSON.parse($("set-triggers").value || "[]"); } catch { $("save-state").textContent = t.badJson; return; }
-    await postJSON(`${base}/settings`, { name: $("set-name").value, number_id: $("set-number").value || null });
-    await save();
+  $("set-exit").value = (s.exit_keywords || ["atendente"]).join(", ");
+  const settingChanged = () => { changed(); clearTimeout(vtimer); vtimer = setTimeout(validateNow, 500); };
+  $("set-timeout").addEventListener("input", () => {
+    const n = parseInt($("set-timeout").value, 10);
+    if (Number.isNaN(n)) delete s.timeout_minutes; else s.timeout_minutes = n;
+    settingChanged();
   });
+  $("set-timeout-msg").addEventListener("input", () => { s.timeout_message = $("set-timeout-msg").value; settingChanged(); });
+  $("set-exit").addEventListener("input", () => { s.exit_keywords = $("set-exit").value.split(",").map((w) => w.trim()).filter(Boolean); settingChanged(); });
+  const flowSettings = async () => {
+    const r = await postJSON(`${base}/settings`, { name: $("set-name").value, number_id: $("set-number").value || null });
+    const data = await r.json().catch(() => ({}));
+    $("settings-error").textContent = r.ok ? "" : (data.error || t.saveFailed);
+  };
+  $("set-name").addEventListener("change", flowSettings);
+  $("set-number").addEventListener("change", flowSettings);
 
   $("save-btn").addEventListener("click", save);
   $("publish-btn").addEventListener("click", async () => {

@@ -39,6 +39,23 @@ export function summaryOf(step) {
   return (msg.text || msg.caption || step.note || step.instructions || "").slice(0, 50);
 }
 
+/** Variables the graph's steps set (mirror of graph.py writes_of), sorted. */
+export function variablesOf(graph) {
+  const names = new Set();
+  Object.values(graph.steps || {}).forEach((step) => {
+    if (!step || typeof step !== "object") return;
+    if (step.type === "ask" && step.save_as) {
+      names.add(step.save_as);
+      const v = step.validation || {};
+      if (v.kind === "choice" && Array.isArray(v.choices) && v.choices.length) names.add(`${step.save_as}_id`);
+    }
+    if (step.type === "set" && step.variables && typeof step.variables === "object") Object.keys(step.variables).forEach((k) => names.add(k));
+    if (step.type === "http" && step.map && typeof step.map === "object") { Object.keys(step.map).forEach((k) => names.add(k)); names.add("http_status"); }
+    if (step.type === "ai") names.add(step.save_as || "resposta_ia");
+  });
+  return [...names].filter(Boolean).sort();
+}
+
 export function newStepId(graph, type) {
   let n = 1;
   while (graph.steps[`${type}_${n}`]) n += 1;
