@@ -17,7 +17,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from clickpro.models.ai import AIReplyRun
 from clickpro.models.base import Model, TenantMixin, UTCDateTime, utcnow
+from clickpro.models.teams import ConversationCycle, CsatSurvey
 
 _BIG = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -91,3 +93,84 @@ class ReportRollupState(Model):
     last_run_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_run_ms: Mapped[int] = mapped_column(nullable=False, default=0)
     last_days: Mapped[int] = mapped_column(nullable=False, default=0)
+
+
+class ReportServiceDay(TenantMixin, Model):
+    """Service counters per (client, local day, number, team, agent): conversations
+    opened / resolved, resolved with the AI / without a human, CSAT asked and scored,
+    AI runs by outcome and the intent classifier's spend. Rebuilt per (client, day) by
+    the rollup job from ``conversation_cycles``, ``csat_surveys`` and ``ai_reply_runs``
+    (:func:`clickpro.services.reports.rollups.rebuild_service_days`); "None" keys are 0.
+
+    Which rows count where: cycles by the local day of ``opened_at`` (opened) and of
+    ``resolved_at`` (resolved, AI, contained); CSAT by ``asked_at`` with the survey's team
+    and its cycle's number; AI runs by ``created_at`` with the conversation's number (team
+    and agent 0: the team filter never applies to them)."""
+
+    __tablename__ = "report_service_days"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "client_id",
+            "day",
+            "number_id",
+            "team_id",
+            "agent_user_id",
+            name="uq_report_service_days_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG, primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    number_id: Mapped[int] = mapped_column(nullable=False, default=0)
+    team_id: Mapped[int] = mapped_column(nullable=False, default=0)
+    agent_user_id: Mapped[int] = mapped_column(nullable=False, default=0)
+    opened: Mapped[int] = mapped_column(nullable=False, default=0)
+    resolved: Mapped[int] = mapped_column(nullable=False, default=0)
+    ai_resolved: Mapped[int] = mapped_column(nullable=False, default=0)
+    ai_contained: Mapped[int] = mapped_column(nullable=False, default=0)
+    csat_asked: Mapped[int] = mapped_column(nullable=False, default=0)
+    csat_1: Mapped[int] = mapped_column(nullable=False, default=0)
+    csat_2: Mapped[int] = mapped_column(nullable=False, default=0)
+    csat_3: Mapped[int] = mapped_column(nullable=False, default=0)
+    csat_4: Mapped[int] = mapped_column(nullable=False, default=0)
+    csat_5: Mapped[int] = mapped_column(nullable=False, default=0)
+    ai_runs: Mapped[int] = mapped_column(nullable=False, default=0)
+    ai_answers: Mapped[int] = mapped_column(nullable=False, default=0)
+    ai_handoffs: Mapped[int] = mapped_column(nullable=False, default=0)
+    ai_intent_cost: Mapped[Decimal] = mapped_column(sa.Numeric(16, 8), nullable=False, default=0)
+
+
+# Indexes the reports need on tables of other modules (defined here, with the migration
+# f20a08030001, so the models and the migrations agree):
+# - the percentiles' range reads of the cycles, covering (index-only: no heap visit per
+#   cycle) the value and the group / filter columns;
+# - the rollup's incremental scans (``updated_at`` past the mark) of CSAT and AI runs;
+# - the rollup's "did the AI answer inside this cycle" probe by conversation and time.
+_cycles = ConversationCycle.__table__
+sa.Index(
+    "ix_conversation_cycles_report_opened",
+    _cycles.c.client_id,
+    _cycles.c.opened_at,
+    postgresql_include=["first_response_seconds", "team_id", "agent_user_id", "number_id"],
+)
+sa.Index(
+    "ix_conversation_cycles_report_resolved",
+    _cycles.c.client_id,
+    _cycles.c.resolved_at,
+    postgresql_include=["resolution_seconds", "team_id", "agent_user_id", "number_id"],
+)
+sa.Index(
+    "ix_csat_surveys_client_updated",
+    CsatSurvey.__table__.c.client_id,
+    CsatSurvey.__table__.c.updated_at,
+)
+sa.Index(
+    "ix_ai_reply_runs_client_updated",
+    AIReplyRun.__table__.c.client_id,
+    AIReplyRun.__table__.c.updated_at,
+)
+sa.Index(
+    "ix_ai_reply_runs_conv_created",
+    AIReplyRun.__table__.c.conversation_id,
+    AIReplyRun.__table__.c.created_at,
+)

@@ -129,18 +129,14 @@ def index():
     filters = _filters(notes)
     report = Report(client, period, filters)
     previous = Report(client, period.previous(), filters)
+    # Each figure is computed once (the Report memoises): the tables first, then the
+    # headline cards reuse their totals, cycles, CSAT and AI figures; the previous
+    # period only computes the headline numbers.
+    tables: dict[str, Table] = {key: table_of(report, key) for key in TABLES}
     numbers = report.key_numbers()
     deltas = compare(numbers, previous.key_numbers())
     csat = report.csat()
     ai = report.ai()
-    tables: dict[str, Table] = {}
-    for key in TABLES:
-        if key == "csat":
-            tables[key] = report.csat_table(csat)
-        elif key == "ai":
-            tables[key] = report.ai_table(ai)
-        else:
-            tables[key] = table_of(report, key)
     cards: list[dict[str, Any]] = []
     for key, value in numbers.items():
         d = deltas.get(key)

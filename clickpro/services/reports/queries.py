@@ -1,12 +1,13 @@
 """The report's figures for one client, period and filters.
 
 Message figures (per day in/out, campaign funnel, failures, WhatsApp and AI spend) read
-the rollups (``report_message_days`` / ``report_failure_days``): a handful of rows per
-day whatever the message volume. Service figures read ``conversation_cycles`` (one row per
-open → resolved stretch, far fewer than messages) with range queries on its
-``(client_id, opened_at)`` / ``(client_id, resolved_at)`` indexes; medians and p90 are
-exact (``percentile_cont``) over the period's cycles, so they never come from averaging
-per-day digests. CSAT reads ``csat_surveys``, AI answers/handoffs ``ai_reply_runs``.
+the rollups (``report_message_days`` / ``report_failure_days``); conversations opened /
+resolved per day, AI containment, CSAT and AI runs by outcome read
+``report_service_days``: a handful of rows per day whatever the volume. Only the medians
+and p90 read ``conversation_cycles``: exact ``percentile_cont`` over the period's cycles
+(never averaged from per-day digests), one index-only range read per metric (the
+covering ``ix_conversation_cycles_report_*`` indexes) with ``GROUPING SETS`` for the
+whole period, per team and per agent at once. Nothing here reads ``messages``.
 
 Filters: ``number_id`` applies everywhere; ``campaign_id`` to message figures only;
 ``team_id`` to the service figures (cycles, CSAT) only — the page says so.
@@ -22,25 +23,26 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql
 
 from clickpro.extensions import db
 from clickpro.labels import meta_error
 from clickpro.models import (
-    AIReplyRun,
     Campaign,
     Client,
     ConversationCycle,
-    CsatSurvey,
     ReportFailureDay,
     ReportMessageDay,
     Team,
     User,
     WhatsAppCredential,
 )
-from clickpro.models.ai import HANDOFF_OUTCOMES, AIOutcome
+from clickpro.models.reports import ReportServiceDay
 from clickpro.services.accounts.validation import safe_zone
 from clickpro.services.costs import ai_spend
 from clickpro.services.reports.periods import Period
+
+_QUANTILES = postgresql.array([0.5, 0.9], type_=sa.Float)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,13 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 class Report:
-    """Figures of ``client`` over ``period`` with ``filters`` (computed lazily)."""
+    """Figures of ``client`` over ``period`` with ``filters`` (computed lazily, once).
+
+    Every figure is memoised on the instance (``_once``): the page, the PDF and the
+    exports ask for the same totals, cycles and AI figures several times (headline cards,
+    tables, the AI and CSAT blocks), and each is one query per request, not one per use.
+    A ``Report`` lives for one request; it never outlives the data it read.
+    """
 
     def __init__(self, client: Client, period: Period, filters: Filters | None = None):
         self.client = client
@@ -90,6 +98,13 @@ class Report:
         self.lo, self.hi = period.instants(self.zone)
         self.cost_currency = "BRL"
         self.ai_currency = "USD"
+        self._memo: dict[Any, Any] = {}
+
+    def _once(self, key: Any, compute):
+        """``compute()`` the first time ``key`` is asked for in this report, then reuse."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # -- rollups -------------------------------------------------------------------
     def _days_where(self, model) -> list:
@@ -106,6 +121,9 @@ class Report:
         return where
 
     def messages_per_day(self) -> Table:
+        return self._once("messages_per_day", self._messages_per_day)
+
+    def _messages_per_day(self) -> Table:
         d = ReportMessageDay
         rows = db.session.execute(
             sa.select(d.day, sa.func.sum(d.msgs_in), sa.func.sum(d.msgs_out))
@@ -128,6 +146,9 @@ class Report:
         return table
 
     def totals(self) -> dict[str, Any]:
+        return self._once("totals", self._totals)
+
+    def _totals(self) -> dict[str, Any]:
         d = ReportMessageDay
         names: tuple[str, ...] = ("msgs_in", "msgs_out", "out_ai", "out_agent", "sent")
         names += ("delivered", "read", "failed", "replied", "opted_out", "charged", "free")
@@ -139,6 +160,9 @@ class Report:
         return out
 
     def funnel(self) -> Table:
+        return self._once("funnel", self._funnel)
+
+    def _funnel(self) -> Table:
         d = ReportMessageDay
         stages = ("sent", "delivered", "read", "replied", "opted_out", "failed")
         where = [*self._days_where(d), d.campaign_id != 0]
@@ -170,6 +194,9 @@ class Report:
         return table
 
     def failures(self) -> Table:
+        return self._once("failures", self._failures)
+
+    def _failures(self) -> Table:
         f = ReportFailureDay
         where = self._days_where(f)
         if self.filters.campaign_id is None:
@@ -195,6 +222,9 @@ class Report:
         return table
 
     def costs_by(self, key: str) -> Table:
+        return self._once(("costs_by", key), lambda: self._costs_by(key))
+
+    def _costs_by(self, key: str) -> Table:
         d = ReportMessageDay
         group = d.category if key == "category" else d.number_id
         rows = db.session.execute(
@@ -243,18 +273,41 @@ class Report:
             where.append(c.team_id == self.filters.team_id)
         return where
 
-    def _local_day(self, column):
-        return sa.cast(sa.func.timezone(self.tz, column), sa.Date)
-
     def conversations_per_day(self) -> Table:
-        c = ConversationCycle
-        counts: dict[str, dict[date, int]] = {}
-        for name, column in (("opened", c.opened_at), ("resolved", c.resolved_at)):
-            day = self._local_day(column)
-            rows = db.session.execute(
-                sa.select(day, sa.func.count()).where(*self._cycle_where(column)).group_by(day)
-            ).all()
-            counts[name] = {d: int(n) for d, n in rows}
+        return self._once("conversations_per_day", self._conversations_per_day)
+
+    def _service_where(self, team: bool = True) -> list:
+        """``report_service_days`` rows of the period; the number filter always applies,
+        the team filter to cycles and CSAT only (``team=False`` for the AI runs)."""
+        v = ReportServiceDay
+        where = [
+            v.client_id == self.client.id,
+            v.day >= self.period.start,
+            v.day <= self.period.end,
+        ]
+        if self.filters.number_id is not None:
+            where.append(v.number_id == self.filters.number_id)
+        if team and self.filters.team_id is not None:
+            where.append(v.team_id == self.filters.team_id)
+        return where
+
+    def _service_sums(self, names: tuple[str, ...], team: bool = True) -> dict[str, Any]:
+        v = ReportServiceDay
+        cols = [sa.func.coalesce(sa.func.sum(getattr(v, n)), 0) for n in names]
+        row = db.session.execute(sa.select(*cols).where(*self._service_where(team))).one()
+        return dict(zip(names, row, strict=True))
+
+    def _conversations_per_day(self) -> Table:
+        v = ReportServiceDay
+        rows = db.session.execute(
+            sa.select(v.day, sa.func.sum(v.opened), sa.func.sum(v.resolved))
+            .where(*self._service_where())
+            .group_by(v.day)
+        ).all()
+        counts: dict[str, dict[date, int]] = {"opened": {}, "resolved": {}}
+        for day, opened, resolved in rows:
+            counts["opened"][day] = int(opened or 0)
+            counts["resolved"][day] = int(resolved or 0)
         table = Table(
             "conversations",
             _("Conversas abertas e resolvidas por dia"),
@@ -268,34 +321,78 @@ class Report:
             table.rows.append([day, counts["opened"].get(day, 0), counts["resolved"].get(day, 0)])
         return table
 
-    def _percentiles(
-        self, value, column, group
-    ) -> dict[Any, tuple[int, float | None, float | None]]:
-        stmt = (
-            sa.select(
-                group,
-                sa.func.count(value),
-                sa.func.percentile_cont(0.5).within_group(value),
-                sa.func.percentile_cont(0.9).within_group(value),
+    def _metric(self, metric: str) -> tuple[Any, Any]:
+        c = ConversationCycle
+        if metric == "frt":  # first response: the cycles opened in the period
+            return c.first_response_seconds, c.opened_at
+        return c.resolution_seconds, c.resolved_at  # resolution: the cycles resolved in it
+
+    def _percentiles(self, metric: str) -> dict[str, Any]:
+        """Count, median and p90 of one metric for the whole period, per team and per
+        agent, from ONE indexed range read of the cycles (``GROUPING SETS``): exact
+        ``percentile_cont`` over the period's cycles, never averaged from digests."""
+
+        def compute() -> dict[str, Any]:
+            c = ConversationCycle
+            value, column = self._metric(metric)
+            stmt = (
+                sa.select(
+                    sa.func.grouping(c.team_id, c.agent_user_id),
+                    c.team_id,
+                    c.agent_user_id,
+                    sa.func.count(value),
+                    # one sort per group for both (two calls would sort twice)
+                    sa.func.percentile_cont(_QUANTILES).within_group(value),
+                )
+                .where(*self._cycle_where(column), value.is_not(None))
+                .group_by(sa.text("GROUPING SETS ((team_id), (agent_user_id), ())"))
             )
-            .where(*self._cycle_where(column), value.is_not(None))
-            .group_by(group)
-        )
-        return {
-            k: (int(n), None if m is None else float(m), None if p is None else float(p))
-            for k, n, m, p in db.session.execute(stmt)
-        }
+            out: dict[str, Any] = {"team": {}, "agent": {}, "all": (0, None, None)}
+            # a year of cycles sorts in memory instead of spilling to disk (this
+            # transaction only: SET LOCAL ends with the request's transaction)
+            db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+            for g, team, agent, n, q in db.session.execute(stmt):
+                m, p = q if q else (None, None)
+                figures = (int(n), None if m is None else float(m), None if p is None else float(p))
+                # GROUPING(): bit 1 = agent left out, bit 2 = team left out
+                if g == 1:
+                    out["team"][team] = figures
+                elif g == 2:
+                    out["agent"][agent] = figures
+                else:
+                    out["all"] = figures
+            return out
+
+        return self._once(("percentiles", metric), compute)
+
+    def overall_median(self, metric: str) -> float | None:
+        """The period's median of ``frt`` / ``res`` (the headline card): from the
+        per-team/agent read when the page made it, else one small aggregate (the
+        previous period's Δ needs nothing more)."""
+        cached = self._memo.get(("percentiles", metric))
+        if cached is not None:
+            return cached["all"][1]
+
+        def compute() -> float | None:
+            value, column = self._metric(metric)
+            median = db.session.scalar(
+                sa.select(sa.func.percentile_cont(0.5).within_group(value)).where(
+                    *self._cycle_where(column), value.is_not(None)
+                )
+            )
+            return None if median is None else float(median)
+
+        return self._once(("median", metric), compute)
 
     def response_times(self, by: str) -> Table:
+        return self._once(("response_times", by), lambda: self._response_times(by))
+
+    def _response_times(self, by: str) -> Table:
         """First response (cycles opened in the period) and resolution (cycles resolved in
         it): count, median, p90 in business seconds, per team or per agent; the first
         row is the whole period."""
-        c = ConversationCycle
-        group = c.team_id if by == "team" else c.agent_user_id
-        frt = self._percentiles(c.first_response_seconds, c.opened_at, group)
-        res = self._percentiles(c.resolution_seconds, c.resolved_at, group)
-        all_frt = self._percentiles(c.first_response_seconds, c.opened_at, sa.literal(0))
-        all_res = self._percentiles(c.resolution_seconds, c.resolved_at, sa.literal(0))
+        all_frt, all_res = self._percentiles("frt"), self._percentiles("res")
+        frt, res = all_frt[by], all_res[by]
         if by == "team":
             names = self._names(Team, Team.name, set(frt) | set(res))
             title, first, none = _("Tempos por equipe"), _("Equipe"), _("Sem equipe")
@@ -316,8 +413,7 @@ class Report:
             ],
         )
         empty: tuple[int, float | None, float | None] = (0, None, None)
-        total_f, total_r = all_frt.get(0, empty), all_res.get(0, empty)
-        table.rows.append([_("Todos"), *total_f, *total_r])
+        table.rows.append([_("Todos"), *all_frt["all"], *all_res["all"]])
         keys = sorted(set(frt) | set(res), key=lambda k: (k is None, names.get(k, ""), k or 0))
         for k in keys:
             label = names.get(k) or (none if k is None else f"#{k}")
@@ -334,6 +430,9 @@ class Report:
         return {i: n for i, n in db.session.execute(stmt)}
 
     def number_names(self) -> dict[int, str]:
+        return self._once("number_names", self._number_names)
+
+    def _number_names(self) -> dict[int, str]:
         w = WhatsAppCredential
         rows = db.session.execute(
             sa.select(w.id, w.display_name, w.display_phone_number).where(
@@ -344,29 +443,16 @@ class Report:
 
     # -- CSAT -----------------------------------------------------------------------
     def csat(self) -> dict[str, Any]:
-        s = CsatSurvey
-        where = [s.client_id == self.client.id, s.asked_at >= self.lo, s.asked_at < self.hi]
-        if self.filters.team_id is not None:
-            where.append(s.team_id == self.filters.team_id)
-        if self.filters.number_id is not None:
-            where.append(
-                s.cycle_id.in_(
-                    sa.select(ConversationCycle.id).where(
-                        ConversationCycle.client_id == self.client.id,
-                        ConversationCycle.number_id == self.filters.number_id,
-                    )
-                )
-            )
-        asked = db.session.scalar(sa.select(sa.func.count()).where(*where)) or 0
-        dist: dict[int, int] = dict(
-            db.session.execute(  # type: ignore[arg-type]
-                sa.select(s.score, sa.func.count())
-                .where(*where, s.score.is_not(None))
-                .group_by(s.score)
-            ).all()
-        )
+        return self._once("csat", self._csat)
+
+    def _csat(self) -> dict[str, Any]:
+        """Surveys asked in the period (rollup, by ``asked_at``): count and scores."""
+        names = ("csat_asked", "csat_1", "csat_2", "csat_3", "csat_4", "csat_5")
+        sums = self._service_sums(names)
+        asked = int(sums["csat_asked"])
+        dist = {score: int(sums[f"csat_{score}"]) for score in range(1, 6)}
         answered = sum(dist.values())
-        total = sum(int(k) * int(v) for k, v in dist.items())
+        total = sum(k * v for k, v in dist.items())
         return {
             "asked": int(asked),
             "answered": int(answered),
@@ -392,62 +478,37 @@ class Report:
 
     # -- AI -------------------------------------------------------------------------
     def ai(self) -> dict[str, Any]:
-        r = AIReplyRun
-        where = [r.client_id == self.client.id, r.created_at >= self.lo, r.created_at < self.hi]
-        if self.filters.number_id is not None:
-            from clickpro.models import Conversation
+        return self._once("ai", self._ai)
 
-            where.append(
-                r.conversation_id.in_(
-                    sa.select(Conversation.id).where(
-                        Conversation.client_id == self.client.id,
-                        Conversation.number_id == self.filters.number_id,
-                    )
-                )
-            )
-        outcome_counts = dict(
-            db.session.execute(
-                sa.select(r.outcome, sa.func.count())
-                .where(*where, r.outcome.is_not(None))
-                .group_by(r.outcome)
-            ).all()
+    def _ai(self) -> dict[str, Any]:
+        """AI runs by outcome and intent spend (rollup by the run's day; the number
+        filter via the conversation's number, never the team filter) and containment:
+        of the cycles resolved in the period where the AI answered (a done AI run of the
+        conversation inside the cycle), those no human handled (no agent on the cycle).
+        Both come from ``report_service_days``; the job reads ``ai_reply_runs``, never
+        the messages."""
+        runs = self._service_sums(
+            ("ai_runs", "ai_answers", "ai_handoffs", "ai_intent_cost"), team=False
         )
-        runs = sum(outcome_counts.values())
-        answers = int(outcome_counts.get(AIOutcome.ANSWERED, 0))
-        handoffs = sum(int(outcome_counts.get(o, 0)) for o in HANDOFF_OUTCOMES)
-        # containment: of the cycles resolved in the period where the AI answered (a done
-        # AI run of the conversation inside the cycle), those no human handled (no agent
-        # on the cycle: the assignee at resolution, else the first human responder). It
-        # reads ai_reply_runs (indexed by conversation), never the messages table.
-        c = ConversationCycle
-        ai_replied = sa.exists().where(
-            r.client_id == self.client.id,
-            r.conversation_id == c.conversation_id,
-            r.status == "DONE",
-            r.created_at >= c.opened_at,
-            r.created_at <= c.resolved_at,
-        )
-        base = [*self._cycle_where(c.resolved_at), ai_replied]
-        with_ai = db.session.scalar(sa.select(sa.func.count()).where(*base)) or 0
-        contained = (
-            db.session.scalar(sa.select(sa.func.count()).where(*base, c.agent_user_id.is_(None)))
-            or 0
-        )
+        cycles = self._service_sums(("ai_resolved", "ai_contained"))
+        answers, handoffs = int(runs["ai_answers"]), int(runs["ai_handoffs"])
+        with_ai, contained = int(cycles["ai_resolved"]), int(cycles["ai_contained"])
+        total_runs = int(runs["ai_runs"])
         # replies (rollup) + voice-note transcripts + intent classifier calls, as on the
         # costs page; the last two have no number, so a number filter leaves them out
         spend = self.totals()["ai_cost"]
         if self.filters.number_id is None:
             extra = ai_spend.transcript_spend(self.client.id, self.lo, self.hi)
-            extra += ai_spend.intent_spend(self.client.id, self.lo, self.hi)
+            extra += float(runs["ai_intent_cost"] or 0)
             spend += Decimal(str(round(extra, 8)))
         return {
-            "runs": runs,
+            "runs": total_runs,
             "answers": answers,
             "handoffs": handoffs,
-            "handoff_rate": _pct(handoffs, runs),
-            "with_ai": int(with_ai),
-            "contained": int(contained),
-            "containment": _pct(int(contained), int(with_ai)),
+            "handoff_rate": _pct(handoffs, total_runs),
+            "with_ai": with_ai,
+            "contained": contained,
+            "containment": _pct(contained, with_ai),
             "spend": spend,
             "currency": current_app.config["AI_PRICE_CURRENCY"],
         }
@@ -476,7 +537,6 @@ class Report:
         """The headline numbers (for the cards, the PDF and the Δ vs the previous period)."""
         t = self.totals()
         conv = self.conversations_per_day()
-        times = self.response_times("team").rows[0]
         csat = self.csat()
         ai = self.ai()
         cost_rows = self.costs_by("category").rows
@@ -490,8 +550,8 @@ class Report:
             "read": t["read"],
             "opened": sum(r[1] for r in conv.rows),
             "resolved": sum(r[2] for r in conv.rows),
-            "frt_median": times[2],
-            "res_median": times[5],
+            "frt_median": self.overall_median("frt"),
+            "res_median": self.overall_median("res"),
             "csat": csat["average"],
             "containment": ai["containment"],
             "cost": cost,

@@ -17,6 +17,15 @@ How it stays incremental, idempotent and right about late status updates:
   ``REPLY_WINDOW`` of its send: a new inbound message or opt-out marks dirty the days of
   that contact's campaign messages sent in the window before it.
 
+The same pass keeps ``report_service_days`` (conversations opened / resolved, AI
+containment, CSAT, AI runs by outcome, intent spend) under its own mark (``SERVICE``), so
+the report never aggregates cycles, surveys or AI runs at request time (only the exact
+percentiles read the cycles' covering indexes). Its dirty (client, day) buckets: the days
+of cycles opened or resolved past the mark (a resolution rebuilds the opening day too: the
+team / agent is final then), of CSAT surveys and AI runs changed past the mark
+(``updated_at``), and the resolution day of the cycle that holds a changed AI run. The
+first pass after the migration finds no mark and rebuilds every day.
+
 PostgreSQL only (local days via ``AT TIME ZONE``); on SQLite the job does nothing.
 """
 
@@ -36,6 +45,7 @@ from clickpro.services.accounts.validation import safe_zone_name
 log = logging.getLogger(__name__)
 
 NAME = "messages"
+SERVICE = "service"
 OVERLAP = timedelta(minutes=5)
 REPLY_WINDOW = timedelta(days=7)
 DAYS_PER_BATCH = 31
@@ -115,14 +125,121 @@ WHERE o.client_id = :c AND o.updated_at > :since
 """
 
 
+def _local(column: str) -> str:
+    return f"({column} AT TIME ZONE :tz)::date"
+
+
+# One row per (day, number, team, agent) from the four sources, summed.
+_INSERT_SERVICE = f"""
+INSERT INTO report_service_days (client_id, day, number_id, team_id, agent_user_id,
+  opened, resolved, ai_resolved, ai_contained, csat_asked, csat_1, csat_2, csat_3, csat_4,
+  csat_5, ai_runs, ai_answers, ai_handoffs, ai_intent_cost)
+SELECT :c, day, number_id, team_id, agent_id, SUM(opened), SUM(resolved), SUM(ai_resolved),
+  SUM(ai_contained), SUM(asked), SUM(s1), SUM(s2), SUM(s3), SUM(s4), SUM(s5), SUM(runs),
+  SUM(answers), SUM(handoffs), COALESCE(SUM(intent), 0)
+FROM (
+  SELECT {_local("cy.opened_at")} AS day, COALESCE(cy.number_id, 0) AS number_id,
+    COALESCE(cy.team_id, 0) AS team_id, COALESCE(cy.agent_user_id, 0) AS agent_id,
+    1 AS opened, 0 AS resolved, 0 AS ai_resolved, 0 AS ai_contained, 0 AS asked, 0 AS s1,
+    0 AS s2, 0 AS s3, 0 AS s4, 0 AS s5, 0 AS runs, 0 AS answers, 0 AS handoffs,
+    NULL::numeric AS intent
+  FROM conversation_cycles cy
+  WHERE cy.client_id = :c AND cy.opened_at >= :lo AND cy.opened_at < :hi
+    AND {_local("cy.opened_at")} = ANY(:days)
+  UNION ALL
+  SELECT day, number_id, team_id, agent_id, 0, 1, ai::int, (ai AND agent_id = 0)::int,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
+  FROM (
+    SELECT {_local("cy.resolved_at")} AS day, COALESCE(cy.number_id, 0) AS number_id,
+      COALESCE(cy.team_id, 0) AS team_id, COALESCE(cy.agent_user_id, 0) AS agent_id,
+      EXISTS (SELECT 1 FROM ai_reply_runs r WHERE r.conversation_id = cy.conversation_id
+        AND r.client_id = :c AND r.status = 'DONE'
+        AND r.created_at >= cy.opened_at AND r.created_at <= cy.resolved_at) AS ai
+    FROM conversation_cycles cy
+    WHERE cy.client_id = :c AND cy.resolved_at >= :lo AND cy.resolved_at < :hi
+      AND {_local("cy.resolved_at")} = ANY(:days)
+  ) resolved
+  UNION ALL
+  SELECT {_local("s.asked_at")}, COALESCE(cy.number_id, 0), COALESCE(s.team_id, 0), 0,
+    0, 0, 0, 0, 1, (s.score IS NOT DISTINCT FROM 1)::int, (s.score IS NOT DISTINCT FROM 2)::int, (s.score IS NOT DISTINCT FROM 3)::int,
+    (s.score IS NOT DISTINCT FROM 4)::int, (s.score IS NOT DISTINCT FROM 5)::int, 0, 0, 0, NULL
+  FROM csat_surveys s
+  LEFT JOIN conversation_cycles cy ON cy.id = s.cycle_id AND cy.client_id = :c
+  WHERE s.client_id = :c AND s.asked_at >= :lo AND s.asked_at < :hi
+    AND {_local("s.asked_at")} = ANY(:days)
+  UNION ALL
+  SELECT {_local("r.created_at")}, COALESCE(cv.number_id, 0), 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    (r.outcome IS NOT NULL)::int, (r.outcome IS NOT DISTINCT FROM :answered)::int,
+    COALESCE(r.outcome = ANY(:handoffs), false)::int,
+    CASE WHEN jsonb_typeof(r.intent_usage::jsonb -> 'cost') = 'number'
+         THEN (r.intent_usage::jsonb ->> 'cost')::numeric END
+  FROM ai_reply_runs r
+  LEFT JOIN conversations cv ON cv.id = r.conversation_id AND cv.client_id = :c
+  WHERE r.client_id = :c AND r.created_at >= :lo AND r.created_at < :hi
+    AND {_local("r.created_at")} = ANY(:days)
+) parts
+GROUP BY day, number_id, team_id, agent_id
+"""
+
+_SERVICE_DIRTY_ALL = f"""
+SELECT {_local("opened_at")} FROM conversation_cycles WHERE client_id = :c
+UNION SELECT {_local("resolved_at")} FROM conversation_cycles
+  WHERE client_id = :c AND resolved_at IS NOT NULL
+UNION SELECT {_local("asked_at")} FROM csat_surveys WHERE client_id = :c
+UNION SELECT {_local("created_at")} FROM ai_reply_runs WHERE client_id = :c
+"""
+
+_SERVICE_DIRTY = f"""
+SELECT {_local("opened_at")} FROM conversation_cycles
+  WHERE client_id = :c AND (opened_at > :since OR resolved_at > :since)
+UNION SELECT {_local("resolved_at")} FROM conversation_cycles
+  WHERE client_id = :c AND resolved_at > :since
+UNION SELECT {_local("asked_at")} FROM csat_surveys WHERE client_id = :c AND updated_at > :since
+UNION SELECT {_local("created_at")} FROM ai_reply_runs
+  WHERE client_id = :c AND updated_at > :since
+UNION SELECT {_local("cy.resolved_at")} FROM ai_reply_runs r
+  JOIN conversation_cycles cy ON cy.conversation_id = r.conversation_id
+   AND cy.opened_at <= r.created_at AND cy.resolved_at >= r.created_at
+  WHERE r.client_id = :c AND r.updated_at > :since
+"""
+
+
+def service_dirty_days(client_id: int, tz: str, since: datetime | None) -> set[date]:
+    """The client's local days whose service figures may have changed after ``since``
+    (every day with a cycle, survey or AI run when ``since`` is None)."""
+    query = _SERVICE_DIRTY_ALL if since is None else _SERVICE_DIRTY
+    params = {"c": client_id, "tz": tz, "since": since}
+    return {d for (d,) in db.session.execute(sa.text(query), params) if d is not None}
+
+
+def rebuild_service_days(client_id: int, tz: str, days: Iterable[date]) -> int:
+    """Rebuild ``report_service_days`` of ``days`` for one client (DELETE + INSERT per
+    batch, under the client's advisory lock); commits per batch."""
+    from clickpro.models.ai import HANDOFF_OUTCOMES, AIOutcome
+
+    ordered = sorted(set(days))
+    for i in range(0, len(ordered), DAYS_PER_BATCH):
+        batch = ordered[i : i + DAYS_PER_BATCH]
+        lo, hi = _bounds(batch)
+        params = {"c": client_id, "tz": tz, "days": batch, "lo": lo, "hi": hi}
+        params["answered"] = str(AIOutcome.ANSWERED)
+        params["handoffs"] = [str(o) for o in HANDOFF_OUTCOMES]
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(7022, :c)"), {"c": client_id})
+        db.session.execute(sa.text(_DELETE.format(table="report_service_days")), params)
+        db.session.execute(sa.text(_INSERT_SERVICE), params)
+        db.session.commit()
+    return len(ordered)
+
+
 def _is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _state() -> ReportRollupState:
-    state = db.session.get(ReportRollupState, NAME)
+def _state(name: str = NAME) -> ReportRollupState:
+    state = db.session.get(ReportRollupState, name)
     if state is None:
-        state = ReportRollupState(name=NAME, high_water=None, last_run_ms=0, last_days=0)
+        state = ReportRollupState(name=name, high_water=None, last_run_ms=0, last_days=0)
         db.session.add(state)
         db.session.flush()
     return state
@@ -180,9 +297,11 @@ def run(client_ids: Iterable[int] | None = None, *, full: bool = False) -> int:
         log.info("report rollups need PostgreSQL; skipped")
         return 0
     started = time.monotonic()
-    state = _state()
     now = db.session.scalar(sa.text("SELECT now()"))
-    since = None if (full or state.high_water is None) else state.high_water - OVERLAP
+    marks = {}
+    for name in (NAME, SERVICE):
+        state = _state(name)
+        marks[name] = None if (full or state.high_water is None) else state.high_water - OVERLAP
     db.session.commit()
     stmt = sa.select(Client.id, Client.timezone).order_by(Client.id)
     if client_ids is not None:
@@ -190,15 +309,19 @@ def run(client_ids: Iterable[int] | None = None, *, full: bool = False) -> int:
     total = 0
     for client_id, zone in db.session.execute(stmt).all():
         tz = safe_zone_name(zone)
-        days = dirty_days(client_id, tz, since)
+        days = dirty_days(client_id, tz, marks[NAME])
         if days:
             total += rebuild_days(client_id, tz, days)
-    state = _state()
-    if client_ids is None:  # a partial pass must not move the mark for everyone
-        state.high_water = now
-    state.last_run_at = now
-    state.last_run_ms = int((time.monotonic() - started) * 1000)
-    state.last_days = total
+        service = service_dirty_days(client_id, tz, marks[SERVICE])
+        if service:
+            rebuild_service_days(client_id, tz, service)
+    for name in (NAME, SERVICE):
+        state = _state(name)
+        if client_ids is None:  # a partial pass must not move the mark for everyone
+            state.high_water = now
+        state.last_run_at = now
+        state.last_run_ms = int((time.monotonic() - started) * 1000)
+        state.last_days = total
     db.session.commit()
     return total
 
