@@ -273,6 +273,8 @@ class StatusBatch:
         """The statement's column arrays, and the pricing left to the one-by-one path."""
         columns: list[list] = [[] for _ in _COLUMNS]
         late: dict[tuple[int, str], StatusItem] = {}
+        # A campaign's statuses repeat the same pricing at the same second: priced once.
+        priced: dict[tuple, dict[str, Any] | None] = {}
         for key, entry in folded.items():
             item = entry.first
             errors = error_values("FAILED", entry.failed.errors) if entry.failed else {}
@@ -282,9 +284,7 @@ class StatusBatch:
                 if market == OTHER:
                     late[key] = entry.priced
                 else:
-                    pricing = pricing_values(
-                        item.client_id, entry.priced.pricing or {}, entry.priced.at, market
-                    )
+                    pricing = _priced_once(priced, item.client_id, entry.priced, market)
                     if pricing is not None and entry.priced.phone_number_id:
                         pricing["pricing_number"] = str(entry.priced.phone_number_id)[:64]
             pricing = pricing or {}
@@ -301,6 +301,22 @@ class StatusBatch:
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
         return columns, late
+
+
+def _priced_once(
+    memo: dict[tuple, dict[str, Any] | None], client_id: int, item: StatusItem, market: str
+) -> dict[str, Any] | None:
+    """:func:`pricing_values` memoized for one batch (a copy: the caller adds to it)."""
+    pricing = item.pricing or {}
+    try:
+        key: tuple = (client_id, item.at, market, tuple(sorted(pricing.items())))
+        hash(key)
+    except TypeError:  # an odd pricing object (nested values): priced on its own
+        return pricing_values(client_id, pricing, item.at, market)
+    if key not in memo:
+        memo[key] = pricing_values(client_id, pricing, item.at, market)
+    found = memo[key]
+    return dict(found) if found is not None else None
 
 
 def _status_market(recipient: dict | None) -> str:

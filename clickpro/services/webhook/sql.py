@@ -1,4 +1,5 @@
-"""Small SQL helpers of the webhook pipeline: idempotent inserts on both backends."""
+"""Small SQL helpers of the webhook pipeline: idempotent inserts and id lists on both
+backends."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ def insert_ignoring(table: sa.Table, *conflict_columns: str):
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table)
     return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+
+
+def id_in(column: sa.ColumnElement, ids: list[int]) -> sa.ColumnElement:
+    """``column = ANY(:ids)`` (one array parameter) on PostgreSQL, ``IN (…)`` elsewhere.
+
+    One statement text whatever the batch size, so the driver prepares it once; and the
+    planner estimates ``len(ids)`` rows, which keeps it on the primary key.
+    """
+    if db.engine.dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(list(ids), postgresql.ARRAY(column.type)))
+    return column.in_(ids)
 
 
 def earliest(column: sa.ColumnElement, value) -> sa.ColumnElement:
