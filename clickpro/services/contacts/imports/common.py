@@ -79,7 +79,7 @@ def check_row(line: int, cells: list[str], limits: Limits) -> None:
                 max=limits.max_columns,
             )  # fmt: skip
         )
-    if any(len(cell) > limits.max_cell_chars for cell in cells):
+    if cells and max(map(len, cells)) > limits.max_cell_chars:  # C-level: hot loop
         raise UnsupportedFile(
             gettext(
                 "Uma célula da linha %(line)s passa de %(max)s caracteres.",
