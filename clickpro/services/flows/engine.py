@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -296,7 +298,8 @@ def _apply(ctx: Ctx, row: FlowRunStep, result: Result) -> bool:
     elif result.kind == "done":
         _finish(ctx, result.status or FlowRunStatus.COMPLETED, result.reason or "completed")
     else:
-        _finish(ctx, FlowRunStatus.FAILED, result.reason or "failed", system=result.reason)
+        system = str(result.detail.get("system") or result.reason or "failed")
+        _finish(ctx, FlowRunStatus.FAILED, result.reason or "failed", system=system)
     run.updated_at = ctx.now
     db.session.commit()
     return False
@@ -469,27 +472,33 @@ def exit_run(client_id: int, run_id: int, reason: str) -> None:
 # --------------------------------------------------------------------------- sweeps
 
 
-def expire_due(now: datetime | None = None, limit: int = 200) -> int:
-    """Runs waiting for an answer past their flow's timeout → ABANDONED (+ message)."""
-    now = now or clock()
+def _due(status: str, deadline: Any, now: datetime, limit: int) -> Iterator[FlowRun]:
+    """The runs in ``status`` whose ``deadline`` column (``expires_at`` / ``wake_at``) has
+    passed, oldest first, each locked (``SELECT ... FOR UPDATE``) and checked again under
+    the lock: one that another worker moved on meanwhile is skipped. The caller ends each
+    run's transaction (commit) before asking for the next."""
     ids = db.session.execute(
         sa.select(FlowRun.client_id, FlowRun.id)
-        .where(FlowRun.status == FlowRunStatus.WAITING_INPUT, FlowRun.expires_at <= now)
-        .order_by(FlowRun.expires_at)
+        .where(FlowRun.status == status, deadline <= now)
+        .order_by(deadline)
         .limit(limit)
     ).all()
     db.session.commit()
-    done = 0
     for client_id, run_id in ids:
         run = _load(client_id, run_id, lock=True)
-        if (
-            run is None
-            or run.status != FlowRunStatus.WAITING_INPUT
-            or not run.expires_at
-            or run.expires_at > now
-        ):
+        due = getattr(run, deadline.key, None) if run is not None else None
+        if run is None or run.status != status or due is None or due > now:
             db.session.rollback()
             continue
+        yield run
+
+
+def expire_due(now: datetime | None = None, limit: int = 200) -> int:
+    """Runs waiting for an answer past their flow's timeout → ABANDONED (+ message)."""
+    now = now or clock()
+    done = 0
+    for run in _due(FlowRunStatus.WAITING_INPUT, FlowRun.expires_at, now, limit):
+        run_id = run.id
         ctx = _ctx(run)
         message = graphs.settings_of(ctx.graph)["timeout_message"]
         step = run.current_step or "-"
@@ -509,19 +518,9 @@ def expire_due(now: datetime | None = None, limit: int = 200) -> int:
 def wake_due(now: datetime | None = None, limit: int = 200) -> int:
     """Wait steps whose time came: on to their ``next``."""
     now = now or clock()
-    ids = db.session.execute(
-        sa.select(FlowRun.client_id, FlowRun.id)
-        .where(FlowRun.status == FlowRunStatus.WAITING_TIMER, FlowRun.wake_at <= now)
-        .order_by(FlowRun.wake_at)
-        .limit(limit)
-    ).all()
-    db.session.commit()
     woken = 0
-    for client_id, run_id in ids:
-        run = _load(client_id, run_id, lock=True)
-        if run is None or run.status != FlowRunStatus.WAITING_TIMER:
-            db.session.rollback()
-            continue
+    for run in _due(FlowRunStatus.WAITING_TIMER, FlowRun.wake_at, now, limit):
+        client_id, run_id = run.client_id, run.id
         ctx = _ctx(run)
         row = _visit_row(ctx)
         step = graphs.steps_of(ctx.graph).get(run.current_step or "") or {}

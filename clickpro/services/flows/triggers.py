@@ -28,6 +28,7 @@ from clickpro.models import (
     Conversation,
     Direction,
     Flow,
+    FlowRunInput,
     FlowVersion,
     Message,
 )
@@ -202,6 +203,18 @@ def pick(conv: Conversation, message: Message) -> Match | None:
     return Match(best[1], best[2]) if best else None
 
 
+def _taken(conv: Conversation, message: Message) -> bool:
+    """Whether a run consumed this inbound message (``flow_run_inputs``)."""
+    if message.id is None:
+        return False
+    found = db.session.scalar(
+        sa.select(FlowRunInput.id).where(
+            FlowRunInput.client_id == conv.client_id, FlowRunInput.message_id == message.id
+        )
+    )
+    return found is not None
+
+
 def flow_takes(conv: Conversation, message: Message | None = None) -> bool:
     """Whether a flow has (or will take) this conversation's latest inbound message: the
     AI and the off-hours auto reply then stay quiet."""
@@ -222,7 +235,10 @@ def flow_takes(conv: Conversation, message: Message | None = None) -> bool:
             .order_by(Message.id.desc())
             .limit(1)
         )
-    return message is not None and pick(conv, message) is not None
+    if message is None:
+        return False
+    # a run took it as an answer and has ended since (the AI job runs later): still the flow's
+    return _taken(conv, message) or pick(conv, message) is not None
 
 
 def on_message_received(
