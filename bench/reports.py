@@ -97,11 +97,14 @@ def main() -> None:
     with app.app_context():
         reused = args.reuse and _seeded(db, sa, n, cycles)
         if reused:
+            db.session.commit()
             db.create_all()  # new tables; and the indexes of tables that exist
             with db.engine.begin() as conn:
                 for table in db.metadata.sorted_tables:
                     for index in table.indexes:
                         index.create(conn, checkfirst=True)
+            autocommit = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with autocommit as conn:  # VACUUM cannot run in a transaction
                 conn.execute(sa.text("VACUUM ANALYZE conversation_cycles"))
             big = db.session.scalar(sa.select(Client).where(Client.slug == "bench-reports-big"))
             small = db.session.scalar(sa.select(Client).where(Client.slug == "bench-reports-small"))
