@@ -80,6 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
       "comma-separated Fernet keys for stored secrets; the first encrypts", True, nullable=True),
     S("SQLALCHEMY_DATABASE_URI", str, None,
       "database URL (env: DATABASE_URL); unset: SQLite in instance/", "url", nullable=True),
+    S("PASSWORD_HASH_METHOD", str, "scrypt",
+      "password hash under TESTING only (cheap parameters for the suite); always scrypt else"),
     S("SQLALCHEMY_ENGINE_OPTIONS", dict, {"pool_pre_ping": True}, "SQLAlchemy engine options"),
     S("REDIS_URL", str, None,
       "Redis URL (env: REDIS_URL); unset: in-process stand-in", "url", nullable=True),
@@ -343,7 +345,8 @@ for _cls, _changes in (
         TestingConfig,
         _defaults(ENV_NAME="testing", TESTING=True, WTF_CSRF_ENABLED=False,
                   SANDBOX_ENABLED=False, RQ_ASYNC=False, SQLALCHEMY_ENGINE_OPTIONS={},
-                  MAIL_SUPPRESS=True, TWO_FACTOR_REQUIRED_FOR_SUPER_ADMIN=False),
+                  MAIL_SUPPRESS=True, TWO_FACTOR_REQUIRED_FOR_SUPER_ADMIN=False,
+                  PASSWORD_HASH_METHOD="scrypt:1024:8:1"),
     ),
     (
         ProductionConfig,

@@ -6,12 +6,25 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from clickpro.models.base import JSONType, Model, TimestampMixin, UTCDateTime, utcnow
 from clickpro.offload import off_hub
+
+
+def password_hash_method() -> str:
+    """werkzeug's default (scrypt, 32 MiB, ~0.15 s a hash) everywhere except under TESTING.
+
+    The test suite creates and logs in thousands of users; a test user's hash protects
+    nothing, so ``PASSWORD_HASH_METHOD`` may pick cheaper parameters there. Production
+    and development ignore the setting on purpose: it cannot weaken real passwords.
+    """
+    if has_app_context() and current_app.testing:
+        return str(current_app.config["PASSWORD_HASH_METHOD"])
+    return "scrypt"
 
 
 class Role(StrEnum):
@@ -49,7 +62,7 @@ class User(UserMixin, TimestampMixin, Model):
 
     def set_password(self, password: str) -> None:
         # Off the gevent hub: a scrypt hash must not stall every socket (clickpro.offload).
-        self.password_hash = off_hub(generate_password_hash, password)
+        self.password_hash = off_hub(generate_password_hash, password, password_hash_method())
         self.end_sessions()
 
     def end_sessions(self) -> None:
