@@ -147,3 +147,26 @@ def test_tenancy_other_client_unaffected(setup, create_whatsapp_credential, crea
     cycles.on_conversation_assigned(None, client_id=tenants.b.id, conversation_id=conv.id,
                                     team_id=None, previous_team_id=team.id)  # fmt: skip
     assert cycles_of(conv)[0].team_id == team.id
+
+
+def test_breach_tells_the_teams_admins_only(setup, create_member):
+    """Admins in the team get it personally; an admin outside the team, the team's agent
+    and the other client get nothing."""
+    from clickpro.models import Role, TeamMember
+    from clickpro.services.accounts.notifications import is_visible
+
+    tenants, team, conv = setup
+    team_admin = create_member(tenants.a, Role.CLIENT_ADMIN)
+    db.session.add_all([TeamMember(team_id=team.id, user_id=team_admin.id),
+                        TeamMember(team_id=team.id, user_id=tenants.a_user.id)])  # fmt: skip
+    db.session.commit()
+    inbound(conv, sp(2026, 3, 2, 11, 45))  # first response due 13:15
+    assert sla.check_breaches(now=sp(2026, 3, 2, 13, 16)) == 1
+    assert sla.check_breaches(now=sp(2026, 3, 2, 13, 20)) == 0
+    [note] = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "sla_breached")
+    ).all()
+    assert note.user_id == team_admin.id and note.conversation_id == conv.id
+    assert is_visible(note, team_admin.id)
+    assert not is_visible(note, tenants.a.admin.id)  # an admin outside the team
+    assert not is_visible(note, tenants.a_user.id)  # the team's agent

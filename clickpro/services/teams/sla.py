@@ -1,4 +1,8 @@
-"""SLA breaches: a periodic job marks each late cycle once and tells the admins.
+"""SLA breaches: a periodic job marks each late cycle once and tells the team's admins.
+
+"The team's admins" are the client admins who are members of the cycle's team, each
+told personally; a team without one (or a cycle without a team) tells every admin of
+the client, so a breach is never told to nobody.
 
 A cycle breaches its first-response target when ``first_response_due_at`` passed with
 no agent/AI reply, and its resolution target when ``resolution_due_at`` passed while it
@@ -19,11 +23,14 @@ from flask_babel import gettext as _
 from clickpro.extensions import db, rowcount
 from clickpro.models import (
     Audience,
+    ClientMember,
     Conversation,
     ConversationCycle,
     ConversationEvent,
     ConversationEventKind,
+    Role,
     Team,
+    TeamMember,
 )
 from clickpro.services.teams import hours
 
@@ -85,20 +92,42 @@ def _notify(cycle: ConversationCycle, kind: str) -> None:
             data={"kind": kind, "cycle_id": cycle.id, "team_id": cycle.team_id},
         )
     )
-    note = notify(
-        cycle.client_id,
-        "sla_breached",
-        text,
-        contact_id=conv.contact_id if conv else None,
-        audience=Audience.ADMINS,
-        dedupe_key=f"sla:{cycle.id}:{kind}",
-        commit=False,
-    )
-    if note is not None and conv is not None:
-        note.conversation_id = conv.id
+    key = f"sla:{cycle.id}:{kind}"
+    admins: list[int | None] = list(_team_admins(cycle.client_id, cycle.team_id))
+    notes = []
+    for user_id in admins or [None]:
+        note = notify(
+            cycle.client_id,
+            "sla_breached",
+            text,
+            contact_id=conv.contact_id if conv else None,
+            user_id=user_id,
+            audience=Audience.ADMINS,
+            dedupe_key=f"{key}:u{user_id}" if user_id else key,
+            commit=False,
+        )
+        if note is not None and conv is not None:
+            note.conversation_id = conv.id
+        if note is not None:
+            notes.append(note)
     db.session.commit()
-    if note is not None:
+    for note in notes:
         announce(note)
+
+
+def _team_admins(client_id: int, team_id: int | None) -> list[int]:
+    """Active client admins who are members of the team (empty: tell every admin)."""
+    if team_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(TeamMember.user_id)
+            .join(ClientMember, ClientMember.user_id == TeamMember.user_id)
+            .where(TeamMember.team_id == team_id, ClientMember.client_id == client_id,
+                   ClientMember.role == Role.CLIENT_ADMIN, ClientMember.is_active.is_(True))
+            .order_by(TeamMember.user_id)
+        )
+    )  # fmt: skip
 
 
 def check_breaches(now: datetime | None = None) -> int:
