@@ -237,6 +237,8 @@ SETTINGS: tuple[Setting, ...] = (
                                 "gpt-4.1-nano": {"input": 0.1, "output": 0.4}},
       "AI reply cost: {model: {input, output}} per 1M tokens"),
     S("AI_PRICE_CURRENCY", str, "USD", "currency of AI_MODEL_PRICES"),
+    S("AI_KNOWLEDGE_SCORE_THRESHOLD", float, 0.5,
+      "knowledge results scoring below this (0-1) count as nothing found: the AI hands off"),
     S("AI_MONTHLY_BUDGET", float, 0.0, "default monthly AI budget per client (0: none)"),
     # --- contact imports
     S("IMPORT_MAX_BYTES", int, 100 * MB, "largest import file"),

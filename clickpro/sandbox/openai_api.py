@@ -80,6 +80,13 @@ def _tools_problem(tools: Any) -> tuple[str, str, str] | None:
         if tool["type"] == "file_search" and not tool.get("vector_store_ids"):
             return (f"Missing required parameter: 'tools[{index}].vector_store_ids'.",
                     "missing_required_parameter", f"tools[{index}].vector_store_ids")  # fmt: skip
+        ranking = tool.get("ranking_options")
+        if tool["type"] == "file_search" and ranking is not None:
+            threshold = ranking.get("score_threshold") if isinstance(ranking, dict) else None
+            if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+                return (f"Invalid 'tools[{index}].ranking_options.score_threshold': expected a number"
+                        " between 0 and 1.", "invalid_value",
+                        f"tools[{index}].ranking_options.score_threshold")  # fmt: skip
     return None
 
 

@@ -6,8 +6,8 @@ Files and stores belong to the API key that created them (another key gets OpenA
 attached and ``completed`` (or ``failed``, when no text could be read) at the next
 retrieve: one poll. Retrieval chunks each file's text (PDF and DOCX included) into
 ~80-word pieces and scores a chunk by the share of the query's words (accents, case,
-stopwords and plural ``s`` folded away) it contains; chunks under
-:data:`SCORE_THRESHOLD` are not relevant.
+stopwords and plural ``s`` folded away) it contains; as at OpenAI, chunks under the
+tool's ``ranking_options.score_threshold`` (default 0) are left out.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from clickpro.services.ai.knowledge.text import DocumentError, extension, extrac
 bp = Blueprint("sandbox_openai_files", __name__, url_prefix="/openai/v1")
 bp.before_request(gate)
 CHUNK_WORDS = 80
-SCORE_THRESHOLD = 0.5
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
@@ -110,6 +109,9 @@ def search(key: str, tool: dict, query: str) -> list[dict]:
     """The file_search results for ``query`` over the tool's vector stores (best first)."""
     state = _state()
     found: list[dict] = []
+    # OpenAI's default threshold is 0: every chunk sharing a word comes back, best first.
+    ranking = tool.get("ranking_options")
+    threshold = float(ranking.get("score_threshold") or 0.0) if isinstance(ranking, dict) else 0.0
     for store_id in tool.get("vector_store_ids") or []:
         store = state.vector_stores.get(store_id)
         if store is None or store["key"] != key:
@@ -122,7 +124,7 @@ def search(key: str, tool: dict, query: str) -> list[dict]:
             stored = state.openai_files.get(file_id) or {}
             for chunk in stored.get("chunks", []):
                 value = score(query, chunk)
-                if value >= SCORE_THRESHOLD:
+                if value > 0 and value >= threshold:
                     found.append({"file_id": file_id, "filename": stored.get("filename"),
                                   "score": value, "text": chunk,
                                   "attributes": entry["attributes"]})  # fmt: skip

@@ -7,7 +7,7 @@ conversation's number, has ready documents) and h6's function tools; for each
 function tools so the model must answer. Token usage is summed over the rounds.
 
 ``no_knowledge``: a knowledge base was offered, the model searched it and found
-nothing relevant (no results, no citation) and no tool answered instead — the caller
+nothing relevant (no result at or above ``AI_KNOWLEDGE_SCORE_THRESHOLD``, no citation) and no tool answered instead — the caller
 then hands off ("Não sei, vou chamar um atendente.") rather than let the model invent.
 Citation markers are stripped from the text: citations go to the run log only.
 """
@@ -23,7 +23,7 @@ from clickpro.integrations.openai import Reply
 from clickpro.models import AIReplyRun, Conversation
 from clickpro.services.ai import effects
 from clickpro.services.ai import tools as ai_tools
-from clickpro.services.ai.knowledge.search import describe, file_search_tool
+from clickpro.services.ai.knowledge.search import describe, file_search_tool, relevant
 from clickpro.services.credentials import AssistantSettings, openai_for
 
 MAX_ROUNDS = 3
@@ -92,7 +92,7 @@ def ask(
         spent_in, spent_out = spent_in + reply.input_tokens, spent_out + reply.output_tokens
         latency += reply.latency_ms
         searched = searched or reply.searched
-        found_any = found_any or bool(reply.file_search_results)
+        found_any = found_any or bool(relevant(reply.file_search_results))
         for citation in reply.citations:
             if citation not in citations:
                 citations.append(citation)

@@ -216,3 +216,68 @@ def test_no_openai_key_refuses_upload(create_client, db):
     with pytest.raises(KnowledgeError) as info:
         kb.add_faq(tenant.id, None, "Pergunta?", "Resposta.")
     assert "chave da OpenAI" in str(info.value)
+
+
+def _best_score(sandbox, db, document_id, question: str) -> float:
+    from clickpro.sandbox.openai_files import score
+
+    chunks = sandbox.openai_files[_doc(db, document_id).openai_file_id]["chunks"]
+    return max(score(question, chunk) for chunk in chunks)
+
+
+WEAK_QUESTION = "Vocês abrem no feriado de Natal à noite?"
+
+
+def test_the_search_asks_openai_for_relevant_results_only(shop, db, openai_spy):
+    """OpenAI's file_search default threshold is 0 (top chunks however unrelated): the
+    tool carries AI_KNOWLEDGE_SCORE_THRESHOLD so "nothing relevant" can happen for real."""
+    shop.app.config["AI_KNOWLEDGE_SCORE_THRESHOLD"] = 0.35
+    kb.add_faq(shop.tenant.id, None, "Vocês abrem no domingo?", "Não, só de segunda a sábado.")
+    shop.say("Vocês abrem domingo?")
+    [tool] = [t for t in openai_spy.bodies[-1]["tools"] if t["type"] == "file_search"]
+    assert tool["ranking_options"] == {"ranker": "auto", "score_threshold": 0.35}
+
+
+def test_a_weak_match_hands_off_under_the_threshold_and_answers_above(shop, db, sandbox):
+    faq = kb.add_faq(
+        shop.tenant.id, None, "Vocês abrem no domingo?", "Não, só de segunda a sábado."
+    )
+    weak = _best_score(sandbox, db, faq.id, WEAK_QUESTION)
+    assert 0.1 < weak < 0.5  # shares a word or two: below the default 0.5
+    shop.say(WEAK_QUESTION)
+    [answer] = shop.ai_messages()
+    assert answer.body == "Não sei, vou chamar um atendente."
+
+    shop.conversation.ai_paused = False
+    db.session.commit()
+    shop.app.config["AI_KNOWLEDGE_SCORE_THRESHOLD"] = 0.1
+    shop.say(WEAK_QUESTION + " E no Ano Novo?")
+    answers = shop.ai_messages()
+    assert len(answers) == 2 and "segunda a sábado" in answers[-1].body
+
+
+def test_results_under_the_threshold_count_as_nothing_found(app):
+    """Also when the API ignored ranking_options and sent weak results back anyway."""
+    from clickpro.services.ai.knowledge.search import relevant
+
+    app.config["AI_KNOWLEDGE_SCORE_THRESHOLD"] = 0.5
+    results = [{"file_id": "f1", "score": 0.49}, {"file_id": "f2", "score": 0.5}, {"file_id": "f3"}]
+    assert [r["file_id"] for r in relevant(results)] == ["f2"]
+    app.config["AI_KNOWLEDGE_SCORE_THRESHOLD"] = 7  # clamped to OpenAI's 0..1
+    assert relevant([{"score": 1.0}]) == [{"score": 1.0}]
+
+
+def test_the_sandbox_refuses_a_threshold_outside_0_and_1(sandbox, app):
+    import httpx
+
+    transport = app.config["OPENAI_HTTP_TRANSPORT"]
+    with httpx.Client(transport=transport, base_url="http://sandbox.test/openai/v1") as http:
+        answer = http.post(
+            "/responses",
+            headers={"Authorization": "Bearer sk-test"},
+            json={"model": "gpt-4.1-mini", "input": "oi",
+                  "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"],
+                             "ranking_options": {"score_threshold": 1.5}}]},
+        )  # fmt: skip
+    assert answer.status_code == 400
+    assert answer.json()["error"]["param"] == "tools[0].ranking_options.score_threshold"

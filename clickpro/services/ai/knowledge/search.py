@@ -6,12 +6,29 @@ number)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from clickpro.extensions import db
 from clickpro.models import KnowledgeDocument
 from clickpro.services.ai.knowledge.documents import knowledge_base, ready_scopes, scope_of
 
 MAX_RESULTS = 5
+
+
+def score_threshold() -> float:
+    """``AI_KNOWLEDGE_SCORE_THRESHOLD`` within OpenAI's 0..1.
+
+    OpenAI's file_search ranks with ``score_threshold`` 0 unless told otherwise, so it
+    returns its top chunks however unrelated they are; without a threshold "nothing
+    relevant found" (the "Não sei, vou chamar um atendente." handoff) would rarely fire.
+    """
+    return min(max(float(current_app.config["AI_KNOWLEDGE_SCORE_THRESHOLD"]), 0.0), 1.0)
+
+
+def relevant(results: list[dict]) -> list[dict]:
+    """The results at or above the threshold (also when the API ignored the option)."""
+    floor = score_threshold()
+    return [r for r in results if float(r.get("score") or 0.0) >= floor]
 
 
 def file_search_tool(client_id: int, number_id: int | None) -> dict | None:
@@ -28,7 +45,8 @@ def file_search_tool(client_id: int, number_id: int | None) -> dict | None:
         flt = {"type": "or", "filters": [everyone,
                {"type": "eq", "key": "scope", "value": scope_of(number_id)}]}  # fmt: skip
     return {"type": "file_search", "vector_store_ids": [base.vector_store_id],
-            "max_num_results": MAX_RESULTS, "filters": flt}  # fmt: skip
+            "max_num_results": MAX_RESULTS, "filters": flt,
+            "ranking_options": {"ranker": "auto", "score_threshold": score_threshold()}}  # fmt: skip
 
 
 def describe(client_id: int, citations: list[dict]) -> list[dict]:
