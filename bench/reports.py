@@ -5,7 +5,8 @@ Usage:  .venv/bin/python bench/reports.py [--messages 10000000] [--cycles N] [--
 
 ``--reuse`` keeps a database this bench seeded before with the same sizes (the 10M seed
 takes 20–80 min on the shared machine): it only adds missing tables / indexes, lets the
-rollup pass build what is missing, and measures again. ``--cycles`` sets the cycles (and
+rollup pass build what is missing (e.g. the cycle-time histograms of a database seeded
+before they existed), and measures again. ``--cycles`` sets the cycles (and
 AI runs; CSAT is every other cycle) apart from the messages (default messages / 20).
 
 Seeds one big client (plus a small one that must stay apart) with ``generate_series``
@@ -152,6 +153,12 @@ def main() -> None:
             "rollup_service_rows",
             db.session.scalar(sa.text("SELECT count(*) FROM report_service_days")),
         )
+        figure(
+            "rollup_cycle_bucket_rows",
+            db.session.scalar(sa.text("SELECT count(*) FROM report_cycle_time_buckets")),
+        )
+        db.session.execute(sa.text("ANALYZE report_cycle_time_buckets"))
+        db.session.commit()
 
         # 10,000 late statuses (delivered → read) on the latest delivered messages
         db.session.execute(sa.text("""
@@ -176,6 +183,23 @@ def main() -> None:
 
         year = Period(end - timedelta(days=days - 1), end)
         month = Period(end - timedelta(days=29), end)
+
+        # the bucketed percentiles against the exact percentile_cont of the same cycles
+        lo, hi = year.instants(Report(big, year).zone)
+        exact = db.session.execute(sa.text("""
+            SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_response_seconds)
+            FROM conversation_cycles WHERE client_id = :c AND opened_at >= :lo AND opened_at < :hi
+              AND first_response_seconds IS NOT NULL"""), {"c": big.id, "lo": lo, "hi": hi}).scalar()  # fmt: skip
+        _, got_median, got_p90 = Report(big, year)._percentiles("frt")["all"]
+        figure("frt_365d_median_exact_bucketed", f"{exact[0]:.1f} {got_median:.1f}")
+        figure("frt_365d_p90_exact_bucketed", f"{exact[1]:.1f} {got_p90:.1f}")
+        close = all(
+            abs(g - e) < 0.02 * e for g, e in zip((got_median, got_p90), exact, strict=True)
+        )
+        figure("percentiles_within_2pct", "yes" if close else "NO")
+        if args.quick and not close:  # a correctness check, not a timing: fails CI
+            raise SystemExit("bench check FAILED: bucketed percentiles off by 2 % or more")
+        db.session.rollback()
 
         def whole(period: Period, filters: Filters | None = None) -> None:
             """Every figure the page shows, the way the page asks (each once)."""
@@ -255,7 +279,8 @@ def main() -> None:
     required = ("seed_s", "messages_rows", "rollup_full_s", "rollup_rows", "rollup_incremental_s",
                 "rollup_rerun_same_totals", "report_30d_p50_s", "report_365d_p50_s", "report_365d_max_s",
                 "report_page_default_p50_s", "report_page_365d_p50_s", "report_page_365d_team_p50_s",
-                "rollup_service_rows", "report_page_under_1s", "other_client_messages_out")  # fmt: skip
+                "rollup_service_rows", "rollup_cycle_bucket_rows", "percentiles_within_2pct",
+                "report_page_under_1s", "other_client_messages_out")  # fmt: skip
     if args.quick:
         require_figures(required)
 

@@ -140,6 +140,42 @@ class ReportServiceDay(TenantMixin, Model):
     ai_intent_cost: Mapped[Decimal] = mapped_column(sa.Numeric(16, 8), nullable=False, default=0)
 
 
+class ReportCycleTimeBucket(TenantMixin, Model):
+    """Histograms of the cycles' business seconds (first response, resolution) per
+    (client, local day, number, team, agent, metric, bucket): how many cycles fell in
+    each bucket (:mod:`clickpro.services.reports.cycle_times` defines the buckets: exact
+    integer seconds below 60 s, then 2 % wide log-scaled ones). ``span`` 0 is a day row;
+    ``span`` 1 a month row (``day`` = the 1st), the sum of that month's day rows, so a
+    year is read from 12 months of rows plus the days at its edges. ``metric`` 1 is the
+    first response (counted on the day of ``opened_at``), 2 the resolution (day of
+    ``resolved_at``). Rebuilt per (client, day) by the rollup job; "None" keys are 0."""
+
+    __tablename__ = "report_cycle_time_buckets"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "client_id",
+            "span",
+            "day",
+            "number_id",
+            "team_id",
+            "agent_user_id",
+            "metric",
+            "bucket",
+            name="uq_report_cycle_time_buckets_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG, primary_key=True)
+    span: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False, default=0)
+    day: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    number_id: Mapped[int] = mapped_column(nullable=False, default=0)
+    team_id: Mapped[int] = mapped_column(nullable=False, default=0)
+    agent_user_id: Mapped[int] = mapped_column(nullable=False, default=0)
+    metric: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False)
+    bucket: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False)
+    cycles: Mapped[int] = mapped_column(nullable=False, default=0)
+
+
 # Indexes the reports need on tables of other modules (defined here, with the migration
 # f20a08030001, so the models and the migrations agree):
 # - the percentiles' range reads of the cycles, covering (index-only: no heap visit per

@@ -47,13 +47,25 @@ def test_conversations_opened_and_resolved_per_local_day(report):
     assert report.conversations_per_day().rows == [[NOV9, 3, 0], [NOV10, 2, 4]]
 
 
+def _close(row: list, expected: list) -> None:
+    """Counts exact; medians / p90 within the documented bound of the exact
+    ``percentile_cont`` value (less than 2 % of it: ``cycle_times``)."""
+    assert len(row) == len(expected)
+    for got, want in zip(row, expected, strict=True):
+        if isinstance(want, float):
+            assert got is not None and abs(got - want) < 0.02 * want, (row, expected)
+        else:
+            assert got == want, (row, expected)
+
+
 def test_first_response_and_resolution_median_and_p90(report, world):
+    # bucketed since h1 (#22): was asserted equal to the exact values below
     team = report.response_times("team").rows
-    assert team[0] == ["Todos", 5, 300.0, 960.0, 4, 2700.0, 6120.0]
-    assert team[1] == ["Atendimento", 5, 300.0, 960.0, 4, 2700.0, 6120.0]
+    _close(team[0], ["Todos", 5, 300.0, 960.0, 4, 2700.0, 6120.0])
+    _close(team[1], ["Atendimento", 5, 300.0, 960.0, 4, 2700.0, 6120.0])
     agents = {r[0]: r[1:] for r in report.response_times("agent").rows}
-    assert agents["Ana"] == [3, 120.0, 504.0, 3, 1800.0, 3240.0]
-    assert agents["Sem agente (IA/fluxo)"] == [2, 750.0, 1110.0, 1, 7200.0, 7200.0]
+    _close(agents["Ana"], [3, 120.0, 504.0, 3, 1800.0, 3240.0])
+    _close(agents["Sem agente (IA/fluxo)"], [2, 750.0, 1110.0, 1, 7200.0, 7200.0])
 
 
 def test_csat(report):

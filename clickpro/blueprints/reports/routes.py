@@ -19,7 +19,7 @@ from clickpro.models import Campaign, Team, WhatsAppCredential
 from clickpro.services.accounts.validation import safe_zone
 from clickpro.services.reports import exports, periods
 from clickpro.services.reports import formatting as fmt
-from clickpro.services.reports.charts import chart_of
+from clickpro.services.reports.charts import DAILY_TABLES, WEEKLY_PAST_DAYS, by_week, chart_of
 from clickpro.services.reports.pdf import render_month
 from clickpro.services.reports.queries import (
     Filters,
@@ -133,6 +133,10 @@ def index():
     # headline cards reuse their totals, cycles, CSAT and AI figures; the previous
     # period only computes the headline numbers.
     tables: dict[str, Table] = {key: table_of(report, key) for key in TABLES}
+    weekly = period.days > WEEKLY_PAST_DAYS
+    if weekly:  # long periods: per-day tables and charts by week (exports stay daily)
+        for key in DAILY_TABLES:
+            tables[key] = by_week(tables[key])
     numbers = report.key_numbers()
     deltas = compare(numbers, previous.key_numbers())
     csat = report.csat()
@@ -177,6 +181,7 @@ def index():
         fmt=fmt,
         rolled_up_at=format_local(state.last_run_at) if state else None,
         tz=report.tz,
+        weekly=weekly,
     )
 
 

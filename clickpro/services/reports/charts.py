@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from clickpro.services.reports.queries import Table
+from clickpro.services.reports.queries import Column, Table
 
 GREEN, BLUE, RED, GREY, ORANGE = "#198754", "#0d6efd", "#dc3545", "#6c757d", "#fd7e14"
 
@@ -20,6 +20,26 @@ def _num(value: Any) -> float | None:
 
 def _minutes(value: Any) -> float | None:
     return None if value is None else round(float(value) / 60, 1)
+
+
+WEEKLY_PAST_DAYS = 92  # the page shows per-day tables / charts by week past this
+DAILY_TABLES = ("messages", "conversations")
+
+
+def by_week(table: Table) -> Table:
+    """A per-day table summed per 7 days from the period's first day (the last week may
+    be shorter): what the page shows for long periods (365 rows and points become 53).
+    The exports keep the daily rows."""
+    weekly = Table(
+        table.key,
+        table.title,
+        [Column("day", _("Semana a partir de"), "date"), *table.columns[1:]],
+    )
+    for i in range(0, len(table.rows), 7):
+        chunk = table.rows[i : i + 7]
+        sums = [sum(row[c] for row in chunk) for c in range(1, len(table.columns))]
+        weekly.rows.append([chunk[0][0], *sums])
+    return weekly
 
 
 def chart_of(table: Table) -> dict | None:

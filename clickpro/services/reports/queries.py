@@ -3,11 +3,10 @@
 Message figures (per day in/out, campaign funnel, failures, WhatsApp and AI spend) read
 the rollups (``report_message_days`` / ``report_failure_days``); conversations opened /
 resolved per day, AI containment, CSAT and AI runs by outcome read
-``report_service_days``: a handful of rows per day whatever the volume. Only the medians
-and p90 read ``conversation_cycles``: exact ``percentile_cont`` over the period's cycles
-(never averaged from per-day digests), one index-only range read per metric (the
-covering ``ix_conversation_cycles_report_*`` indexes) with ``GROUPING SETS`` for the
-whole period, per team and per agent at once. Nothing here reads ``messages``.
+``report_service_days``: a handful of rows per day whatever the volume. The medians and
+p90 come from the histograms of ``report_cycle_time_buckets`` (whole months read from
+month rows, the edges from day rows): within 2 % of the exact ``percentile_cont``
+(:mod:`.cycle_times`). Nothing here reads ``messages`` or ``conversation_cycles``.
 
 Filters: ``number_id`` applies everywhere; ``campaign_id`` to message figures only;
 ``team_id`` to the service figures (cycles, CSAT) only — the page says so.
@@ -16,33 +15,30 @@ Filters: ``number_id`` applies everywhere; ``campaign_id`` to message figures on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql
 
 from clickpro.extensions import db
 from clickpro.labels import meta_error
 from clickpro.models import (
     Campaign,
     Client,
-    ConversationCycle,
     ReportFailureDay,
     ReportMessageDay,
     Team,
     User,
     WhatsAppCredential,
 )
-from clickpro.models.reports import ReportServiceDay
+from clickpro.models.reports import ReportCycleTimeBucket, ReportServiceDay
 from clickpro.services.accounts.validation import safe_zone
 from clickpro.services.costs import ai_spend
+from clickpro.services.reports import cycle_times
 from clickpro.services.reports.periods import Period
-
-_QUANTILES = postgresql.array([0.5, 0.9], type_=sa.Float)
 
 
 @dataclass(frozen=True)
@@ -74,6 +70,10 @@ def _delta(cur: float | Decimal | None, prev: float | Decimal | None) -> float |
     if cur is None or prev is None or not prev:
         return None
     return round((float(cur) - float(prev)) / float(prev) * 100, 1)
+
+
+def _month_after(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -264,15 +264,6 @@ class Report:
         return table
 
     # -- cycles ---------------------------------------------------------------------
-    def _cycle_where(self, column) -> list:
-        c = ConversationCycle
-        where = [c.client_id == self.client.id, column >= self.lo, column < self.hi]
-        if self.filters.number_id is not None:
-            where.append(c.number_id == self.filters.number_id)
-        if self.filters.team_id is not None:
-            where.append(c.team_id == self.filters.team_id)
-        return where
-
     def conversations_per_day(self) -> Table:
         return self._once("conversations_per_day", self._conversations_per_day)
 
@@ -321,68 +312,97 @@ class Report:
             table.rows.append([day, counts["opened"].get(day, 0), counts["resolved"].get(day, 0)])
         return table
 
-    def _metric(self, metric: str) -> tuple[Any, Any]:
-        c = ConversationCycle
-        if metric == "frt":  # first response: the cycles opened in the period
-            return c.first_response_seconds, c.opened_at
-        return c.resolution_seconds, c.resolved_at  # resolution: the cycles resolved in it
+    def _bucket_where(self) -> list:
+        """``report_cycle_time_buckets`` rows of the period: the month rows of the whole
+        local months inside it, the day rows of the days at its edges."""
+        b = ReportCycleTimeBucket
+        start, end = self.period.start, self.period.end
+        first = start if start.day == 1 else _month_after(start.replace(day=1))
+        last = end.replace(day=1)  # the first month NOT wholly inside, unless end is its last
+        if _month_after(last) - timedelta(days=1) == end:
+            last = _month_after(last)
+        if first < last:  # whole months [first, last)
+            spans = sa.or_(
+                sa.and_(b.span == 1, b.day >= first, b.day < last),
+                sa.and_(b.span == 0, b.day >= start, b.day < first),
+                sa.and_(b.span == 0, b.day >= last, b.day <= end),
+            )
+        else:
+            spans = sa.and_(b.span == 0, b.day >= start, b.day <= end)
+        where = [b.client_id == self.client.id, spans]
+        if self.filters.number_id is not None:
+            where.append(b.number_id == self.filters.number_id)
+        if self.filters.team_id is not None:
+            where.append(b.team_id == self.filters.team_id)
+        return where
 
     def _percentiles(self, metric: str) -> dict[str, Any]:
-        """Count, median and p90 of one metric for the whole period, per team and per
-        agent, from ONE indexed range read of the cycles (``GROUPING SETS``): exact
-        ``percentile_cont`` over the period's cycles, never averaged from digests."""
+        """Count, median and p90 of one metric (``frt``: cycles opened in the period,
+        ``res``: resolved in it) for the whole period, per team and per agent, from the
+        rollup's histograms (:mod:`.cycle_times`: within 2 % of the exact
+        ``percentile_cont``). One read of the histograms gives both metrics and every
+        group; the walk over the buckets is done here."""
 
         def compute() -> dict[str, Any]:
-            c = ConversationCycle
-            value, column = self._metric(metric)
-            stmt = (
-                sa.select(
-                    sa.func.grouping(c.team_id, c.agent_user_id),
-                    c.team_id,
-                    c.agent_user_id,
-                    sa.func.count(value),
-                    # one sort per group for both (two calls would sort twice)
-                    sa.func.percentile_cont(_QUANTILES).within_group(value),
-                )
-                .where(*self._cycle_where(column), value.is_not(None))
-                .group_by(sa.text("GROUPING SETS ((team_id), (agent_user_id), ())"))
-            )
-            out: dict[str, Any] = {"team": {}, "agent": {}, "all": (0, None, None)}
-            # a year of cycles sorts in memory instead of spilling to disk (this
-            # transaction only: SET LOCAL ends with the request's transaction)
-            db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-            for g, team, agent, n, q in db.session.execute(stmt):
-                m, p = q if q else (None, None)
-                figures = (int(n), None if m is None else float(m), None if p is None else float(p))
-                # GROUPING(): bit 1 = agent left out, bit 2 = team left out
-                if g == 1:
-                    out["team"][team] = figures
-                elif g == 2:
-                    out["agent"][agent] = figures
-                else:
-                    out["all"] = figures
+            b = ReportCycleTimeBucket
+            rows = db.session.execute(
+                sa.select(b.metric, b.team_id, b.agent_user_id, b.bucket, sa.func.sum(b.cycles))
+                .where(*self._bucket_where())
+                .group_by(b.metric, b.team_id, b.agent_user_id, b.bucket)
+            ).all()
+            hist: dict[int, dict[str, dict[Any, dict[int, int]]]] = {
+                m: {"team": {}, "agent": {}, "all": {}} for m in cycle_times.METRICS.values()
+            }
+            for m, team, agent, bucket, n in rows:
+                groups = hist[m]
+                n = int(n)
+                for by, key in (("team", team or None), ("agent", agent or None)):
+                    h = groups[by].setdefault(key, {})
+                    h[bucket] = h.get(bucket, 0) + n
+                groups["all"].setdefault(None, {})
+                groups["all"][None][bucket] = groups["all"][None].get(bucket, 0) + n
+
+            def figures(h: dict[int, int]) -> tuple[int, float | None, float | None]:
+                n, (median, p90) = cycle_times.percentiles(h)
+                return n, median, p90
+
+            out = {}
+            for name, m in cycle_times.METRICS.items():
+                groups = hist[m]
+                out[name] = {
+                    "team": {k: figures(h) for k, h in groups["team"].items()},
+                    "agent": {k: figures(h) for k, h in groups["agent"].items()},
+                    "all": figures(groups["all"].get(None, {})),
+                }
             return out
 
-        return self._once(("percentiles", metric), compute)
+        return self._once("percentiles", compute)[metric]
 
     def overall_median(self, metric: str) -> float | None:
         """The period's median of ``frt`` / ``res`` (the headline card): from the
-        per-team/agent read when the page made it, else one small aggregate (the
-        previous period's Δ needs nothing more)."""
-        cached = self._memo.get(("percentiles", metric))
+        per-team/agent read when the page made it, else one small read of the
+        histograms summed per bucket (both metrics; the previous period's Δ needs
+        nothing more)."""
+        cached = self._memo.get("percentiles")
         if cached is not None:
-            return cached["all"][1]
+            return cached[metric]["all"][1]
 
-        def compute() -> float | None:
-            value, column = self._metric(metric)
-            median = db.session.scalar(
-                sa.select(sa.func.percentile_cont(0.5).within_group(value)).where(
-                    *self._cycle_where(column), value.is_not(None)
-                )
-            )
-            return None if median is None else float(median)
+        def compute() -> dict[str, float | None]:
+            b = ReportCycleTimeBucket
+            rows = db.session.execute(
+                sa.select(b.metric, b.bucket, sa.func.sum(b.cycles))
+                .where(*self._bucket_where())
+                .group_by(b.metric, b.bucket)
+            ).all()
+            hist: dict[int, dict[int, int]] = {m: {} for m in cycle_times.METRICS.values()}
+            for m, bucket, n in rows:
+                hist[m][bucket] = int(n)
+            return {
+                name: cycle_times.percentiles(hist[m], (0.5,))[1][0]
+                for name, m in cycle_times.METRICS.items()
+            }
 
-        return self._once(("median", metric), compute)
+        return self._once("medians", compute)[metric]
 
     def response_times(self, by: str) -> Table:
         return self._once(("response_times", by), lambda: self._response_times(by))

@@ -26,6 +26,14 @@ team / agent is final then), of CSAT surveys and AI runs changed past the mark
 (``updated_at``), and the resolution day of the cycle that holds a changed AI run. The
 first pass after the migration finds no mark and rebuilds every day.
 
+And ``report_cycle_time_buckets`` (:mod:`clickpro.services.reports.cycle_times`), the
+histograms of the cycles' first response / resolution seconds the percentiles are read
+from, under the mark ``CYCLE_TIMES``: day rows per client × local day × number × team ×
+agent × metric × bucket, and month rows (the sum of a month's day rows) rebuilt for every
+month holding a rebuilt day. Dirty days: the opening day of the cycles opened, first
+answered or resolved past the mark (the resolution makes team / agent final), and the
+resolution day of those resolved past it.
+
 PostgreSQL only (local days via ``AT TIME ZONE``); on SQLite the job does nothing.
 """
 
@@ -41,11 +49,13 @@ import sqlalchemy as sa
 from clickpro.extensions import db
 from clickpro.models import Client, ReportRollupState
 from clickpro.services.accounts.validation import safe_zone_name
+from clickpro.services.reports import cycle_times
 
 log = logging.getLogger(__name__)
 
 NAME = "messages"
 SERVICE = "service"
+CYCLE_TIMES = "cycle_times"
 OVERLAP = timedelta(minutes=5)
 REPLY_WINDOW = timedelta(days=7)
 DAYS_PER_BATCH = 31
@@ -205,6 +215,96 @@ UNION SELECT {_local("cy.resolved_at")} FROM ai_reply_runs r
 """
 
 
+_CYCLE_BUCKETS = f"""
+INSERT INTO report_cycle_time_buckets (client_id, span, day, number_id, team_id,
+  agent_user_id, metric, bucket, cycles)
+SELECT :c, 0, day, number_id, team_id, agent_id, metric, bucket, COUNT(*)
+FROM (
+  SELECT {_local("cy.opened_at")} AS day, COALESCE(cy.number_id, 0) AS number_id,
+    COALESCE(cy.team_id, 0) AS team_id, COALESCE(cy.agent_user_id, 0) AS agent_id,
+    {cycle_times.FIRST_RESPONSE} AS metric,
+    {cycle_times.bucket_sql("cy.first_response_seconds")} AS bucket
+  FROM conversation_cycles cy
+  WHERE cy.client_id = :c AND cy.opened_at >= :lo AND cy.opened_at < :hi
+    AND cy.first_response_seconds IS NOT NULL AND {_local("cy.opened_at")} = ANY(:days)
+  UNION ALL
+  SELECT {_local("cy.resolved_at")}, COALESCE(cy.number_id, 0), COALESCE(cy.team_id, 0),
+    COALESCE(cy.agent_user_id, 0), {cycle_times.RESOLUTION},
+    {cycle_times.bucket_sql("cy.resolution_seconds")}
+  FROM conversation_cycles cy
+  WHERE cy.client_id = :c AND cy.resolved_at >= :lo AND cy.resolved_at < :hi
+    AND cy.resolution_seconds IS NOT NULL AND {_local("cy.resolved_at")} = ANY(:days)
+) parts
+GROUP BY day, number_id, team_id, agent_id, metric, bucket
+"""
+
+_CYCLE_BUCKETS_DELETE = """
+DELETE FROM report_cycle_time_buckets WHERE client_id = :c AND span = 0 AND day = ANY(:days)
+"""
+
+_CYCLE_MONTHS_DELETE = """
+DELETE FROM report_cycle_time_buckets WHERE client_id = :c AND span = 1 AND day = :month
+"""
+
+_CYCLE_MONTHS = """
+INSERT INTO report_cycle_time_buckets (client_id, span, day, number_id, team_id,
+  agent_user_id, metric, bucket, cycles)
+SELECT :c, 1, :month, number_id, team_id, agent_user_id, metric, bucket, SUM(cycles)
+FROM report_cycle_time_buckets
+WHERE client_id = :c AND span = 0 AND day >= :month AND day < :following
+GROUP BY number_id, team_id, agent_user_id, metric, bucket
+"""
+
+_CYCLE_DIRTY_ALL = f"""
+SELECT {_local("opened_at")} FROM conversation_cycles WHERE client_id = :c
+UNION SELECT {_local("resolved_at")} FROM conversation_cycles
+  WHERE client_id = :c AND resolved_at IS NOT NULL
+"""
+
+_CYCLE_DIRTY = f"""
+SELECT {_local("opened_at")} FROM conversation_cycles
+  WHERE client_id = :c
+    AND (opened_at > :since OR first_response_at > :since OR resolved_at > :since)
+UNION SELECT {_local("resolved_at")} FROM conversation_cycles
+  WHERE client_id = :c AND resolved_at > :since
+"""
+
+
+def cycle_dirty_days(client_id: int, tz: str, since: datetime | None) -> set[date]:
+    """The local days whose cycle-time histograms may have changed after ``since``
+    (every day with a cycle when ``since`` is None)."""
+    query = _CYCLE_DIRTY_ALL if since is None else _CYCLE_DIRTY
+    params = {"c": client_id, "tz": tz, "since": since}
+    return {d for (d,) in db.session.execute(sa.text(query), params) if d is not None}
+
+
+def _month_after(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def rebuild_cycle_buckets(client_id: int, tz: str, days: Iterable[date]) -> int:
+    """Rebuild the day histograms of ``days`` for one client, then the month rows of
+    every month holding one of them (DELETE + INSERT, under the client's advisory lock,
+    one transaction per batch / month)."""
+    ordered = sorted(set(days))
+    lock = sa.text("SELECT pg_advisory_xact_lock(7022, :c)")
+    for i in range(0, len(ordered), DAYS_PER_BATCH):
+        batch = ordered[i : i + DAYS_PER_BATCH]
+        lo, hi = _bounds(batch)
+        params = {"c": client_id, "tz": tz, "days": batch, "lo": lo, "hi": hi}
+        db.session.execute(lock, {"c": client_id})
+        db.session.execute(sa.text(_CYCLE_BUCKETS_DELETE), params)
+        db.session.execute(sa.text(_CYCLE_BUCKETS), params)
+        db.session.commit()
+    for month in sorted({d.replace(day=1) for d in ordered}):
+        params = {"c": client_id, "month": month, "following": _month_after(month)}
+        db.session.execute(lock, {"c": client_id})
+        db.session.execute(sa.text(_CYCLE_MONTHS_DELETE), params)
+        db.session.execute(sa.text(_CYCLE_MONTHS), params)
+        db.session.commit()
+    return len(ordered)
+
+
 def service_dirty_days(client_id: int, tz: str, since: datetime | None) -> set[date]:
     """The client's local days whose service figures may have changed after ``since``
     (every day with a cycle, survey or AI run when ``since`` is None)."""
@@ -299,7 +399,7 @@ def run(client_ids: Iterable[int] | None = None, *, full: bool = False) -> int:
     started = time.monotonic()
     now = db.session.scalar(sa.text("SELECT now()"))
     marks = {}
-    for name in (NAME, SERVICE):
+    for name in (NAME, SERVICE, CYCLE_TIMES):
         state = _state(name)
         marks[name] = None if (full or state.high_water is None) else state.high_water - OVERLAP
     db.session.commit()
@@ -315,7 +415,10 @@ def run(client_ids: Iterable[int] | None = None, *, full: bool = False) -> int:
         service = service_dirty_days(client_id, tz, marks[SERVICE])
         if service:
             rebuild_service_days(client_id, tz, service)
-    for name in (NAME, SERVICE):
+        cycles = cycle_dirty_days(client_id, tz, marks[CYCLE_TIMES])
+        if cycles:
+            rebuild_cycle_buckets(client_id, tz, cycles)
+    for name in (NAME, SERVICE, CYCLE_TIMES):
         state = _state(name)
         if client_ids is None:  # a partial pass must not move the mark for everyone
             state.high_water = now
