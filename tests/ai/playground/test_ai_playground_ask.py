@@ -71,3 +71,36 @@ def test_the_intent_is_shown_even_when_off_for_customers(shop):
     assert turn.details["intent"]["intent"] == "stop"
     assert turn.details["intent"]["live"] is False
     assert turn.details["intent"]["input_tokens"] > 0
+
+
+def test_a_knowledge_answer_shows_the_document_it_cites(client, login_as, shop, db):
+    """The playground answers from the knowledge base and names the document (page and turn);
+    with knowledge switched off the same question is answered without it."""
+    from clickpro.models import KnowledgeDocument
+    from clickpro.services.ai.knowledge import documents as kb
+
+    document = kb.add_faq(
+        shop.tenant.id, None, "Vocês abrem no domingo?", "Não, só de segunda a sábado."
+    )
+    admin_id = shop.tenant.admin.id
+    turn = playground.ask(shop.tenant.id, admin_id, "Vocês abrem domingo?", Options())
+    assert "segunda a sábado" in turn.answer
+    [cited] = turn.details["citations"]
+    stored = db.session.get(KnowledgeDocument, document.id)
+    assert cited["file_id"] == stored.openai_file_id and cited["document_id"] == document.id
+    assert turn.details["no_knowledge"] is False
+
+    login_as(shop.tenant.admin, shop.tenant)
+    response = client.post(
+        "/ai/playground/ask",
+        data={"question": "Vocês abrem domingo?", "number_id": str(shop.number.id),
+              "override": "0", "use_knowledge": "1", "use_tools": "0"},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    html = response.get_json()["html"]
+    assert 'data-testid="pg-citation"' in html and (cited["filename"] or "") in html
+
+    without = playground.ask(
+        shop.tenant.id, admin_id, "Vocês abrem domingo?", Options(use_knowledge=False)
+    )
+    assert without.details["citations"] == [] and "segunda a sábado" not in without.answer
