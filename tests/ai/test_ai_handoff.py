@@ -34,6 +34,7 @@ def test_handoff_keyword_pauses_notifies_and_answers_once(shop, db):
     [note] = _notifications(db)
     assert note.client_id == shop.tenant.id
     assert note.contact_id == contact.id and note.kind == "handoff"
+    assert note.conversation_id == shop.conversation.id  # the inbox's alert is about it
     assert "Maria Cliente" in note.text
 
     shop.say("alô?")  # handed off: the AI stays quiet

@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # media and the attention beep start without a click (the tests also click first)
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 

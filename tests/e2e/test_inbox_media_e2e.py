@@ -4,15 +4,21 @@ The agent has the conversation open; the customer sends a photo and a voice note
 through the sandbox's control API (``/_control/media`` + ``/inbound``; ``/_sandbox/_control/…`` when embedded, signed
 webhooks to the live server). The bubbles appear live, are replaced live when the fetch
 and the transcription jobs finish (``message:update``): a thumbnail that enlarges (Esc
-closes), an audio player with its duration and the transcript under it, a document with
-its name, size and type. ``INBOX_MEDIA_SHOTS=dir`` saves screenshots at 1280 and 390 px.
+closes), an audio player with its duration that really plays (a real OGG/Opus note, made
+with PyAV) and the transcript under it, a document with its name, size and type — at
+1280×800 and at 390×844; an inbound video (a player) and a sticker (an image).
+``INBOX_MEDIA_SHOTS=dir`` saves screenshots at both sizes.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import os
+import struct
 import time
 
+import av
 import httpx
 import pytest
 
@@ -35,6 +41,69 @@ def opus_note(text: str, seconds: float = 3.0, pre_skip: int = 312) -> bytes:
     audio = b"OggS\x00\x04" + granule.to_bytes(8, "little") + b"\x00" * 13 + b"\x11" * 40
     return head + audio + b"SAY:" + text.encode()
 
+
+def real_opus_note(text: str, seconds: float = 2.0) -> bytes:
+    """A real, decodable OGG/Opus voice note (a 440 Hz tone, PyAV's libopus) that Chromium
+    plays; the fake transcriber reads the text after ``SAY:`` appended after the last page
+    (demuxers stop at the last ``OggS`` page, the duration reader too)."""
+    samples = int(seconds * 48000)
+    pcm = b"".join(
+        struct.pack("<h", int(math.sin(2 * math.pi * 440 * k / 48000) * 8000))
+        for k in range(samples)
+    )
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="ogg") as out:
+        stream = out.add_stream("libopus", rate=48000, layout="mono")
+        for at in range(0, samples, 960):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=960)
+            frame.planes[0].update(pcm[at * 2 : (at + 960) * 2].ljust(1920, b"\0"))
+            frame.rate = 48000
+            frame.pts = at
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue() + b"SAY:" + text.encode() + b"\0"
+
+
+def _frames(width: int, height: int, count: int):
+    for n in range(count):
+        frame = av.VideoFrame(width, height, "rgb24")
+        frame.planes[0].update(
+            b"".join(
+                bytes((x * 255 // width, (n * 20) % 255, y * 255 // height))
+                for y in range(height)
+                for x in range(width)
+            )
+        )
+        yield frame.reformat(format="yuv420p")
+
+
+def _encode(fmt: str, codec: str, width: int, height: int, count: int, **options) -> bytes:
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=fmt, options=options) as out:
+        stream = out.add_stream(codec, rate=10) if count > 1 else out.add_stream(codec)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for frame in _frames(width, height, count):
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def mp4_video() -> bytes:
+    """A real one-second H.264 MP4 (64×48) as WhatsApp sends videos."""
+    return _encode("mp4", "libx264", 64, 48, 10, movflags="frag_keyframe+empty_moov")
+
+
+def webp_sticker() -> bytes:
+    """A real 96×96 WebP, WhatsApp's sticker format."""
+    return _encode("webp", "libwebp", 96, 96, 1)
+
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -108,14 +177,9 @@ def _media(sandbox, content: bytes, mime: str) -> str:
     return _control(sandbox, "media", content=content, headers={"Content-Type": mime})["id"]
 
 
-def test_inbound_image_voice_note_and_document_in_the_inbox(
-    media_live, browser_page, create_client, create_member, create_whatsapp_credential, db
-):
-    from playwright.sync_api import expect
-
+def _tenant(create_client, create_member, create_whatsapp_credential, db):
     from clickpro.models import OpenAICredential, Role
 
-    url, sandbox = media_live
     tenant = create_client("Loja Mídia")
     agent = create_member(tenant, Role.CLIENT_USER, password=PASSWORD, name="Ana Agente")
     create_whatsapp_credential(tenant)
@@ -129,16 +193,40 @@ def test_inbound_image_voice_note_and_document_in_the_inbox(
         )
     )
     db.session.commit()
-    page = browser_page
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return agent
+
+
+def _open_inbox(page, url: str, agent, viewport: dict) -> None:
+    page.set_viewport_size(viewport)
     page.goto(f"{url}/login")
     page.fill("input[name=email]", agent.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda u: "/login" not in u)
     page.goto(f"{url}/inbox/")
-    page.wait_for_selector('#inbox-live[data-state="online"]')
+    page.wait_for_selector('#inbox-live[data-state="online"]', state="attached")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_inbound_image_voice_note_and_document_in_the_inbox(
+    media_live,
+    browser_page,
+    create_client,
+    create_member,
+    create_whatsapp_credential,
+    db,
+    viewport,
+):
+    from playwright.sync_api import expect
+
+    url, sandbox = media_live
+    agent = _tenant(create_client, create_member, create_whatsapp_credential, db)
+    page = browser_page
+    width = viewport["width"]
+    shots = os.environ.get("INBOX_MEDIA_SHOTS")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _open_inbox(page, url, agent, viewport)
 
     _send(sandbox, text="Oi! Vou mandar a foto do modelo.")
     page.locator('[data-testid="conversation"]', has_text="Lia Cliente").click()
@@ -154,36 +242,64 @@ def test_inbound_image_voice_note_and_document_in_the_inbox(
         "() => { const i = document.querySelector('[data-testid=media-thumb] img');"
         " return i && i.complete && i.naturalWidth === 160; }"
     )
+    box = thumb.bounding_box()
+    assert box and box["width"] > 40 and box["x"] + box["width"] <= width, box
     expect(page.locator('[data-testid="message"]', has_text="Esse modelo em azul")).to_have_count(1)
     expect(page.locator('[data-testid="message"]', has_text="[Imagem]")).to_have_count(0)
 
-    # Click → lightbox; Esc closes it.
+    # Click → lightbox (the image, inside the viewport); Esc closes it; so does the close button.
     page.locator('[data-testid="media-thumb"]').click()
     lightbox = page.locator('[data-testid="media-lightbox"]')
     expect(lightbox).to_be_visible()
-    if shots := os.environ.get("INBOX_MEDIA_SHOTS"):
-        page.screenshot(path=f"{shots}/lightbox-1280.png")
+    big = lightbox.locator("img")
+    expect(big).to_be_visible()
+    big_box = big.bounding_box()
+    assert big_box and big_box["x"] >= 0 and big_box["x"] + big_box["width"] <= width, big_box
+    if shots:
+        page.screenshot(path=f"{shots}/lightbox-{width}.png")
     page.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
 
     # The voice note: a player with its duration, then the transcript (no reload).
-    note_id = _media(sandbox, opus_note("Quero em azul, tamanho M", seconds=7.2), "audio/ogg")
+    note_id = _media(sandbox, real_opus_note("Quero em azul, tamanho M", seconds=2.0), "audio/ogg")
     _send(sandbox, {"type": "audio", "audio": {"id": note_id, "mime_type": "audio/ogg; codecs=opus",
                                                "voice": True}})  # fmt: skip
     player = page.locator('[data-testid="media-audio"]')
     expect(player).to_be_visible()
     expect(player).to_contain_text("Mensagem de voz")
-    expect(player).to_contain_text("0:07")
+    expect(player).to_contain_text("0:02")
     expect(player.locator("audio[controls]")).to_have_count(1)
     transcript = page.locator('[data-testid="media-transcript"]')
+    expect(transcript).to_be_visible()
     expect(transcript).to_contain_text("Transcrição")
     expect(transcript).to_contain_text("Quero em azul, tamanho M")
-    duration = page.evaluate(
-        "() => new Promise((ok) => { const a = document.querySelector('[data-testid=media-audio]"
-        " audio'); if (a.readyState >= 1) ok(a.duration); else a.onloadedmetadata = () =>"
-        " ok(a.duration); a.onerror = () => ok(-1); setTimeout(() => ok(-2), 3000); })"
+    # the transcript is under the player
+    assert transcript.bounding_box()["y"] >= player.bounding_box()["y"] + 20
+    # It plays: the agent starts it (a click is the user gesture), the clock moves.
+    audio = player.locator("audio")
+    audio.scroll_into_view_if_needed()
+    page.evaluate(
+        "() => { const a = document.querySelector('[data-testid=media-audio] audio');"
+        " window.__played = { playing: false, ended: false, error: null };"
+        " a.addEventListener('playing', () => { window.__played.playing = true; });"
+        " a.addEventListener('ended', () => { window.__played.ended = true; });"
+        " a.addEventListener('error', () => { window.__played.error = a.error && a.error.code; }); }"
     )
-    assert duration != -1, "the browser could load the stored audio"
+    audio.click()  # the gesture (the native controls' area)
+    audio.evaluate("a => a.play()")
+    page.wait_for_function(
+        "() => window.__played.error !== null || (window.__played.playing"
+        " && document.querySelector('[data-testid=media-audio] audio').currentTime > 0.2)",
+        timeout=10_000,
+    )
+    played = page.evaluate(
+        "() => { const a = document.querySelector('[data-testid=media-audio] audio');"
+        " return { ...window.__played, t: a.currentTime, d: a.duration }; }"
+    )
+    assert played["error"] is None, played
+    assert played["playing"] and played["t"] > 0.2, played
+    assert 1.9 <= played["d"] <= 2.2, played  # the browser decoded the stored note itself
+    page.wait_for_function("() => window.__played.ended", timeout=10_000)
 
     # A document: name, size, type, download link.
     doc_id = _media(sandbox, b"%PDF-1.4\n" + b"0" * 2048, "application/pdf")
@@ -195,11 +311,54 @@ def test_inbound_image_voice_note_and_document_in_the_inbox(
     expect(doc).to_contain_text("KB")
     assert doc.get_attribute("href").startswith("/media/")
 
+    if shots:
+        transcript.scroll_into_view_if_needed()
+        page.screenshot(path=f"{shots}/inbox-media-{width}.png")
+    assert errors == []
+
+
+def test_inbound_video_and_sticker_in_the_inbox(
+    media_live, browser_page, create_client, create_member, create_whatsapp_credential, db
+):
+    from playwright.sync_api import expect
+
+    url, sandbox = media_live
+    agent = _tenant(create_client, create_member, create_whatsapp_credential, db)
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _open_inbox(page, url, agent, DESKTOP)
+    _send(sandbox, text="Olha o vídeo do defeito")
+    page.locator('[data-testid="conversation"]', has_text="Lia Cliente").click()
+    expect(page.locator('[data-testid="message"]', has_text="vídeo do defeito")).to_be_visible()
+
+    # A video: an inline player with controls, its first frame loaded by the browser.
+    video_id = _media(sandbox, mp4_video(), "video/mp4")
+    _send(sandbox, {"type": "video", "video": {"id": video_id, "mime_type": "video/mp4",
+                                               "caption": "o zíper travado"}})  # fmt: skip
+    video = page.locator('[data-testid="media-video"]')
+    expect(video).to_be_visible()
+    assert video.evaluate("v => v.controls") is True
+    assert video.get_attribute("src").startswith("/media/")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=media-video]');"
+        " return v && v.readyState >= 1 && v.videoWidth === 64; }"
+    )
+    expect(page.locator('[data-testid="message"]', has_text="o zíper travado")).to_have_count(1)
+    expect(page.locator('[data-testid="media"][data-kind="video"]')).to_have_count(1)
+
+    # A sticker: an image (the WebP decoded), shown as a sticker, not as a photo card.
+    sticker_id = _media(sandbox, webp_sticker(), "image/webp")
+    _send(sandbox, {"type": "sticker", "sticker": {"id": sticker_id, "mime_type": "image/webp",
+                                                   "animated": False}})  # fmt: skip
+    sticker = page.locator('[data-testid="media"][data-kind="sticker"]')
+    expect(sticker).to_be_visible()
+    expect(sticker.locator(".inbox-media-sticker img")).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-kind=sticker] img');"
+        " return i && i.complete && i.naturalWidth === 96; }"
+    )
+    expect(page.locator('[data-testid="message"]', has_text="[Figurinha]")).to_have_count(0)
     if shots := os.environ.get("INBOX_MEDIA_SHOTS"):
-        page.screenshot(path=f"{shots}/inbox-media-1280.png")
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.reload()  # /inbox/c/<id>: the phone layout opens the thread itself
-        page.wait_for_selector('#inbox-live[data-state="online"]', state="attached")
-        expect(page.locator('[data-testid="media-transcript"]')).to_be_visible()
-        page.screenshot(path=f"{shots}/inbox-media-390.png")
+        page.screenshot(path=f"{shots}/inbox-video-sticker-1280.png")
     assert errors == []

@@ -5,6 +5,7 @@ shows the reminder live; the typing indicator goes to WhatsApp; a lost connectio
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -67,7 +68,7 @@ def _login(page, url: str, email: str, path: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_url(lambda u: "/login" not in u)
     page.goto(f"{url}{path}")
-    page.wait_for_selector('#inbox-live[data-state="online"]')
+    page.wait_for_selector('#inbox-live[data-state="online"]', state="attached")
 
 
 def test_snooze_wake_bell_typing_and_reconnecting(
@@ -171,4 +172,71 @@ def test_snooze_wake_bell_typing_and_reconnecting(
     expect(banner).to_be_visible()
     _shot(page, "reconnecting-390.png")
     page.context.set_offline(False)
+    assert errors == []
+
+
+def test_snooze_and_wake_at_phone_width(
+    live_server,
+    browser_page,
+    sandbox,
+    create_client,
+    create_member,
+    create_whatsapp_credential,
+    create_contact,
+    create_conversation,
+    create_message,
+):
+    """390×844: snooze from the thread header, the job reopens it, it is back in the list
+    and the bell (in the phone's menu) counts the reminder, pushed live."""
+    from playwright.sync_api import expect
+
+    from clickpro.services.inbox import attention
+
+    tenant, agent, conv = _setup(
+        create_client,
+        create_member,
+        create_whatsapp_credential,
+        create_contact,
+        create_conversation,
+        create_message,
+    )
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, live_server, agent.email, f"/inbox/c/{conv.id}")
+    expect(page.locator("#thread-name")).to_have_text("Rita Cliente")
+    row = page.locator(f'[data-testid="conversation"][data-id="{conv.id}"]')
+
+    page.click('[data-testid="snooze"]')
+    menu = page.locator('[data-testid="snooze-menu"]')
+    expect(menu).to_be_visible()
+    box = menu.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # fits the phone
+    menu.locator('[data-preset="1h"]').click()
+    expect(page.locator('[data-testid="unsnooze"]')).to_be_visible()
+    expect(page.locator('[data-testid="unsnooze"]')).to_contain_text("Adiada até")
+    expect(row).to_have_count(0)
+
+    badge = page.locator("#bell-count")
+    expect(badge).to_have_class(re.compile(r"\bd-none\b"))
+    assert attention.wake_due(datetime.now(UTC) + timedelta(hours=1, minutes=1)) == 1
+    # reopened live: the header offers "Adiar" again, the bell counts the reminder
+    expect(page.locator('[data-testid="snooze"]')).to_be_visible()
+    expect(page.locator('[data-testid="unsnooze"]')).to_be_hidden()
+    expect(badge).to_have_text("1")
+    expect(badge).not_to_have_class(re.compile(r"\bd-none\b"))
+    _shot(page, "woken-390.png")
+    # back to the list: the conversation is in "Abertas" again
+    page.click("#thread-back")
+    expect(row).to_be_visible()
+    # the phone's menu shows the bell with the count; it leads to the reminder
+    page.click(".navbar-toggler")
+    expect(badge).to_be_visible()
+    page.click('[data-testid="bell"]')
+    item = page.locator("text=Lembrete: a conversa com Rita Cliente voltou para Abertas.")
+    expect(item).to_be_visible()
+    page.locator("button", has_text="Abrir").first.click()
+    page.wait_for_url(f"**/inbox/c/{conv.id}")
+    expect(page.locator("#thread-name")).to_have_text("Rita Cliente")
     assert errors == []

@@ -159,3 +159,49 @@ def test_another_clients_contact_number_or_template_is_404(
     hits = http.get("/inbox/api/new-conversation/contacts?q=").get_json()["items"]
     assert theirs_contact.id not in [h["id"] for h in hits]
     assert _sends(sandbox) == []
+
+
+def test_typed_bsuid_gets_a_template_sent_with_recipient_never_to(
+    wired, login_as, sandbox, approved_template
+):
+    """A username user known only by a BSUID typed by the agent (no contact yet): the
+    template goes with ``recipient`` (a BSUID in ``to`` is accepted by Meta but never
+    delivered), the contact is created with that BSUID, typing it again reuses it."""
+    template = _template(approved_template, wired.a)
+    number = _number(wired.a)
+    http = login_as(wired.a_user, wired.a)
+    bsuid = "BR.ENT.7f3a9c2e41"
+    response = http.post(
+        "/inbox/api/new-conversation",
+        json={"number_id": number.id, "bsuid": f"  {bsuid} ", "name": "Bia Usuária",
+              "template_id": template.id, "values": {"body": ["Bia"]}},
+    )  # fmt: skip
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()
+    contact = db.session.query(Contact).filter_by(client_id=wired.a.id).one()
+    assert (contact.bsuid, contact.phone_e164, contact.name) == (bsuid, None, "Bia Usuária")
+    conv = db.session.get(Conversation, data["conversation_id"])
+    assert (conv.contact_id, conv.number_id) == (contact.id, number.id)
+    assert data["created_contact"] is True and data["message"]["type"] == "template"
+    [send] = _sends(sandbox)
+    assert send["type"] == "template" and send["template"] == "retomar_contato"
+    assert send["recipient"] == bsuid and send["to"] is None and not send["dropped"]
+    stored = db.session.get(Message, data["message"]["id"])
+    assert stored.wamid == send["wamid"] and stored.contact_id == contact.id
+    again = http.post(
+        "/inbox/api/new-conversation",
+        json={"number_id": number.id, "bsuid": bsuid, "template_id": template.id,
+              "values": {"body": ["Bia"]}},
+    )  # fmt: skip
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["conversation_id"] == conv.id
+    assert again.get_json()["created_contact"] is False
+    assert [s["recipient"] for s in _sends(sandbox)] == [bsuid, bsuid]
+    assert all(s["to"] is None for s in _sends(sandbox))
+    # a malformed BSUID: a 400 on the field, nothing sent
+    bad = http.post(
+        "/inbox/api/new-conversation",
+        json={"number_id": number.id, "bsuid": "not a bsuid", "template_id": template.id,
+              "values": {"body": ["X"]}},
+    )  # fmt: skip
+    assert bad.status_code == 400 and len(_sends(sandbox)) == 2

@@ -248,6 +248,8 @@ def handoff(
         "handoff",
         _("%(who)s precisa de um atendente: %(why)s.", who=who, why=_HANDOFF_REASONS[outcome]),
         contact_id=claim.contact_id,
+        # the inbox alerts (sound, desktop notification) and the bell's link need it
+        conversation_id=claim.conversation_id,
     )
     if fallback:
         body = settings.fallback_text
