@@ -42,6 +42,8 @@ class Endpoint:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # a client gone after its timeout: no traceback on stderr
+        self.server.handle_error = lambda *args: None  # type: ignore[method-assign]
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pedido"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

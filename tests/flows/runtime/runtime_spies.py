@@ -54,15 +54,22 @@ def openai_credential(tenant, **fields) -> OpenAICredential:
 
 
 class Files:
-    """A local GET server (127.0.0.1:0): ``/<name>`` answers ``files[name]``."""
+    """A local GET server (127.0.0.1:0): ``/<name>`` answers ``files[name]``, with the
+    ``Content-Type`` ``types[name]`` when given (none otherwise); ``paths`` records each GET."""
 
-    def __init__(self, files: dict[str, bytes]) -> None:
-        served = files
+    def __init__(self, files: dict[str, bytes], types: dict[str, str] | None = None) -> None:
+        served, content_types = files, types or {}
+        self.paths: list[str] = []
+        paths = self.paths
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                body = served.get(self.path.lstrip("/"))
+                name = self.path.lstrip("/")
+                paths.append(name)
+                body = served.get(name)
                 self.send_response(200 if body is not None else 404)
+                if name in content_types:
+                    self.send_header("Content-Type", content_types[name])
                 self.send_header("Content-Length", str(len(body or b"")))
                 self.end_headers()
                 self.wfile.write(body or b"")

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from flask import current_app
+from flask_babel import gettext as _
 
 from clickpro.services.flows.steps.base import Ctx, Result
 
@@ -71,6 +72,30 @@ def call(url: str, method: str, headers: dict, body: Any, timeout_s: float) -> t
     return status, data
 
 
+def failure(exc: BaseException, timeout_s: float) -> tuple[str, str]:
+    """(kind, pt_BR reason) of a failed call, for the journal."""
+    from clickpro.services.api import url_guard
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if any(isinstance(e, url_guard.ForbiddenAddress) for e in chain):
+        return "refused", _("Endereço recusado: a URL aponta para uma rede interna.")
+    if any(isinstance(e, url_guard.UnresolvableHost) for e in chain):
+        return "unresolvable", _("Endereço não encontrado (DNS).")
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", _("Sem resposta em %(s)s s.", s=int(timeout_s))
+    if isinstance(exc, httpx.HTTPError):
+        return type(exc).__name__, _("Falha de conexão com o endereço.")
+    if str(exc) == "response too large":
+        return "too_large", _("Resposta grande demais (máximo de 256 KB).")
+    if str(exc) == "not JSON":
+        return "not_json", _("A resposta não é JSON.")
+    return type(exc).__name__, _("Falha na chamada.")
+
+
 def step_http(ctx: Ctx, sid: str, step: dict) -> Result:
     url = ctx.render(step.get("url"))
     method = "GET" if step.get("method") == "GET" else "POST"
@@ -84,9 +109,9 @@ def step_http(ctx: Ctx, sid: str, step: dict) -> Result:
     try:
         status, data = call(url, method, headers, body, timeout_s)
     except Exception as exc:
-        kind = "timeout" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+        kind, reason = failure(exc, timeout_s)
         return Result("next", step.get("on_error"), exit_field="on_error", outcome="http_error",
-                      detail={"error": kind, "message": str(exc)[:200]})  # fmt: skip
+                      detail={"error": kind, "reason": reason, "message": str(exc)[:200]})  # fmt: skip
     if not 200 <= status < 300 or data is None:
         ctx.set_variables({"http_status": status})
         return Result("next", step.get("on_error"), exit_field="on_error", outcome="http_error",

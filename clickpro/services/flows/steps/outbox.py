@@ -35,8 +35,10 @@ from clickpro.services.flows.steps.base import Ctx
 log = logging.getLogger(__name__)
 FLOW_AUTHOR = Author.AI  # the bot voice in the inbox (the AI pipeline never answers in a flow)
 MEDIA_MAX = 16 * 1024 * 1024
-MEDIA_MIME = {"image": "image/jpeg", "document": "application/pdf", "video": "video/mp4",
-              "audio": "audio/ogg"}  # fmt: skip
+# A served Content-Type that names an accepted type under another spelling.
+MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "audio/opus": "audio/ogg",
+                "audio/mp3": "audio/mpeg", "audio/x-m4a": "audio/mp4"}  # fmt: skip
+GENERIC_MIME = ("", "application/octet-stream", "binary/octet-stream")
 
 
 def render_message(ctx: Ctx, message: Any) -> dict:
@@ -103,8 +105,53 @@ def _interactive(rendered: dict) -> dict:
     return built
 
 
-def _fetch_media(url: str) -> bytes:
-    """The media file of a media step (SSRF rules, size cap, short timeout)."""
+def _kind_name(kind: str) -> str:
+    names = {"image": _("imagem"), "document": _("documento"), "video": _("vídeo"),
+             "audio": _("áudio")}  # fmt: skip
+    return names.get(kind, kind)
+
+
+def accepted_mimes(kind: str) -> list[str]:
+    """The MIME types WhatsApp takes for a media kind (the inbox composer's list)."""
+    from clickpro.services.inbox.media import OUTBOUND_TYPES
+
+    return sorted({mime for mime, k in OUTBOUND_TYPES.values() if k == kind})
+
+
+def media_mime(kind: str, served: str, content: bytes) -> str:
+    """The type to upload a media step's file as: the served Content-Type when WhatsApp
+    accepts it for ``kind``; without one (or ``application/octet-stream``), the type the
+    bytes show. Anything else is refused (``MediaRefused``, a pt_BR reason) rather than
+    sent under a wrong label."""
+    from clickpro.services.inbox.media import (
+        KIND_LIMITS,
+        MediaRefused,
+        MediaTooLarge,
+        too_large_text,
+    )
+    from clickpro.services.templates.media import sniff_mime
+
+    accepted = accepted_mimes(kind)
+    if not accepted:
+        raise MediaRefused(_("Tipo de mídia desconhecido: %(kind)s.", kind=kind[:20]))
+    mime = served.split(";", 1)[0].strip().lower()
+    mime = MIME_ALIASES.get(mime, mime)
+    if mime in GENERIC_MIME:
+        mime = sniff_mime(content) or ""
+    if mime not in accepted:
+        raise MediaRefused(
+            _("A mídia veio como “%(mime)s”, que o WhatsApp não aceita como %(kind)s "
+              "(aceitos: %(accepted)s).", mime=mime[:80] or _("tipo desconhecido"),
+              kind=_kind_name(kind), accepted=", ".join(accepted))
+        )  # fmt: skip
+    if len(content) > KIND_LIMITS[kind]:
+        raise MediaTooLarge(too_large_text(kind))
+    return mime
+
+
+def _fetch_media(url: str) -> tuple[bytes, str]:
+    """The media file of a media step and its served Content-Type (SSRF rules, size cap,
+    short timeout)."""
     from clickpro.services.api import url_guard
 
     allow = bool(current_app.config["OUTBOUND_WEBHOOK_ALLOW_PRIVATE"])
@@ -121,7 +168,8 @@ def _fetch_media(url: str) -> bytes:
             if size > MEDIA_MAX:
                 raise ValueError("media too large")
             chunks.append(chunk)
-    return b"".join(chunks)
+        served = response.headers.get("content-type", "")
+    return b"".join(chunks), served
 
 
 def _deliver(ctx: Ctx, rendered: dict) -> Message:
@@ -134,11 +182,11 @@ def _deliver(ctx: Ctx, rendered: dict) -> Message:
     if kind in ("buttons", "list"):
         return interactive.send_interactive(conv, _interactive(rendered), author=FLOW_AUTHOR)
     if kind == "media":
-        content = _fetch_media(rendered["url"])
-        media_type = rendered["media_type"]
+        content, served = _fetch_media(rendered["url"])
+        mime_type = media_mime(rendered["media_type"], served, content)
         filename = rendered.get("filename") or rendered["url"].rsplit("/", 1)[-1][:100] or "arquivo"
-        return outbound.send_media(conv, content=content, mime_type=MEDIA_MIME.get(media_type, "application/octet-stream"),
-                                   filename=filename, caption=rendered.get("caption") or None,
+        return outbound.send_media(conv, content=content, mime_type=mime_type, filename=filename,
+                                   caption=rendered.get("caption") or None,
                                    author=FLOW_AUTHOR)  # fmt: skip
     return outbound.send_text(conv, rendered["text"], author=FLOW_AUTHOR)
 
