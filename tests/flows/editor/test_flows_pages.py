@@ -110,7 +110,6 @@ def test_new_from_template_and_blank(shop):
 
 
 def test_simulator_endpoints(shop):
-    pytest.importorskip("clickpro.services.flows.engine")
     http, flow, _theirs, _t = shop
     started = http.post(f"/flows/{flow.id}/simulator", json={})
     assert started.status_code == 201, started.get_json()

@@ -56,7 +56,6 @@ def test_another_clients_conversation_is_404(setup, create_contact, create_conve
 
 
 def test_start_busy_and_exit(setup):
-    pytest.importorskip("clickpro.services.flows.engine")
     started = setup.http.post(setup.url, json={"flow_id": setup.survey.id})
     assert started.status_code == 201, started.get_json()
     active = started.get_json()["active"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import sqlalchemy as sa
 
 from clickpro.extensions import db as _db
@@ -11,8 +9,6 @@ from clickpro.models import Client
 from clickpro.models.flows import Flow, FlowRun
 from clickpro.services.demo import seed_demo
 from clickpro.services.flows import reports
-
-HAS_ENGINE = importlib.util.find_spec("clickpro.services.flows.engine") is not None
 
 
 def test_demo_flows_published_and_run(app, make_app):
@@ -30,11 +26,10 @@ def test_demo_flows_published_and_run(app, make_app):
         assert not flows["pre_atendimento_cpf"].enabled
         keywords = [t for t in menu.draft["triggers"] if t["kind"] == "keyword"][0]["keywords"]
         assert {"menu", "oi"} <= set(keywords)
-        if HAS_ENGINE:
-            ends = {key: reports.flow_report(shop.id, flow.id) for key, flow in flows.items()}
-            assert ends["menu_atendimento"].handed_off == 1
-            assert ends["pre_atendimento_cpf"].handed_off == 1
-            assert ends["pesquisa_satisfacao"].completed == 1
+        ends = {key: reports.flow_report(shop.id, flow.id) for key, flow in flows.items()}
+        assert ends["menu_atendimento"].handed_off == 1
+        assert ends["pre_atendimento_cpf"].handed_off == 1
+        assert ends["pesquisa_satisfacao"].completed == 1
         runs = _db.session.scalar(sa.select(sa.func.count(FlowRun.id)))
         seed_demo()  # a second seed changes nothing
         assert _db.session.scalar(sa.select(sa.func.count(Flow.id))) == 3

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clickpro.services.flows import library, versions
-
-engine = pytest.importorskip("clickpro.services.flows.engine")
+from clickpro.services.flows import engine, library, versions
 
 
 @pytest.fixture
