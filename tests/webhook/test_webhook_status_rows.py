@@ -178,3 +178,21 @@ def test_statements_per_batch_do_not_grow_with_its_status_events(outbound, monke
     # the client's outbound-webhook endpoints once)
     assert counts[2] == counts[3], (counts, seen)
     assert counts[3] <= 5, (counts, seen)
+
+
+@pytest.mark.parametrize(
+    ("phone", "market"),
+    [
+        ("5511987654321", "BR"),  # Meta's recipient_id: digits only (the fast path)
+        ("+55 (11) 98765-4321", "BR"),
+        ("447700900000", "GB"),
+        ("٥٥١١٩٨٧٦٥٤٣٢١", "BR"),  # non-ASCII digits: the per-character path, as before
+        ("", "*"),
+        (None, "*"),
+        ("abc", "*"),
+    ],
+)
+def test_market_of_a_status_recipient(phone, market):
+    from clickpro.services.costs.markets import market_of
+
+    assert market_of(phone) == market

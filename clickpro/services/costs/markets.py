@@ -26,7 +26,11 @@ def _market_of_prefix(prefix: str) -> str:
 
 def market_of(phone: str | None) -> str:
     """``"BR"`` for ``+5511…``; ``"*"`` when no calling code is recognised."""
-    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    text = str(phone or "")
+    # Meta's recipient_id is digits already: no per-character pass (one per status).
+    digits = (
+        text if text.isascii() and text.isdigit() else "".join(ch for ch in text if ch.isdigit())
+    )
     if not digits:
         return OTHER
     return _market_of_prefix(digits[:3])
