@@ -8,6 +8,7 @@ import itertools
 import os
 
 import pytest
+import rule_builder_cache
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
@@ -51,6 +52,7 @@ def _per_xdist_worker(environ: dict) -> None:
 
 
 _per_xdist_worker(os.environ)  # type: ignore[arg-type]
+rule_builder_cache.install()  # every test's create_app reuses the compiled URL builders
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWNsaWNrcHJvLWtleS0zMi1ieXRlcyE="
