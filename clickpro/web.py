@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -223,7 +223,10 @@ def _template_globals() -> dict:
         client = get_current_client()
         if client is None or not current_user.is_authenticated:
             return 0
-        return unread_count(client.id, current_user.id)
+        # base.html shows it twice (the badge and its visibility): one query per request
+        if "unread_notifications" not in g:
+            g.unread_notifications = unread_count(client.id, current_user.id)
+        return g.unread_notifications
 
     return {
         "current_client": get_current_client() if current_user.is_authenticated else None,
