@@ -178,8 +178,9 @@ class ReportCycleTimeBucket(TenantMixin, Model):
 
 # Indexes the reports need on tables of other modules (defined here, with the migration
 # f20a08030001, so the models and the migrations agree):
-# - the percentiles' range reads of the cycles, covering (index-only: no heap visit per
-#   cycle) the value and the group / filter columns;
+# - range reads of the cycles by opening / resolution time, covering the value and the
+#   group / filter columns (the request-time percentiles read them until h1's histograms;
+#   now the rollup's cycle-time and service passes do);
 # - the rollup's incremental scans (``updated_at`` past the mark) of CSAT and AI runs;
 # - the rollup's "did the AI answer inside this cycle" probe by conversation and time.
 _cycles = ConversationCycle.__table__

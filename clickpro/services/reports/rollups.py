@@ -19,8 +19,7 @@ How it stays incremental, idempotent and right about late status updates:
 
 The same pass keeps ``report_service_days`` (conversations opened / resolved, AI
 containment, CSAT, AI runs by outcome, intent spend) under its own mark (``SERVICE``), so
-the report never aggregates cycles, surveys or AI runs at request time (only the exact
-percentiles read the cycles' covering indexes). Its dirty (client, day) buckets: the days
+the report never aggregates cycles, surveys or AI runs at request time. Its dirty (client, day) buckets: the days
 of cycles opened or resolved past the mark (a resolution rebuilds the opening day too: the
 team / agent is final then), of CSAT surveys and AI runs changed past the mark
 (``updated_at``), and the resolution day of the cycle that holds a changed AI run. The
