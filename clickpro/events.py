@@ -97,14 +97,32 @@ import_progress = _signals.signal(
 )
 
 
+def live_first(receiver):
+    """Mark a receiver as one of a signal's *first round* (see :func:`send_round`): the
+    cheap ones someone is waiting on (the inbox's live event and what shapes it)."""
+    receiver.live_first = True
+    return receiver
+
+
 def send_safely(signal: NamedSignal, **kwargs) -> None:
     """Send ``signal`` from the current app; a failing receiver is logged, never propagated.
 
     The sender has already committed its change; a broken subscriber (say, the inbox
     emitter while Redis is down) must not turn a stored webhook into a 500.
     """
+    send_round(signal, None, **kwargs)
+
+
+def send_round(signal: NamedSignal, first: bool | None, **kwargs) -> None:
+    """:func:`send_safely` to the receivers marked :func:`live_first` (``first=True``) or
+    to the others (``False``; ``None``: all, in their order). A sender announcing a batch
+    sends every item's first round, then every item's second: each receiver still hears
+    each item exactly once, in the items' order, and the live events go out before the
+    slow receivers (cycles, routing, flows, AI) of the batch run."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     for receiver in signal.receivers_for(app):
+        if first is not None and bool(getattr(receiver, "live_first", False)) != first:
+            continue
         try:
             receiver(app, **kwargs)
         except Exception:

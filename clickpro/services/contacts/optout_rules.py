@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from clickpro.events import live_first
 from clickpro.extensions import db
 from clickpro.jobs import QUEUE_DEFAULT, enqueue
 from clickpro.models import Client, Contact, Direction, Message, MessageStatus, OptOutSource
@@ -59,6 +60,7 @@ def _action(client_id: int, message: Message) -> str | None:
     return action
 
 
+@live_first  # a stop keyword's opt-out is in that message's own ``message:new`` (#24)
 def on_message_received(
     sender,
     *,

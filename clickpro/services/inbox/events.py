@@ -18,6 +18,7 @@ import time
 
 import sqlalchemy as sa
 
+from clickpro.events import live_first
 from clickpro.extensions import db
 from clickpro.models import Contact, Conversation, Message, Notification
 from clickpro.realtime import emit_to_client, emit_to_user
@@ -86,6 +87,7 @@ def publish_conversation(
 # --------------------------------------------------------------------------- receivers
 
 
+@live_first  # before the batch's slow receivers: the inbox waits for this one (#24)
 def on_message_received(sender, *, client_id: int, message_id: int, **_) -> None:
     publish_message(client_id, message_id)
 

@@ -57,7 +57,26 @@ def open_cycle_of(client_id: int, conversation_id: int) -> ConversationCycle | N
 
 def claim_open_cycle(conv: Conversation, at: datetime) -> int | None:
     """INSERT the open cycle; its id when this call created it, None when one existed."""
-    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    claimed = _claim(conv, at)
+    return claimed[0] if claimed else None
+
+
+# The row just inserted is not visible to its own statement's sub-SELECT, whatever the
+# condition on ids; the condition keeps the meaning exact anyway ("another cycle").
+_EARLIER_CYCLE: sa.ColumnClause[bool] = sa.literal_column(
+    "EXISTS (SELECT 1 FROM conversation_cycles AS earlier"
+    " WHERE earlier.conversation_id = conversation_cycles.conversation_id"
+    " AND earlier.id <> conversation_cycles.id)",
+    sa.Boolean(),
+)
+
+
+def _claim(conv: Conversation, at: datetime) -> tuple[int, bool] | None:
+    """:func:`claim_open_cycle` and whether the conversation had an earlier cycle
+    (``reopened``): ``(id, reopened)``, or None when one was open. On PostgreSQL both
+    come from the one INSERT (its RETURNING)."""
+    postgres = db.engine.dialect.name == "postgresql"
+    module = postgresql if postgres else sqlite
     stmt = (
         module.insert(_cycles)
         .values(
@@ -72,38 +91,94 @@ def claim_open_cycle(conv: Conversation, at: datetime) -> int | None:
         .on_conflict_do_nothing(
             index_elements=["conversation_id"], index_where=sa.text("resolved_at IS NULL")
         )
-        .returning(_cycles.c.id)
     )
-    return db.session.execute(stmt).scalar()
+    if postgres:
+        row = db.session.execute(stmt.returning(_cycles.c.id, _EARLIER_CYCLE)).first()
+        return (row[0], bool(row[1])) if row is not None else None
+    cycle_id = db.session.execute(stmt.returning(_cycles.c.id)).scalar()
+    if cycle_id is None:
+        return None
+    earlier = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(_cycles)
+        .where(_cycles.c.conversation_id == conv.id, _cycles.c.id != cycle_id)
+    )
+    return cycle_id, bool(earlier)
+
+
+def deadlines(
+    client_id: int, team_id: int | None, opened_at: datetime
+) -> tuple[int | None, datetime | None, datetime | None]:
+    """``(team_id, first_response_due_at, resolution_due_at)`` of a cycle opened at
+    ``opened_at`` under that team's SLA, in the team's business hours (team_id None:
+    no team, or not this client's)."""
+    team = db.session.get(Team, team_id) if team_id else None
+    if team is not None and team.client_id != client_id:
+        team = None
+    first_due = resolution_due = None
+    if team is not None and (team.sla_first_response_minutes or team.sla_resolution_minutes):
+        schedule = hours.schedule_for(client_id, team.id)
+        if team.sla_first_response_minutes:
+            first_due = schedule.add_business_seconds(
+                opened_at, team.sla_first_response_minutes * 60
+            )
+        if team.sla_resolution_minutes:
+            resolution_due = schedule.add_business_seconds(
+                opened_at, team.sla_resolution_minutes * 60
+            )
+    return (team.id if team else None), first_due, resolution_due
 
 
 def compute_due(client_id: int, cycle: ConversationCycle, team_id: int | None) -> None:
     """Deadlines of the team's SLA from the cycle's opening, in the team's business hours;
     copied on the conversation (the inbox sorts by them without a join)."""
-    team = db.session.get(Team, team_id) if team_id else None
-    if team is not None and team.client_id != client_id:
-        team = None
-    schedule = hours.schedule_for(client_id, team.id if team else None)
-    first_due = resolution_due = None
-    if team is not None and team.sla_first_response_minutes:
-        first_due = schedule.add_business_seconds(
-            cycle.opened_at, team.sla_first_response_minutes * 60
-        )
-    if team is not None and team.sla_resolution_minutes:
-        resolution_due = schedule.add_business_seconds(
-            cycle.opened_at, team.sla_resolution_minutes * 60
-        )
-    cycle.team_id = team.id if team else None
+    team, first_due, resolution_due = deadlines(client_id, team_id, cycle.opened_at)
+    cycle.team_id = team
     cycle.first_response_due_at = first_due
     cycle.resolution_due_at = resolution_due
+    _copy_due(client_id, cycle.conversation_id, first_due, resolution_due)
+
+
+def _copy_due(
+    client_id: int,
+    conversation_id: int,
+    first_due: datetime | None,
+    resolution_due: datetime | None,
+) -> None:
     db.session.execute(
         sa.update(_conversations)
         .where(
-            _conversations.c.id == cycle.conversation_id,
+            _conversations.c.id == conversation_id,
             _conversations.c.client_id == client_id,
         )
         .values(first_response_due_at=first_due, resolution_due_at=resolution_due)
     )
+
+
+def _due_new_cycle(
+    conv: Conversation, cycle_id: int, inserted_team_id: int | None, opened_at: datetime
+) -> bool:
+    """:func:`compute_due` for the cycle just claimed, without loading it: its row was
+    written with ``inserted_team_id`` and no deadlines, so only what differs is written
+    (nothing at all for a conversation without a team SLA, the common case). True when
+    something was written (to commit)."""
+    team_id, first_due, resolution_due = deadlines(conv.client_id, conv.team_id, opened_at)
+    wrote = False
+    if team_id != inserted_team_id or first_due is not None or resolution_due is not None:
+        wrote = True
+        db.session.execute(
+            sa.update(_cycles)
+            .where(_cycles.c.id == cycle_id)
+            .values(
+                team_id=team_id,
+                first_response_due_at=first_due,
+                resolution_due_at=resolution_due,
+            )
+        )
+    if (conv.first_response_due_at, conv.resolution_due_at) != (first_due, resolution_due):
+        wrote = True
+        _copy_due(conv.client_id, conv.id, first_due, resolution_due)
+    return wrote
 
 
 # --------------------------------------------------------------------------- receivers
@@ -127,31 +202,28 @@ def on_message_received(
     at = message.created_at or hours.now()
     if csat.take_answer(conv, message):
         return
-    cycle_id = claim_open_cycle(conv, conv.opened_at or at)
+    opened_at = conv.opened_at or at
+    # Read before the commit expires them (each read after it would be one more SELECT).
+    conv_id, conv_number_id, inserted_team_id = conv.id, conv.number_id, conv.team_id
+    claimed = _claim(conv, opened_at)
     db.session.commit()
-    if cycle_id is not None:
-        reopened = bool(
-            db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(_cycles)
-                .where(_cycles.c.conversation_id == conv.id, _cycles.c.id != cycle_id)
+    with hours.schedules_cached():  # the deadlines and the off-hours check read it once
+        if claimed is not None:
+            cycle_id, reopened = claimed
+            send_safely(
+                conversation_opened,
+                client_id=client_id,
+                conversation_id=conv_id,
+                number_id=conv_number_id,
+                reopened=reopened,
             )
-        )
-        send_safely(
-            conversation_opened,
-            client_id=client_id,
-            conversation_id=conv.id,
-            number_id=conv.number_id,
-            reopened=reopened,
-        )
-        db.session.expire_all()
-        conv = db.session.get(Conversation, message.conversation_id)
-        cycle = db.session.get(ConversationCycle, cycle_id)
-        if conv is None or cycle is None:
-            return
-        compute_due(client_id, cycle, conv.team_id)
-        db.session.commit()
-    offhours.maybe_reply(conv, at)
+            db.session.expire_all()  # routing may have given it a team and an agent
+            conv = db.session.get(Conversation, conv_id)
+            if conv is None:
+                return
+            if _due_new_cycle(conv, cycle_id, inserted_team_id, opened_at):
+                db.session.commit()
+        offhours.maybe_reply(conv, at)
 
 
 def on_message_created(sender=None, *, client_id: int, message_id: int, **_) -> None:

@@ -12,6 +12,9 @@ the UTC instants, never the wall-clock hours.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -290,8 +293,37 @@ def schedule_from_row(row: BusinessHours, client_id: int) -> Schedule:
     )
 
 
+_cached: ContextVar[dict[tuple[int, int | None], Schedule] | None] = ContextVar(
+    "clickpro_schedules", default=None
+)
+
+
+@contextmanager
+def schedules_cached() -> Iterator[None]:
+    """Inside the block :func:`schedule_for` reads each (client, team) once (two SQL
+    statements saved per repeated look-up): the several checks one receiver makes for
+    one message (SLA deadlines, then the off-hours reply). Keep the block short: an
+    edit of the hours made inside it is not seen."""
+    token = _cached.set({})
+    try:
+        yield
+    finally:
+        _cached.reset(token)
+
+
 def schedule_for(client_id: int, team_id: int | None = None) -> Schedule:
     """The team's hours, else the client's default hours, else always open."""
+    cache = _cached.get()
+    if cache is None:
+        return _read_schedule(client_id, team_id)
+    key = (client_id, team_id)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _read_schedule(client_id, team_id)
+    return found
+
+
+def _read_schedule(client_id: int, team_id: int | None) -> Schedule:
     row = hours_row(client_id, team_id) if team_id is not None else None
     if row is None:
         row = hours_row(client_id, None)

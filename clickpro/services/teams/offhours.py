@@ -47,11 +47,11 @@ def maybe_reply(conv: Conversation, at: datetime) -> bool:
     """Send the off-hours reply for ``conv`` if closed at ``at``; True when sent."""
     from clickpro.services.flows.triggers import flow_takes  # lazy: the flows plugin (#20)
 
-    if flow_takes(conv):
-        return False  # a chatbot flow (an off-hours one, say) answers this conversation
     schedule = hours.schedule_for(conv.client_id, conv.team_id)
     if schedule.always_open or not schedule.off_hours_enabled or schedule.is_open(at):
-        return False
+        return False  # checked first: cheap, and mostly the answer (no flow look-ups)
+    if flow_takes(conv):
+        return False  # a chatbot flow (an off-hours one, say) answers this conversation
     opening = schedule.next_opening(at)
     key = period_key(opening)
     c = _conversations.c

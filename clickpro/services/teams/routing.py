@@ -176,10 +176,15 @@ def route_opened(client_id: int, conversation_id: int, number_id: int | None = N
     A conversation that already has an agent of that team keeps them (the customer
     comes back to the person who helped last time).
     """
-    conv = assignment.conversation_of(client_id, conversation_id)
-    team = team_for_number(client_id, number_id if number_id is not None else conv.number_id)
+    conv = None
+    if number_id is None:  # the signal names the number: the team is looked up first
+        conv = assignment.conversation_of(client_id, conversation_id)
+        number_id = conv.number_id
+    team = team_for_number(client_id, number_id)
     if team is None:
-        return None
+        return None  # no team for the number (the common case): nothing else read
+    if conv is None:
+        conv = assignment.conversation_of(client_id, conversation_id)
     if conv.team_id == team.id and conv.assigned_user_id is not None:
         return None
     return _route(client_id, conv.id, team.id, actor="rule", keep_agent_in_team=True)

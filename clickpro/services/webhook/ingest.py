@@ -33,7 +33,7 @@ from flask import current_app
 from sqlalchemy.pool import PoolProxiedConnection
 
 from clickpro import metrics
-from clickpro.events import message_received, send_safely
+from clickpro.events import message_received, send_round
 from clickpro.extensions import db, rowcount
 from clickpro.models import WebhookEvent, WhatsAppCredential
 from clickpro.models.base import utcnow
@@ -462,18 +462,24 @@ def _dead_letter(event_id: int, error: str) -> bool:
 
 
 def _announce(outcome: Outcome) -> None:
-    _announce_received(outcome)
+    _announce_received(outcome, first=True)
+    _announce_received(outcome, first=False)
     for change in outcome.changes:
         change.send_signal()
     _announce_followups(outcome)
 
 
 def _announce_batch(outcomes: list[Outcome]) -> None:
-    """:func:`_announce` for a processed batch: its inbound messages first, one by one
-    (someone may be waiting in the inbox); then its status changes, whose socket emits
-    reach Redis in one pipelined burst (one round trip per batch, not per change)."""
+    """:func:`_announce` for a processed batch: its inbound messages first (someone may
+    be waiting in the inbox), in two rounds — the live ``message:new`` of every message
+    of the batch (the receivers marked ``live_first``), then the other receivers of each
+    (cycles, routing, flows, AI: tens of milliseconds each), so message *k* of a batch
+    no longer waits for *k − 1* messages' follow-ups; then its status changes, whose
+    socket emits reach Redis in one pipelined burst (one round trip per batch)."""
     for outcome in outcomes:
-        _announce_received(outcome)
+        _announce_received(outcome, first=True)
+    for outcome in outcomes:
+        _announce_received(outcome, first=False)
     with publishing_together():
         for outcome in outcomes:
             for change in outcome.changes:
@@ -482,10 +488,11 @@ def _announce_batch(outcomes: list[Outcome]) -> None:
         _announce_followups(outcome)
 
 
-def _announce_received(outcome: Outcome) -> None:
+def _announce_received(outcome: Outcome, *, first: bool | None = None) -> None:
     for item in outcome.received:
-        send_safely(
+        send_round(
             message_received,
+            first,
             client_id=item.client_id,
             message_id=item.message_id,
             contact_id=item.contact_id,
