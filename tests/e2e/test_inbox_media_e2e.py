@@ -30,18 +30,6 @@ CUSTOMER = "5511987003344"
 PNID = "100000000000011"
 
 
-def opus_note(text: str, seconds: float = 3.0, pre_skip: int = 312) -> bytes:
-    """An OGG/Opus-shaped voice note (see tests/media/media_helpers.py): its last granule
-    gives ``seconds``; the sandbox's fake transcriber "hears" the text after ``SAY:``."""
-    head = (
-        b"OggS\x00\x02" + (0).to_bytes(8, "little") + b"\x00" * 13 + b"OpusHead\x01\x01"
-        + pre_skip.to_bytes(2, "little") + (48000).to_bytes(4, "little") + b"\x00\x00\x00"
-    )  # fmt: skip
-    granule = int(seconds * 48000) + pre_skip
-    audio = b"OggS\x00\x04" + granule.to_bytes(8, "little") + b"\x00" * 13 + b"\x11" * 40
-    return head + audio + b"SAY:" + text.encode()
-
-
 def real_opus_note(text: str, seconds: float = 2.0) -> bytes:
     """A real, decodable OGG/Opus voice note (a 440 Hz tone, PyAV's libopus) that Chromium
     plays; the fake transcriber reads the text after ``SAY:`` appended after the last page
