@@ -7,6 +7,10 @@ Production-like topology, all on loopback:
   through the Redis queue (the web process delivers to the sockets);
 * PostgreSQL bench database (recreated), Redis bench db (flushed).
 
+Agents: ``--socketio-clients`` (10) are ``socketio.Client`` objects, the rest light agents
+speaking the same protocol from one thread (``bench/_light_agents.py``: 200 library clients
+cost the bench process more CPU than the server under test on 2 cores).
+
 Set-up: every agent logs in first (a few at a time, with retries and timeouts), then
 the sockets connect over a short ramp; ``clients_connected`` says how many did (the
 figures count only those), ``clients_connected_at_end`` how many were still up.
@@ -37,6 +41,7 @@ import httpx
 import socketio
 import sqlalchemy as sa
 from _harness import CpuMeter, ensure_database, figure, free_port, report_cpu_ms, require_figures
+from _light_agents import LightAgents
 from _pg_connections import PgConnectionSampler
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,19 +224,29 @@ def connect_one(url: str, n: int, cookie: str, received: queue.Queue) -> socketi
 
 
 def connect_clients(
-    url: str, cookies: list[str], received: queue.Queue, ramp_s: float
-) -> list[socketio.Client]:
+    url: str,
+    cookies: list[str],
+    received: queue.Queue,
+    ramp_s: float,
+    library_clients: int,
+    light: LightAgents,
+) -> list:
     """Open the sockets over ``ramp_s`` seconds (not all in one burst); only the ones
-    that connected are returned (the bench reports how many)."""
-    clients = []
+    that connected are returned (the bench reports how many). The first
+    ``library_clients`` are ``socketio.Client`` objects, the others light agents (same
+    protocol, one thread for all: see ``_light_agents``)."""
+    clients: list = []
     start = time.monotonic()
     for n, cookie in enumerate(cookies):
         delay = start + ramp_s * n / max(1, len(cookies)) - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        sio = connect_one(url, n, cookie, received)
-        if sio is not None:
-            clients.append(sio)
+        if n < library_clients:
+            agent = connect_one(url, n, cookie, received)
+        else:
+            agent = next((a for _ in range(3) if (a := light.connect(n, cookie)) is not None), None)
+        if agent is not None:
+            clients.append(agent)
     return clients
 
 
@@ -337,6 +352,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--drain", type=float, default=10.0,
                         help="stop waiting for late events after this long without one (s)")  # fmt: skip
+    parser.add_argument("--socketio-clients", type=int, default=10,
+                        help="agents that are socketio.Client objects; the rest are light "
+                             "agents on one thread (bench/_light_agents.py)")  # fmt: skip
     parser.add_argument("--web", choices=("production", "gthread"), default="production",
                         help="web process: README's gevent config, or gthread (one thread per socket)")  # fmt: skip
     parser.add_argument(
@@ -345,11 +363,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.clients, args.rate, args.seconds, args.drain = 5, 10.0, 2.0, 5.0
+        args.socketio_clients = min(args.socketio_clients, 2)  # both kinds of agent
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     print(
         f"settings clients={args.clients} rate_per_s={args.rate} seconds={args.seconds} "
-        f"web={args.web} worker=rq-webhooks db=postgresql queue=redis cpus={os.cpu_count()}"
+        f"web={args.web} worker=rq-webhooks db=postgresql queue=redis cpus={os.cpu_count()} "
+        f"socketio_clients={min(args.socketio_clients, args.clients)}"
     )
     # A stopped bench (timeout, Ctrl-C) still stops its gunicorn and worker (``finally``).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -361,7 +381,9 @@ def main() -> None:
         started = time.monotonic()
         cookies = login_all(url, args.clients)
         figure("login_all_s", f"{time.monotonic() - started:.1f}")
-        clients = connect_clients(url, cookies, received, ramp_s=min(10.0, args.clients / 40))
+        light = LightAgents(url, received)
+        clients = connect_clients(url, cookies, received, ramp_s=min(10.0, args.clients / 40),
+                                  library_clients=args.socketio_clients, light=light)  # fmt: skip
         time.sleep(1.0)
         figure("clients_connected", f"{sum(1 for c in clients if c.connected)}")
         clients = [c for c in clients if c.connected]
@@ -396,8 +418,8 @@ def main() -> None:
         sampler.__exit__()
         # Per inbound message: stored, processed and fanned out to every connected agent.
         report_cpu_ms("inbound", meter.ms_per_unit(cpu_before, meter.snapshot(), len(sent)))
-        # The 200 Socket.IO clients live in this process (threads): their CPU competes
-        # with the server's on a small machine, and it is counted here.
+        # The agents live in this process: their CPU competes with the server's on a
+        # small machine, and it is counted here.
         own = (_own_cpu_s() - own_before) * 1000 / max(1, len(sent))
         figure("cpu_ms_per_inbound_bench_clients", f"{own:.2f}")
         figure("pg_connections_max", sampler.max)
@@ -424,6 +446,7 @@ def main() -> None:
         for sio in clients:
             with contextlib.suppress(Exception):
                 sio.disconnect()
+        light.close()
         stored = stored_latencies(sent)
         if stored:
             figure("stored_p50_ms", f"{statistics.median(stored):.1f}")
