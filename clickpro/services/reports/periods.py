@@ -66,10 +66,14 @@ def _is_whole_month(p: Period) -> bool:
     )
 
 
+def month_after(month: date) -> date:
+    """The first day of the month after ``month``'s."""
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
 def month_period(year: int, month: int) -> Period:
     start = date(year, month, 1)
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return Period(start, following - timedelta(days=1), "custom")
+    return Period(start, month_after(start) - timedelta(days=1), "custom")
 
 
 def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:

@@ -38,7 +38,7 @@ from clickpro.models.reports import ReportCycleTimeBucket, ReportServiceDay
 from clickpro.services.accounts.validation import safe_zone
 from clickpro.services.costs import ai_spend
 from clickpro.services.reports import cycle_times
-from clickpro.services.reports.periods import Period
+from clickpro.services.reports.periods import Period, month_after
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,6 @@ def _delta(cur: float | Decimal | None, prev: float | Decimal | None) -> float |
     if cur is None or prev is None or not prev:
         return None
     return round((float(cur) - float(prev)) / float(prev) * 100, 1)
-
-
-def _month_after(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -317,10 +313,10 @@ class Report:
         local months inside it, the day rows of the days at its edges."""
         b = ReportCycleTimeBucket
         start, end = self.period.start, self.period.end
-        first = start if start.day == 1 else _month_after(start.replace(day=1))
+        first = start if start.day == 1 else month_after(start.replace(day=1))
         last = end.replace(day=1)  # the first month NOT wholly inside, unless end is its last
-        if _month_after(last) - timedelta(days=1) == end:
-            last = _month_after(last)
+        if month_after(last) - timedelta(days=1) == end:
+            last = month_after(last)
         if first < last:  # whole months [first, last)
             spans = sa.or_(
                 sa.and_(b.span == 1, b.day >= first, b.day < last),
@@ -350,30 +346,27 @@ class Report:
                 .where(*self._bucket_where())
                 .group_by(b.metric, b.team_id, b.agent_user_id, b.bucket)
             ).all()
-            hist: dict[int, dict[str, dict[Any, dict[int, int]]]] = {
-                m: {"team": {}, "agent": {}, "all": {}} for m in cycle_times.METRICS.values()
+            # per metric: {(group, key): {bucket: cycles}}, group "team" / "agent" / "all"
+            hist: dict[int, dict[tuple[str, Any], dict[int, int]]] = {
+                m: {("all", None): {}} for m in cycle_times.METRICS.values()
             }
             for m, team, agent, bucket, n in rows:
-                groups = hist[m]
-                n = int(n)
-                for by, key in (("team", team or None), ("agent", agent or None)):
-                    h = groups[by].setdefault(key, {})
-                    h[bucket] = h.get(bucket, 0) + n
-                groups["all"].setdefault(None, {})
-                groups["all"][None][bucket] = groups["all"][None].get(bucket, 0) + n
+                for by in (("team", team or None), ("agent", agent or None), ("all", None)):
+                    h = hist[m].setdefault(by, {})
+                    h[bucket] = h.get(bucket, 0) + int(n)
 
             def figures(h: dict[int, int]) -> tuple[int, float | None, float | None]:
                 n, (median, p90) = cycle_times.percentiles(h)
                 return n, median, p90
 
-            out = {}
+            out: dict[str, Any] = {}
             for name, m in cycle_times.METRICS.items():
-                groups = hist[m]
-                out[name] = {
-                    "team": {k: figures(h) for k, h in groups["team"].items()},
-                    "agent": {k: figures(h) for k, h in groups["agent"].items()},
-                    "all": figures(groups["all"].get(None, {})),
-                }
+                out[name] = {"team": {}, "agent": {}}
+                for (group, key), h in hist[m].items():
+                    if group == "all":
+                        out[name]["all"] = figures(h)
+                    else:
+                        out[name][group][key] = figures(h)
             return out
 
         return self._once("percentiles", compute)[metric]

@@ -49,6 +49,7 @@ from clickpro.extensions import db
 from clickpro.models import Client, ReportRollupState
 from clickpro.services.accounts.validation import safe_zone_name
 from clickpro.services.reports import cycle_times
+from clickpro.services.reports.periods import month_after
 
 log = logging.getLogger(__name__)
 
@@ -277,10 +278,6 @@ def cycle_dirty_days(client_id: int, tz: str, since: datetime | None) -> set[dat
     return {d for (d,) in db.session.execute(sa.text(query), params) if d is not None}
 
 
-def _month_after(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-
-
 def rebuild_cycle_buckets(client_id: int, tz: str, days: Iterable[date]) -> int:
     """Rebuild the day histograms of ``days`` for one client, then the month rows of
     every month holding one of them (DELETE + INSERT, under the client's advisory lock,
@@ -296,7 +293,7 @@ def rebuild_cycle_buckets(client_id: int, tz: str, days: Iterable[date]) -> int:
         db.session.execute(sa.text(_CYCLE_BUCKETS), params)
         db.session.commit()
     for month in sorted({d.replace(day=1) for d in ordered}):
-        params = {"c": client_id, "month": month, "following": _month_after(month)}
+        params = {"c": client_id, "month": month, "following": month_after(month)}
         db.session.execute(lock, {"c": client_id})
         db.session.execute(sa.text(_CYCLE_MONTHS_DELETE), params)
         db.session.execute(sa.text(_CYCLE_MONTHS), params)
