@@ -55,12 +55,6 @@ def open_cycle_of(client_id: int, conversation_id: int) -> ConversationCycle | N
     )
 
 
-def claim_open_cycle(conv: Conversation, at: datetime) -> int | None:
-    """INSERT the open cycle; its id when this call created it, None when one existed."""
-    claimed = _claim(conv, at)
-    return claimed[0] if claimed else None
-
-
 # The row just inserted is not visible to its own statement's sub-SELECT, whatever the
 # condition on ids; the condition keeps the meaning exact anyway ("another cycle").
 _EARLIER_CYCLE: sa.ColumnClause[bool] = sa.literal_column(
@@ -72,8 +66,8 @@ _EARLIER_CYCLE: sa.ColumnClause[bool] = sa.literal_column(
 
 
 def _claim(conv: Conversation, at: datetime) -> tuple[int, bool] | None:
-    """:func:`claim_open_cycle` and whether the conversation had an earlier cycle
-    (``reopened``): ``(id, reopened)``, or None when one was open. On PostgreSQL both
+    """INSERT the open cycle: ``(its id, reopened)`` when this call created it (reopened:
+    the conversation had an earlier cycle), None when one was open. On PostgreSQL both
     come from the one INSERT (its RETURNING)."""
     postgres = db.engine.dialect.name == "postgresql"
     module = postgresql if postgres else sqlite

@@ -488,7 +488,7 @@ def _announce_batch(outcomes: list[Outcome]) -> None:
         _announce_followups(outcome)
 
 
-def _announce_received(outcome: Outcome, *, first: bool | None = None) -> None:
+def _announce_received(outcome: Outcome, *, first: bool) -> None:
     for item in outcome.received:
         send_round(
             message_received,
