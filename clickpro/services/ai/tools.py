@@ -182,14 +182,9 @@ def _client(timeout_s: float) -> httpx.Client:
 
 
 def _transport_reason(exc: BaseException) -> tuple[str, str]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    if any(isinstance(e, url_guard.ForbiddenAddress) for e in chain):
+    if url_guard.refused_by(exc, url_guard.ForbiddenAddress):
         return "refused", "destino recusado (endereço interno)"
-    if any(isinstance(e, url_guard.UnresolvableHost) for e in chain):
+    if url_guard.refused_by(exc, url_guard.UnresolvableHost):
         return "connection", "host não encontrado"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", "tempo esgotado"

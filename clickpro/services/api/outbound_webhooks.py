@@ -268,18 +268,9 @@ class _Outcome:
         return self.code is not None and 200 <= self.code < 300
 
 
-def _causes(exc: BaseException):
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _failure(exc: BaseException) -> _Outcome:
     """A transport error as a category a client may see (never the socket's own text)."""
-    chain = list(_causes(exc))
+    chain = list(url_guard.causes(exc))
     if any(isinstance(e, url_guard.ForbiddenAddress) for e in chain):
         return _Outcome(
             reason=_("Destino recusado: o endereço é interno, loopback ou reservado."),

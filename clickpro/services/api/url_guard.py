@@ -22,6 +22,7 @@ import ipaddress
 import socket
 import ssl
 import typing
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import certifi
@@ -44,6 +45,22 @@ class ForbiddenAddress(httpcore.ConnectError):
 
 class UnresolvableHost(httpcore.ConnectError):
     """The host name has no address (DNS failure)."""
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from (``__cause__`` / ``__context__``): httpx wraps
+    the transport's exception, so a guard refusal is found along this chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def refused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` (``ForbiddenAddress``, ``UnresolvableHost``) is behind ``exc``."""
+    return any(isinstance(e, kind) for e in causes(exc))
 
 
 def parse_ip(host: str) -> IPAddress | None:

@@ -43,6 +43,14 @@ def _value(value: Any) -> Any:
     return value
 
 
+class BadResponse(ValueError):
+    """The endpoint answered, but not with something the step can use (``kind``)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 def call(url: str, method: str, headers: dict, body: Any, timeout_s: float) -> tuple[int, Any]:
     from clickpro.services.api import url_guard
 
@@ -59,7 +67,7 @@ def call(url: str, method: str, headers: dict, body: Any, timeout_s: float) -> t
         for chunk in resp.iter_bytes():
             size += len(chunk)
             if size > MAX_RESPONSE:
-                raise ValueError("response too large")
+                raise BadResponse("too_large", "response too large")
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout("deadline")
             chunks.append(chunk)
@@ -68,7 +76,7 @@ def call(url: str, method: str, headers: dict, body: Any, timeout_s: float) -> t
     try:
         data = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
-        raise ValueError("not JSON") from None
+        raise BadResponse("not_json", "not JSON") from None
     return status, data
 
 
@@ -76,23 +84,18 @@ def failure(exc: BaseException, timeout_s: float) -> tuple[str, str]:
     """(kind, pt_BR reason) of a failed call, for the journal."""
     from clickpro.services.api import url_guard
 
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    if any(isinstance(e, url_guard.ForbiddenAddress) for e in chain):
+    if url_guard.refused_by(exc, url_guard.ForbiddenAddress):
         return "refused", _("Endereço recusado: a URL aponta para uma rede interna.")
-    if any(isinstance(e, url_guard.UnresolvableHost) for e in chain):
+    if url_guard.refused_by(exc, url_guard.UnresolvableHost):
         return "unresolvable", _("Endereço não encontrado (DNS).")
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", _("Sem resposta em %(s)s s.", s=int(timeout_s))
     if isinstance(exc, httpx.HTTPError):
         return type(exc).__name__, _("Falha de conexão com o endereço.")
-    if str(exc) == "response too large":
-        return "too_large", _("Resposta grande demais (máximo de 256 KB).")
-    if str(exc) == "not JSON":
-        return "not_json", _("A resposta não é JSON.")
+    if isinstance(exc, BadResponse) and exc.kind == "too_large":
+        return exc.kind, _("Resposta grande demais (máximo de %(kb)s KB).", kb=MAX_RESPONSE // 1024)
+    if isinstance(exc, BadResponse):
+        return exc.kind, _("A resposta não é JSON.")
     return type(exc).__name__, _("Falha na chamada.")
 
 
