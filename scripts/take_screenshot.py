@@ -22,11 +22,8 @@ docs/screenshot.png (the README's picture) is a copy of inbox-conversation-deskt
 
 from __future__ import annotations
 
-import io
-import math
 import os
 import shutil
-import struct
 import sys
 import tempfile
 import threading
@@ -90,53 +87,24 @@ VOICE_TEXT = "Oi, é a foto do defeito. O zíper travou no segundo dia, dá pra 
 
 def _png(width: int = 480, height: int = 360) -> bytes:
     """A decodable PNG: a soft gradient with a darker band (a 'photo' for the thumbnail)."""
-    import zlib
+    from clickpro.sandbox import sample_media
 
-    rows = b"".join(
-        b"\x00"
-        + b"".join(
-            bytes(
-                (40 + x * 150 // width, 90 + y * 100 // height, 160 - (40 if 140 < y < 220 else 0))
-            )
-            for x in range(width)
-        )
-        for y in range(height)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
+    return sample_media.png(
+        width,
+        height,
+        lambda x, y: (
+            40 + x * 150 // width,
+            90 + y * 100 // height,
+            160 - (40 if 140 < y < 220 else 0),
+        ),
     )
 
 
-def _voice_note(text: str, seconds: float = 6.0) -> bytes:
-    """A real OGG/Opus note (PyAV); the sandbox's transcriber 'hears' the text after SAY:."""
-    import av
+def _voice_note(text: str) -> bytes:
+    """A real 6 s OGG/Opus note; the sandbox's transcriber 'hears' ``text``."""
+    from clickpro.sandbox import sample_media
 
-    samples = int(seconds * 48000)
-    pcm = b"".join(
-        struct.pack("<h", int(math.sin(2 * math.pi * 330 * k / 48000) * 6000))
-        for k in range(samples)
-    )
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="ogg") as out:
-        stream = out.add_stream("libopus", rate=48000, layout="mono")
-        for at in range(0, samples, 960):
-            frame = av.AudioFrame(format="s16", layout="mono", samples=960)
-            frame.planes[0].update(pcm[at * 2 : (at + 960) * 2].ljust(1920, b"\0"))
-            frame.rate, frame.pts = 48000, at
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue() + b"SAY:" + text.encode() + b"\0"
+    return sample_media.voice_note(text, 6.0, hz=330, volume=6000)
 
 
 def seed_media(app, phone_number_id: str) -> str:

@@ -13,9 +13,7 @@ with PyAV) and the transcript under it, a document with its name, size and type 
 from __future__ import annotations
 
 import io
-import math
 import os
-import struct
 import time
 
 import av
@@ -23,35 +21,12 @@ import httpx
 import pytest
 
 from clickpro.crypto import encrypt, last4
+from clickpro.sandbox import sample_media
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "senha-e2e-media-1"
 CUSTOMER = "5511987003344"
 PNID = "100000000000011"
-
-
-def real_opus_note(text: str, seconds: float = 2.0) -> bytes:
-    """A real, decodable OGG/Opus voice note (a 440 Hz tone, PyAV's libopus) that Chromium
-    plays; the fake transcriber reads the text after ``SAY:`` appended after the last page
-    (demuxers stop at the last ``OggS`` page, the duration reader too)."""
-    samples = int(seconds * 48000)
-    pcm = b"".join(
-        struct.pack("<h", int(math.sin(2 * math.pi * 440 * k / 48000) * 8000))
-        for k in range(samples)
-    )
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="ogg") as out:
-        stream = out.add_stream("libopus", rate=48000, layout="mono")
-        for at in range(0, samples, 960):
-            frame = av.AudioFrame(format="s16", layout="mono", samples=960)
-            frame.planes[0].update(pcm[at * 2 : (at + 960) * 2].ljust(1920, b"\0"))
-            frame.rate = 48000
-            frame.pts = at
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue() + b"SAY:" + text.encode() + b"\0"
 
 
 def _frames(width: int, height: int, count: int):
@@ -101,49 +76,12 @@ pytestmark = [
 
 def _png(width: int = 160, height: int = 120) -> bytes:
     """A real (decodable) PNG: a two-colour gradient, so the thumbnail is visible."""
-    import struct
-    import zlib
-
-    rows = b"".join(
-        b"\x00" + b"".join(bytes((x * 255 // width, 120, y * 255 // height)) for x in range(width))
-        for y in range(height)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+    return sample_media.png(width, height, lambda x, y: (x * 255 // width, 120, y * 255 // height))
 
 
 @pytest.fixture
-def media_live(app, live_server, tmp_path):
-    from clickpro.sandbox import SandboxServer
-
-    sandbox = SandboxServer(
-        {
-            "webhook_delivery": "manual",
-            "webhook_url": f"{live_server}/webhook",
-            "app_secret": app.config["META_APP_SECRET"],
-        }
-    ).start()
-    app.config.update(
-        META_GRAPH_URL=sandbox.graph_url,
-        META_HTTP_TRANSPORT=None,
-        OPENAI_BASE_URL=sandbox.openai_url,
-        OPENAI_HTTP_TRANSPORT=None,
-        MEDIA_DIR=str(tmp_path / "media"),
-    )
-    for key in ("clickpro.meta_http", "clickpro.openai_http", "clickpro.media_store"):
-        app.extensions.pop(key, None)
-    yield live_server, sandbox
-    sandbox.stop()
+def media_live(live_server, live_sandbox):
+    return live_server, live_sandbox
 
 
 def _control(sandbox, path: str, **kwargs) -> dict:
@@ -249,7 +187,9 @@ def test_inbound_image_voice_note_and_document_in_the_inbox(
     expect(lightbox).to_be_hidden()
 
     # The voice note: a player with its duration, then the transcript (no reload).
-    note_id = _media(sandbox, real_opus_note("Quero em azul, tamanho M", seconds=2.0), "audio/ogg")
+    note_id = _media(
+        sandbox, sample_media.voice_note("Quero em azul, tamanho M", seconds=2.0), "audio/ogg"
+    )
     _send(sandbox, {"type": "audio", "audio": {"id": note_id, "mime_type": "audio/ogg; codecs=opus",
                                                "voice": True}})  # fmt: skip
     player = page.locator('[data-testid="media-audio"]')
