@@ -4,6 +4,9 @@
   on the test database). Override it in a test module to serve another one.
 * ``live_server`` — the base URL (``http://127.0.0.1:<free port>``) of ``live_app``
   served by a threaded werkzeug server in a background thread.
+* ``live_sandbox`` — the Meta/OpenAI sandbox on its own port, posting signed webhooks
+  to ``live_server`` (manual delivery) and answering the app's Graph and OpenAI calls;
+  media is stored under the test's ``tmp_path``. Yields the ``SandboxServer``.
 * ``browser_page`` — a Playwright page of Debian's headless Chromium (no
   ``playwright install``); the tests skip with a clear reason where it is missing.
 """
@@ -51,6 +54,30 @@ def live_server(live_app) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_sandbox(app, live_server, tmp_path):
+    from clickpro.sandbox import SandboxServer
+
+    sandbox = SandboxServer(
+        {
+            "webhook_delivery": "manual",
+            "webhook_url": f"{live_server}/webhook",
+            "app_secret": app.config["META_APP_SECRET"],
+        }
+    ).start()
+    app.config.update(
+        META_GRAPH_URL=sandbox.graph_url,
+        META_HTTP_TRANSPORT=None,
+        OPENAI_BASE_URL=sandbox.openai_url,
+        OPENAI_HTTP_TRANSPORT=None,
+        MEDIA_DIR=str(tmp_path / "media"),
+    )
+    for key in ("clickpro.meta_http", "clickpro.openai_http", "clickpro.media_store"):
+        app.extensions.pop(key, None)
+    yield sandbox
+    sandbox.stop()
 
 
 @pytest.fixture

@@ -52,26 +52,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def alerts_live(app, live_server):
-    from clickpro.sandbox import SandboxServer
-
-    sandbox = SandboxServer(
-        {
-            "webhook_delivery": "manual",
-            "webhook_url": f"{live_server}/webhook",
-            "app_secret": app.config["META_APP_SECRET"],
-        }
-    ).start()
-    app.config.update(
-        META_GRAPH_URL=sandbox.graph_url,
-        META_HTTP_TRANSPORT=None,
-        OPENAI_BASE_URL=sandbox.openai_url,
-        OPENAI_HTTP_TRANSPORT=None,
-    )
-    for key in ("clickpro.meta_http", "clickpro.openai_http"):
-        app.extensions.pop(key, None)
-    yield live_server, sandbox
-    sandbox.stop()
+def alerts_live(live_server, live_sandbox):
+    return live_server, live_sandbox
 
 
 def _say(sandbox, phone: str, text: str, name: str) -> None:

@@ -26,18 +26,20 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, name))
 
 
-def _setup(
-    tenant_factory,
+@pytest.fixture
+def snoozable(
+    create_client,
     create_member,
     create_whatsapp_credential,
     create_contact,
     create_conversation,
     create_message,
 ):
+    """Loja Adia: agent Ana and Rita's open conversation with one unread message."""
     from clickpro.models import Role
     from clickpro.models.base import utcnow
 
-    tenant = tenant_factory("Loja Adia")
+    tenant = create_client("Loja Adia")
     agent = create_member(tenant, Role.CLIENT_USER, password=PASSWORD, name="Ana Agente")
     create_whatsapp_credential(tenant)
     contact = create_contact(tenant, name="Rita Cliente")
@@ -75,25 +77,13 @@ def test_snooze_wake_bell_typing_and_reconnecting(
     live_server,
     browser_page,
     sandbox,
-    create_client,
-    create_member,
-    create_whatsapp_credential,
-    create_contact,
-    create_conversation,
-    create_message,
+    snoozable,
 ):
     from playwright.sync_api import expect
 
     from clickpro.services.inbox import attention
 
-    tenant, agent, conv = _setup(
-        create_client,
-        create_member,
-        create_whatsapp_credential,
-        create_contact,
-        create_conversation,
-        create_message,
-    )
+    tenant, agent, conv = snoozable
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -179,12 +169,7 @@ def test_snooze_and_wake_at_phone_width(
     live_server,
     browser_page,
     sandbox,
-    create_client,
-    create_member,
-    create_whatsapp_credential,
-    create_contact,
-    create_conversation,
-    create_message,
+    snoozable,
 ):
     """390×844: snooze from the thread header, the job reopens it, it is back in the list
     and the bell (in the phone's menu) counts the reminder, pushed live."""
@@ -192,14 +177,7 @@ def test_snooze_and_wake_at_phone_width(
 
     from clickpro.services.inbox import attention
 
-    tenant, agent, conv = _setup(
-        create_client,
-        create_member,
-        create_whatsapp_credential,
-        create_contact,
-        create_conversation,
-        create_message,
-    )
+    tenant, agent, conv = snoozable
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
