@@ -196,3 +196,48 @@ def test_optimistic_copy_meets_an_existing_contact_in_a_later_batch(
     again = contacts[f"+55{_phone(4)}"]
     assert (again.id, again.name, again.attributes) == (kept.id, "Já existia", {"cidade": "SP"})
     assert _count(ContactListMember, list_id=imp.list_id) == 7
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"cidade": "São Paulo", "plano": "pró"},
+        {'a"b': 'c"d', "back\\slash": "tab\there", "nl": "a\nb\r\n", "ctl": "\x01\x1f\x7f"},
+        {"emoji": "👍🏽", "nbsp": "\u00a0", "sep": "\u2028\u2029"},
+    ],
+)
+def test_prepared_json_is_what_json_dumps_gives(values):
+    import json
+
+    assert pg_writer._json_object(values) == json.dumps(values, ensure_ascii=False)
+    cells = list(values.values()) + list(values)
+    assert pg_writer._json_array(cells) == json.dumps(cells, ensure_ascii=False)
+    assert json.loads(pg_writer._json_object(values)) == values
+
+
+def test_repeated_refused_cells_get_the_same_reason_every_time(create_client, write_csv, run_file):
+    """Refused phone cells are remembered per import (junk repeats): every repetition,
+    in this batch or a later one, gets the reason the cell got the first time, stored
+    through the prepared COPY text (tabs, quotes and backslashes in the row intact)."""
+    from clickpro.services.contacts.imports.rows import rejection_reason
+    from clickpro.services.contacts.phones import InvalidPhone, normalize_phone
+
+    tenant = create_client()
+    junk = ["123", "+1 555", "sem telefone", "00000", "(11) 1234"]
+    rows = [["telefone", "nome"]]
+    for round_ in range(3):
+        rows += [[cell, f'Nome\t"{round_}"\\{cell}'] for cell in junk]
+        rows.append([_phone(round_), "Válido"])
+    imp = run_file(tenant, write_csv(rows), batch_size=4)
+    assert (imp.rows, imp.imported, imp.rejected) == (18, 3, 15)
+    expected = {}
+    for cell in junk:
+        with pytest.raises(InvalidPhone) as refused:
+            normalize_phone(cell, "BR")
+        expected[cell] = rejection_reason(refused.value)
+    report = rejected_report(imp.id)[1:]
+    assert len(report) == 15
+    for _line, phone, name, reason in report:
+        assert reason == expected[phone]
+        assert name.startswith('Nome\t"') and name.endswith(f"\\{phone}")

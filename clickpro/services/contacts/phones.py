@@ -102,9 +102,16 @@ def normalize_phone(
     Brazilian mobiles always come out in the 9-digit form. ``mobile_only`` rejects
     landlines (WhatsApp campaigns usually target mobiles only).
     """
-    # Fast path: the most common shape in spreadsheets, plain ASCII digits.
-    if type(raw) is str and raw.isdigit() and raw.isascii():
-        digits, plus = raw, False
+    # Fast paths: the most common shapes in spreadsheets, plain ASCII digits, or digits
+    # with separators only ("(11) 98765-4321"): what _clean would return, without its
+    # steps (a '.' may be Excel's "11987654321.0", so it takes the full path).
+    if type(raw) is str:
+        if raw.isdigit() and raw.isascii():
+            digits, plus = raw, False
+        elif "." not in raw and (bare := raw.translate(_SEPARATORS)).isdigit() and bare.isascii():
+            digits, plus = bare, False
+        else:
+            digits, plus = _clean(raw)
     else:
         digits, plus = _clean(raw)
     if default_region == "BR" or (plus and digits.startswith("55")):

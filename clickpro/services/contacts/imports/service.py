@@ -304,6 +304,7 @@ def run_import(import_id: int, *, batch_size: int | None = None) -> ContactImpor
             mobile_only=bool(imp.options.get("mobile_only")),
             after_line=imp.checkpoint_row,
             batch_size=batch_size,
+            prepare=writer.prepare,
         )
         if current_app.config["IMPORT_PREFETCH"]:
             batches = prefetch(batches)

@@ -58,19 +58,20 @@ ATTRS_UPDATE = {
 }
 
 
-def merged_bsuid_reason(kept_line: int) -> str:
+def merged_bsuid_template() -> str:
+    """The translated reason of a row repeating a BSUID, to fill with ``% {"line": n}``
+    (looked up once per import: a gettext call per merged row was ~1 µs of locale work)."""
     return _(
         "Duplicado mesclado: mesmo BSUID da linha %(line)s. Mantida a linha %(line)s; os "
-        "dados desta linha não foram usados.",
-        line=kept_line,
+        "dados desta linha não foram usados."
     )
 
 
-def merged_reason(kept_line: int) -> str:
+def merged_template() -> str:
+    """The translated reason of a row repeating a number, as :func:`merged_bsuid_template`."""
     return _(
         "Duplicado mesclado: mesmo número da linha %(line)s (talvez em outro formato). "
-        "Mantida a linha %(line)s; os dados desta linha não foram usados.",
-        line=kept_line,
+        "Mantida a linha %(line)s; os dados desta linha não foram usados."
     )
 
 
@@ -124,6 +125,8 @@ class Batch:
     rows: int = 0
     duplicates: int = 0
     last_line: int = 0
+    # Filled by the writer's ``prepare`` in the reader thread (PostgreSQL: COPY text).
+    prepared: object = None
 
     def __len__(self) -> int:
         return self.rows
@@ -148,6 +151,13 @@ class BatchWriter:
         self.campaign_id = campaign_id
         self.dialect = db.engine.dialect.name
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        # In the job's own context (the reader thread that prepares batches has none).
+        self.merged_template = merged_template()
+        self.merged_bsuid_template = merged_bsuid_template()
+
+    def prepare(self, batch: Batch) -> None:
+        """Work on a batch that needs no database, done in the reader thread while the
+        previous batch is being written (see ``rows.prefetch``). Nothing here."""
 
     def write(self, batch: Batch, counters: Counters) -> None:
         conn = db.session.connection()
@@ -166,20 +176,8 @@ class BatchWriter:
             counters.imported += imported
             counters.updated += updated
             counters.duplicates += duplicates
-        rejections: list[tuple[int, list[str], str, str, int | None]] = [
-            (line, raw, reason, RejectionKind.REJECTED.value, None)
-            for line, raw, reason in batch.rejections
-        ]
-        rejections += [
-            (line, raw, merged_reason(kept), RejectionKind.MERGED.value, kept)
-            for line, raw, kept in batch.merged
-        ]
-        rejections += [
-            (line, raw, merged_bsuid_reason(kept), RejectionKind.MERGED.value, kept)
-            for line, raw, kept in batch.merged_bsuids
-        ]
-        if rejections:
-            self._insert_rejections(conn, rejections)
+        if batch.rejections or batch.merged or batch.merged_bsuids:
+            self._write_rejections(conn, batch)
         counters.rows += batch.rows
         counters.duplicates += batch.duplicates
         counters.rejected += len(batch.rejections)
@@ -327,6 +325,26 @@ class BatchWriter:
             index_elements=["campaign_id", "contact_id"]
         )
         conn.execute(stmt, params)
+
+    def rejection_rows(self, batch: Batch) -> list[tuple[int, list[str], str, str, int | None]]:
+        """(line, cells, reason, kind, kept line) of the batch's rejected and merged rows."""
+        merged, merged_bsuid = self.merged_template, self.merged_bsuid_template
+        rejected_kind, merged_kind = RejectionKind.REJECTED.value, RejectionKind.MERGED.value
+        rows: list[tuple[int, list[str], str, str, int | None]] = [
+            (line, raw, reason, rejected_kind, None) for line, raw, reason in batch.rejections
+        ]
+        rows += [
+            (line, raw, merged % {"line": kept}, merged_kind, kept)
+            for line, raw, kept in batch.merged
+        ]
+        rows += [
+            (line, raw, merged_bsuid % {"line": kept}, merged_kind, kept)
+            for line, raw, kept in batch.merged_bsuids
+        ]
+        return rows
+
+    def _write_rejections(self, conn, batch: Batch) -> None:
+        self._insert_rejections(conn, self.rejection_rows(batch))
 
     def _insert_rejections(self, conn, rejections) -> None:
         params = [
