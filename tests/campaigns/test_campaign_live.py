@@ -15,11 +15,15 @@ from live_workers import Workers, max_window, registered_workers, wait_for, work
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(
-    not (TEST_DATABASE_URL and TEST_REDIS_URL),
-    reason="live campaign tests need TEST_DATABASE_URL and TEST_REDIS_URL "
-    "(real PostgreSQL + Redis shared with `clickpro worker` subprocesses)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (TEST_DATABASE_URL and TEST_REDIS_URL),
+        reason="live campaign tests need TEST_DATABASE_URL and TEST_REDIS_URL "
+        "(real PostgreSQL + Redis shared with `clickpro worker` subprocesses)",
+    ),
+    # One pytest-xdist worker runs the module: one ``live`` set-up (two worker processes)
+    pytest.mark.xdist_group("campaign_live"),
+]
 ENC_KEY = "dGVzdC1vbmx5LWNsaWNrcHJvLWtleS0zMi1ieXRlcyE="
 VARS = {"body": ["{{contact.name}}", "{{contact.cupom}}"]}
 

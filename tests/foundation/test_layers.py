@@ -222,6 +222,9 @@ def _describe(component: list[str], edges: list[Edge]) -> str:
     return " <-> ".join(component) + "\n" + "\n".join(inner)
 
 
+pytestmark = pytest.mark.xdist_group("layers")  # one worker builds the module's ``edges``
+
+
 @pytest.fixture(scope="module")
 def edges() -> list[Edge]:
     return import_edges(discover_modules())
