@@ -120,6 +120,18 @@ def _backend_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _backend_sched(pid: int | None) -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) of the backend, from
+    /proc/<pid>/schedstat: on a shared machine the second is the load's share."""
+    if pid is None:
+        return 0.0, 0.0
+    try:
+        on_cpu, waiting, _slices = Path(f"/proc/{pid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
 def run_one(app, path: Path, label: str, batch_size: int) -> tuple[float, object]:
     from clickpro.extensions import db
     from clickpro.models import Client
@@ -135,9 +147,11 @@ def run_one(app, path: Path, label: str, batch_size: int) -> tuple[float, object
         service.set_mapping(imp.id, suggested, {"mobile_only": False})
         backend = _backend_pid(db)
         pg_before, py_before = _backend_cpu(backend), _own_cpu()
+        sched_before = _backend_sched(backend)
         started = time.perf_counter()
         result = service.run_import(imp.id, batch_size=batch_size)
         seconds = time.perf_counter() - started
+        sched_after = _backend_sched(backend)
         totals = {
             k: getattr(result, k) for k in ("rows", "imported", "updated", "duplicates", "rejected")
         }
@@ -145,6 +159,12 @@ def run_one(app, path: Path, label: str, batch_size: int) -> tuple[float, object
         totals["python_cpu_s"] = round(_own_cpu() - py_before, 1)
         if backend is not None and _backend_pid(db) == backend:
             totals["postgres_cpu_s"] = round(_backend_cpu(backend) - pg_before, 1)
+            # Where the backend's wall time went: on a CPU, waiting for one (the load),
+            # or idle, i.e. waiting for the import's Python side (the pipeline's gaps).
+            on_cpu = sched_after[0] - sched_before[0]
+            waiting = sched_after[1] - sched_before[1]
+            totals["postgres_runqueue_wait_s"] = round(waiting, 1)
+            totals["postgres_idle_s"] = round(max(0.0, seconds - on_cpu - waiting), 1)
         service.delete_upload(result)
         totals["client_id"] = client.id
         return seconds, totals
