@@ -10,6 +10,7 @@ import os
 
 import pytest
 import rule_builder_cache
+import shared_browser
 import shared_engines
 import sqlalchemy as sa
 import template_code_cache
@@ -97,6 +98,29 @@ def ensure_postgres_database(url: str) -> None:
             sa.text(f'ALTER DATABASE "{engine_url.database}" SET synchronous_commit = off')
         )
     admin.dispose()
+
+
+BROWSER_FIXTURE = "browser_page"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items) -> None:
+    """The browser tests are one xdist group: one worker runs them back to back, on one
+    shared Chromium (tests/shared_browser.py) instead of one launch per test."""
+    for item in items:
+        if BROWSER_FIXTURE in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Stop the shared Chromium (and Playwright's event loop) after the last browser
+    test of a run: no other test runs while it is started."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or BROWSER_FIXTURE not in getattr(nextitem, "fixturenames", ()):
+            shared_browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@
   to ``live_server`` (manual delivery) and answering the app's Graph and OpenAI calls;
   media is stored under the test's ``tmp_path``. Yields the ``SandboxServer``.
 * ``browser_page`` — a Playwright page of Debian's headless Chromium (no
-  ``playwright install``); the tests skip with a clear reason where it is missing.
+  ``playwright install``), in its own browser context of a browser shared by
+  consecutive browser tests; the tests skip with a clear reason where it is missing.
 """
 
 from __future__ import annotations
@@ -82,17 +83,16 @@ def live_sandbox(app, live_server, tmp_path):
 
 @pytest.fixture
 def browser_page():
+    """A page in a new browser context (the browser is shared: tests/shared_browser.py)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    import shared_browser
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="pt-BR", viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    browser = shared_browser.browser(CHROMIUM, CHROMIUM_ARGS)
+    context = browser.new_context(locale="pt-BR", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
