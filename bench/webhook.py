@@ -37,11 +37,9 @@ import hmac
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +60,7 @@ from _harness import (
     stop_processes,
     wait_ready,
 )
+from _light_load import run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -238,76 +237,6 @@ def raw_requests(bodies: list[bytes], port: int) -> list[bytes]:
     ]
 
 
-def _read_response(sock: socket.socket, buf: bytes) -> tuple[int, bytes]:
-    """(status, leftover) of one HTTP response on ``sock`` (Content-Length bodies)."""
-    while b"\r\n\r\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise OSError("connection closed")
-        buf += chunk
-    head, _, rest = buf.partition(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise OSError("connection closed")
-        rest += chunk
-    return status, rest[length:]
-
-
-def run_load(port: int, requests: list[bytes], concurrency: int, max_seconds: float):
-    """Post ``requests`` from ``concurrency`` keep-alive connections.
-
-    Returns (seconds, latencies, indexes of the requests not answered 200).
-    """
-    lock = threading.Lock()
-    position = [0]
-    latencies: list[float] = []
-    bad: list[int] = []
-    deadline = time.monotonic() + max_seconds
-
-    def take() -> int | None:
-        with lock:
-            if position[0] >= len(requests) or time.monotonic() > deadline:
-                return None
-            position[0] += 1
-            return position[0] - 1
-
-    def sender() -> None:
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        buf = b""
-        mine, errors = [], []
-        while (index := take()) is not None:
-            t0 = time.perf_counter()
-            try:
-                sock.sendall(requests[index])
-                status, buf = _read_response(sock, buf)
-            except OSError:
-                sock.close()
-                sock = socket.create_connection(("127.0.0.1", port))
-                buf, status = b"", 0
-            mine.append(time.perf_counter() - t0)
-            if status != 200:
-                errors.append(index)
-        sock.close()
-        with lock:
-            latencies.extend(mine)
-            bad.extend(errors)
-
-    threads = [threading.Thread(target=sender) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies, bad
-
-
 def start_web(env: dict, args, target: str = "wsgi:app") -> subprocess.Popen:
     """gunicorn serving ``target``: the production config (gevent) or gthread workers.
 
@@ -336,26 +265,29 @@ def start_web(env: dict, args, target: str = "wsgi:app") -> subprocess.Popen:
 def ack_phase(
     name: str, proc: subprocess.Popen, worker: subprocess.Popen, args, requests: list[bytes]
 ) -> dict:
-    """Load one web server; figures ``<name>_acks_per_s`` and its CPU ms per ack."""
+    """Load one web server; figures ``<name>_acks_per_s`` and its CPU ms per ack.
+
+    ``loadgen`` is this process (the load generator's CPU per ack, see ``_light_load``).
+    """
     try:
         wait_ready(args.port, timeout=180)  # a loaded shared machine starts slowly
         meter = CpuMeter({"web": proc, "worker": worker}, db_name=DB_NAME)
         before = meter.snapshot()
-        elapsed, latencies, bad = run_load(args.port, requests, args.concurrency, args.max_seconds)
+        load = run_load(args.port, requests, args.concurrency, args.max_seconds)
         after = meter.snapshot()
     finally:
         stop_processes([proc])
-    acked = len(latencies) - len(bad)
-    latencies.sort()
-    rate = acked / elapsed if elapsed else 0.0
+    latencies = sorted(load.latencies)
+    acked = len(latencies) - len(load.bad)
+    rate = acked / load.seconds if load.seconds else 0.0
     figure(f"{name}_acks_per_s", round(rate))
     figure(f"{name}_ack_p50_ms", round(statistics.median(latencies) * 1000, 2))
     figure(f"{name}_ack_p99_ms", round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2))
-    figure(f"{name}_deliveries_not_200", len(bad))
+    figure(f"{name}_deliveries_not_200", len(load.bad))
     per = CpuMeter.ms_per_unit(before, after, acked)
     report_cpu_ms("ack" if name == "app" else "ack_floor", per)
     figure(f"{name}_cpu_ms_per_ack_loadgen", round(per["loadgen"], 3))
-    acked_indexes = set(range(len(latencies))) - set(bad)  # taken in order 0, 1, …
+    acked_indexes = set(load.answered) - set(load.bad)
     return {"rate": rate, "acked": acked, "cpu": per, "acked_indexes": acked_indexes}
 
 
@@ -371,15 +303,25 @@ def reset_ack_tables() -> None:
 
 
 def report_ack_rounds(rounds: list[tuple[dict, dict]]) -> None:
-    """The ratios of every round, then the medians under the main figure names."""
+    """The ratios of every round, then the medians under the main figure names.
+
+    ``ack_cores_per_1000_per_s_*`` is the CPU the whole ack takes per 1,000 acks/s
+    (web + PostgreSQL + Redis, and the load generator apart): what a machine needs to
+    sustain a rate, whatever the load of this one was.
+    """
     ratios = [app["rate"] / floor["rate"] for floor, app in rounds]
     cpu = [app["cpu"]["web"] / floor["cpu"]["web"] for floor, app in rounds if floor["cpu"]["web"]]
     figure("ack_ratio_to_floor_rounds", ",".join(f"{r:.3f}" for r in ratios))
     figure("floor_acks_per_s", round(statistics.median(f["rate"] for f, _ in rounds)))
     figure("app_acks_per_s", round(statistics.median(a["rate"] for _, a in rounds)))
-    for part in ("web", "postgres", "redis"):
+    for part in ("web", "postgres", "redis", "loadgen"):
         figure(f"cpu_ms_per_ack_floor_{part}", round(statistics.median(f["cpu"][part] for f, _ in rounds), 3))  # fmt: skip
         figure(f"cpu_ms_per_ack_{part}", round(statistics.median(a["cpu"][part] for _, a in rounds), 3))  # fmt: skip
+    for name, index in (("floor", 0), ("app", 1)):
+        server = statistics.median(
+            sum(r[index]["cpu"][k] for k in ("web", "postgres", "redis")) for r in rounds
+        )
+        figure(f"ack_cores_per_1000_per_s_{name}", round(server, 3))
     figure("ack_ratio_to_floor", round(statistics.median(ratios), 3))
     figure("ack_cpu_ratio_to_floor_web", round(statistics.median(cpu), 3) if cpu else "nan")
 
@@ -541,12 +483,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternating floor/app ack runs")
     parser.add_argument("--drain-timeout", type=float, default=300)
     parser.add_argument(
+        "--ack-only", action="store_true", help="the ack rounds only, no processing phase"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
     )
     args = parser.parse_args()
     if args.quick:
         args.deliveries, args.web_workers, args.max_seconds, args.drain_timeout = 300, 1, 10, 60
-        args.rounds = 1
+        args.rounds, args.ack_only = 1, False
     n = min(args.deliveries, 300_000)
     inbound = int(n * args.inbound_share)
     outbound = max(1, (n - inbound) // 3)
@@ -586,6 +531,9 @@ def main() -> None:
         )
         figure("acked_not_stored", unstored)  # must be 0: a 200 means stored
         report_ack_rounds(rounds)
+        if args.ack_only:
+            figure("load_average_1m", os.getloadavg()[0])
+            return
         processed = processing_phase(env, worker, args.drain_timeout)
     finally:
         stop_processes([worker])
@@ -628,6 +576,8 @@ QUICK_FIGURES = (
     "cpu_ms_per_ack_postgres",
     "cpu_ms_per_ack_redis",
     "cpu_ms_per_ack_floor_web",
+    "cpu_ms_per_ack_loadgen",
+    "ack_cores_per_1000_per_s_app",
     "processing_events_per_s",
     "floor_processing_events_per_s",
     "processing_ratio_to_floor",

@@ -4,7 +4,7 @@ A bare WSGI app (no Flask, no ClickPro) run by ``bench/webhook.py`` under the sa
 gunicorn settings as the real app: it reads the body, checks the HMAC-SHA256 signature
 with ``META_APP_SECRET``, and stores the body with one autocommitted ``INSERT … ON
 CONFLICT (body_sha256) DO NOTHING`` per delivery into ``FLOOR_TABLE`` before answering
-200. Connections are pooled per process (taken by a request, given back after it) and
+200 (an empty body, as the app answers). Connections are pooled per process (taken by a request, given back after it) and
 live as long as the process: a connection per greenlet would close, with its backend,
 when the load generator's keep-alive connection ends — before the bench's CPU meter
 reads the backends, which then counted 0 ms of PostgreSQL per floor ack. The GET handshake answers the
@@ -61,8 +61,8 @@ def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
     text = raw.decode("utf-8", "replace")
     digest = hashlib.sha256(raw).hexdigest()
     _insert(text, digest)
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "14")])
-    return [b"EVENT_RECEIVED"]
+    start_response("200 OK", [("Content-Length", "0")])  # one send, like the app's 200
+    return [b""]
 
 
 if __name__ == "__main__":  # .ci/run runs every bench script: this one is a WSGI app

@@ -3,14 +3,20 @@
 Status webhooks arrive at ~3× the send rate, so the ack is the hottest request of the
 platform. :class:`WebhookFastPath` answers ``POST /webhook`` before Flask's request
 machinery (routing, sessions, identity, CSRF, Babel, after-request hooks — none of which
-a signed server-to-server call needs), inside a plain app context. It runs exactly the
-same :func:`receive` as the Flask view, which still serves the endpoint when the
+a signed server-to-server call needs). The common delivery — signed with the platform's
+secret, group-committed — needs no app context either (the committer pushes one per
+committed batch for its hand-off); any other (a client's own app, a refusal to decide
+with the database, inline processing) runs exactly the same :func:`acknowledge` as the
+Flask view, inside a plain app context. The view still serves the endpoint when the
 shortcut is off (``WEBHOOK_FASTPATH = False``).
 
 Limits come first, before any secret lookup: the body is read with a cap (Content-Length
 or chunked alike, see :func:`~clickpro.services.webhook.limits.read_capped`); the global
 secret decides with one HMAC when it can, and the JSON nesting depth is checked without
 parsing before any client secret is looked up (see ``ingest.verify_delivery``).
+
+A 200 has an empty body (Meta reads only the status): gunicorn then writes the response
+in one ``send`` instead of two (headers, then body).
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import IO
 
-from flask import Flask
+from flask import Flask, current_app
 
 from clickpro import metrics
 from clickpro.services.webhook import ingest as webhook_ingest
 from clickpro.services.webhook.limits import BodyTooLarge, read_capped
+from clickpro.services.webhook.signer import PLATFORM, platform_signed
 from clickpro.tasks.webhooks import dispatch, dispatch_many, processes_inline
 
 log = logging.getLogger(__name__)
@@ -39,7 +46,7 @@ _REASONS = {
     503: "503 SERVICE UNAVAILABLE",
 }
 _BODIES = {
-    200: b"EVENT_RECEIVED",
+    200: b"",
     400: b"Bad request",
     413: b"Request too large",
     503: b"Try again",
@@ -47,7 +54,7 @@ _BODIES = {
 
 
 def acknowledge(raw: bytes, signature: str | None) -> int:
-    """Limit, verify, store, hand off; the HTTP status for Meta.
+    """Limit, verify, store, hand off; the HTTP status for Meta (in an app context).
 
     On PostgreSQL with a worker queue the row goes through the group committer (one
     multi-row INSERT and one Redis round trip per batch of concurrent acks; 503 when its
@@ -56,17 +63,39 @@ def acknowledge(raw: bytes, signature: str | None) -> int:
     signer = webhook_ingest.verify_delivery(raw, signature)
     if isinstance(signer, int):
         return signer
-    inline = processes_inline()
-    if not inline and webhook_ingest.groups_commits():
-        try:
-            webhook_ingest.store_grouped(raw, signer=signer, after_commit=dispatch_many)
-        except Exception:  # not committed: Meta redelivers, the body hash dedupes it
-            log.exception("webhook ack: the batch could not be stored")
-            return 503
-        return 200
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    inline = processes_inline(app)
+    if not inline and webhook_ingest.groups_commits(app):
+        return _store_grouped(app, raw, signer)
     event_id = webhook_ingest.store_event(raw, signer=signer, claimed=inline)
     if event_id is not None:
         dispatch(event_id, inline=inline)
+    return 200
+
+
+def acknowledge_platform(app: Flask, raw: bytes, signature: str | None) -> int | None:
+    """:func:`acknowledge` of the common delivery, without an app context.
+
+    The delivery is the platform's (one HMAC) and group-committed: checked (depth),
+    stored before the 200, handed off by the committer. None when it is not that case —
+    another signer, inline processing, no group commit: :func:`acknowledge` decides
+    (same checks, in the same order, for every delivery).
+    """
+    if processes_inline(app) or not webhook_ingest.groups_commits(app):
+        return None
+    if not platform_signed(raw, signature, app.config):
+        return None
+    if not webhook_ingest.body_limits_ok(raw, app.config):
+        return 400
+    return _store_grouped(app, raw, PLATFORM)
+
+
+def _store_grouped(app: Flask, raw: bytes, signer: str) -> int:
+    try:
+        webhook_ingest.store_grouped(raw, signer=signer, after_commit=dispatch_many, app=app)
+    except Exception:  # not committed: Meta redelivers, the body hash dedupes it
+        log.exception("webhook ack: the batch could not be stored")
+        return 503
     return 200
 
 
@@ -121,9 +150,21 @@ class WebhookFastPath:
         return [body]
 
     def _receive(self, stream: IO[bytes], length: int | None, signature: str | None) -> int:
-        # A request of its own, as Flask would give it: its own app context and session.
-        with self.app.app_context():
-            return receive(stream, length, signature)
+        """:func:`receive`, with an app context only when the delivery needs one."""
+        app = self.app
+        try:
+            raw = read_capped(stream, webhook_ingest.max_body_bytes(app.config), length)
+        except BodyTooLarge:
+            status = 413
+        else:
+            lean = acknowledge_platform(app, raw, signature)
+            if lean is None:
+                # A request of its own, as Flask would give it: its own context and session.
+                with app.app_context():
+                    lean = acknowledge(raw, signature)
+            status = lean
+        metrics.webhook_ack(status)
+        return status
 
 
 def install(app: Flask) -> None:

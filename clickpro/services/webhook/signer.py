@@ -20,6 +20,8 @@ import hmac
 import logging
 import re
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -55,10 +57,16 @@ def _given(header: str | None) -> bytes | None:
     return header[7:].strip().lower().encode("utf-8", "replace")
 
 
-def platform_signed(raw: bytes, header: str | None) -> bool:
-    """Signed with the platform's ``META_APP_SECRET`` (one HMAC; no parse, no database)."""
+def platform_signed(
+    raw: bytes, header: str | None, config: Mapping[str, Any] | None = None
+) -> bool:
+    """Signed with the platform's ``META_APP_SECRET`` (one HMAC; no parse, no database).
+
+    ``config`` is the app's (the ack's WSGI shortcut has no app context); by default
+    ``current_app``'s.
+    """
     given = _given(header)
-    secret = current_app.config["META_APP_SECRET"]
+    secret = (current_app.config if config is None else config)["META_APP_SECRET"]
     return given is not None and bool(secret) and _digest_ok(str(secret), raw, given)
 
 
