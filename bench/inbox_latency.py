@@ -334,6 +334,21 @@ def stored_latencies(sent: dict[str, float]) -> list[float]:
     return result
 
 
+def wait_worker_idle(meter: CpuMeter, quiet_ms: float = 5.0, cap_s: float = 60.0) -> float:
+    """Seconds until the worker's CPU stops growing (< ``quiet_ms`` in 0.5 s): its slow
+    receivers (service cycles, routing, ...) may still run after the last emit reached
+    the agents, and their CPU belongs to the inbound messages."""
+    started = time.monotonic()
+    last = meter.snapshot()["worker"]
+    while time.monotonic() - started < cap_s:
+        time.sleep(0.5)
+        now = meter.snapshot()["worker"]
+        if (now - last) * 1000 < quiet_ms:
+            break
+        last = now
+    return time.monotonic() - started
+
+
 def _own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -416,7 +431,9 @@ def main() -> None:
                 if emitted_ms:
                     fanout.append(at * 1000 - emitted_ms)
         sampler.__exit__()
-        # Per inbound message: stored, processed and fanned out to every connected agent.
+        # Per inbound message: stored, processed (every receiver, including those the
+        # worker runs after the emits) and fanned out to every connected agent.
+        figure("worker_settle_s", f"{wait_worker_idle(meter):.1f}")
         report_cpu_ms("inbound", meter.ms_per_unit(cpu_before, meter.snapshot(), len(sent)))
         # The agents live in this process: their CPU competes with the server's on a
         # small machine, and it is counted here.

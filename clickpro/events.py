@@ -12,10 +12,16 @@ receiver must not raise: one that does is logged and the others still run.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from blinker import NamedSignal, Namespace
-from flask import current_app
+from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 _signals = Namespace()
@@ -118,12 +124,101 @@ def send_round(signal: NamedSignal, first: bool | None, **kwargs) -> None:
     to the others (``False``; ``None``: all, in their order). A sender announcing a batch
     sends every item's first round, then every item's second: each receiver still hears
     each item exactly once, in the items' order, and the live events go out before the
-    slow receivers (cycles, routing, flows, AI) of the batch run."""
+    slow receivers (cycles, routing, flows, AI) of the batch run.
+
+    Inside :func:`deferring_second_rounds` a second round (``first=False``) is queued
+    there instead of run now (see :class:`SecondRounds`)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    for receiver in signal.receivers_for(app):
-        if first is not None and bool(getattr(receiver, "live_first", False)) != first:
-            continue
-        try:
-            receiver(app, **kwargs)
-        except Exception:
-            log.exception("receiver %r of %s failed", receiver, signal.name)
+    receivers = [
+        receiver
+        for receiver in signal.receivers_for(app)
+        if first is None or bool(getattr(receiver, "live_first", False)) == first
+    ]
+    queue = _second_rounds.get()
+    if first is False and queue is not None:
+        queue.add(_Round(app, signal.name, receivers, kwargs, contextvars.copy_context()))
+        return
+    for receiver in receivers:
+        _call(app, signal.name, receiver, kwargs)
+
+
+def _call(app: Flask, signal_name: str, receiver: Callable, kwargs: dict[str, Any]) -> None:
+    try:
+        receiver(app, **kwargs)
+    except Exception:
+        log.exception("receiver %r of %s failed", receiver, signal_name)
+
+
+@dataclass
+class _Round:
+    """One item's second round, queued: its receivers still to run, in their order."""
+
+    app: Flask
+    signal_name: str
+    receivers: list[Callable]
+    kwargs: dict[str, Any]
+    context: contextvars.Context  # the sender's (e.g. a batch's memo of endpoints)
+
+
+class SecondRounds:
+    """Second rounds queued by :func:`send_round`, run later, when the sender chooses.
+
+    The webhooks drain (#24) runs them one message at a time between its batches: a
+    message that arrives while earlier messages' slow receivers (service cycles,
+    routing, flows, AI) are pending is stored and gets its live ``message:new`` after at
+    most one earlier message's second round, instead of after all of them. Rounds run
+    first in, first out and each round's receivers in their order, so each receiver
+    still hears each item exactly once, in the items' order, and always after that
+    item's first round.
+    """
+
+    def __init__(self) -> None:
+        self._rounds: deque[_Round] = deque()
+
+    def add(self, item: _Round) -> None:
+        if item.receivers:
+            self._rounds.append(item)
+
+    def __len__(self) -> int:
+        """How many items still have receivers to run."""
+        return len(self._rounds)
+
+    def run_next(self) -> None:
+        """Run the next pending receiver (of the oldest item); nothing when empty."""
+        if not self._rounds:
+            return
+        item = self._rounds[0]
+        receiver = item.receivers.pop(0)
+        if not item.receivers:
+            self._rounds.popleft()
+        item.context.run(_call, item.app, item.signal_name, receiver, item.kwargs)
+
+    def run_item(self) -> None:
+        """Run the oldest item's receivers still pending (its whole second round)."""
+        if self._rounds:
+            oldest = self._rounds[0]
+            while self._rounds and self._rounds[0] is oldest:
+                self.run_next()
+
+    def run_all(self) -> None:
+        while self._rounds:
+            self.run_next()
+
+
+_second_rounds: contextvars.ContextVar[SecondRounds | None] = contextvars.ContextVar(
+    "second_rounds", default=None
+)
+
+
+@contextlib.contextmanager
+def deferring_second_rounds() -> Iterator[SecondRounds]:
+    """Queue the second rounds sent inside the block; the caller runs them
+    (:meth:`SecondRounds.run_item`) when it has nothing more urgent to do. Whatever is
+    left when the block ends (normally or not) runs then: no receiver is skipped."""
+    queue = SecondRounds()
+    token = _second_rounds.set(queue)
+    try:
+        yield queue
+    finally:
+        _second_rounds.reset(token)
+        queue.run_all()

@@ -18,6 +18,7 @@ import time
 
 from flask import Flask, current_app
 
+from clickpro import events
 from clickpro.extensions import db
 from clickpro.services.webhook import ingest as webhook_ingest
 from clickpro.tasks import QUEUE_WEBHOOKS, enqueue, redis_connection
@@ -30,6 +31,9 @@ FLAG_TTL_S = 120
 BATCH = 100
 DRAIN_SLICE_S = 30.0  # a drain job hands over to a fresh job after this long
 DRAIN_IDLE_S = 1.0  # an emptied list is watched this long before the drain job ends
+# Inbound messages whose slow receivers may wait behind newer messages' live round: a
+# worker that cannot keep up goes back to finishing them before it takes more ids.
+MAX_DEFERRED = BATCH
 
 
 def processes_inline(app: Flask | None = None) -> bool:
@@ -133,15 +137,38 @@ def _wait_for_more(redis, idle_s: float) -> list:
 
 def drain_pending(shard: int = 0, idle_s: float | None = None) -> int:
     """Process queued event ids in batches until the list stays empty for ``idle_s``
-    (``DRAIN_IDLE_S``; none under tests) or the slice ends."""
+    (``DRAIN_IDLE_S``; none under tests) or the slice ends.
+
+    Latency first (#24): a batch is stored and its live round (``message:new``) sent at
+    once, while the slow receivers of its inbound messages (outbound webhooks, media,
+    service cycles and routing, flows, AI) are queued (:func:`events.deferring_second_rounds`)
+    and run one message at a time, the hand-off list checked before each: a message that
+    arrives meanwhile waits for one earlier message's slow receivers, not for all of
+    theirs. Every queued receiver has run before the job ends or waits on the emptied
+    list (and when the block ends, whatever happened), so a warm shutdown loses none; a
+    worker killed outright loses the receivers of at most ``MAX_DEFERRED`` messages and
+    of the batch in hand, as it lost those of the batch in hand before (the events are
+    processed exactly once either way: ``processed_at`` is committed first).
+    """
     redis = redis_connection()
-    flag = _flag(shard)
     started = time.monotonic()
     if idle_s is None:
         idle_s = 0.0 if current_app.testing else DRAIN_IDLE_S
+    with events.deferring_second_rounds() as later:
+        return _drain(redis, shard, started, idle_s, later)
+
+
+def _drain(redis, shard: int, started: float, idle_s: float, later: events.SecondRounds) -> int:
+    flag = _flag(shard)
     done = 0
     while True:
+        if len(later) >= MAX_DEFERRED:  # behind: the queued receivers before more ids
+            _run_one_round(later)
+            continue
         raw_ids = redis.lpop(PENDING_KEY, BATCH)  # with a count: a list, or None when empty
+        if not (isinstance(raw_ids, list) and raw_ids) and later:
+            _run_one_round(later)
+            continue
         if not (isinstance(raw_ids, list) and raw_ids):
             raw_ids = _wait_for_more(
                 redis, min(idle_s, DRAIN_SLICE_S - (time.monotonic() - started))
@@ -151,6 +178,7 @@ def drain_pending(shard: int = 0, idle_s: float | None = None) -> int:
             done += _process_batch(raw_ids)
             if time.monotonic() - started < DRAIN_SLICE_S:
                 continue
+            _run_all_rounds(later)
             redis.delete(flag)
             if redis.llen(PENDING_KEY) and redis.set(flag, 1, nx=True, ex=FLAG_TTL_S):
                 enqueue(drain_pending, shard, queue=QUEUE_WEBHOOKS)
@@ -160,6 +188,19 @@ def drain_pending(shard: int = 0, idle_s: float | None = None) -> int:
         if redis.llen(PENDING_KEY) and redis.set(flag, 1, nx=True, ex=FLAG_TTL_S):
             continue
         return done
+
+
+def _run_one_round(later: events.SecondRounds) -> None:
+    """One message's queued receivers, in a session of their own (not the next batch's)."""
+    try:
+        later.run_item()
+    finally:
+        db.session.remove()
+
+
+def _run_all_rounds(later: events.SecondRounds) -> None:
+    while later:
+        _run_one_round(later)
 
 
 def retry_unprocessed(now=None) -> int:
