@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -152,15 +152,21 @@ def _shape(
     )
 
 
-def conversation_shapes(conversations: Sequence[Conversation]) -> list[ConversationOut]:
+def conversation_shapes(
+    conversations: Sequence[Conversation],
+    *,
+    contacts: Mapping[int, Contact] | None = None,
+    numbers: Mapping[int, WhatsAppCredential] | None = None,
+) -> list[ConversationOut]:
     """Rows for a page of one client's conversations: 5 queries whatever the page size
-    (contacts, numbers, labels, opt-outs, assignees)."""
+    (contacts, numbers, labels, opt-outs, assignees); ``contacts`` / ``numbers`` (by id,
+    every row's) skip those two when the caller already loaded them."""
     if not conversations:
         return []
-    contacts: dict[int, Contact] = _by_id(Contact, (c.contact_id for c in conversations))
-    numbers: dict[int, WhatsAppCredential] = _by_id(
-        WhatsAppCredential, (c.number_id for c in conversations)
-    )
+    if contacts is None:
+        contacts = _by_id(Contact, (c.contact_id for c in conversations))
+    if numbers is None:
+        numbers = _by_id(WhatsAppCredential, (c.number_id for c in conversations))
     labels = _labels_of(list(contacts))
     opted = opted_out_contact_ids(conversations[0].client_id, list(contacts.values()))
     names = user_names(c.assigned_user_id for c in conversations)

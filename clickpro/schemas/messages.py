@@ -192,13 +192,17 @@ def _shape(
 
 
 def message_shapes(
-    rows: Sequence[Message], contacts: Mapping[int, Any] | None = None
+    rows: Sequence[Message],
+    contacts: Mapping[int, Any] | None = None,
+    *,
+    phone_number_ids: Mapping[int, str] | None = None,
 ) -> list[MessageOut]:
     """Shapes for ``rows`` at 4 queries (contacts, agents, campaigns, numbers), whatever
     their count.
 
     ``contacts`` (contact id → Contact, or the older (name, phone)) skips the contacts
-    query when known.
+    query when known; ``phone_number_ids`` (number id → Meta's phone number id) the
+    numbers query.
     """
     if not rows:
         return []
@@ -225,7 +229,11 @@ def message_shapes(
     else:
         who = {cid: Who.of(c) for cid, c in contacts.items()}
     missing = Who("", None)
-    numbers = _phone_number_ids({m.number_id for m in rows if m.number_id})
+    numbers = (
+        phone_number_ids
+        if phone_number_ids is not None
+        else _phone_number_ids({m.number_id for m in rows if m.number_id})
+    )
     return [_shape(m, who.get(m.contact_id, missing), agents, campaigns, numbers) for m in rows]
 
 

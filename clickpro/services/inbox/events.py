@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from clickpro.events import live_first
 from clickpro.extensions import db
-from clickpro.models import Contact, Conversation, Message, Notification
+from clickpro.models import Contact, Conversation, Message, Notification, WhatsAppCredential
 from clickpro.realtime import emit_to_client, emit_to_user
 from clickpro.schemas import MessageStatusOut
 from clickpro.services.accounts.notifications import recipients as notification_recipients
@@ -28,9 +28,7 @@ from clickpro.services.inbox import serialize as ser
 
 
 def _conversation_of(message: Message) -> Conversation | None:
-    """The message's conversation: by id, else by (contact, number) (campaign rows)."""
-    if message.conversation_id is not None:
-        return db.session.get(Conversation, message.conversation_id)
+    """The message's conversation by (contact, number): campaign rows have no id."""
     if message.number_id is None:
         return None
     return db.session.scalar(
@@ -41,22 +39,51 @@ def _conversation_of(message: Message) -> Conversation | None:
     )
 
 
+def _message_rows(
+    message_id: int,
+) -> tuple[Message, Contact | None, Conversation | None, WhatsAppCredential | None] | None:
+    """The message with its contact, conversation and number: one query (#24: the live
+    ``message:new`` is on the inbox's critical path; it read them one by one)."""
+    found = db.session.execute(
+        sa.select(Message, Contact, Conversation, WhatsAppCredential)
+        .outerjoin(Contact, Contact.id == Message.contact_id)
+        .outerjoin(Conversation, Conversation.id == Message.conversation_id)
+        .outerjoin(WhatsAppCredential, WhatsAppCredential.id == Message.number_id)
+        .where(Message.id == message_id)
+    ).first()
+    return None if found is None else found.tuple()
+
+
 def publish_message(client_id: int, message_id: int) -> None:
-    message = db.session.get(Message, message_id)
-    if message is None or message.client_id != client_id:
+    """``message:new`` {message, conversation}: 3 queries (the rows, the contact's
+    labels and opt-out) for an inbound message."""
+    rows = _message_rows(message_id)
+    if rows is None or rows[0].client_id != client_id:
         return
-    contact = db.session.get(Contact, message.contact_id)
-    conversation = _conversation_of(message)
+    message, contact, conversation, number = rows
+    if conversation is None and message.conversation_id is None:
+        conversation = _conversation_of(message)
     if conversation is not None and conversation.client_id != client_id:
         conversation = None
+    if number is not None and number.client_id != client_id:
+        number = None
+    phone_number_ids = {number.id: number.phone_number_id} if number is not None else None
+    shaped_conversation = None
+    if conversation is not None:
+        shaped_conversation = ser.conversation(
+            conversation,
+            contact if contact is not None and contact.id == conversation.contact_id else None,
+            number if number is not None and number.id == conversation.number_id else None,
+        )
     data = {
         # Server clock at emit (ms since epoch): lets a client or benchmark split latency.
         "emitted_ms": round(time.time() * 1000, 1),
         "message": ser.messages(
             [message],
             {contact.id: contact} if contact else None,  # name, phone, BSUID, username
+            phone_number_ids=phone_number_ids,
         )[0],
-        "conversation": ser.conversation(conversation) if conversation else None,
+        "conversation": shaped_conversation,
     }
     emit_to_client(client_id, "message:new", data)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from clickpro.models import Contact, Conversation, Message
+from clickpro.models import Contact, Conversation, Message, WhatsAppCredential
 from clickpro.schemas import (
     conversation_detail,
     conversation_shapes,
@@ -35,13 +35,29 @@ __all__ = [
 ]
 
 
-def conversations(rows: Sequence[Conversation]) -> list[dict[str, Any]]:
-    """Conversation-list rows for a page of conversations (a fixed number of queries)."""
-    return [c.model_dump(mode="json") for c in conversation_shapes(rows)]
+def conversations(
+    rows: Sequence[Conversation],
+    *,
+    contacts: Mapping[int, Contact] | None = None,
+    numbers: Mapping[int, WhatsAppCredential] | None = None,
+) -> list[dict[str, Any]]:
+    """Conversation-list rows for a page of conversations (a fixed number of queries;
+    fewer when the caller already has every row's ``contacts`` and ``numbers``)."""
+    shapes = conversation_shapes(rows, contacts=contacts, numbers=numbers)
+    return [c.model_dump(mode="json") for c in shapes]
 
 
-def conversation(row: Conversation) -> dict[str, Any]:
-    return conversations([row])[0]
+def conversation(
+    row: Conversation,
+    contact: Contact | None = None,
+    number: WhatsAppCredential | None = None,
+) -> dict[str, Any]:
+    """One row; ``contact`` / ``number`` (already loaded) skip their queries."""
+    return conversations(
+        [row],
+        contacts={contact.id: contact} if contact is not None else None,
+        numbers={number.id: number} if number is not None else None,
+    )[0]
 
 
 def conversation_details(
@@ -51,15 +67,20 @@ def conversation_details(
 
 
 def messages(
-    rows: Sequence[Message], contacts: Mapping[int, Any] | None = None
+    rows: Sequence[Message],
+    contacts: Mapping[int, Any] | None = None,
+    *,
+    phone_number_ids: Mapping[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Bubbles for ``rows`` (contacts, agents and campaigns loaded once).
 
-    ``contacts``: contact id → Contact when the caller already has them. Each carries
+    ``contacts``: contact id → Contact when the caller already has them
+    (``phone_number_ids``: number id → Meta's phone number id, likewise). Each carries
     ``media`` when it has media (:mod:`clickpro.services.media.shape`): the inbox's
     display extras are absent otherwise, so a text bubble is the API's message shape.
     """
-    shaped = [m.model_dump(mode="json") for m in message_shapes(rows, contacts)]
+    shapes = message_shapes(rows, contacts, phone_number_ids=phone_number_ids)
+    shaped = [m.model_dump(mode="json") for m in shapes]
     media = media_objects(rows)  # one query: the page's message_media rows
     for row, data in zip(rows, shaped, strict=True):
         if (found := media.get(row.id)) is not None:
