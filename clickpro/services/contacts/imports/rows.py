@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +26,60 @@ MAX_VALUE = 500
 MAX_REFUSED_REMEMBERED = 10_000
 EMPTY_PHONE = _l("Telefone vazio")
 NO_IDENTIFIER = _l("Sem telefone nem BSUID: a linha precisa de um dos dois")
+
+
+class FirstLines:
+    """E.164 number → the first line of the file that had it, in two flat arrays.
+
+    An open-addressing table of the numbers' digits (int64) and lines (int32): ~15 bytes
+    per number where a ``dict[str, int]`` took ~150 (130 MB of a 1M-row import's RSS).
+    """
+
+    _MIN_SLOTS = 1 << 14
+
+    def __init__(self) -> None:
+        self._allocate(self._MIN_SLOTS)
+
+    def _allocate(self, slots: int) -> None:
+        self._mask = slots - 1
+        self._limit = slots * 2 // 3
+        self._count = 0
+        self._numbers = array("q", bytes(8 * slots))  # 0 = empty: no E.164 number is "+0"
+        self._lines = array("i", bytes(4 * slots))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def first_line(self, phone: str, line: int) -> int | None:
+        """The line ``phone`` was first seen on; ``None`` (and ``line`` remembered) if new."""
+        number = int(phone[1:])  # "+" and at most 15 digits, the first never 0
+        numbers, mask = self._numbers, self._mask
+        slot = number & mask
+        while True:
+            found = numbers[slot]
+            if found == number:
+                return self._lines[slot]
+            if found == 0:
+                numbers[slot] = number
+                self._lines[slot] = line
+                self._count += 1
+                if self._count > self._limit:
+                    self._grow()
+                return None
+            slot = (slot + 1) & mask
+
+    def _grow(self) -> None:
+        old = zip(self._numbers, self._lines, strict=True)
+        self._allocate(2 * (self._mask + 1))
+        numbers, lines, mask = self._numbers, self._lines, self._mask
+        for number, line in old:
+            if number:
+                slot = number & mask
+                while numbers[slot]:
+                    slot = (slot + 1) & mask
+                numbers[slot] = number
+                lines[slot] = line
+                self._count += 1
 
 
 def rejection_reason(exc: InvalidPhone) -> str:
@@ -62,7 +117,7 @@ def read_batches(
     bsuid_idx = mapping.bsuid
     name_idx = mapping.name
     attr_items = list(mapping.attributes.items())
-    seen: dict[str, int] = {}
+    seen = FirstLines()
     seen_bsuids: dict[str, int] = {}
     refused: dict[str, str] = {}  # raw phone cell → rejection reason
     batch = Batch()
@@ -97,9 +152,8 @@ def read_batches(
                     refused[raw_phone] = reason
                 batch.rejections.append((line, cells, reason))
             else:
-                kept = seen.get(phone)
+                kept = seen.first_line(phone, line)
                 if kept is None:
-                    seen[phone] = line
                     contacts[phone] = _values(cells, name_idx, attr_items, line)
                     if raw_bsuid:
                         seen_bsuids.setdefault(raw_bsuid, line)
@@ -132,7 +186,7 @@ def _remember(cells, phone_idx, bsuid_idx, mobile_only, seen, seen_bsuids, line)
         seen_bsuids.setdefault(raw_bsuid, line)
     if raw_phone.strip() or bsuid_idx is None:
         with contextlib.suppress(InvalidPhone):
-            seen.setdefault(normalize_phone(raw_phone, "BR", mobile_only=mobile_only), line)
+            seen.first_line(normalize_phone(raw_phone, "BR", mobile_only=mobile_only), line)
 
 
 _DONE = object()
