@@ -29,17 +29,6 @@ OWN_ACCOUNT = {
 
 
 @pytest.fixture
-def queued(app, shop):
-    """The production ack path: a worker queue (not inline), so acks are group-committed."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("group commit is the PostgreSQL ack path")
-    app.config.update(EMBEDDED=False, RQ_ASYNC=True)
-    app.extensions.pop("clickpro.webhook_committer", None)
-    yield app
-    app.extensions.pop("clickpro.webhook_committer", None)
-
-
-@pytest.fixture
 def full_path_calls(monkeypatch) -> list[bytes]:
     """The bodies that reached the full (app context) ``acknowledge``."""
     calls: list[bytes] = []

@@ -13,7 +13,6 @@ from webhook_helpers import encode, inbound
 from clickpro import events
 from clickpro.extensions import db
 from clickpro.models import Message
-from clickpro.services.inbox import events as inbox_events
 from clickpro.services.webhook.ingest import store_event
 from clickpro.tasks import redis_connection
 from clickpro.tasks import webhooks as webhook_tasks
@@ -26,7 +25,7 @@ def _message_ids() -> list[int]:
 
 
 def test_a_message_arriving_during_slow_receivers_is_emitted_before_they_finish(
-    client, shop, app, monkeypatch
+    client, shop, app, emit_order
 ):
     """Two messages in a batch, a third arrives during the first one's slow receivers:
     the third's ``message:new`` goes out before the second one's slow receivers run."""
@@ -34,14 +33,7 @@ def test_a_message_arriving_during_slow_receivers_is_emitted_before_they_finish(
     redis.delete(PENDING_KEY)
     ids = [store_event(encode(inbound(f"55119876500{n:02d}"))) for n in range(3)]
     db.session.commit()
-    order: list[tuple[str, int]] = []
-    real_publish = inbox_events.publish_message
-
-    def publish(client_id, message_id):
-        order.append(("message:new", message_id))
-        real_publish(client_id, message_id)
-
-    monkeypatch.setattr(inbox_events, "publish_message", publish)
+    order = emit_order
     pushed: list[int] = []
 
     def slow(name: str):
@@ -78,7 +70,7 @@ def test_a_message_arriving_during_slow_receivers_is_emitted_before_they_finish(
 
 
 def test_a_drain_behind_finishes_queued_receivers_before_taking_more(
-    client, shop, app, monkeypatch
+    client, shop, app, monkeypatch, emit_order
 ):
     """Capped: a worker that cannot keep up does not pile slow receivers up forever."""
     monkeypatch.setattr(webhook_tasks, "MAX_DEFERRED", 1)
@@ -86,13 +78,7 @@ def test_a_drain_behind_finishes_queued_receivers_before_taking_more(
     redis.delete(PENDING_KEY)
     ids = [store_event(encode(inbound(f"551198765010{n}"))) for n in range(2)]
     db.session.commit()
-    order: list[tuple[str, int]] = []
-    real_publish = inbox_events.publish_message
-    monkeypatch.setattr(
-        inbox_events,
-        "publish_message",
-        lambda c, m: (order.append(("message:new", m)), real_publish(c, m))[1],
-    )
+    order = emit_order
 
     def slow(sender, *, message_id: int, **_):
         order.append(("slow", message_id))

@@ -7,7 +7,6 @@ import hashlib
 import threading
 import time
 
-import pytest
 import sqlalchemy as sa
 from webhook_helpers import encode, sign, status, statuses_payload
 
@@ -122,18 +121,6 @@ def test_failed_batch_fails_every_request_of_it_and_the_next_batch_still_commits
 
 
 # --------------------------------------------------------------------------- through the app
-@pytest.fixture
-def queued(app, shop):
-    """The production ack path: a worker queue (not inline), so acks are group-committed."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("group commit is the PostgreSQL ack path")
-    app.config.update(EMBEDDED=False, RQ_ASYNC=True)
-    app.extensions.pop("clickpro.webhook_committer", None)
-    assert ingest.groups_commits()
-    yield app
-    app.extensions.pop("clickpro.webhook_committer", None)
-
-
 def _bodies(n: int) -> list[bytes]:
     return [
         encode(statuses_payload([status(f"wamid.GC{i:05d}", "sent", 1_800_000_000 + i)]))

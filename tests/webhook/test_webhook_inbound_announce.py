@@ -12,15 +12,8 @@ from clickpro.services.inbox import events as inbox_events
 from clickpro.services.webhook.ingest import process_events, store_event
 
 
-def test_batch_emits_every_message_before_any_followup(shop, spy, monkeypatch):
-    order: list[tuple[str, int]] = []
-    real_publish = inbox_events.publish_message
-
-    def publish(client_id, message_id):
-        order.append(("message:new", message_id))
-        real_publish(client_id, message_id)
-
-    monkeypatch.setattr(inbox_events, "publish_message", publish)
+def test_batch_emits_every_message_before_any_followup(shop, spy, emit_order):
+    order = emit_order
     received = spy("message_received")  # an ordinary (second round) receiver
     opened = spy("conversation_opened")  # sent by the service cycles, then routing
     real_record = received._record
