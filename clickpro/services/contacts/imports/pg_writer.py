@@ -184,7 +184,7 @@ class PostgresBatchWriter(BatchWriter):
     # first batch always looks (re-imports), then only after a COPY met one.
     _all_new_so_far = False
 
-    _prepared: PreparedBatch | None = None
+    _prepared: PreparedBatch | None = None  # the batch being written (set by write)
 
     def prepare(self, batch: Batch) -> None:
         """The batch's COPY text, but for the ids and the timestamps (reader thread)."""
@@ -276,9 +276,7 @@ class PostgresBatchWriter(BatchWriter):
         ids = reserved.split(",")
         dumps = json.dumps
         stamp = now.isoformat()
-        prepared = self._prepared
-        # Outside write() (nothing prepared): prepare these rows here.
-        lines = self._contact_lines(contacts) if prepared is None else prepared.contact_lines
+        lines = self._in_write().contact_lines
         # The COPY text, one write per table (psycopg's write_row costs ~1 µs per value,
         # a real share of the worker's time at a million rows).
         tail = f"\t{stamp}\t{stamp}\n"
@@ -313,11 +311,11 @@ class PostgresBatchWriter(BatchWriter):
                             )
                         )
 
-    def _contact_lines(self, contacts: dict[str, list]) -> dict[str, str]:
-        batch = Batch(contacts=contacts)
-        self.prepare(batch)
-        assert isinstance(batch.prepared, PreparedBatch)
-        return batch.prepared.contact_lines
+    def _in_write(self) -> PreparedBatch:
+        """The prepared text of the batch :meth:`write` is writing (the statements below
+        only run inside it: it prepares a batch the reader thread did not)."""
+        assert self._prepared is not None, "only inside write()"
+        return self._prepared
 
     def _merge_existing(
         self, conn, contacts: dict[str, list], existing: dict[str, int], now: datetime
@@ -358,8 +356,7 @@ class PostgresBatchWriter(BatchWriter):
 
     def _write_rejections(self, conn, batch: Batch) -> None:
         """COPY straight into the table: a batch is atomic, so no row can be there yet."""
-        prepared = self._prepared
-        text = prepared.rejections_text if prepared is not None else self._rejections_text(batch)
+        text = self._in_write().rejections_text
         with (
             _driver_connection(conn).cursor() as cur,
             cur.copy(f"COPY contact_import_rejections ({_REJECTION_COLUMNS}) FROM STDIN") as copy,
