@@ -183,26 +183,23 @@ class SecondRounds:
         """How many items still have receivers to run."""
         return len(self._rounds)
 
-    def run_next(self) -> None:
-        """Run the next pending receiver (of the oldest item); nothing when empty."""
+    def run_item(self) -> None:
+        """Run the oldest item's receivers still pending (its whole second round).
+
+        The item stays queued until its last receiver ran, and each receiver leaves the
+        list before it runs: interrupted (a warm shutdown), the rest still run later.
+        """
         if not self._rounds:
             return
         item = self._rounds[0]
-        receiver = item.receivers.pop(0)
-        if not item.receivers:
-            self._rounds.popleft()
-        item.context.run(_call, item.app, item.signal_name, receiver, item.kwargs)
-
-    def run_item(self) -> None:
-        """Run the oldest item's receivers still pending (its whole second round)."""
-        if self._rounds:
-            oldest = self._rounds[0]
-            while self._rounds and self._rounds[0] is oldest:
-                self.run_next()
+        while item.receivers:
+            receiver = item.receivers.pop(0)
+            item.context.run(_call, item.app, item.signal_name, receiver, item.kwargs)
+        self._rounds.popleft()
 
     def run_all(self) -> None:
         while self._rounds:
-            self.run_next()
+            self.run_item()
 
 
 _second_rounds: contextvars.ContextVar[SecondRounds | None] = contextvars.ContextVar(
