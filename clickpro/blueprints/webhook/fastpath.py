@@ -21,6 +21,7 @@ in one ``send`` instead of two (headers, then body).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from collections.abc import Callable, Iterable
@@ -99,14 +100,26 @@ def _store_grouped(app: Flask, raw: bytes, signer: str) -> int:
     return 200
 
 
-def receive(stream: IO[bytes], length: int | None, signature: str | None) -> int:
-    """Read the body with the size cap, then :func:`acknowledge` it."""
+def receive(
+    stream: IO[bytes], length: int | None, signature: str | None, app: Flask | None = None
+) -> int:
+    """Read the body with the size cap, then acknowledge it: :func:`acknowledge_platform`
+    when it can, else :func:`acknowledge`. ``app`` when called outside an app context
+    (the middleware): a context is pushed only for a delivery the lean path leaves."""
+    in_context = app is None
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        raw = read_capped(stream, webhook_ingest.max_body_bytes(), length)
+        raw = read_capped(stream, webhook_ingest.max_body_bytes(app.config), length)
     except BodyTooLarge:
         status = 413
     else:
-        status = acknowledge(raw, signature)
+        lean = acknowledge_platform(app, raw, signature)
+        if lean is not None:
+            status = lean
+        else:
+            # A request of its own, as Flask would give it: its own context and session.
+            with contextlib.nullcontext() if in_context else app.app_context():
+                status = acknowledge(raw, signature)
     metrics.webhook_ack(status)  # one increment: the ack's CPU budget is tiny (#24)
     return status
 
@@ -144,27 +157,11 @@ class WebhookFastPath:
             status = 400
             metrics.webhook_ack(status)
         else:
-            status = self._receive(stream, size, environ.get("HTTP_X_HUB_SIGNATURE_256"))
+            signature = environ.get("HTTP_X_HUB_SIGNATURE_256")
+            status = receive(stream, size, signature, self.app)
         body = body_for(status)
         start_response(_REASONS[status], [*_TEXT, ("Content-Length", str(len(body)))])
         return [body]
-
-    def _receive(self, stream: IO[bytes], length: int | None, signature: str | None) -> int:
-        """:func:`receive`, with an app context only when the delivery needs one."""
-        app = self.app
-        try:
-            raw = read_capped(stream, webhook_ingest.max_body_bytes(app.config), length)
-        except BodyTooLarge:
-            status = 413
-        else:
-            lean = acknowledge_platform(app, raw, signature)
-            if lean is None:
-                # A request of its own, as Flask would give it: its own context and session.
-                with app.app_context():
-                    lean = acknowledge(raw, signature)
-            status = lean
-        metrics.webhook_ack(status)
-        return status
 
 
 def install(app: Flask) -> None:
