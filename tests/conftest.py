@@ -7,6 +7,8 @@ import contextvars
 import functools
 import itertools
 import os
+import signal
+import threading
 
 import pytest
 import rule_builder_cache
@@ -101,6 +103,22 @@ def ensure_postgres_database(url: str) -> None:
 
 
 BROWSER_FIXTURE = "browser_page"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture(autouse=True)
+def restore_stop_signal_handlers():
+    """An RQ worker run in the test process (``worker.work(burst=True)``) installs its own
+    SIGINT/SIGTERM handlers and never puts pytest's back: a later Ctrl-C or CI's stop
+    then raised RQ's StopRequested inside whatever ran (a gc callback, a lock wait)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    yield
+    for signum, handler in saved.items():
+        if signal.getsignal(signum) is not handler and handler is not None:
+            signal.signal(signum, handler)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
