@@ -26,6 +26,9 @@ What it does (loopback only, bounded in count and time):
 6. prints figures (``name value``): rates, ratios to the floors, and CPU ms per ack and
    per event of each process (web, worker, PostgreSQL, Redis; the floors' too).
 
+``--server granian``: the floor and the app under Granian instead (the app as
+``clickpro webhook-server`` runs it: ``clickpro/webhook_ingress.py``, ``--threads`` 32).
+
 ``--quick``: tiny sizes, a few seconds, exits non-zero if a figure is missing.
 """
 
@@ -247,6 +250,8 @@ def start_web(env: dict, args, target: str = "wsgi:app") -> subprocess.Popen:
     """
     if target != "wsgi:app":
         env = dict(env, FLOOR_DSN=DSN, FLOOR_TABLE=FLOOR_TABLE)
+    if args.server == "granian":
+        return _spawn(granian_command(args, target), env)
     if args.worker_class == "gthread" and target == "wsgi:app":
         return start_gunicorn(env, args.port, args.web_workers, args.threads)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -260,6 +265,20 @@ def start_web(env: dict, args, target: str = "wsgi:app") -> subprocess.Popen:
     if target != "wsgi:app":
         cmd += ["--pythonpath", str(ROOT / "bench")]
     return _spawn([*cmd, target], env)
+
+
+def granian_command(args, target: str) -> list[str]:
+    """Granian's WSGI server with ``-w`` processes of ``--threads`` blocking threads: for
+    the app, exactly what ``clickpro webhook-server`` runs (its ingress factory); for the
+    floor, the floor's app under the same settings."""
+    granian = str(Path(sys.executable).parent / "granian")
+    if target == "wsgi:app":
+        target, where = "clickpro.webhook_ingress:create_ingress", ["--factory"]
+    else:
+        where = ["--working-dir", str(ROOT / "bench")]
+    return [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(args.port),
+            "--workers", str(args.web_workers), "--blocking-threads", str(args.threads),
+            "--no-access-log", "--log-level", "warning", *where, target]  # fmt: skip
 
 
 def ack_phase(
@@ -476,8 +495,16 @@ def main() -> None:
     parser.add_argument("--inbound-share", type=float, default=0.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="gthread: 8; granian: 32 (webhook-server's)"
+    )
     parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="the HTTP server of the floor and the app (granian: `clickpro webhook-server`)",
+    )
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--rounds", type=int, default=2, help="alternating floor/app ack runs")
@@ -489,6 +516,8 @@ def main() -> None:
         "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
     )
     args = parser.parse_args()
+    if args.threads is None:
+        args.threads = 32 if args.server == "granian" else 8
     if args.quick:
         args.deliveries, args.web_workers, args.max_seconds, args.drain_timeout = 300, 1, 10, 60
         args.rounds, args.ack_only = 1, False
@@ -499,12 +528,15 @@ def main() -> None:
     env = production_env(DSN, REDIS_URL, APP_SECRET, WEBHOOK_DRAIN_JOBS=str(DRAIN_JOBS))
     figure("setting_deliveries", outbound * 3 + inbound)
     figure("setting_concurrency", args.concurrency)
-    figure(
-        "setting_gunicorn",
-        f"-w{args.web_workers}_gthread_threads{args.threads}"
-        if args.worker_class == "gthread"
-        else f"-w{args.web_workers}_gevent_(config/gunicorn.conf.py_settings)",
-    )
+    if args.server == "granian":
+        figure("setting_server", f"granian_wsgi_-w{args.web_workers}_threads{args.threads}")
+    else:
+        figure(
+            "setting_gunicorn",
+            f"-w{args.web_workers}_gthread_threads{args.threads}"
+            if args.worker_class == "gthread"
+            else f"-w{args.web_workers}_gevent_(config/gunicorn.conf.py_settings)",
+        )
     figure("setting_rq_workers", 1)
     figure("setting_ack_rounds", args.rounds)
     figure("setting_cpus", os.cpu_count())

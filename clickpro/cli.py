@@ -153,6 +153,46 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     worker.work(burst=burst, with_scheduler=True)
 
 
+@click.command("webhook-server")
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes."
+)
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    help="Threads per process: the acks in flight at once, which share a commit.",
+)
+@with_appcontext
+def webhook_server_command(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve only /webhook (and /healthz) under Granian: the ingress for Meta's calls,
+    beside the web process (see clickpro/webhook_ingress.py and docs/scaling.md)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    app = current_app_object()
+    if not app.config["REDIS_URL"]:
+        raise click.ClickException(
+            "REDIS_URL is not set: the webhook ingress hands events to workers through Redis."
+        )
+    check_services(app)
+    click.echo(f"ClickPro webhook ingress at http://{host}:{port}/webhook")
+    Granian(
+        "clickpro.webhook_ingress:create_ingress",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        factory=True,
+        workers=workers,
+        blocking_threads=threads,
+        log_access=False,
+        respawn_failed_workers=True,
+    ).serve()
+
+
 @click.command("scheduler")
 @click.option("--interval", default=5.0, show_default=True)
 @with_appcontext
@@ -269,6 +309,7 @@ COMMANDS = [
     generate_key_command,
     worker_command,
     scheduler_command,
+    webhook_server_command,
     run_command,
     rotate_keys_command,
     sandbox_command,

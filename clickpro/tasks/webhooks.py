@@ -17,6 +17,7 @@ import logging
 import time
 
 from flask import Flask, current_app
+from redis.commands.core import Script
 
 from clickpro import events
 from clickpro.extensions import db
@@ -70,26 +71,53 @@ def dispatch(event_id: int, *, inline: bool | None = None) -> None:
         )
 
 
-def dispatch_many(event_ids: list[int]) -> None:
-    """:func:`dispatch` for a committed batch of acks: one Redis round trip for all.
+# A committed batch's hand-off in one command: push the ids, claim the drain flag of each
+# shard they fall in, return the (0-based) shards whose flag was free — those need a
+# drain job. One EVALSHA instead of a pipeline of RPUSH + one SET NX per shard: the ack
+# pays one command's packing and Redis one command's dispatch per batch (#24).
+_HAND_OFF_LUA = """
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+local fresh = {}
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+    fresh[#fresh + 1] = i - 2
+  end
+end
+return fresh
+"""
+_HAND_OFF_SCRIPT = "clickpro.webhooks.hand_off_script"
 
-    Never raises (the events are stored; the retry job finds any not handed off).
+
+def _hand_off_script(app: Flask) -> Script:
+    """The hand-off script bound to the app's Redis client (registered once per app)."""
+    script = app.extensions.get(_HAND_OFF_SCRIPT)
+    if script is None:
+        script = app.extensions[_HAND_OFF_SCRIPT] = redis_connection(app).register_script(
+            _HAND_OFF_LUA
+        )
+    return script
+
+
+def dispatch_many(event_ids: list[int], app: Flask | None = None) -> None:
+    """:func:`dispatch` for a committed batch of acks: one Redis command for all.
+
+    ``app`` when called outside an app context (the group committer's hand-off): a
+    context is pushed only to enqueue a drain job, when a shard has none. Never raises
+    (the events are stored; the retry job finds any not handed off).
     """
     if not event_ids:
         return
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        shards = max(1, int(current_app.config["WEBHOOK_DRAIN_JOBS"]))
+        shards = max(1, int(app.config["WEBHOOK_DRAIN_JOBS"]))
         wanted = sorted({int(i) % shards for i in event_ids})
-        pipe = redis_connection().pipeline(transaction=False)
-        pipe.rpush(PENDING_KEY, *event_ids)
-        for shard in wanted:
-            pipe.set(_flag(shard), 1, nx=True, ex=FLAG_TTL_S)
-        results = pipe.execute()
-        for shard, first in zip(wanted, results[1:], strict=True):
-            if first:
-                enqueue(drain_pending, shard, queue=QUEUE_WEBHOOKS)
+        keys = [PENDING_KEY, *(_flag(shard) for shard in wanted)]
+        fresh = _hand_off_script(app)(keys=keys, args=[FLAG_TTL_S, *event_ids])
+        if fresh:
+            with app.app_context():
+                for index in fresh:
+                    enqueue(drain_pending, wanted[int(index)], queue=QUEUE_WEBHOOKS)
     except Exception:
-        db.session.rollback()
         log.exception(
             "could not hand off %s webhook events; the retry job will process them",
             len(event_ids),

@@ -19,12 +19,13 @@ idempotent by construction (wamid and body dedupe, monotonic statuses), so a re-
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +43,7 @@ from clickpro.realtime import publishing_together
 from clickpro.services.api.outbound_webhooks import remembering_endpoints
 from clickpro.services.costs.sending_rules import opt_out_marketing_stopped
 from clickpro.services.messaging.delivery import prefetched, reconcile_pending, status_batch
-from clickpro.services.webhook.committer import AfterCommit, GroupCommitter, committer_for
+from clickpro.services.webhook.committer import GroupCommitter, committer_for
 from clickpro.services.webhook.inbound import PayloadError
 from clickpro.services.webhook.limits import json_depth_ok
 from clickpro.services.webhook.route import Outcome, process_payload, status_wamids
@@ -206,20 +207,24 @@ def _dialect(app: Flask) -> str:
     return name
 
 
+# The hand-off of a committed batch: its new event ids and the app, no app context.
+HandOff = Callable[[list[int], Flask], Any]
+
+
 def store_grouped(
     raw: bytes,
     *,
     signer: str = PLATFORM,
-    after_commit: AfterCommit | None = None,
+    after_commit: HandOff | None = None,
     app: Flask | None = None,
 ) -> int | None:
     """:func:`store_event` through the process's group committer (see :mod:`.committer`).
 
     Returns once the row is committed (its id; None for a body already stored); raises
     when the batch it was in could not be committed. ``after_commit`` receives the new
-    ids of each committed batch (the hand-off to processing), set on first use; it runs
-    in an app context of its own. ``app`` when called without an app context (the ack's
-    WSGI shortcut): no context is needed per request, only one per committed batch.
+    ids of each committed batch (the hand-off to processing) and the app, set on first
+    use; it runs without an app context (it pushes one if it needs one). ``app`` when
+    called without an app context (the ack's WSGI shortcut): none is needed per request.
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
@@ -228,18 +233,16 @@ def store_grouped(
     return committer.store((text, digest, utcnow(), signer))
 
 
-def _committer(app: Flask, after_commit: AfterCommit | None) -> GroupCommitter:
+def _committer(app: Flask, hand_off: HandOff | None) -> GroupCommitter:
     with app.app_context():
         engine = db.engine
-    if after_commit is None:
+    if hand_off is None:
         return GroupCommitter(_BatchInserter(engine))
-    hand_off = after_commit
+    return GroupCommitter(_BatchInserter(engine), functools.partial(_hand_off, hand_off, app))
 
-    def in_context(ids: list[int]) -> Any:
-        with app.app_context():
-            return hand_off(ids)
 
-    return GroupCommitter(_BatchInserter(engine), in_context)
+def _hand_off(hand_off: HandOff, app: Flask, ids: list[int]) -> Any:
+    return hand_off(ids, app)
 
 
 class _BatchInserter:
