@@ -278,6 +278,7 @@ def granian_command(args, target: str) -> list[str]:
         where = ["--working-dir", str(ROOT / "bench")]
     return [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(args.port),
             "--workers", str(args.web_workers), "--blocking-threads", str(args.threads),
+            "--runtime-mode", "st",
             "--no-access-log", "--log-level", "warning", *where, target]  # fmt: skip
 
 

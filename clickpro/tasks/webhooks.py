@@ -73,10 +73,13 @@ def dispatch(event_id: int, *, inline: bool | None = None) -> None:
 
 # A committed batch's hand-off in one command: push the ids, claim the drain flag of each
 # shard they fall in, return the (0-based) shards whose flag was free — those need a
-# drain job. One EVALSHA instead of a pipeline of RPUSH + one SET NX per shard: the ack
-# pays one command's packing and Redis one command's dispatch per batch (#24).
+# drain job. One EVALSHA instead of a pipeline of RPUSH + one SET NX per shard, and the
+# ids as one comma-joined argument: the ack pays one command's packing (not one
+# argument's encoding per id) and Redis one command's dispatch per batch (#24).
 _HAND_OFF_LUA = """
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+local ids = {}
+for id in string.gmatch(ARGV[2], '[^,]+') do ids[#ids + 1] = id end
+redis.call('RPUSH', KEYS[1], unpack(ids))
 local fresh = {}
 for i = 2, #KEYS do
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
@@ -112,7 +115,8 @@ def dispatch_many(event_ids: list[int], app: Flask | None = None) -> None:
         shards = max(1, int(app.config["WEBHOOK_DRAIN_JOBS"]))
         wanted = sorted({int(i) % shards for i in event_ids})
         keys = [PENDING_KEY, *(_flag(shard) for shard in wanted)]
-        fresh = _hand_off_script(app)(keys=keys, args=[FLAG_TTL_S, *event_ids])
+        joined = ",".join(str(int(i)) for i in event_ids)
+        fresh = _hand_off_script(app)(keys=keys, args=[FLAG_TTL_S, joined])
         if fresh:
             with app.app_context():
                 for index in fresh:

@@ -17,7 +17,7 @@ requests that arrive while a commit is in flight:
   acknowledged that was not committed. A retried body is deduplicated by its SHA-256.
 
 Threads (gthread workers) and greenlets (gevent, which patches ``threading``) both work:
-only a lock and per-request events are used. One committer per app and process (state is
+only locks are used (a per-request :class:`_Latch`). One committer per app and process (state is
 re-created after a fork).
 """
 
@@ -27,7 +27,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -35,15 +34,38 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500  # rows per INSERT (bounded statement size; bodies are a few KB)
 
 
-@dataclass
+class _Latch:
+    """A wake-up on a bare lock, held from the start: :meth:`set` releases it and the one
+    :meth:`wait` that follows takes it. Each set is consumed by exactly one wait (a slot
+    is woken once to lead, if promoted, and once when its batch is done), so no clear is
+    needed; cheaper per ack than ``threading.Event``'s condition and waiter list. Works
+    for threads and for gevent's patched locks alike (a lock may be released by another
+    thread or greenlet than the one that took it)."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        self._lock.release()
+
+    def wait(self) -> None:
+        self._lock.acquire()
+
+
 class _Slot:
     """One waiting request: its row, then its result (an id, None = duplicate) or error."""
 
-    row: tuple
-    done: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False
-    result: int | None = None
-    error: BaseException | None = None
+    __slots__ = ("row", "done", "lead", "result", "error")
+
+    def __init__(self, row: tuple) -> None:
+        self.row = row
+        self.done = _Latch()
+        self.lead = False
+        self.result: int | None = None
+        self.error: BaseException | None = None
 
 
 # The flush: rows → {body_sha256: id} of the rows it inserted (duplicates are absent).
@@ -87,7 +109,6 @@ class GroupCommitter:
         if not lead:
             slot.done.wait()
             if slot.lead:  # promoted: our row is in the next batch, which we flush
-                slot.done.clear()
                 lead = True
         if lead:
             self._lead()
