@@ -16,9 +16,9 @@ requests that arrive while a commit is in flight:
   every request of that batch, so each answers 5xx and Meta redelivers: nothing is
   acknowledged that was not committed. A retried body is deduplicated by its SHA-256.
 
-Threads (gthread workers) and greenlets (gevent, which patches ``threading``) both work:
-only locks are used (a per-request :class:`_Latch`). One committer per app and process (state is
-re-created after a fork).
+Threads (Granian's pool, gthread workers) and greenlets (gevent, which patches
+``threading``) both work: only locks are used (a per-request :class:`_Latch`). One
+committer per app and process (state is re-created after a fork).
 """
 
 from __future__ import annotations
