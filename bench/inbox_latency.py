@@ -122,12 +122,16 @@ def prepare_database(clients: int) -> int:
     return client_id
 
 
-def start_processes(port: int, web_mode: str, clients: int) -> list[subprocess.Popen]:
+def start_processes(
+    port: int, web_mode: str, clients: int, followups: bool = False
+) -> list[subprocess.Popen]:
     """The web process (``production``: README's ``gunicorn -c config/gunicorn.conf.py``,
     one gevent worker; ``gthread``: the old 1 worker x threads, one thread per socket)
-    and one ``clickpro worker -q webhooks``."""
+    and one ``clickpro worker -q webhooks``; with ``followups``
+    (``WEBHOOK_FOLLOWUPS_QUEUE`` on), a second one, ``clickpro worker -q followups``."""
     env = {**os.environ, **ENV, "CLICKPRO_BIND": f"127.0.0.1:{port}",
-           "CLICKPRO_ACCESS_LOG": "/dev/null", "CLICKPRO_LOG_LEVEL": "warning"}  # fmt: skip
+           "CLICKPRO_ACCESS_LOG": "/dev/null", "CLICKPRO_LOG_LEVEL": "warning",
+           "CLICKPRO_WEBHOOK_FOLLOWUPS_QUEUE": "true" if followups else "false"}  # fmt: skip
     bin_dir = ROOT / ".venv" / "bin"
     if web_mode == "production":
         args = ["-c", "config/gunicorn.conf.py"]
@@ -146,7 +150,15 @@ def start_processes(port: int, web_mode: str, clients: int) -> list[subprocess.P
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    return [web, worker]
+    if not followups:
+        return [web, worker]
+    slow = subprocess.Popen(
+        [str(bin_dir / "clickpro"), "worker", "-q", "followups"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    return [web, worker, slow]
 
 
 def wait_http(url: str, timeout: float = 240.0) -> None:
@@ -334,15 +346,25 @@ def stored_latencies(sent: dict[str, float]) -> list[float]:
     return result
 
 
-def wait_worker_idle(meter: CpuMeter, quiet_ms: float = 5.0, cap_s: float = 60.0) -> float:
-    """Seconds until the worker's CPU stops growing (< ``quiet_ms`` in 0.5 s): its slow
+def wait_worker_idle(
+    meter: CpuMeter,
+    names: tuple[str, ...] = ("worker",),
+    quiet_ms: float = 5.0,
+    cap_s: float = 60.0,
+) -> float:
+    """Seconds until the workers' CPU stops growing (< ``quiet_ms`` in 0.5 s): their slow
     receivers (service cycles, routing, ...) may still run after the last emit reached
     the agents, and their CPU belongs to the inbound messages."""
     started = time.monotonic()
-    last = meter.snapshot()["worker"]
+
+    def total() -> float:
+        snapshot = meter.snapshot()
+        return sum(snapshot[name] for name in names)
+
+    last = total()
     while time.monotonic() - started < cap_s:
         time.sleep(0.5)
-        now = meter.snapshot()["worker"]
+        now = total()
         if (now - last) * 1000 < quiet_ms:
             break
         last = now
@@ -372,6 +394,9 @@ def main() -> None:
                              "agents on one thread (bench/_light_agents.py)")  # fmt: skip
     parser.add_argument("--web", choices=("production", "gthread"), default="production",
                         help="web process: README's gevent config, or gthread (one thread per socket)")  # fmt: skip
+    parser.add_argument("--followups", action="store_true",
+                        help="WEBHOOK_FOLLOWUPS_QUEUE on: the slow receivers run in a second "
+                             "worker (clickpro worker -q followups)")  # fmt: skip
     parser.add_argument(
         "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
     )
@@ -383,13 +408,13 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     print(
         f"settings clients={args.clients} rate_per_s={args.rate} seconds={args.seconds} "
-        f"web={args.web} worker=rq-webhooks db=postgresql queue=redis cpus={os.cpu_count()} "
+        f"web={args.web} worker=rq-webhooks followups_worker={args.followups} db=postgresql queue=redis cpus={os.cpu_count()} "
         f"socketio_clients={min(args.socketio_clients, args.clients)}"
     )
     # A stopped bench (timeout, Ctrl-C) still stops its gunicorn and worker (``finally``).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     prepare_database(args.clients)
-    procs = start_processes(port, args.web, args.clients)
+    procs = start_processes(port, args.web, args.clients, args.followups)
     try:
         wait_http(url)
         received: queue.Queue = queue.Queue()
@@ -406,7 +431,8 @@ def main() -> None:
             raise SystemExit("no agent socket connected")
         warm_up(url, received)
         sent: dict[str, float] = {}
-        meter = CpuMeter({"web": procs[0], "worker": procs[1]}, db_name=DB_NAME)
+        workers = ("worker", "followups")[: len(procs) - 1]
+        meter = CpuMeter(dict(zip(("web", *workers), procs, strict=True)), db_name=DB_NAME)
         cpu_before = meter.snapshot()
         own_before = _own_cpu_s()
         sampler = PgConnectionSampler(DB_URL).__enter__()
@@ -433,8 +459,9 @@ def main() -> None:
         sampler.__exit__()
         # Per inbound message: stored, processed (every receiver, including those the
         # worker runs after the emits) and fanned out to every connected agent.
-        figure("worker_settle_s", f"{wait_worker_idle(meter):.1f}")
-        report_cpu_ms("inbound", meter.ms_per_unit(cpu_before, meter.snapshot(), len(sent)))
+        figure("worker_settle_s", f"{wait_worker_idle(meter, workers):.1f}")
+        report_cpu_ms("inbound", meter.ms_per_unit(cpu_before, meter.snapshot(), len(sent)),
+                      parts=("web", *workers, "postgres", "redis"))  # fmt: skip
         # The agents live in this process: their CPU competes with the server's on a
         # small machine, and it is counted here.
         own = (_own_cpu_s() - own_before) * 1000 / max(1, len(sent))
@@ -472,7 +499,7 @@ def main() -> None:
         if args.quick:
             require_figures(("clients_connected", "webhooks_sent", "events_expected", "p50_ms", "p99_ms", "events_lost",
                              "pg_connections_max", *(f"cpu_ms_per_inbound_{p}" for p in
-                             ("web", "worker", "postgres", "redis"))))  # fmt: skip
+                             ("web", *workers, "postgres", "redis"))))  # fmt: skip
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

@@ -219,6 +219,10 @@ SETTINGS: tuple[Setting, ...] = (
     S("WEBHOOK_FASTPATH", bool, True, "plain-WSGI ack of POST /webhook"),
     S("WEBHOOK_GROUP_COMMIT", bool, True, "acks share commits (PostgreSQL group commit)"),
     S("WEBHOOK_DRAIN_JOBS", int, 2, "parallel webhook processing jobs"),
+    S("WEBHOOK_FOLLOWUPS_QUEUE", bool, True,
+      "an inbound message's slow receivers (cycles, routing, flows, AI, outbound webhooks, "
+      "media) run as jobs on the followups queue while a worker serves it (else in the "
+      "processing worker, after the live events)"),
     S("WEBHOOK_MAX_ATTEMPTS", int, 8, "processing attempts of one delivery"),
     S("WEBHOOK_RETRY_BASE_S", int, 30, "first processing retry delay, seconds (doubles)"),
     S("WEBHOOK_RETRY_MAX_DELAY_S", int, 3600, "longest processing retry delay, seconds"),

@@ -103,6 +103,12 @@ import_progress = _signals.signal(
 )
 
 
+def signal_named(name: str) -> NamedSignal:
+    """The domain signal called ``name`` (a queued round names its signal, see
+    :meth:`SecondRounds.take`); ``KeyError`` for a name this module does not define."""
+    return _signals[name]
+
+
 def live_first(receiver):
     """Mark a receiver as one of a signal's *first round* (see :func:`send_round`): the
     cheap ones someone is waiting on (the inbox's live event and what shapes it)."""
@@ -158,6 +164,15 @@ class _Round:
     receivers: list[Callable]
     kwargs: dict[str, Any]
     context: contextvars.Context  # the sender's (e.g. a batch's memo of endpoints)
+    all_receivers: int = 0  # how many it had when queued (``receivers`` shrinks as they run)
+
+    def __post_init__(self) -> None:
+        self.all_receivers = len(self.receivers)
+
+    @property
+    def untouched(self) -> bool:
+        """None of its receivers has run yet."""
+        return len(self.receivers) == self.all_receivers
 
 
 class SecondRounds:
@@ -200,6 +215,18 @@ class SecondRounds:
     def run_all(self) -> None:
         while self._rounds:
             self.run_item()
+
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        """Empty the queue into ``(signal name, kwargs)`` pairs, for a job to send again
+        with ``send_round(signal_named(name), False, **kwargs)``. Only rounds none of
+        whose receivers ran yet are taken (the drain takes them right after its batch);
+        the sender's context stays behind (what it holds are per-batch memos)."""
+        taken = []
+        while self._rounds and self._rounds[-1].untouched:
+            item = self._rounds.pop()
+            taken.append((item.signal_name, item.kwargs))
+        taken.reverse()
+        return taken
 
 
 _second_rounds: contextvars.ContextVar[SecondRounds | None] = contextvars.ContextVar(

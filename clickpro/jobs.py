@@ -22,6 +22,9 @@ from clickpro.extensions import redis_connection
 # separate workers per queue (README, "Production"). A worker started without ``-q``
 # listens to all of them, in this order of priority.
 QUEUE_WEBHOOKS = "webhooks"  # inbound Meta webhook events (messages, statuses, templates)
+# What an inbound message sets off once the inbox has it, when WEBHOOK_FOLLOWUPS_QUEUE is
+# on: service cycles and routing, flows, AI triggers, outbound webhooks, media fetches.
+QUEUE_FOLLOWUPS = "followups"
 QUEUE_AI = "ai"  # AI replies to inbound messages
 QUEUE_CAMPAIGNS = "campaigns"  # campaign preparation (materialization) and dispatchers
 QUEUE_IMPORTS = "imports"  # contact imports (CSV / xlsx), knowledge-base documents (OpenAI)
@@ -30,6 +33,7 @@ QUEUE_PERIODIC = "periodic"  # periodic jobs (template sync, watchdog, retries, 
 QUEUE_DEFAULT = "default"  # small one-off jobs (opt-out confirmations)
 ALL_QUEUES = (
     QUEUE_WEBHOOKS,
+    QUEUE_FOLLOWUPS,
     QUEUE_AI,
     QUEUE_PERIODIC,
     QUEUE_OUTBOUND,

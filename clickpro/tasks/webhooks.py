@@ -18,11 +18,13 @@ import time
 
 from flask import Flask, current_app
 from redis.commands.core import Script
+from rq import Queue, Worker
 
 from clickpro import events
 from clickpro.extensions import db
+from clickpro.services.api.outbound_webhooks import remembering_endpoints
 from clickpro.services.webhook import ingest as webhook_ingest
-from clickpro.tasks import QUEUE_WEBHOOKS, enqueue, redis_connection
+from clickpro.tasks import QUEUE_FOLLOWUPS, QUEUE_WEBHOOKS, enqueue, redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +188,19 @@ def drain_pending(shard: int = 0, idle_s: float | None = None) -> int:
     started = time.monotonic()
     if idle_s is None:
         idle_s = 0.0 if current_app.testing else DRAIN_IDLE_S
+    as_jobs = bool(current_app.config["WEBHOOK_FOLLOWUPS_QUEUE"]) and followups_served(redis)
     with events.deferring_second_rounds() as later:
-        return _drain(redis, shard, started, idle_s, later)
+        return _drain(redis, shard, started, idle_s, later, as_jobs)
 
 
-def _drain(redis, shard: int, started: float, idle_s: float, later: events.SecondRounds) -> int:
+def _drain(
+    redis,
+    shard: int,
+    started: float,
+    idle_s: float,
+    later: events.SecondRounds,
+    followups_as_jobs: bool = False,
+) -> int:
     flag = _flag(shard)
     done = 0
     while True:
@@ -208,6 +218,8 @@ def _drain(redis, shard: int, started: float, idle_s: float, later: events.Secon
         if raw_ids:
             redis.expire(flag, FLAG_TTL_S)
             done += _process_batch(raw_ids)
+            if followups_as_jobs:
+                _queue_followups(later)
             if time.monotonic() - started < DRAIN_SLICE_S:
                 continue
             _run_all_rounds(later)
@@ -233,6 +245,62 @@ def _run_one_round(later: events.SecondRounds) -> None:
 def _run_all_rounds(later: events.SecondRounds) -> None:
     while later:
         _run_one_round(later)
+
+
+def followups_served(redis) -> bool:
+    """Some worker serves the followups queue (RQ's per-queue worker set, one SCARD).
+
+    Checked when a drain job starts (a job lasts at most ``DRAIN_SLICE_S``): a
+    deployment without a followups worker (an upgrade that kept ``-q webhooks,ai``)
+    runs the slow receivers in the drain, as before, instead of piling up jobs no one
+    takes. A followups worker that dies later leaves its jobs queued in Redis for the
+    next one (none is lost)."""
+    try:
+        return Worker.count(connection=redis, queue=Queue(QUEUE_FOLLOWUPS, connection=redis)) > 0
+    except Exception:
+        log.exception("could not read the followups workers; slow receivers run here")
+        return False
+
+
+def _queue_followups(later: events.SecondRounds) -> None:
+    """Hand the batch's queued second rounds to the followups queue as one job
+    (``WEBHOOK_FOLLOWUPS_QUEUE``): the next batch's live round then waits for no slow
+    receiver at all, which runs in another process (on another core). If Redis refuses
+    the job, the rounds go back to the queue and run here, as without the setting."""
+    rounds = later.take()
+    if not rounds:
+        return
+    try:
+        enqueue(run_followups, rounds, queue=QUEUE_FOLLOWUPS)
+    except Exception:
+        log.exception(
+            "could not queue the follow-ups of %s messages; running them here", len(rounds)
+        )
+        for name, kwargs in rounds:
+            events.send_round(events.signal_named(name), False, **kwargs)
+
+
+def run_followups(rounds: list) -> int:
+    """Job: the second rounds of a processed batch's inbound messages (cycles, routing,
+    flows, AI triggers, outbound webhooks, media), in the messages' order, each in a
+    session of its own. One followups worker keeps that order across batches; several
+    run batches side by side, as several drain shards already do. A receiver that fails
+    is logged and the others still run (:func:`events.send_round`); a round that names
+    an unknown signal (a job queued by another release) is skipped and logged."""
+    ran = 0
+    with remembering_endpoints():
+        for name, kwargs in rounds:
+            try:
+                signal = events.signal_named(str(name))
+            except KeyError:
+                log.error("follow-up job: unknown signal %r skipped", name)
+                continue
+            try:
+                events.send_round(signal, False, **dict(kwargs))
+                ran += 1
+            finally:
+                db.session.remove()
+    return ran
 
 
 def retry_unprocessed(now=None) -> int:
