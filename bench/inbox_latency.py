@@ -4,7 +4,9 @@ Production-like topology, all on loopback:
 * web: gunicorn with README's config (one gevent worker, WebSocket through
   simple-websocket; ``--web gthread``: 1 gthread worker), Socket.IO queue on Redis;
 * ``clickpro worker -q webhooks`` (RQ): processes the stored webhook events and emits
-  through the Redis queue (the web process delivers to the sockets);
+  through the Redis queue (the web process delivers to the sockets); and, as README lays
+  workers out, ``clickpro worker -q followups`` for what each message sets off (service
+  cycles, routing, outbound webhooks...; ``--no-followups``: the webhooks worker runs it);
 * PostgreSQL bench database (recreated), Redis bench db (flushed).
 
 Agents: ``--socketio-clients`` (10) are ``socketio.Client`` objects, the rest light agents
@@ -394,9 +396,10 @@ def main() -> None:
                              "agents on one thread (bench/_light_agents.py)")  # fmt: skip
     parser.add_argument("--web", choices=("production", "gthread"), default="production",
                         help="web process: README's gevent config, or gthread (one thread per socket)")  # fmt: skip
-    parser.add_argument("--followups", action="store_true",
-                        help="WEBHOOK_FOLLOWUPS_QUEUE on: the slow receivers run in a second "
-                             "worker (clickpro worker -q followups)")  # fmt: skip
+    parser.add_argument("--followups", action=argparse.BooleanOptionalAction, default=True,
+                        help="README's layout: the slow receivers run in a second worker "
+                             "(clickpro worker -q followups); --no-followups: in the "
+                             "webhooks worker (WEBHOOK_FOLLOWUPS_QUEUE off)")  # fmt: skip
     parser.add_argument(
         "--quick", action="store_true", help="a few seconds, tiny sizes, check figures"
     )
