@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -125,6 +126,31 @@ def send_safely(signal: NamedSignal, **kwargs) -> None:
     send_round(signal, None, **kwargs)
 
 
+# What every slow receiver of a signal looks up by primary key, loaded in one query and
+# held while the round runs ("module:function", called with the signal's kwargs; it
+# returns the rows). SQLAlchemy's identity map holds rows weakly: each receiver
+# dropped its rows and the next one loaded them again: an inbound message's follow-ups
+# loaded its message, conversation and client 2-3 times each (#24). Held, each
+# ``session.get`` (and ``tenancy.get_owned``) of them is answered from the session.
+ROUND_ROWS: dict[str, str] = {
+    "message-received": "clickpro.services.conversations:inbound_rows",
+}
+
+
+def _rows_for_round(signal_name: str, kwargs: dict[str, Any]) -> object:
+    """The rows :data:`ROUND_ROWS` names for ``signal_name`` (``None`` if none, or if
+    loading them failed: the receivers then load their own, as without it)."""
+    target = ROUND_ROWS.get(signal_name)
+    if target is None:
+        return None
+    module_name, func_name = target.split(":")
+    try:
+        return getattr(importlib.import_module(module_name), func_name)(**kwargs)
+    except Exception:
+        log.exception("could not preload the rows of a %s round", signal_name)
+        return None
+
+
 def send_round(signal: NamedSignal, first: bool | None, **kwargs) -> None:
     """:func:`send_safely` to the receivers marked :func:`live_first` (``first=True``) or
     to the others (``False``; ``None``: all, in their order). A sender announcing a batch
@@ -144,8 +170,10 @@ def send_round(signal: NamedSignal, first: bool | None, **kwargs) -> None:
     if first is False and queue is not None:
         queue.add(_Round(app, signal.name, receivers, kwargs, contextvars.copy_context()))
         return
+    held = _rows_for_round(signal.name, kwargs) if receivers and first is not True else None
     for receiver in receivers:
         _call(app, signal.name, receiver, kwargs)
+    del held
 
 
 def _call(app: Flask, signal_name: str, receiver: Callable, kwargs: dict[str, Any]) -> None:
@@ -207,9 +235,11 @@ class SecondRounds:
         if not self._rounds:
             return
         item = self._rounds[0]
+        held = item.context.run(_rows_for_round, item.signal_name, item.kwargs)
         while item.receivers:
             receiver = item.receivers.pop(0)
             item.context.run(_call, item.app, item.signal_name, receiver, item.kwargs)
+        del held
         self._rounds.popleft()
 
     def run_all(self) -> None:

@@ -103,10 +103,32 @@ def get_owned(model: type[M], row_id, client_id: int | None = None) -> M | None:
         return None
     if not id_in_range(model, row_id):
         return None  # cannot exist (and PostgreSQL would refuse the out-of-range literal)
+    loaded = loaded_in_session(model, row_id)
+    if loaded is not None:
+        return loaded if loaded.client_id == cid else None  # type: ignore[attr-defined]
     # ``execute().scalar()`` is what ``session.scalar`` does; its overloads lose a TypeVar.
     return db.session.execute(
         sa.select(model).where(model.id == row_id, model.client_id == cid)  # type: ignore[attr-defined]
     ).scalar()
+
+
+def loaded_in_session(model: type[M], row_id: int) -> M | None:
+    """The row ``row_id`` of ``model`` when this session already holds it, fully loaded
+    and not expired (else ``None``: the caller queries).
+
+    A scoped ``SELECT`` of a row the session holds returns that same object without
+    refreshing it (SQLAlchemy keeps the identity map's state), so skipping the query
+    loses nothing but the round trip: an inbound message's follow-ups looked the same
+    conversation, message and client up 2-4 times each (#24). Not-yet-flushed changes
+    are not flushed here, as :meth:`Session.get` does not either."""
+    key = db.session.identity_key(model, row_id)
+    obj = db.session.identity_map.get(key)
+    if obj is None:
+        return None
+    state = sa.inspect(obj)
+    if not state.persistent or state.expired_attributes or "client_id" not in state.dict:
+        return None
+    return obj
 
 
 def id_in_range(model, row_id: int) -> bool:

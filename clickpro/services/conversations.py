@@ -12,9 +12,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clickpro.extensions import db
-from clickpro.models import Conversation, WhatsAppCredential
+from clickpro.models import Client, Contact, Conversation, Message, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.webhook.sql import insert_ignoring
+from clickpro.tenancy import loaded_in_session
 
 
 def active_numbers(client_id: int) -> list[WhatsAppCredential]:
@@ -49,6 +50,9 @@ def get_number(client_id: int, number_id: int | None) -> WhatsAppCredential | No
     ``None`` when it is not this client's. ``number_id=None`` is the first number."""
     if number_id is None:
         return first_number(client_id)
+    loaded = loaded_in_session(WhatsAppCredential, number_id)
+    if loaded is not None:
+        return loaded if loaded.client_id == client_id else None
     return db.session.scalar(
         sa.select(WhatsAppCredential).where(
             WhatsAppCredential.client_id == client_id, WhatsAppCredential.id == number_id
@@ -82,8 +86,37 @@ def get_or_create_conversation(client_id: int, contact_id: int, number_id: int) 
 
 def get_conversation(client_id: int, conversation_id: int) -> Conversation | None:
     """The client's conversation ``conversation_id`` (``None`` for another client's)."""
+    loaded = loaded_in_session(Conversation, conversation_id)
+    if loaded is not None:
+        return loaded if loaded.client_id == client_id else None
     return db.session.scalar(
         sa.select(Conversation).where(
             Conversation.client_id == client_id, Conversation.id == conversation_id
         )
     )
+
+
+def inbound_rows(*, client_id: int, message_id: int, **_) -> tuple:
+    """An inbound message with its conversation, contact, client and number, in one
+    query: what the slow receivers of ``message_received`` (AI, flows, media, service
+    cycles) each look up; :func:`clickpro.events.send_round` holds them for the round.
+    Empty when the message is not this client's. A failed query is rolled back (the
+    receivers then run on a clean session)."""
+    try:
+        row = db.session.execute(
+            sa.select(Message, Conversation, Contact, Client, WhatsAppCredential)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(Contact, Contact.id == Message.contact_id)
+            .join(Client, Client.id == Message.client_id)
+            .outerjoin(WhatsAppCredential, WhatsAppCredential.id == Conversation.number_id)
+            .where(
+                Message.id == message_id,
+                Message.client_id == client_id,
+                Conversation.client_id == client_id,
+                Contact.client_id == client_id,
+            )
+        ).first()
+    except Exception:
+        db.session.rollback()
+        raise
+    return tuple(row) if row is not None else ()
