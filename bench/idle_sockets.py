@@ -328,6 +328,16 @@ class Keeper(threading.Thread):
         self.open -= 1
         self.closed += 1
 
+    def close_all(self) -> None:
+        """Stop answering and close every socket still open (the server's graceful
+        shutdown would otherwise wait for them: 15 s, then the harness's SIGKILL)."""
+        self.stop.set()
+        self.join(5)
+        for key in list(self.selector.get_map().values()):
+            self.selector.unregister(key.fileobj)
+            key.fileobj.close()
+        self.open = 0
+
 
 def open_sockets(port: int, cookie: str, count: int, keeper: Keeper, threads: int = 8) -> int:
     """Open ``count`` idle sockets from ``threads`` openers; returns how many failed."""
@@ -538,7 +548,7 @@ def main() -> None:
         figure("sockets_still_open", keeper.open)
         figure("web_rss_mb", tree_rss_mb(procs[0].pid))
     finally:
-        keeper.stop.set()
+        keeper.close_all()
         stop_processes(procs)
     if args.quick:
         require_figures(FIGURES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -38,16 +39,20 @@ class Workers:
         started = []
         for _ in range(n):
             log = open(self.log_dir / f"worker{len(self.procs)}.log", "wb")  # noqa: SIM115
+            # A session of its own: the worker's scheduler is a forked child with the same
+            # command line, which outlives a SIGKILLed worker (it kept polling this test's
+            # database and Redis after the run); killing the group takes both.
             proc = subprocess.Popen(
                 [CLICKPRO, "worker", "-q", "campaigns"], env=self.env, cwd=ROOT,
-                stdout=log, stderr=subprocess.STDOUT,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
             self.procs.append(proc)
             started.append(proc)
         return started
 
     def kill(self, proc: subprocess.Popen) -> None:
-        proc.send_signal(signal.SIGKILL)
+        """SIGKILL the worker and what it forked (its scheduler), as a crash of its host."""
+        _kill_group(proc)
         proc.wait(10)
 
     def stop_all(self) -> None:
@@ -59,7 +64,14 @@ class Workers:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(10)
+            _kill_group(proc)  # whatever of its group is left (a scheduler child)
         self.procs = []
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def registered_workers(redis_conn) -> int:

@@ -146,4 +146,4 @@ def test_40_idle_sockets_do_not_stop_healthz_under_the_production_server(product
         assert refused == 3
         assert keeper.open == 40  # the idle ones are still there
     finally:
-        keeper.stop.set()
+        keeper.close_all()
