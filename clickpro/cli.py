@@ -139,7 +139,7 @@ def parse_queues(values: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, 
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker against REDIS_URL."""
-    from clickpro.tasks import ALL_QUEUES, make_worker
+    from clickpro.tasks import ALL_QUEUES, bind_forked_children_to_worker, make_worker
 
     queues = parse_queues(queues, ALL_QUEUES)
     app = current_app_object()
@@ -150,6 +150,7 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
         )
     check_services(app)
     worker = make_worker(app, queues or ALL_QUEUES)
+    bind_forked_children_to_worker()
     worker.work(burst=burst, with_scheduler=True)
 
 

@@ -7,6 +7,7 @@ Jobs take ids, never ORM objects, and run inside an app context pushed by the wo
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask
 from rq import Queue, SimpleWorker
@@ -47,6 +48,29 @@ __all__ = [
     "make_worker",
     "redis_connection",
 ]
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _term_when_parent_dies() -> None:
+    """In a forked child (RQ's scheduler): ask Linux for SIGTERM when the parent dies."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the child outlives a killed worker
+        pass
+
+
+def bind_forked_children_to_worker() -> None:
+    """A ``clickpro worker``'s only fork is RQ's scheduler, a child with the same command
+    line that, when the worker is SIGKILLed (OOM, ``kill -9``, a supervisor without
+    process groups), went on heartbeating its scheduler locks and polling Redis with no
+    worker left. With this each forked child gets SIGTERM (RQ's warm stop: it releases
+    its locks) when the worker dies. Jobs run in the worker (SimpleWorker: no fork)."""
+    os.register_at_fork(after_in_child=_term_when_parent_dies)
 
 
 class ClickProWorker(SimpleWorker):
