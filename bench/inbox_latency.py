@@ -499,9 +499,11 @@ def main() -> None:
             figure("stored_p50_ms", f"{statistics.median(stored):.1f}")
             figure("stored_p99_ms", f"{percentile(stored, 99):.1f}")
         figure("load_avg_1m", f"{os.getloadavg()[0]:.2f}")
+        replay_slow_rounds()
         if args.quick:
             require_figures(("clients_connected", "webhooks_sent", "events_expected", "p50_ms", "p99_ms", "events_lost",
-                             "pg_connections_max", *(f"cpu_ms_per_inbound_{p}" for p in
+                             "pg_connections_max", "slow_round_statements_per_inbound",
+                             "slow_round_cpu_ms_per_inbound", *(f"cpu_ms_per_inbound_{p}" for p in
                              ("web", *workers, "postgres", "redis"))))  # fmt: skip
     finally:
         for proc in procs:
@@ -511,6 +513,46 @@ def main() -> None:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def replay_slow_rounds(limit: int = 200, passes: int = 3) -> None:
+    """The slow round of ``message_received`` (AI, flows, media, service cycles, outbound
+    webhooks) sent again in this process for the run's stored inbound messages, once to
+    warm up, then ``passes`` times: SQL statements and CPU ms per message (median pass).
+    Steadier than the followups worker's CPU under load; the agents are idle by now."""
+    os.environ.update(ENV)
+    from clickpro import create_app, events
+    from clickpro.extensions import db
+
+    app = create_app()
+    statements = [0]
+
+    def count(*_) -> None:
+        statements[0] += 1
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        rows = db.session.execute(sa.text(
+            "SELECT id, client_id, conversation_id, contact_id, number_id FROM messages "
+            "WHERE direction = 'IN' ORDER BY id LIMIT :n"), {"n": limit}).all()  # fmt: skip
+        db.session.remove()
+        if not rows:
+            return
+
+        def one_pass() -> tuple[float, float]:
+            statements[0] = 0
+            cpu = time.process_time()
+            for mid, cid, conv, contact, number in rows:
+                events.send_round(events.message_received, False, client_id=cid, message_id=mid,
+                                  contact_id=contact, conversation_id=conv, number_id=number)  # fmt: skip
+                db.session.remove()
+            return (time.process_time() - cpu) * 1000 / len(rows), statements[0] / len(rows)
+
+        one_pass()
+        results = sorted(one_pass() for _ in range(passes))
+        cpu_ms, per_message = results[len(results) // 2]
+    figure("slow_round_statements_per_inbound", f"{per_message:.1f}")
+    figure("slow_round_cpu_ms_per_inbound", f"{cpu_ms:.2f}")
 
 
 if __name__ == "__main__":
