@@ -15,7 +15,7 @@ from clickpro.extensions import db
 from clickpro.models import Client, Contact, Conversation, Message, WhatsAppCredential
 from clickpro.models.base import utcnow
 from clickpro.services.webhook.sql import insert_ignoring
-from clickpro.tenancy import loaded_in_session
+from clickpro.tenancy import get_owned
 
 
 def active_numbers(client_id: int) -> list[WhatsAppCredential]:
@@ -50,14 +50,7 @@ def get_number(client_id: int, number_id: int | None) -> WhatsAppCredential | No
     ``None`` when it is not this client's. ``number_id=None`` is the first number."""
     if number_id is None:
         return first_number(client_id)
-    loaded = loaded_in_session(WhatsAppCredential, number_id)
-    if loaded is not None:
-        return loaded if loaded.client_id == client_id else None
-    return db.session.scalar(
-        sa.select(WhatsAppCredential).where(
-            WhatsAppCredential.client_id == client_id, WhatsAppCredential.id == number_id
-        )
-    )
+    return get_owned(WhatsAppCredential, number_id, client_id=client_id)
 
 
 def get_or_create_conversation(client_id: int, contact_id: int, number_id: int) -> Conversation:
@@ -86,14 +79,7 @@ def get_or_create_conversation(client_id: int, contact_id: int, number_id: int) 
 
 def get_conversation(client_id: int, conversation_id: int) -> Conversation | None:
     """The client's conversation ``conversation_id`` (``None`` for another client's)."""
-    loaded = loaded_in_session(Conversation, conversation_id)
-    if loaded is not None:
-        return loaded if loaded.client_id == client_id else None
-    return db.session.scalar(
-        sa.select(Conversation).where(
-            Conversation.client_id == client_id, Conversation.id == conversation_id
-        )
-    )
+    return get_owned(Conversation, conversation_id, client_id=client_id)
 
 
 def inbound_rows(*, client_id: int, message_id: int, **_) -> tuple:

@@ -6,7 +6,7 @@ general serializers build, and still only for the message's own client."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from webhook_helpers import encode, inbound
+from webhook_helpers import encode, inbound, recorded_statements
 
 from clickpro.extensions import db
 from clickpro.models import Contact, ContactLabel, Conversation, Label, Message, OptOut
@@ -44,16 +44,8 @@ def test_message_new_is_three_statements_and_the_general_shape(shop, create_clie
     db.session.remove()
 
     emitted = _captured(monkeypatch)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         inbox_events.publish_message(client_id, message_id)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 3, statements
     [(to, event, data)] = emitted
     assert (to, event) == (client_id, "message:new")

@@ -7,12 +7,10 @@ what it already holds — still only to the row's own client."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from webhook_helpers import encode, inbound
+from webhook_helpers import encode, inbound, recorded_statements
 
 from clickpro import events
 from clickpro.extensions import db
@@ -22,20 +20,6 @@ from clickpro.services.webhook.ingest import store_event
 from clickpro.tasks import redis_connection
 from clickpro.tasks.webhooks import PENDING_KEY, _flag, drain_pending
 from clickpro.tenancy import get_owned
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *_):
-        seen.append(" ".join(statement.split()))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -66,7 +50,7 @@ def _loads_of(seen: list[str], table: str) -> int:
 
 
 def test_the_slow_round_loads_the_message_and_its_client_once(app, received):
-    with statements() as seen:
+    with recorded_statements() as seen:
         events.send_round(events.message_received, False, **received)
     db.session.remove()
     # the preload (one statement, the message's columns first) and no other load of the
@@ -117,7 +101,7 @@ def test_held_rows_answer_only_their_own_client(app, received, create_client):
     conversation = db.session.get(Conversation, received["conversation_id"])
     message = db.session.get(Message, received["message_id"])
     number = get_number(received["client_id"], received["number_id"])
-    with statements() as seen:
+    with recorded_statements() as seen:
         assert get_conversation(received["client_id"], conversation.id) is conversation
         assert get_owned(Message, message.id, client_id=received["client_id"]) is message
         assert get_number(received["client_id"], received["number_id"]) is number
@@ -136,7 +120,7 @@ def test_an_expired_row_is_read_again(app, received):
             sa.text("UPDATE conversations SET unread_count = 42 WHERE id = :id"),
             {"id": received["conversation_id"]},  # (conversation.id would refresh it)
         )
-    with statements() as seen:
+    with recorded_statements() as seen:
         again = get_conversation(received["client_id"], received["conversation_id"])
     assert again is conversation and again.unread_count == 42
     assert _loads_of(seen, "conversations") == 1

@@ -6,12 +6,33 @@ import hashlib
 import hmac
 import itertools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 PHONE_NUMBER_ID = "100000000000011"
 WABA_ID = "100000000000001"
 APP_SECRET = "test-app-secret"
 _seq = itertools.count(1)
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """Every SQL statement the app's engine runs inside the block (whitespace folded)."""
+    import sqlalchemy as sa
+
+    from clickpro.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *_):
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
